@@ -1,0 +1,156 @@
+/**
+ * The engine's device handle: a GPUDevice with the limits the engine needs, its adapter's
+ * description, and WebGPU errors turned into thrown JS errors.
+ */
+import { isSoftwareAdapter, requestAdapter, type AdapterOptions } from './adapter.js';
+import { PipelineCache } from '../runtime/pipelines.js';
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for a CPU implementation such as SwiftShader. */
+  software: boolean;
+}
+
+export type DeviceOptions = AdapterOptions;
+
+export class Device {
+  readonly gpu: GPUDevice;
+  readonly adapter: AdapterSummary;
+  readonly pipelines: PipelineCache;
+  /** True when the adapter has timestamp queries and the device was created with them. */
+  readonly timestamps: boolean;
+  /** Set when the device is lost; every later operation throws it. */
+  lost: Error | undefined;
+  /** The first error WebGPU reported outside an error scope, thrown at the next check. */
+  private uncaptured: Error | undefined;
+
+  constructor(gpu: GPUDevice, adapter: AdapterSummary, timestamps: boolean) {
+    this.gpu = gpu;
+    this.adapter = adapter;
+    this.timestamps = timestamps;
+    this.pipelines = new PipelineCache(this);
+    gpu.addEventListener('uncapturederror', (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      this.uncaptured ??= new Error(`WebGPU error: ${error.message}`);
+    });
+    void gpu.lost.then((info) => {
+      if (info.reason === 'destroyed') return;
+      this.lost = new Error(`WebGPU device lost: ${info.message || info.reason}`);
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.gpu.limits;
+  }
+
+  /** Throws the first WebGPU error reported since the last check, or a device loss. */
+  throwIfFailed(): void {
+    if (this.lost) throw this.lost;
+    const error = this.uncaptured;
+    if (error) {
+      this.uncaptured = undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `work` inside validation and out-of-memory error scopes and throws the first error
+   * it caused, prefixed with `label` (the kernel or step it belongs to).
+   */
+  async checked<T>(label: string, work: () => T | Promise<T>): Promise<T> {
+    this.throwIfFailed();
+    this.gpu.pushErrorScope('out-of-memory');
+    this.gpu.pushErrorScope('validation');
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      const validation = await this.gpu.popErrorScope();
+      const memory = await this.gpu.popErrorScope();
+      const error = validation ?? memory;
+      if (error) throw new Error(`${label}: ${error.message}`);
+    }
+    return result;
+  }
+
+  /** A storage buffer (`STORAGE | COPY_SRC | COPY_DST`), zero-filled by WebGPU. */
+  createBuffer(label: string, byteSize: number, extraUsage = 0): GPUBuffer {
+    if (this.lost) throw this.lost;
+    const size = Math.max(16, Math.ceil(byteSize / 16) * 16);
+    return this.gpu.createBuffer({
+      label,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
+    });
+  }
+
+  /** A storage buffer holding `data`. */
+  upload(label: string, data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
+    const buffer = this.createBuffer(label, data.byteLength);
+    this.gpu.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /** Copies `byteSize` bytes of `buffer` from `byteOffset` back to the CPU. Waits for the GPU. */
+  async read(buffer: GPUBuffer, byteOffset = 0, byteSize = buffer.size - byteOffset): Promise<ArrayBuffer> {
+    const staging = this.gpu.createBuffer({
+      label: `${buffer.label} readback`,
+      size: byteSize,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    try {
+      const encoder = this.gpu.createCommandEncoder({ label: `${buffer.label} readback` });
+      encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, byteSize);
+      this.gpu.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      this.throwIfFailed();
+      return staging.getMappedRange().slice(0);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  async readFloats(buffer: GPUBuffer, floatOffset = 0, count = buffer.size / 4 - floatOffset): Promise<Float32Array> {
+    return new Float32Array(await this.read(buffer, floatOffset * 4, count * 4));
+  }
+
+  destroy(): void {
+    this.gpu.destroy();
+  }
+}
+
+/**
+ * Gets a WebGPU device in the browser or in Node (Dawn). In Node on Linux without a GPU
+ * driver it falls back to SwiftShader from Debian's `chromium` package.
+ */
+export async function createDevice(options: DeviceOptions = {}): Promise<Device> {
+  const adapter = await requestAdapter(options);
+  const a = adapter.limits;
+  // Ask for the adapter's maxima where the engine's big tensors need them, not the defaults.
+  const requiredLimits: Record<string, number> = {
+    maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+    maxBufferSize: a.maxBufferSize,
+    maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+    maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+    maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+    maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
+    maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+  };
+  const timestamps = adapter.features.has('timestamp-query');
+  const gpu = await adapter.requestDevice({
+    label: 'webgpu-dl',
+    requiredLimits,
+    requiredFeatures: timestamps ? ['timestamp-query'] : [],
+  });
+  const info = adapter.info;
+  return new Device(gpu, {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software: isSoftwareAdapter(adapter),
+  }, timestamps);
+}

@@ -1,0 +1,39 @@
+/** Element-wise activations (linear, relu, sigmoid, tanh): forward and backward. */
+import code from '../../shaders/activation.wgsl';
+import type { Device } from '../device/device.js';
+import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+const KIND: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
+const WG = 256;
+
+/** y = f(x) over `count` elements. */
+export function activationForward(
+  device: Device,
+  kind: Activation,
+  count: number,
+  io: { x: Binding; y: Binding },
+): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: `${kind} forward`, code, entryPoint: 'forward', constants: { KIND: KIND[kind], COUNT: count, WG } },
+    [io.x, io.y],
+    grid(count, WG),
+  );
+}
+
+/** dX = dY · f'(x), computed from the forward output y. */
+export function activationBackward(
+  device: Device,
+  kind: Activation,
+  count: number,
+  io: { y: Binding; dY: Binding; dX: Binding },
+): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: `${kind} backward`, code, entryPoint: 'backward', constants: { KIND: KIND[kind], COUNT: count, WG } },
+    [io.y, io.dX, io.dY],
+    grid(count, WG),
+  );
+}
