@@ -1,6 +1,7 @@
 /** Shared test helpers: one device per test file, seeded data, comparisons with stated tolerances. */
 import { expect } from 'vitest';
 import { createDevice, type Device } from '../../src/device/device.js';
+import { createRng } from '../../src/data/batches.js';
 
 let shared: Promise<Device> | undefined;
 
@@ -10,21 +11,12 @@ export function testDevice(): Promise<Device> {
   return shared;
 }
 
-/** A small seeded generator (mulberry32) so every test input is reproducible. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so every test input is reproducible. */
+export const rng = createRng;
 
 /** `n` uniform values in [lo, hi), float32-representable so GPU and reference see the same input. */
 export function randomFloats(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const next = rng(seed);
+  const next = createRng(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
   return out;

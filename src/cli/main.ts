@@ -1,0 +1,165 @@
+/**
+ * The `webgpu-dl` command.
+ *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
+ *                   [--learning-rate X] [--limit N] [--save FILE] [--seed S]
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createDevice } from '../device/device.js';
+import type { AdapterChoice } from '../device/adapter.js';
+import { loadMnist } from '../data/mnist.js';
+import { presets, presetNames } from '../nn/presets.js';
+import { optimizers, resolveOptimizer, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
+import { encodeSafetensors } from '../io/safetensors.js';
+import { withDefaults } from '../kernels/optimizer.js';
+import { ProgressReporter } from './progress.js';
+
+/** What `npm start` trains: chosen to pass 98% test accuracy in minutes on a software adapter. */
+export const DEFAULT_TRAINING = { model: 'mnist-conv3', optimizer: 'adam' as OptimizerKind, epochs: 1 };
+
+const HELP = `webgpu-dl — train Keras-style MNIST CNNs on WebGPU (Dawn in Node)
+
+Usage:
+  webgpu-dl train [options]     train a preset model on MNIST and report test accuracy
+  webgpu-dl --help              this text
+
+Train options:
+  --model NAME          ${presetNames.join(', ')} (default ${DEFAULT_TRAINING.model})
+  --epochs N            epochs (default: ${DEFAULT_TRAINING.epochs} for the default model, else the preset's)
+  --batch-size B        batch size (default: the preset's)
+  --optimizer NAME      sgd, adam, adadelta, rmsprop, adagrad (default: the preset's;
+                        ${DEFAULT_TRAINING.optimizer} for the default model)
+  --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's)
+  --limit N             train on the first N training images only
+  --test-limit N        evaluate on the first N test images only
+  --save FILE           write the trained weights as safetensors
+  --seed S              seed for initial weights, shuffling and dropout (default 1)
+
+Environment:
+  WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
+
+The last line printed is 'test: loss <number> accuracy <number>'.`;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+async function train(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      optimizer: { type: 'string' },
+      'learning-rate': { type: 'string' },
+      limit: { type: 'string' },
+      'test-limit': { type: 'string' },
+      save: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const name = values.model ?? DEFAULT_TRAINING.model;
+  if (!presets[name]) throw new UsageError(`unknown model '${name}' (choose from ${presetNames.join(', ')})`);
+  const isDefault = values.model === undefined;
+  const preset = presets[name]();
+  const epochs = values.epochs === '0' ? 0 : positiveInt('epochs', values.epochs) ?? (isDefault ? DEFAULT_TRAINING.epochs : preset.fit.epochs);
+  const batchSize = positiveInt('batch-size', values['batch-size']) ?? preset.fit.batchSize;
+  const limit = positiveInt('limit', values.limit);
+  const testLimit = positiveInt('test-limit', values['test-limit']);
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
+
+  let optimizer: OptimizerConfig = preset.optimizer;
+  const kind = values.optimizer ?? (isDefault ? DEFAULT_TRAINING.optimizer : undefined);
+  if (kind !== undefined) {
+    if (!(kind in optimizers)) throw new UsageError(`unknown optimizer '${kind}' (choose from ${Object.keys(optimizers).join(', ')})`);
+    optimizer = { kind: kind as OptimizerKind };
+  }
+  if (values['learning-rate'] !== undefined) {
+    const rate = Number(values['learning-rate']);
+    if (!(Number.isFinite(rate) && rate > 0)) throw new UsageError(`--learning-rate must be a positive number, got '${values['learning-rate']}'`);
+    optimizer = { ...optimizer, learningRate: rate };
+  }
+  try {
+    optimizer = resolveOptimizer(optimizer);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+
+  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
+  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
+  const device = await createDevice({ adapter });
+  const a = device.adapter;
+  console.log(`adapter: ${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`);
+
+  const mnist = await loadMnist({ limit, testLimit });
+  const { model } = preset;
+  await model.compile({ device, optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
+  console.log(model.summary());
+  const split = preset.fit.validationSplit;
+  console.log(
+    `training ${name}: ${mnist.train.count} images${split ? ` (${Math.round(split * 100)}% held out for validation)` : ''}, ` +
+      `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${withDefaults(optimizer).learningRate}`,
+  );
+
+  const progress = new ProgressReporter(process.stdout);
+  await model.fit(mnist.train.images, mnist.train.labels, {
+    batchSize,
+    epochs,
+    validationSplit: split,
+    verbose: 0,
+    callbacks: {
+      onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
+      onProgress: (p) => progress.update(p),
+      onEpochEnd: (epoch, logs) => {
+        const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
+        progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+      },
+    },
+  });
+
+  if (values.save) {
+    const weights = await model.getWeights();
+    const names = model.layers.flatMap((l) => l.weightSlots);
+    await writeFile(values.save, encodeSafetensors(names.map((slot, i) => ({ name: slot.name, shape: slot.shape, data: weights[i] }))));
+    console.log(`weights saved to ${values.save}`);
+  }
+  const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize: Math.max(batchSize, 100) });
+  console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
+  model.dispose();
+  device.destroy();
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      console.log(HELP);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'train') {
+      await train(rest);
+      return 0;
+    }
+    throw new UsageError(`unknown command '${command}'`);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`webgpu-dl: ${(err as Error).message}\nRun 'webgpu-dl --help' for usage.`);
+      return 2;
+    }
+    console.error(`webgpu-dl: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Compiles a Sequential model into the static steps it runs: a training step (forward,
+ * loss, backward, optimizer update), an evaluation step (forward in inference mode, loss and
+ * accuracy sums) and a prediction step (forward, softmax). Each is built once per batch size:
+ * tensors planned into buffers, every pipeline and bind group created here, so running a
+ * step only records the same dispatches into a new command encoder.
+ */
+import type { Device } from '../device/device.js';
+import type { Dispatch } from '../runtime/dispatch.js';
+import type { Layer, Backward } from '../nn/layers/layer.js';
+import type { WeightStore } from '../nn/weights.js';
+import { Graph, type TensorId } from './graph.js';
+import { planMemory, type MemoryPlan } from './planner.js';
+import { recordBackward } from './autodiff.js';
+import type { LossRecorder, OptimizerRecorder } from './recorders.js';
+
+export type StepMode = 'train' | 'evaluate' | 'predict';
+
+/** The model state every step shares. */
+export interface ModelState {
+  device: Device;
+  layers: Layer[];
+  weights: WeightStore;
+  /** Per-sample input shape, e.g. [28, 28, 1]. */
+  inputShape: number[];
+  classes: number;
+  /** (4) u32: [step, seed, 0, 0]. */
+  stepInfo: GPUBuffer;
+  /** (4) f32: [lossSum, correctCount, sampleCount, 0], accumulated by the loss kernels. */
+  metrics: GPUBuffer;
+  loss: LossRecorder;
+  optimizer: OptimizerRecorder;
+}
+
+export interface CompiledStep {
+  mode: StepMode;
+  batch: number;
+  /** (batch, ...inputShape) f32, written by the host before each run. */
+  x: GPUBuffer;
+  /** (batch, classes) f32 one-hot targets; absent in predict mode. */
+  targets?: GPUBuffer;
+  /** (batch, classes) class probabilities; predict mode only. */
+  probabilities?: { buffer: GPUBuffer; offset: number; size: number };
+  dispatches: Dispatch[];
+  memory: MemoryPlan;
+  destroy(): void;
+}
+
+export async function compileStep(state: ModelState, mode: StepMode, batch: number): Promise<CompiledStep> {
+  const { device, layers, weights, inputShape, classes } = state;
+  const label = `${mode} step (batch ${batch})`;
+  const inputElements = inputShape.reduce((a, b) => a * b, 1);
+  const xBuffer = device.createBuffer(`${label} x`, batch * inputElements * 4);
+  const targetBuffer = mode === 'predict' ? undefined : device.createBuffer(`${label} targets`, batch * classes * 4);
+
+  const graph = new Graph();
+  const ctx = {
+    device,
+    graph,
+    weights,
+    training: mode === 'train',
+    batch,
+    stepInfo: { buffer: state.stepInfo, offset: 0, size: 16 },
+  };
+  const x = graph.tensor('x', [batch, ...inputShape], xBuffer);
+  const backwards: Backward[] = [];
+  let y: TensorId = x;
+  for (const layer of layers) {
+    const recorded = layer.record(ctx, y);
+    y = recorded.y;
+    if (mode === 'train') {
+      if (!recorded.backward) throw new Error(`${layer.className} layer '${layer.name}' cannot be trained`);
+      backwards.push(recorded.backward);
+    }
+  }
+  // y now holds the logits: the softmax of the output layer is fused with the loss.
+  let probabilities: CompiledStep['probabilities'];
+  if (mode === 'predict') {
+    const probs = state.loss.recordProbabilities(ctx, y);
+    const range = { buffer: device.createBuffer(`${label} probabilities`, batch * classes * 4), offset: 0, size: batch * classes * 4 };
+    graph.tensors[probs].fixed = range;
+    probabilities = range;
+  } else {
+    const targets = graph.tensor('targets', [batch, classes], targetBuffer);
+    const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
+    if (mode === 'train') {
+      recordBackward(backwards, dLogits!);
+      state.optimizer.record(ctx);
+    }
+  }
+
+  const memory = planMemory(device, graph, label);
+  const dispatches: Dispatch[] = [];
+  for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind)));
+  const extra = [xBuffer, targetBuffer, probabilities?.buffer].filter((b): b is GPUBuffer => b !== undefined);
+  return {
+    mode,
+    batch,
+    x: xBuffer,
+    targets: targetBuffer,
+    probabilities,
+    dispatches,
+    memory,
+    destroy() {
+      for (const b of [...memory.buffers, ...extra]) b.destroy();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/** Keras weight initializers, drawn on the CPU from a seeded generator. */
+
+export type Initializer = 'glorotUniform' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
+
+/**
+ * Fills a tensor of `count` values. fanIn/fanOut follow Keras: dense [in, out] → (in, out);
+ * conv HWIO → (kh·kw·cin, kh·kw·cout).
+ */
+export function initialize(kind: Initializer, count: number, fanIn: number, fanOut: number, random: () => number): Float32Array {
+  const out = new Float32Array(count);
+  switch (kind) {
+    case 'zeros':
+      return out;
+    case 'ones':
+      return out.fill(1);
+    case 'glorotUniform': {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < count; i++) out[i] = (2 * random() - 1) * limit;
+      return out;
+    }
+    case 'heUniform': {
+      const limit = Math.sqrt(6 / fanIn);
+      for (let i = 0; i < count; i++) out[i] = (2 * random() - 1) * limit;
+      return out;
+    }
+    case 'heNormal': {
+      // Keras draws from a normal truncated at two standard deviations.
+      const std = Math.sqrt(2 / fanIn) / 0.87962566103423978;
+      for (let i = 0; i < count; i++) {
+        let v: number;
+        do {
+          v = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+        } while (Math.abs(v) > 2);
+        out[i] = v * std;
+      }
+      return out;
+    }
+  }
+}

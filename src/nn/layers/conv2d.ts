@@ -1,0 +1,123 @@
+/**
+ * Conv2D as im2col + matmul: col = im2col(x) (N·OH·OW, KH·KW·C), y = act(col·W + b) with W
+ * HWIO (KH, KW, C, F) read as (KH·KW·C, F), giving NHWC output directly. Backward:
+ * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ).
+ */
+import type { TensorId } from '../../graph/graph.js';
+import { col2im, convGeometry, im2col, type ConvParams, type Padding } from '../../kernels/conv.js';
+import { initialize, type Initializer } from '../initializers.js';
+import type { WeightSpec } from '../weights.js';
+import { checkActivation, type ActivationName } from './activation.js';
+import { Layer, pair, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { recordLinear } from './linear.js';
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: Initializer;
+  biasInitializer?: Initializer;
+}
+
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly namePrefix = 'conv2d';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  private geometry?: Omit<ConvParams, 'batch'>;
+
+  constructor(args: Conv2DArgs) {
+    super(args);
+    this.filters = positiveInt('Conv2D', 'filters', args.filters);
+    this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
+    this.strides = pair('Conv2D', 'strides', args.strides ?? 1);
+    this.padding = args.padding ?? 'valid';
+    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2D: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
+    this.activation = checkActivation('Conv2D', args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+  }
+
+  protected configure(inputShape: number[], random: () => number): WeightSpec[] {
+    if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
+    const [height, width, channels] = inputShape;
+    const [kernelH, kernelW] = this.kernelSize;
+    const [strideH, strideW] = this.strides;
+    let geometry;
+    try {
+      geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: this.padding });
+    } catch (err) {
+      this.fail((err as Error).message);
+    }
+    this.geometry = { ...geometry, channels };
+    this.outputShape = [geometry.outH, geometry.outW, this.filters];
+    const fanIn = kernelH * kernelW * channels;
+    const fanOut = kernelH * kernelW * this.filters;
+    const specs: WeightSpec[] = [
+      { name: 'kernel', shape: [kernelH, kernelW, channels, this.filters], trainable: true, init: () => initialize(this.kernelInitializer, fanIn * this.filters, fanIn, fanOut, random) },
+    ];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], trainable: true, init: () => initialize(this.biasInitializer, this.filters, fanIn, fanOut, random) });
+    return specs;
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const { graph, device, batch } = ctx;
+    const p: ConvParams = { ...this.geometry!, batch };
+    const [kernel, bias] = this.weightSlots;
+    const rows = batch * p.outH * p.outW;
+    const inner = p.kernelH * p.kernelW * p.channels;
+    // A 1×1 window with stride 1 makes col the input itself.
+    const pointwise = inner === p.channels && p.strideH === 1 && p.strideW === 1 && p.padding === 'valid';
+    let col: TensorId;
+    if (pointwise) {
+      col = graph.reshape(x, `${this.name}/col`, [rows, inner]);
+    } else {
+      col = graph.tensor(`${this.name}/col`, [rows, inner]);
+      graph.add({
+        label: `${this.name} im2col`,
+        reads: [x],
+        writes: [col],
+        build: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
+      });
+    }
+    const linear = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], { rows, inner, units: this.filters }, kernel, bias, this.activation);
+    const inputShape = graph.shape(x);
+    return {
+      y: linear.y,
+      backward: (dY, needInputGrad) => {
+        const dCol = linear.backward(dY, needInputGrad);
+        if (dCol === undefined) return undefined;
+        if (pointwise) return graph.reshape(dCol, `${this.name}/dInput`, inputShape);
+        const dX = graph.tensor(`${this.name}/dInput`, inputShape);
+        graph.add({
+          label: `${this.name} col2im`,
+          reads: [dCol],
+          writes: [dX],
+          build: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX) })],
+        });
+        return dX;
+      },
+    };
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      filters: this.filters,
+      kernel_size: this.kernelSize,
+      strides: this.strides,
+      padding: this.padding,
+      activation: this.activation,
+      use_bias: this.useBias,
+    };
+  }
+}

@@ -1,0 +1,60 @@
+/** Dense: y = act(x·W + b), W [in, out] as Keras stores it. */
+import type { TensorId } from '../../graph/graph.js';
+import { initialize, type Initializer } from '../initializers.js';
+import type { WeightSpec } from '../weights.js';
+import { checkActivation, type ActivationName } from './activation.js';
+import { Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { recordLinear } from './linear.js';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: Initializer;
+  biasInitializer?: Initializer;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly namePrefix = 'dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+
+  constructor(args: DenseArgs) {
+    super(args);
+    this.units = positiveInt('Dense', 'units', args.units);
+    this.activation = checkActivation('Dense', args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+  }
+
+  protected configure(inputShape: number[], random: () => number): WeightSpec[] {
+    if (inputShape.length !== 1) this.fail(`expects a flat input (add a Flatten layer before it), got shape [${inputShape}]`);
+    const [inputs] = inputShape;
+    this.outputShape = [this.units];
+    const specs: WeightSpec[] = [
+      { name: 'kernel', shape: [inputs, this.units], trainable: true, init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random) },
+    ];
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], trainable: true, init: () => initialize(this.biasInitializer, this.units, inputs, this.units, random) });
+    return specs;
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const [kernel, bias] = this.weightSlots;
+    const inputs = kernel.shape[0];
+    const { y, backward } = recordLinear(
+      ctx, this.name, x, [ctx.batch, this.units],
+      { rows: ctx.batch, inner: inputs, units: this.units },
+      kernel, bias, this.activation,
+    );
+    return { y, backward };
+  }
+
+  config(): Record<string, unknown> {
+    return { units: this.units, activation: this.activation, use_bias: this.useBias };
+  }
+}

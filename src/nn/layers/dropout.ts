@@ -1,0 +1,66 @@
+/** Dropout: at training time drops each value with probability `rate` and scales the kept ones by 1/(1−rate); identity at inference. */
+import type { TensorId } from '../../graph/graph.js';
+import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
+import type { WeightSpec } from '../weights.js';
+import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+
+export interface DropoutArgs extends LayerArgs {
+  rate: number;
+}
+
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly namePrefix = 'dropout';
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super(args);
+    if (typeof args?.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${String(args?.rate)}`);
+    this.rate = args.rate;
+  }
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    this.outputShape = [...inputShape];
+    return [];
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    if (!ctx.training || this.rate === 0) return { y: x, backward: (dY) => dY };
+    const { graph, device, stepInfo } = ctx;
+    const shape = graph.shape(x);
+    const count = elements(shape);
+    // Each dropout layer draws its own mask: the layer seed comes from its (unique) name.
+    const options: DropoutOptions = { rate: this.rate, layerSeed: hashName(this.name) };
+    const y = graph.tensor(`${this.name}/output`, shape);
+    graph.add({
+      label: `${this.name} forward`,
+      reads: [x],
+      writes: [y],
+      build: async (bind) => [await dropoutForward(device, count, options, { stepInfo, x: bind(x), y: bind(y) })],
+    });
+    return {
+      y,
+      backward: (dY) => {
+        const dX = graph.tensor(`${this.name}/dInput`, shape);
+        graph.add({
+          label: `${this.name} backward`,
+          reads: [dY],
+          writes: [dX],
+          build: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY), dX: bind(dX) })],
+        });
+        return dX;
+      },
+    };
+  }
+
+  config(): Record<string, unknown> {
+    return { rate: this.rate };
+  }
+}
+
+/** FNV-1a of the layer name: a stable u32 per layer. */
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -1,0 +1,25 @@
+/** Flatten: [h, w, c] → [h·w·c] in NHWC order, which is Keras' order. A reshape: no op, no copy. */
+import type { TensorId } from '../../graph/graph.js';
+import type { WeightSpec } from '../weights.js';
+import { Layer, elements, type RecordContext, type Recorded } from './layer.js';
+
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+  readonly namePrefix = 'flatten';
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    this.outputShape = [elements(inputShape)];
+    return [];
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const { graph } = ctx;
+    const inShape = graph.shape(x);
+    const y = graph.reshape(x, `${this.name}/output`, [ctx.batch, ...this.outputShape]);
+    return { y, backward: (dY) => graph.reshape(dY, `${this.name}/dInput`, inShape) };
+  }
+
+  config(): Record<string, unknown> {
+    return {};
+  }
+}

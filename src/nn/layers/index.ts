@@ -1,0 +1,24 @@
+/** `layers.*`: Keras layer names in camelCase, as TF.js spells them. */
+import { Activation, type ActivationArgs } from './activation.js';
+import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm.js';
+import { Conv2D, type Conv2DArgs } from './conv2d.js';
+import { Dense, type DenseArgs } from './dense.js';
+import { Dropout, type DropoutArgs } from './dropout.js';
+import { Flatten } from './flatten.js';
+import type { LayerArgs } from './layer.js';
+import { AveragePooling2D, MaxPooling2D, type PoolingArgs } from './pooling.js';
+
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D };
+export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, LayerArgs, PoolingArgs };
+export { Layer } from './layer.js';
+
+export const layers = {
+  conv2d: (args: Conv2DArgs) => new Conv2D(args),
+  dense: (args: DenseArgs) => new Dense(args),
+  maxPooling2d: (args: PoolingArgs = {}) => new MaxPooling2D(args),
+  averagePooling2d: (args: PoolingArgs = {}) => new AveragePooling2D(args),
+  flatten: (args: LayerArgs = {}) => new Flatten(args),
+  dropout: (args: DropoutArgs) => new Dropout(args),
+  batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
+  activation: (args: ActivationArgs) => new Activation(args),
+};

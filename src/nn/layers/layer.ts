@@ -1,0 +1,92 @@
+/** The base of every layer: shape inference, weights, and the ops of its forward and backward pass. */
+import type { Device } from '../../device/device.js';
+import type { Graph, TensorId } from '../../graph/graph.js';
+import type { BufferRange } from '../../runtime/dispatch.js';
+import type { WeightSlot, WeightSpec, WeightStore } from '../weights.js';
+
+/** What a layer sees while it records its ops for one compiled step. */
+export interface RecordContext {
+  device: Device;
+  graph: Graph;
+  weights: WeightStore;
+  /** Training step (dropout active, batch statistics) or inference. */
+  training: boolean;
+  batch: number;
+  /** (4) u32: [step, seed, 0, 0], written by the host before each step. */
+  stepInfo: BufferRange;
+}
+
+/**
+ * Records the backward ops of one layer given the gradient of its output; returns the
+ * gradient of its input, or undefined when `needInputGrad` is false (the first layer).
+ */
+export type Backward = (dY: TensorId, needInputGrad: boolean) => TensorId | undefined;
+
+export interface Recorded {
+  y: TensorId;
+  /** Absent for layers with nothing to differentiate in inference mode. */
+  backward?: Backward;
+}
+
+export interface LayerArgs {
+  name?: string;
+  /** Per-sample input shape, without the batch dimension (Keras `input_shape`). */
+  inputShape?: number[];
+}
+
+export abstract class Layer {
+  /** Keras class name, e.g. `Conv2D`. */
+  abstract readonly className: string;
+  /** Prefix of the automatic name, e.g. `conv2d` (Keras: conv2d, conv2d_1, ...). */
+  abstract readonly namePrefix: string;
+  name: string;
+  readonly inputShape?: number[];
+  /** Per-sample output shape; set by build(). */
+  outputShape: number[] = [];
+  weightSlots: WeightSlot[] = [];
+
+  constructor(args: LayerArgs) {
+    this.name = args.name ?? '';
+    this.inputShape = args.inputShape ? [...args.inputShape] : undefined;
+  }
+
+  /** Checks the input shape, sets outputShape and returns the weights this layer needs. */
+  protected abstract configure(inputShape: number[], random: () => number): WeightSpec[];
+
+  /** Records the forward ops for a batch (and returns the backward recorder). */
+  abstract record(ctx: RecordContext, x: TensorId): Recorded;
+
+  /** Keras config (the `config` object of `model.to_json()`), without name. */
+  abstract config(): Record<string, unknown>;
+
+  /** `random` draws the initial weights (seeded by the model). */
+  build(inputShape: number[], store: WeightStore, random: () => number): void {
+    const specs = this.configure(inputShape, random);
+    this.weightSlots = specs.map((s) => store.add({ ...s, name: `${this.name}/${s.name}` }));
+  }
+
+  /** Number of weights, trainable and not, as Keras counts them. */
+  get paramCount(): number {
+    return this.weightSlots.reduce((sum, s) => sum + s.elements, 0);
+  }
+
+  protected fail(message: string): never {
+    throw new Error(`${this.className} layer '${this.name}': ${message}`);
+  }
+}
+
+/** Checks a positive integer argument of a layer. */
+export function positiveInt(layer: string, arg: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${layer}: ${arg} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** Keras' `int or (int, int)` arguments such as kernelSize and strides. */
+export function pair(layer: string, arg: string, v: number | [number, number]): [number, number] {
+  const [a, b] = typeof v === 'number' ? [v, v] : v;
+  return [positiveInt(layer, arg, a), positiveInt(layer, arg, b)];
+}
+
+export function elements(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

@@ -1,0 +1,80 @@
+/**
+ * y = act(a·W + b), the core shared by Dense (a = x) and Conv2D (a = im2col(x)), with its
+ * backward: dZ = act'(dY), dW = aᵀ·dZ, db = Σ_rows dZ, dA = dZ·Wᵀ. Gradients of W and b are
+ * written straight into the flat gradient buffer the optimizer reads.
+ */
+import type { TensorId } from '../../graph/graph.js';
+import { columnSum } from '../../kernels/column-sum.js';
+import { matmul } from '../../kernels/matmul.js';
+import type { WeightSlot } from '../weights.js';
+import { recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
+import type { RecordContext } from './layer.js';
+
+export interface LinearShape {
+  /** Rows of a: batch (Dense) or batch·OH·OW (Conv2D). */
+  rows: number;
+  /** Columns of a: input features, or KH·KW·CIN. */
+  inner: number;
+  /** Output features or filters. */
+  units: number;
+}
+
+export function recordLinear(
+  ctx: RecordContext,
+  label: string,
+  a: TensorId, // (rows, inner)
+  outShape: readonly number[], // rows·units elements, in the layer's output shape
+  { rows, inner, units }: LinearShape,
+  kernel: WeightSlot, // (inner, units)
+  bias: WeightSlot | undefined, // (units)
+  activation: ActivationName,
+): { y: TensorId; backward: (dY: TensorId, needDA: boolean) => TensorId | undefined } {
+  const { graph, device, weights } = ctx;
+  // ReLU fuses into the matmul epilogue; softmax is the loss's (or the model's) business.
+  const fused = activation === 'relu' ? 'relu' : 'linear';
+  const z = graph.tensor(`${label}/output`, outShape);
+  graph.add({
+    label: `${label} matmul`,
+    reads: [a],
+    writes: [z],
+    build: (bind) =>
+      matmul(
+        device,
+        { m: rows, n: units, k: inner, bias: bias !== undefined, activation: fused, label: `${label} matmul` },
+        { a: bind(a), b: weights.range(kernel), c: bind(z), bias: bias && weights.range(bias) },
+      ),
+  });
+  const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
+  const y = separate ? recordActivation(ctx, label, separate, z) : z;
+
+  const backward = (dY: TensorId, needDA: boolean): TensorId | undefined => {
+    let dZ = dY;
+    if (separate) dZ = recordActivationBackward(ctx, label, separate, y, dY);
+    // The epilogue's output z is relu's output, which is all relu's backward needs.
+    else if (fused === 'relu') dZ = recordActivationBackward(ctx, label, 'relu', z, dY);
+    graph.add({
+      label: `${label} weight gradient`,
+      reads: [a, dZ],
+      writes: [],
+      build: async (bind) => [
+        ...(await matmul(
+          device,
+          { m: inner, n: units, k: rows, transA: true, label: `${label} dW` },
+          { a: bind(a), b: bind(dZ), c: weights.gradRange(kernel) },
+        )),
+        ...(bias ? await columnSum(device, { rows, cols: units }, { x: bind(dZ), out: weights.gradRange(bias) }) : []),
+      ],
+    });
+    if (!needDA) return undefined;
+    const dA = graph.tensor(`${label}/dInput`, [rows, inner]);
+    graph.add({
+      label: `${label} input gradient`,
+      reads: [dZ],
+      writes: [dA],
+      build: (bind) =>
+        matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }),
+    });
+    return dA;
+  };
+  return { y, backward };
+}

@@ -1,0 +1,119 @@
+/** MaxPooling2D and AveragePooling2D over NHWC, Keras defaults (strides = poolSize, padding 'valid'). */
+import type { TensorId } from '../../graph/graph.js';
+import type { Padding } from '../../kernels/conv.js';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
+import type { WeightSpec } from '../weights.js';
+import { Layer, pair, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+
+export interface PoolingArgs extends LayerArgs {
+  poolSize?: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+}
+
+abstract class Pooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  protected geometry?: Omit<PoolParams, 'batch'>;
+
+  /** `kind` names the layer class in argument errors (thrown before the subclass is set up). */
+  constructor(args: PoolingArgs, kind: string) {
+    super(args);
+    this.poolSize = pair(kind, 'poolSize', args.poolSize ?? 2);
+    this.strides = pair(kind, 'strides', args.strides ?? this.poolSize);
+    this.padding = args.padding ?? 'valid';
+    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`${kind}: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
+  }
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
+    const [height, width, channels] = inputShape;
+    let geometry;
+    try {
+      geometry = poolGeometry({ height, width, poolH: this.poolSize[0], poolW: this.poolSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding });
+    } catch (err) {
+      this.fail((err as Error).message);
+    }
+    this.geometry = { ...geometry, channels };
+    this.outputShape = [geometry.outH, geometry.outW, channels];
+    return [];
+  }
+
+  config(): Record<string, unknown> {
+    return { pool_size: this.poolSize, strides: this.strides, padding: this.padding };
+  }
+}
+
+export class MaxPooling2D extends Pooling2D {
+  readonly className = 'MaxPooling2D';
+  readonly namePrefix = 'max_pooling2d';
+
+  constructor(args: PoolingArgs = {}) {
+    super(args, 'MaxPooling2D');
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const { graph, device, batch } = ctx;
+    const p: PoolParams = { ...this.geometry!, batch };
+    const outShape = [batch, ...this.outputShape];
+    const y = graph.tensor(`${this.name}/output`, outShape);
+    // Where each output's maximum came from, for the backward; inference does not need it.
+    const argmax = graph.tensor(`${this.name}/argmax`, outShape);
+    graph.add({
+      label: `${this.name} forward`,
+      reads: [x],
+      writes: [y, argmax],
+      build: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) })],
+    });
+    const inputShape = graph.shape(x);
+    return {
+      y,
+      backward: (dY) => {
+        const dX = graph.tensor(`${this.name}/dInput`, inputShape);
+        graph.add({
+          label: `${this.name} backward`,
+          reads: [dY, argmax],
+          writes: [dX],
+          build: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY), argmax: bind(argmax), dX: bind(dX) })],
+        });
+        return dX;
+      },
+    };
+  }
+}
+
+export class AveragePooling2D extends Pooling2D {
+  readonly className = 'AveragePooling2D';
+  readonly namePrefix = 'average_pooling2d';
+
+  constructor(args: PoolingArgs = {}) {
+    super(args, 'AveragePooling2D');
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const { graph, device, batch } = ctx;
+    const p: PoolParams = { ...this.geometry!, batch };
+    const y = graph.tensor(`${this.name}/output`, [batch, ...this.outputShape]);
+    graph.add({
+      label: `${this.name} forward`,
+      reads: [x],
+      writes: [y],
+      build: async (bind) => [await avgPoolForward(device, p, { x: bind(x), y: bind(y) })],
+    });
+    const inputShape = graph.shape(x);
+    return {
+      y,
+      backward: (dY) => {
+        const dX = graph.tensor(`${this.name}/dInput`, inputShape);
+        graph.add({
+          label: `${this.name} backward`,
+          reads: [dY],
+          writes: [dX],
+          build: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY), dX: bind(dX) })],
+        });
+        return dX;
+      },
+    };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Where a model's weights live on the GPU. Trainable parameters share one flat buffer (and
+ * their gradients a second one with the same layout) so that one optimizer dispatch updates
+ * them all; non-trainable weights (BatchNormalization's moving statistics) have a flat buffer
+ * of their own. Each tensor starts on a 256-byte boundary, WebGPU's binding alignment.
+ */
+import type { Device } from '../device/device.js';
+import type { BufferRange } from '../runtime/dispatch.js';
+
+/** 256 bytes: the minimum storage-buffer offset alignment WebGPU guarantees. */
+const ALIGN_FLOATS = 64;
+
+export interface WeightSpec {
+  /** Keras name, e.g. `conv2d/kernel`. */
+  name: string;
+  shape: number[];
+  trainable: boolean;
+  /** Initial values (Keras initializers, drawn on the CPU at build time). */
+  init: () => Float32Array;
+}
+
+export interface WeightSlot extends WeightSpec {
+  elements: number;
+  /** Offset in floats into the flat buffer (params or stats). */
+  offset: number;
+}
+
+export class WeightStore {
+  readonly slots: WeightSlot[] = [];
+  private paramFloats = 0;
+  private statFloats = 0;
+  params!: GPUBuffer; // (paramFloats): every trainable tensor, aligned
+  grads!: GPUBuffer; // (paramFloats): gradients, same layout as params
+  stats!: GPUBuffer; // (statFloats): non-trainable tensors
+
+  add(spec: WeightSpec): WeightSlot {
+    const elements = spec.shape.reduce((a, b) => a * b, 1);
+    const offset = spec.trainable ? this.paramFloats : this.statFloats;
+    const end = offset + Math.ceil(elements / ALIGN_FLOATS) * ALIGN_FLOATS;
+    if (spec.trainable) this.paramFloats = end;
+    else this.statFloats = end;
+    const slot = { ...spec, elements, offset };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Floats in the flat parameter buffer, alignment gaps included (the optimizer's count). */
+  get paramCount(): number {
+    return this.paramFloats;
+  }
+
+  /** Creates the buffers and uploads every tensor's initial value. */
+  allocate(device: Device): void {
+    this.params = device.createBuffer('params', this.paramFloats * 4);
+    this.grads = device.createBuffer('grads', this.paramFloats * 4);
+    this.stats = device.createBuffer('stats', this.statFloats * 4);
+    this.write(device, this.slots.map((s) => s.init()));
+  }
+
+  /** The tensor's range in its flat buffer. */
+  range(slot: WeightSlot): BufferRange {
+    return { buffer: slot.trainable ? this.params : this.stats, offset: slot.offset * 4, size: slot.elements * 4 };
+  }
+
+  gradRange(slot: WeightSlot): BufferRange {
+    if (!slot.trainable) throw new Error(`${slot.name} is not trainable`);
+    return { buffer: this.grads, offset: slot.offset * 4, size: slot.elements * 4 };
+  }
+
+  /** Checks every array's length against its slot, then writes all of them (all or nothing). */
+  write(device: Device, values: Float32Array[]): void {
+    if (values.length !== this.slots.length) {
+      throw new Error(`expected ${this.slots.length} weight arrays (${this.slots.map((s) => s.name).join(', ')}), got ${values.length}`);
+    }
+    values.forEach((v, i) => {
+      const slot = this.slots[i];
+      if (!(v instanceof Float32Array)) throw new Error(`weight ${slot.name}: expected a Float32Array`);
+      if (v.length !== slot.elements) throw new Error(`weight ${slot.name}: expected ${slot.elements} values for shape [${slot.shape}], got ${v.length}`);
+    });
+    values.forEach((v, i) => {
+      const r = this.range(this.slots[i]);
+      device.gpu.queue.writeBuffer(r.buffer, r.offset!, v.buffer, v.byteOffset, v.byteLength);
+    });
+  }
+
+  async read(device: Device): Promise<Float32Array[]> {
+    const [params, stats] = await Promise.all([device.readFloats(this.params), device.readFloats(this.stats)]);
+    return this.slots.map((s) => (s.trainable ? params : stats).slice(s.offset, s.offset + s.elements));
+  }
+
+  destroy(): void {
+    this.params?.destroy();
+    this.grads?.destroy();
+    this.stats?.destroy();
+  }
+}
