@@ -1,0 +1,188 @@
+// 2-D max and average pooling over NHWC, forward and backward (Keras MaxPooling2D /
+// AveragePooling2D).
+//
+// Output pixel (n, oh, ow) pools channel by channel over the window of input pixels
+//   h = oh*SH - PAD_TOP + ph,  w = ow*SW - PAD_LEFT + pw,  0 ≤ ph < PH, 0 ≤ pw < PW,
+// clipped to the input: padding cells take no part. (The geometry guarantees every window
+// holds at least one input pixel.)
+//
+// Max: y is the window's largest value; argmax records where it was, as the flat NHWC index
+// ((n*H + h)*W + w)*C + c into x. Ties go to the first in (h, w) order. Backward gathers: one
+// invocation per dX element sums dY over the windows that cover its pixel and whose argmax is
+// this very element, so overlapping windows (stride < pool) add up, and elements that were no
+// window's max get 0: every dX element is written, no clearing needed, no atomics.
+//
+// Average: y is the mean over the window's input pixels only (Keras/TF 'same' excludes the
+// padding from the count). Backward: dX[n,h,w,c] = Σ over covering windows of dY / count.
+//
+// Channels move in chunks of CHUNK: the arrays are read as arrays of Chunk, f32 or (when C is a
+// multiple of 4) vec4f, with matching ChunkIndex u32 or vec4u for argmax, and each invocation
+// handles one chunk (LANES: the channel offsets within a chunk). The block between the CHUNK
+// markers is the scalar form; src/kernels/pool.ts swaps in the vec4 form.
+//
+// Bindings (shapes in elements; CC = C / CHUNK chunks per pixel):
+//   maxForward:  x: (N, H, W, C)     y: (N, OH, OW, C)  argmax: (N, OH, OW, C) u32
+//   maxBackward: dY: (N, OH, OW, C)  dX: (N, H, W, C)   argmax: (N, OH, OW, C) u32
+//   avgForward:  x: (N, H, W, C)     y: (N, OH, OW, C)
+//   avgBackward: dY: (N, OH, OW, C)  dX: (N, H, W, C)
+//
+// Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
+// gid.x + gid.y * (num_workgroups.x * WG); forward passes run one per chunk of y, backward
+// passes one per chunk of dX.
+
+// BEGIN CHUNK
+alias Chunk = f32;
+alias ChunkIndex = u32;
+const LANES = ChunkIndex(0u);
+const CHUNK = 1u;
+// END CHUNK
+
+override N: u32;
+override H: u32;
+override W: u32;
+override C: u32;
+override PH: u32;
+override PW: u32;
+override SH: u32;
+override SW: u32;
+override PAD_TOP: u32;
+override PAD_LEFT: u32;
+override OH: u32;
+override OW: u32;
+override WG: u32 = 256u;
+
+// Channel chunks per pixel.
+override CC: u32 = C / CHUNK;
+
+// A window clipped to the input: rows [h0, h1), columns [w0, w1).
+struct Window {
+  h0: u32,
+  h1: u32,
+  w0: u32,
+  w1: u32,
+}
+
+fn window(oh: u32, ow: u32) -> Window {
+  let top = i32(oh * SH) - i32(PAD_TOP);
+  let left = i32(ow * SW) - i32(PAD_LEFT);
+  return Window(
+    u32(max(top, 0)),
+    u32(min(top + i32(PH), i32(H))),
+    u32(max(left, 0)),
+    u32(min(left + i32(PW), i32(W))),
+  );
+}
+
+fn windowCount(win: Window) -> f32 {
+  return f32((win.h1 - win.h0) * (win.w1 - win.w0));
+}
+
+// Output pixel (n, oh, ow) and channel chunk c of chunk index i into y: (N, OH, OW, CC).
+fn outputPosition(i: u32) -> vec4u {
+  return vec4u(i / (CC * OW * OH), (i / (CC * OW)) % OH, (i / CC) % OW, i % CC);
+}
+
+// Input pixel (n, h, w) and channel chunk c of chunk index i into x or dX: (N, H, W, CC).
+fn inputPosition(i: u32) -> vec4u {
+  return vec4u(i / (CC * W * H), (i / (CC * W)) % H, (i / CC) % W, i % CC);
+}
+
+// The flat element indices into x of the channels of chunk index i.
+fn elementIndex(i: u32) -> ChunkIndex {
+  return ChunkIndex(i * CHUNK) + LANES;
+}
+
+// The first output index whose window, of `size` taps at `stride`, covers padded position p
+// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
+fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
+  if (p < size) { return 0u; }
+  return (p - size + stride) / stride;
+}
+
+// The last output index, below `count`, whose window starts at or before padded position p.
+fn lastWindow(p: u32, stride: u32, count: u32) -> u32 {
+  return min(p / stride, count - 1u);
+}
+
+@group(0) @binding(0) var<storage, read> x: array<Chunk>;
+@group(0) @binding(1) var<storage, read_write> y: array<Chunk>;
+@group(0) @binding(2) var<storage, read_write> argmaxOut: array<ChunkIndex>;
+
+@compute @workgroup_size(WG)
+fn maxForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= N * OH * OW * CC) { return; }
+  let pos = outputPosition(i);
+  let win = window(pos.y, pos.z);
+  let first = ((pos.x * H + win.h0) * W + win.w0) * CC + pos.w;
+  var best = x[first];
+  var bestIndex = elementIndex(first);
+  for (var h = win.h0; h < win.h1; h++) {
+    for (var w = win.w0; w < win.w1; w++) {
+      let index = ((pos.x * H + h) * W + w) * CC + pos.w;
+      let value = x[index];
+      let better = value > best;
+      best = select(best, value, better);
+      bestIndex = select(bestIndex, elementIndex(index), better);
+    }
+  }
+  y[i] = best;
+  argmaxOut[i] = bestIndex;
+}
+
+@group(0) @binding(0) var<storage, read> dY: array<Chunk>;
+@group(0) @binding(1) var<storage, read_write> dX: array<Chunk>;
+@group(0) @binding(2) var<storage, read> argmaxIn: array<ChunkIndex>;
+
+@compute @workgroup_size(WG)
+fn maxBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= N * H * W * CC) { return; }
+  let pos = inputPosition(i);
+  let own = elementIndex(i);
+  let hp = pos.y + PAD_TOP;
+  let wp = pos.z + PAD_LEFT;
+  let ohLast = lastWindow(hp, SH, OH);
+  let owLast = lastWindow(wp, SW, OW);
+  var sum = Chunk();
+  for (var oh = firstWindow(hp, PH, SH); oh <= ohLast; oh++) {
+    for (var ow = firstWindow(wp, PW, SW); ow <= owLast; ow++) {
+      let o = ((pos.x * OH + oh) * OW + ow) * CC + pos.w;
+      sum += select(Chunk(), dY[o], argmaxIn[o] == own);
+    }
+  }
+  dX[i] = sum;
+}
+
+@compute @workgroup_size(WG)
+fn avgForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= N * OH * OW * CC) { return; }
+  let pos = outputPosition(i);
+  let win = window(pos.y, pos.z);
+  var sum = Chunk();
+  for (var h = win.h0; h < win.h1; h++) {
+    for (var w = win.w0; w < win.w1; w++) {
+      sum += x[((pos.x * H + h) * W + w) * CC + pos.w];
+    }
+  }
+  y[i] = sum / windowCount(win);
+}
+
+@compute @workgroup_size(WG)
+fn avgBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= N * H * W * CC) { return; }
+  let pos = inputPosition(i);
+  let hp = pos.y + PAD_TOP;
+  let wp = pos.z + PAD_LEFT;
+  let ohLast = lastWindow(hp, SH, OH);
+  let owLast = lastWindow(wp, SW, OW);
+  var sum = Chunk();
+  for (var oh = firstWindow(hp, PH, SH); oh <= ohLast; oh++) {
+    for (var ow = firstWindow(wp, PW, SW); ow <= owLast; ow++) {
+      sum += dY[((pos.x * OH + oh) * OW + ow) * CC + pos.w] / windowCount(window(oh, ow));
+    }
+  }
+  dX[i] = sum;
+}

@@ -1,0 +1,157 @@
+/**
+ * 2-D max and average pooling over NHWC (Keras MaxPooling2D / AveragePooling2D), forward and
+ * backward. Max pooling's forward also writes `argmax`, the flat NHWC index into x of each
+ * output's maximum, which its backward reads.
+ */
+import code from '../../shaders/pool.wgsl';
+import type { Device } from '../device/device.js';
+import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+import { channelChunk, convGeometry, withChunkBlock, type Padding } from './conv.js';
+
+/** What a pooling layer knows: pool_size, strides (default: the pool size), padding (default 'valid'). */
+export interface PoolSpec {
+  height: number;
+  width: number;
+  poolH: number;
+  poolW: number;
+  strideH?: number;
+  strideW?: number;
+  padding?: Padding;
+}
+
+/** The spec with its defaults filled in, plus the output size and padding on each side. */
+export interface PoolGeometry extends Required<PoolSpec> {
+  outH: number;
+  outW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+}
+
+/** A geometry with the batch and channel counts: everything a pooling dispatch needs. */
+export type PoolParams = PoolGeometry & { batch: number; channels: number };
+
+/**
+ * Output size and padding of a pooling layer, by Keras' rules (the same as a convolution's):
+ * 'valid' floors (7 → 3 for pool 2), 'same' gives ceil(size / stride) with the odd extra
+ * padding after. A pool larger than its input under 'valid' is an error.
+ */
+export function poolGeometry(spec: PoolSpec): PoolGeometry {
+  const strideH = spec.strideH ?? spec.poolH;
+  const strideW = spec.strideW ?? spec.poolW;
+  const padding = spec.padding ?? 'valid';
+  const g = convGeometry({
+    height: spec.height,
+    width: spec.width,
+    kernelH: spec.poolH,
+    kernelW: spec.poolW,
+    strideH,
+    strideW,
+    padding,
+  }, 'pooling');
+  return {
+    height: spec.height,
+    width: spec.width,
+    poolH: spec.poolH,
+    poolW: spec.poolW,
+    strideH,
+    strideW,
+    padding,
+    outH: g.outH,
+    outW: g.outW,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    padBottom: g.padBottom,
+    padRight: g.padRight,
+  };
+}
+
+const WG = 256;
+
+/** The shader with four channels per invocation, for channel counts that are multiples of 4. */
+const vec4Code = withChunkBlock(
+  code,
+  ['alias Chunk = vec4f;', 'alias ChunkIndex = vec4u;', 'const LANES = vec4u(0u, 1u, 2u, 3u);', 'const CHUNK = 4u;'].join('\n'),
+);
+
+function shaderFor(p: PoolParams): string {
+  return channelChunk(p.channels) === 4 ? vec4Code : code;
+}
+
+function shaderConstants(p: PoolParams): Record<string, number> {
+  return {
+    N: p.batch,
+    H: p.height,
+    W: p.width,
+    C: p.channels,
+    PH: p.poolH,
+    PW: p.poolW,
+    SH: p.strideH,
+    SW: p.strideW,
+    PAD_TOP: p.padTop,
+    PAD_LEFT: p.padLeft,
+    OH: p.outH,
+    OW: p.outW,
+    WG,
+  };
+}
+
+/** Invocations: one per channel chunk of y, or of x and dX. */
+const outputChunks = (p: PoolParams) => (p.batch * p.outH * p.outW * p.channels) / channelChunk(p.channels);
+const inputChunks = (p: PoolParams) => (p.batch * p.height * p.width * p.channels) / channelChunk(p.channels);
+
+/**
+ * y = max over each window; argmax = flat index ((n*H + h)*W + w)*C + c into x of that maximum
+ * (the first one in (h, w) order on ties).
+ *   x: (N, H, W, C)   y: (N, OH, OW, C)   argmax: (N, OH, OW, C) u32
+ */
+export function maxPoolForward(device: Device, p: PoolParams, io: { x: Binding; y: Binding; argmax: Binding }): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: 'max pool forward', code: shaderFor(p), entryPoint: 'maxForward', constants: shaderConstants(p) },
+    [io.x, io.y, io.argmax],
+    grid(outputChunks(p), WG),
+  );
+}
+
+/**
+ * dX[i] = Σ dY[o] over the outputs o whose argmax is i; writes every element of dX (0 where
+ * no window took its max), so dX needs no clearing.
+ *   dY: (N, OH, OW, C)   argmax: (N, OH, OW, C) u32   dX: (N, H, W, C)
+ */
+export function maxPoolBackward(device: Device, p: PoolParams, io: { dY: Binding; argmax: Binding; dX: Binding }): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: 'max pool backward', code: shaderFor(p), entryPoint: 'maxBackward', constants: shaderConstants(p) },
+    [io.dY, io.dX, io.argmax],
+    grid(inputChunks(p), WG),
+  );
+}
+
+/**
+ * y = mean over each window's input pixels (padding excluded from the count, as in Keras).
+ *   x: (N, H, W, C)   y: (N, OH, OW, C)
+ */
+export function avgPoolForward(device: Device, p: PoolParams, io: { x: Binding; y: Binding }): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: 'avg pool forward', code: shaderFor(p), entryPoint: 'avgForward', constants: shaderConstants(p) },
+    [io.x, io.y],
+    grid(outputChunks(p), WG),
+  );
+}
+
+/**
+ * dX[n, h, w, c] = Σ over the windows covering (h, w) of dY / (that window's pixel count).
+ * Writes every element of dX.
+ *   dY: (N, OH, OW, C)   dX: (N, H, W, C)
+ */
+export function avgPoolBackward(device: Device, p: PoolParams, io: { dY: Binding; dX: Binding }): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: 'avg pool backward', code: shaderFor(p), entryPoint: 'avgBackward', constants: shaderConstants(p) },
+    [io.dY, io.dX],
+    grid(inputChunks(p), WG),
+  );
+}
