@@ -1,0 +1,47 @@
+// Inverted dropout, forward and backward, with a counter-based random mask that is never
+// stored: each element's keep/drop bit is a hash of (step, seed, LAYER_SEED, element index),
+// so the backward pass regenerates exactly the forward's mask.
+//
+// Forward:  y  = x  · mask / (1 − rate).   Backward: dX = dY · mask / (1 − rate).
+// The two are the same map from `input` to `output`, so one entry point serves both.
+//
+// Random bits: pcg_hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", JCGT 2020),
+// a permutation of u32 with good avalanche. The stream key mixes step, seed and layer seed:
+//   key  = pcg(pcg(pcg(step) ^ seed) ^ LAYER_SEED)
+//   bits = pcg(pcg(index) ^ key)
+// Hashing the index before the key is xor-ed in keeps two streams from being shifted copies
+// of each other. An element is dropped when bits < DROP_THRESHOLD = round(rate · 2³²).
+// src/reference/dropout.ts computes the same bits in TypeScript.
+//
+// Bindings (COUNT elements each, any shape, flattened):
+//   0 stepInfo: (4) u32 = [step, seed, 0, 0], written by the host before each training step
+//   1 input:  (COUNT)  x (forward) or dY (backward)
+//   2 output: (COUNT)  y (forward) or dX (backward)
+//
+// Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
+// gid.x + gid.y * (num_workgroups.x * WG).
+
+override COUNT: u32;
+override WG: u32 = 256u;
+override LAYER_SEED: u32 = 0u;
+override DROP_THRESHOLD: u32;
+override KEEP_SCALE: f32;  // 1 / (1 − rate)
+
+@group(0) @binding(0) var<storage, read> stepInfo: array<u32>;
+@group(0) @binding(1) var<storage, read> input: array<f32>;
+@group(0) @binding(2) var<storage, read_write> output: array<f32>;
+
+fn pcg(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+@compute @workgroup_size(WG)
+fn dropout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= COUNT) { return; }
+  let key = pcg(pcg(pcg(stepInfo[0]) ^ stepInfo[1]) ^ LAYER_SEED);
+  let kept = pcg(pcg(i) ^ key) >= DROP_THRESHOLD;
+  output[i] = select(0.0, input[i] * KEEP_SCALE, kept);
+}

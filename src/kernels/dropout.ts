@@ -1,0 +1,60 @@
+/**
+ * Inverted dropout at training time, forward and backward. The mask is regenerated from a
+ * counter-based hash of (step, seed, layer seed, element index), never stored; the step and
+ * seed come from the stepInfo buffer. At inference the layer skips the kernel.
+ */
+import code from '../../shaders/dropout.wgsl';
+import type { Device } from '../device/device.js';
+import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+
+const WG = 256;
+
+export interface DropoutOptions {
+  /** Fraction of elements dropped, in [0, 1). */
+  rate: number;
+  /** Distinguishes the masks of dropout layers in one model (a u32). */
+  layerSeed: number;
+}
+
+/** An element is dropped when its 32 random bits are below this: round(rate · 2³²). */
+export function dropThreshold(rate: number): number {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout rate ${rate} is outside [0, 1)`);
+  return Math.min(Math.round(rate * 2 ** 32), 2 ** 32 - 1);
+}
+
+function dropoutDispatch(
+  device: Device,
+  label: string,
+  count: number,
+  options: DropoutOptions,
+  bindings: [stepInfo: Binding, input: Binding, output: Binding],
+): Promise<Dispatch> {
+  const constants = {
+    COUNT: count,
+    WG,
+    LAYER_SEED: options.layerSeed >>> 0,
+    DROP_THRESHOLD: dropThreshold(options.rate),
+    KEEP_SCALE: 1 / (1 - options.rate),
+  };
+  return createDispatch(device, { label, code, entryPoint: 'dropout', constants }, bindings, grid(count, WG));
+}
+
+/** y = x · mask / (1 − rate) over `count` elements. stepInfo: (4) u32 = [step, seed, 0, 0]. */
+export function dropoutForward(
+  device: Device,
+  count: number,
+  options: DropoutOptions,
+  io: { stepInfo: Binding; x: Binding; y: Binding },
+): Promise<Dispatch> {
+  return dropoutDispatch(device, 'dropout forward', count, options, [io.stepInfo, io.x, io.y]);
+}
+
+/** dX = dY · mask / (1 − rate), with the forward's mask (same options, same stepInfo). */
+export function dropoutBackward(
+  device: Device,
+  count: number,
+  options: DropoutOptions,
+  io: { stepInfo: Binding; dY: Binding; dX: Binding },
+): Promise<Dispatch> {
+  return dropoutDispatch(device, 'dropout backward', count, options, [io.stepInfo, io.dY, io.dX]);
+}
