@@ -1,0 +1,144 @@
+// Optimizer update: one dispatch updates every trainable parameter, element-wise, with
+// Keras 3's update rules (keras/src/optimizers/*.py). g is the gradient, lr the learning rate.
+//
+//   SGD       momentum 0: p −= lr·g;  otherwise v = momentum·v − lr·g and p += v,
+//             or with nesterov p += momentum·v − lr·g
+//   Adam      m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);
+//             p −= m·α / (√v + ε)  with  α = lr·√(1 − β2^t) / (1 − β1^t)
+//   Adadelta  a = ρ·a + (1 − ρ)g²;  Δ = −√(d + ε)·g / √(a + ε);  d = ρ·d + (1 − ρ)Δ²;  p += lr·Δ
+//   RMSprop   v = ρ·v + (1 − ρ)g²;  centered: c = ρ·c + (1 − ρ)g, denominator v − c² + ε,
+//             otherwise v + ε;  inc = lr·g / √denominator;  momentum 0: p −= inc,
+//             otherwise u = momentum·u + inc and p −= u
+//   Adagrad   a += g²;  p −= lr·g / √(a + ε)
+//
+// Each kind has a fixed number of state slots. A slot its options leave unused (SGD's without
+// momentum, RMSprop's u without momentum and c when not centered) is neither read nor
+// written; those branches test hyper-parameters, so they are uniform over the dispatch.
+//
+// Bindings:
+//   params:   (COUNT)         every trainable parameter, flat (updated in place)
+//   grads:    (COUNT)         their gradients, same layout
+//   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of parameter i at k·COUNT + i
+//                             SGD [v]  Adam [m, v]  Adadelta [a, d]  RMSprop [v, u, c]  Adagrad [a]
+//   hyper:    (H)             hyper-parameters, learning rate first, written by the host only
+//                             when they change:
+//                             SGD      [lr, momentum, nesterov (0 or 1)]
+//                             Adam     [lr, β1, β2, ε, ln β1, ln β2]
+//                             Adadelta [lr, ρ, ε]
+//                             RMSprop  [lr, ρ, momentum, ε, centered (0 or 1)]
+//                             Adagrad  [lr, ε]
+//   stepInfo: (4) u32         [t = 1-based optimizer step, seed, 0, 0]
+//
+// KIND: 0 = SGD, 1 = Adam, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad.
+// Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
+// gid.x + gid.y * (num_workgroups.x * WG).
+
+override KIND: u32;
+override COUNT: u32;
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+@group(0) @binding(1) var<storage, read> grads: array<f32>;
+@group(0) @binding(2) var<storage, read_write> state: array<f32>;
+@group(0) @binding(3) var<storage, read> hyper: array<f32>;
+@group(0) @binding(4) var<storage, read> stepInfo: array<u32>;
+
+fn sgd(i: u32, g: f32) {
+  let lr = hyper[0];
+  let momentum = hyper[1];
+  let nesterov = hyper[2] != 0.0;
+  if (momentum == 0.0) {
+    params[i] -= lr * g;
+    return;
+  }
+  let v = momentum * state[i] - lr * g;
+  state[i] = v;
+  params[i] += select(v, momentum * v - lr * g, nesterov);
+}
+
+// e^x − 1 without the cancellation of exp(x) − 1 near 0: a Taylor polynomial for |x| < 0.1
+// (truncation error below 2e-8 relative), exp(x) − 1 beyond (where it loses at most ~10×).
+fn expm1(x: f32) -> f32 {
+  if (abs(x) < 0.1) {
+    return x * (1.0 + x / 2.0 * (1.0 + x / 3.0 * (1.0 + x / 4.0 * (1.0 + x / 5.0))));
+  }
+  return exp(x) - 1.0;
+}
+
+// 1 − β^t from ln β (computed on the host in float64): accurate for small t too, where
+// 1 − pow(β, t) cancels (on SwiftShader it was 6e-5 off at t = 1, β = 0.999).
+fn oneMinusPower(lnBeta: f32, t: f32) -> f32 {
+  return -expm1(t * lnBeta);
+}
+
+fn adam(i: u32, g: f32) {
+  let lr = hyper[0];
+  let beta1 = hyper[1];
+  let beta2 = hyper[2];
+  let epsilon = hyper[3];
+  let t = f32(stepInfo[0]);
+  let alpha = lr * sqrt(oneMinusPower(hyper[5], t)) / oneMinusPower(hyper[4], t);
+  let m = state[i] + (g - state[i]) * (1.0 - beta1);
+  let v = state[COUNT + i] + (g * g - state[COUNT + i]) * (1.0 - beta2);
+  state[i] = m;
+  state[COUNT + i] = v;
+  params[i] -= m * alpha / (sqrt(v) + epsilon);
+}
+
+fn adadelta(i: u32, g: f32) {
+  let lr = hyper[0];
+  let rho = hyper[1];
+  let epsilon = hyper[2];
+  let accumulatedGrad = rho * state[i] + (1.0 - rho) * g * g;
+  let accumulatedDelta = state[COUNT + i];
+  let delta = -sqrt(accumulatedDelta + epsilon) * g / sqrt(accumulatedGrad + epsilon);
+  state[i] = accumulatedGrad;
+  state[COUNT + i] = rho * accumulatedDelta + (1.0 - rho) * delta * delta;
+  params[i] += lr * delta;
+}
+
+fn rmsprop(i: u32, g: f32) {
+  let lr = hyper[0];
+  let rho = hyper[1];
+  let momentum = hyper[2];
+  let epsilon = hyper[3];
+  let centered = hyper[4] != 0.0;
+  let velocity = rho * state[i] + (1.0 - rho) * g * g;
+  state[i] = velocity;
+  var denominator = velocity + epsilon;
+  if (centered) {
+    let averageGrad = rho * state[2u * COUNT + i] + (1.0 - rho) * g;
+    state[2u * COUNT + i] = averageGrad;
+    denominator = velocity - averageGrad * averageGrad + epsilon;
+  }
+  let increment = lr * g / sqrt(denominator);
+  if (momentum == 0.0) {
+    params[i] -= increment;
+    return;
+  }
+  let update = momentum * state[COUNT + i] + increment;
+  state[COUNT + i] = update;
+  params[i] -= update;
+}
+
+fn adagrad(i: u32, g: f32) {
+  let lr = hyper[0];
+  let epsilon = hyper[1];
+  let accumulator = state[i] + g * g;
+  state[i] = accumulator;
+  params[i] -= lr * g / sqrt(accumulator + epsilon);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= COUNT) { return; }
+  let g = grads[i];
+  switch KIND {
+    case 0u: { sgd(i, g); }
+    case 1u: { adam(i, g); }
+    case 2u: { adadelta(i, g); }
+    case 3u: { rmsprop(i, g); }
+    default: { adagrad(i, g); }
+  }
+}
