@@ -1,10 +1,11 @@
 /** Keras' `model.summary()` table. */
 import type { Layer } from './layers/layer.js';
 
-const COLUMNS = [29, 26, 12];
+const COLUMNS = [34, 26, 12];
 
+/** Cells padded to their column, always at least one space apart. */
 function row(cells: string[]): string {
-  return cells.map((c, i) => ` ${c}`.padEnd(COLUMNS[i])).join('').trimEnd();
+  return cells.map((c, i) => ` ${c}`.padEnd(COLUMNS[i] - 1) + ' ').join('').trimEnd();
 }
 
 export function summaryTable(modelName: string, layers: readonly Layer[]): string {

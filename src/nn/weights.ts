@@ -17,6 +17,11 @@ export interface WeightSpec {
   trainable: boolean;
   /** Initial values (Keras initializers, drawn on the CPU at build time). */
   init: () => Float32Array;
+  /**
+   * Place it directly after the previous tensor of the same buffer, without alignment, so a
+   * kernel can bind both as one range (BatchNormalization's gamma|beta and mean|variance).
+   */
+  packWithPrevious?: boolean;
 }
 
 export interface WeightSlot extends WeightSpec {
@@ -35,8 +40,13 @@ export class WeightStore {
 
   add(spec: WeightSpec): WeightSlot {
     const elements = spec.shape.reduce((a, b) => a * b, 1);
-    const offset = spec.trainable ? this.paramFloats : this.statFloats;
-    const end = offset + Math.ceil(elements / ALIGN_FLOATS) * ALIGN_FLOATS;
+    let offset = spec.trainable ? this.paramFloats : this.statFloats;
+    if (spec.packWithPrevious) {
+      const previous = this.slots.filter((s) => s.trainable === spec.trainable).at(-1);
+      if (!previous) throw new Error(`${spec.name}: nothing to pack with`);
+      offset = previous.offset + previous.elements;
+    }
+    const end = Math.ceil((offset + elements) / ALIGN_FLOATS) * ALIGN_FLOATS;
     if (spec.trainable) this.paramFloats = end;
     else this.statFloats = end;
     const slot = { ...spec, elements, offset };
@@ -57,14 +67,14 @@ export class WeightStore {
     this.write(device, this.slots.map((s) => s.init()));
   }
 
-  /** The tensor's range in its flat buffer. */
-  range(slot: WeightSlot): BufferRange {
-    return { buffer: slot.trainable ? this.params : this.stats, offset: slot.offset * 4, size: slot.elements * 4 };
+  /** The tensor's range in its flat buffer; `count` tensors packed together from it (packWithPrevious). */
+  range(slot: WeightSlot, count = 1): BufferRange {
+    return { buffer: slot.trainable ? this.params : this.stats, offset: slot.offset * 4, size: slot.elements * count * 4 };
   }
 
-  gradRange(slot: WeightSlot): BufferRange {
+  gradRange(slot: WeightSlot, count = 1): BufferRange {
     if (!slot.trainable) throw new Error(`${slot.name} is not trainable`);
-    return { buffer: this.grads, offset: slot.offset * 4, size: slot.elements * 4 };
+    return { buffer: this.grads, offset: slot.offset * 4, size: slot.elements * count * 4 };
   }
 
   /** Checks every array's length against its slot, then writes all of them (all or nothing). */

@@ -1,0 +1,129 @@
+/**
+ * The compiled model against the float64 reference forward pass (src/reference/model.ts):
+ * weights round trip, predictions, a whole-model gradient check by finite differences, the
+ * last partial batch, and the preset models' parameter counts.
+ */
+import { describe, expect, it } from 'vitest';
+import { Sequential, layers, optimizers, presets } from '../../src/index.js';
+import { referenceLoss, referenceProbabilities } from '../../src/reference/model.js';
+import { expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
+
+/** A small model that uses every layer kind the reference knows. */
+function tinyModel(withBatchNorm: boolean): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 6, 2] }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    ...(withBatchNorm ? [layers.batchNormalization()] : []),
+    layers.conv2d({ filters: 4, kernelSize: 2, strides: 1, activation: 'tanh' }),
+    layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
+    layers.dropout({ rate: 0.3 }),
+    layers.flatten(),
+    layers.dense({ units: 5, activation: 'sigmoid' }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
+/** The same without dropout and batch norm, whose training behaviour the reference does not model. */
+function deterministicModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 6, 2] }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.conv2d({ filters: 4, kernelSize: 2, activation: 'tanh' }),
+    layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
+    layers.flatten(),
+    layers.dense({ units: 5, activation: 'sigmoid' }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
+function oneHot(labels: number[], classes: number): Float32Array {
+  const out = new Float32Array(labels.length * classes);
+  labels.forEach((l, i) => (out[i * classes + l] = 1));
+  return out;
+}
+
+describe('Sequential vs the float64 reference', () => {
+  it('summary counts the parameters of every preset as Keras does', () => {
+    // Expected totals worked out by hand from Keras' formulas (conv: kh·kw·cin·cout + cout,
+    // dense: in·out + out, batch norm: 4·channels of which 2·channels non-trainable).
+    const expected: Record<string, [number, number]> = {
+      'mnist-conv3': [303_926, 0],
+      'mnist-cnn': [1_199_882, 0],
+      'mnist-conv5': [1_111_946, 0],
+      'mnist-bn': [408_522, 256],
+    };
+    for (const [name, [total, nonTrainable]] of Object.entries(expected)) {
+      const summary = presets[name]().model.summary();
+      expect(summary, name).toContain(`Total params: ${total.toLocaleString('en-US')}`);
+      expect(summary, name).toContain(`Non-trainable params: ${nonTrainable.toLocaleString('en-US')}`);
+    }
+    const conv3 = presets['mnist-conv3']().model.summary();
+    expect(conv3).toMatch(/max_pooling2d_2 \(MaxPooling2D\) +\(None, 3, 3, 64\) +0\n/);
+    expect(conv3).toMatch(/flatten \(Flatten\) +\(None, 576\) +0\n/);
+    expect(conv3).toMatch(/dense \(Dense\) +\(None, 500\) +288,500\n/);
+  });
+
+  it('getWeights/setWeights round trip, and predict equals the reference forward pass', async () => {
+    const device = await testDevice();
+    const model = tinyModel(true);
+    await model.compile({ device, optimizer: 'sgd', loss: 'categoricalCrossentropy', seed: 3 });
+    const initial = await model.getWeights();
+    expect(initial.map((w) => w.length)).toEqual(model.layers.flatMap((l) => l.weightSlots.map((s) => s.elements)));
+    // New random weights (moving variance positive), set and read back bit for bit.
+    const weights = initial.map((w, i) => randomFloats(w.length, 100 + i, 0.1, 0.9).map((v) => (i % 2 ? v : v - 0.5)));
+    model.setWeights(weights);
+    const back = await model.getWeights();
+    back.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(weights[i])));
+
+    const batch = 5;
+    const x = randomFloats(batch * 7 * 6 * 2, 9, 0, 1);
+    const probabilities = await model.predict(x, { batchSize: 2 }); // batches of 2, 2 and 1
+    const expected = referenceProbabilities(model, weights, x, batch);
+    // f32 through two convolutions and two dense layers: a few ulp of the probabilities.
+    expectClose(probabilities, expected, { atol: 2e-6, rtol: 1e-4 }, 'probabilities');
+    model.dispose();
+  });
+
+  it('one SGD step moves the weights by the gradient that finite differences give', async () => {
+    const device = await testDevice();
+    const model = deterministicModel();
+    // Plain SGD with learning rate 1: w_after = w_before − dLoss/dw exactly.
+    await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 1 }), seed: 5 });
+    const batch = 3;
+    const x = randomFloats(batch * 7 * 6 * 2, 21, 0, 1);
+    const labels = [2, 0, 3];
+    const before = await model.getWeights();
+    await model.trainOnBatch(x, Uint8Array.from(labels));
+    const after = await model.getWeights();
+    const targets = oneHot(labels, 4);
+    const w64 = before.map((w) => Float64Array.from(w));
+    before.forEach((w, i) => {
+      const gpuGradient = w.map((v, j) => v - after[i][j]);
+      const numeric = numericGradient((wi) => {
+        const all: ArrayLike<number>[] = w64.slice();
+        all[i] = wi;
+        return referenceLoss(model, all, x, targets, batch);
+      }, w64[i]);
+      // f32 forward/backward against float64 central differences (eps 1e-6).
+      expectClose(gpuGradient, numeric, { atol: 2e-6, rtol: 2e-3 }, `gradient of ${model.layers.flatMap((l) => l.weightSlots)[i].name}`);
+    });
+    model.dispose();
+  });
+
+  it('an epoch counts every sample once, the last partial batch included', async () => {
+    const device = await testDevice();
+    const model = deterministicModel();
+    // Learning rate 0 keeps the weights fixed, so the epoch's mean loss must be the reference
+    // loss over all 10 samples: batches of 4, 4 and 2, none dropped or padded.
+    await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 0 }), seed: 7 });
+    const samples = 10;
+    const x = randomFloats(samples * 7 * 6 * 2, 31, 0, 1);
+    const labels = Uint8Array.from({ length: samples }, (_, i) => i % 4);
+    const history = await model.fit(x, labels, { batchSize: 4, epochs: 1, verbose: 0 });
+    const expected = referenceLoss(model, await model.getWeights(), x, oneHot(Array.from(labels), 4), samples);
+    expect(history.history.loss[0]).toBeCloseTo(expected, 5);
+    const evaluated = await model.evaluate(x, labels, { batchSize: 4 });
+    expect(evaluated.loss).toBeCloseTo(expected, 5);
+    model.dispose();
+  });
+});
