@@ -1,0 +1,116 @@
+/**
+ * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU): register-blocked (4×4 per
+ * invocation, no workgroup memory: shaders/matmul.wgsl says why), optionally split along K.
+ * The forward of dense and conv layers and both of their weight/input gradients (through
+ * transA / transB, read in place) go through here.
+ */
+import code from '../../shaders/matmul.wgsl';
+import type { Device } from '../device/device.js';
+import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+
+export interface MatmulParams {
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored (K, M) and read as its transpose (e.g. dW = colᵀ·dY). */
+  transA?: boolean;
+  /** B is stored (N, K) and read as its transpose (e.g. dX = dY·Wᵀ). */
+  transB?: boolean;
+  /** Adds bias[N] to every row of C. */
+  bias?: boolean;
+  activation?: 'linear' | 'relu';
+  label?: string;
+  /** Number of K slices; default from chooseSplitK(). Forcing it is for tests and tuning. */
+  splitK?: number;
+}
+
+export interface MatmulIO {
+  /** (M, K), or (K, M) with transA. */
+  a: Binding;
+  /** (K, N), or (N, K) with transB. */
+  b: Binding;
+  /** (M, N) output. */
+  c: Binding;
+  /** (N), required when params.bias. */
+  bias?: Binding;
+}
+
+/** Each invocation computes a BLOCK × BLOCK block of C (fixed by the shader). */
+const BLOCK = 4;
+const WG = 64;
+
+/** Split-K heuristic parameters (see chooseSplitK). */
+const SPLIT_TARGET_INVOCATIONS = 4096;
+const SPLIT_MIN_K = 256;
+const SPLIT_MAX_SCRATCH_BYTES = 64 << 20;
+
+/**
+ * How many slices to split K into. Splitting pays when C has too few 4×4 blocks to keep the
+ * device busy while each block is a long walk over K (the weight gradient of a conv:
+ * M×N = 4×16 for a first layer, but K = batch·OH·OW = 25,088). The rule: aim for
+ * SPLIT_TARGET_INVOCATIONS invocations, but give every slice at least SPLIT_MIN_K of K so
+ * the partial sums written and re-read (S·M·N each) stay small next to the M·N·K
+ * multiply-adds, and keep the scratch buffer of S·M·N floats under SPLIT_MAX_SCRATCH_BYTES.
+ */
+export function chooseSplitK(m: number, n: number, k: number): number {
+  const blocks = Math.ceil(m / BLOCK) * Math.ceil(n / BLOCK);
+  const wanted = Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks);
+  const deepEnough = Math.floor(k / SPLIT_MIN_K);
+  const fitsScratch = Math.floor(SPLIT_MAX_SCRATCH_BYTES / (m * n * 4));
+  return Math.max(1, Math.min(wanted, deepEnough, fitsScratch));
+}
+
+/** Per-device stand-in for the bias binding when there is no bias (the shader never reads it). */
+const noBias = new WeakMap<Device, GPUBuffer>();
+function noBiasBuffer(device: Device): GPUBuffer {
+  let buffer = noBias.get(device);
+  if (!buffer) {
+    buffer = device.createBuffer('matmul no-bias', 16);
+    noBias.set(device, buffer);
+  }
+  return buffer;
+}
+
+/**
+ * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU). One dispatch, or two with split-K (the
+ * partial sums go to a scratch buffer of (S, M, N) floats created here, once).
+ */
+export async function matmul(device: Device, params: MatmulParams, io: MatmulIO): Promise<Dispatch[]> {
+  const { m, n, k, transA = false, transB = false, activation = 'linear' } = params;
+  const label = params.label ?? `matmul ${m}×${n}×${k}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
+  if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
+  if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
+
+  const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k), k));
+  const kPerSplit = Math.ceil(k / requested);
+  // Recount so that no slice is empty.
+  const splits = Math.ceil(k / kPerSplit);
+
+  const shape = { M: m, N: n, K: k, WG };
+  const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
+  const bias = io.bias ?? noBiasBuffer(device);
+  const [x, y] = grid(Math.ceil(m / BLOCK) * Math.ceil(n / BLOCK), WG);
+  const variant = { TRANS_A: transA, TRANS_B: transB };
+
+  if (splits === 1) {
+    return [
+      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+    ];
+  }
+
+  // partials: (splits, M, N)
+  const partials = device.createBuffer(`${label} split-K partials`, splits * m * n * 4);
+  const partialSums = await createDispatch(
+    device,
+    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
+    [bias, partials, io.a, io.b],
+    [x, y, splits],
+  );
+  const reduce = await createDispatch(
+    device,
+    { label: `${label} split-K reduce`, code, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
+    [bias, io.c, partials],
+    grid(m * n, WG),
+  );
+  return [partialSums, reduce];
+}

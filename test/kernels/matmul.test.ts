@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { columnSum } from '../../src/kernels/column-sum.js';
+import { chooseSplitK, matmul, type MatmulParams } from '../../src/kernels/matmul.js';
+import { columnSumRef, matmulRef } from '../../src/reference/matmul.js';
+import { runDispatches } from '../../src/runtime/dispatch.js';
+import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
+
+// Odd sizes, a multiple of the 4×4 block, and one long K (split along K automatically).
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [7, 13, 5],
+  [33, 17, 65],
+  [64, 32, 48],
+  [6, 10, 3000],
+];
+
+/** f32 sums of K products of values in [-1, 1]: the error grows like sqrt(K) ulps. */
+const tolerance = (k: number) => ({ atol: 2e-6 * Math.sqrt(k) * 4, rtol: 1e-5 });
+
+async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array, bias?: Float32Array): Promise<Float32Array> {
+  const device = await testDevice();
+  const { m, n } = params;
+  const io = {
+    a: device.upload('a', a),
+    b: device.upload('b', b),
+    c: device.createBuffer('c', m * n * 4),
+    bias: bias && device.upload('bias', bias),
+  };
+  await runDispatches(device, await matmul(device, params, io));
+  const c = await device.readFloats(io.c, 0, m * n);
+  for (const buffer of [io.a, io.b, io.c, io.bias]) buffer?.destroy();
+  return c;
+}
+
+describe('matmul vs float64 reference', () => {
+  const variants: [string, Partial<MatmulParams>][] = [
+    ['plain', {}],
+    ['transA', { transA: true }],
+    ['transB', { transB: true }],
+    ['transA and transB', { transA: true, transB: true }],
+    ['bias', { bias: true }],
+    ['bias + relu', { bias: true, activation: 'relu' }],
+    ['split-K forced, bias + relu', { bias: true, activation: 'relu', splitK: 3 }],
+    ['split-K forced, transA', { transA: true, splitK: 4 }],
+  ];
+  for (const [name, variant] of variants) {
+    it(name, async () => {
+      for (const [m, n, k] of shapes) {
+        const params: MatmulParams = { m, n, k, ...variant };
+        const a = randomFloats(m * k, m * 7 + k);
+        const b = randomFloats(k * n, n * 11 + k);
+        const bias = variant.bias ? randomFloats(n, n) : undefined;
+        const c = await gpuMatmul(params, a, b, bias);
+        expectClose(c, matmulRef(params, a, b, bias), tolerance(k), `${name} ${m}×${n}×${k}`);
+      }
+    });
+  }
+
+  it('splits a long K automatically, and not a short one', () => {
+    expect(chooseSplitK(4, 16, 25_088)).toBeGreaterThan(1);
+    expect(chooseSplitK(64, 32, 48)).toBe(1);
+    expect(chooseSplitK(512, 512, 512)).toBe(1);
+  });
+
+  it('the gradients from the transposed variants match finite differences', async () => {
+    // loss = Σ w ⊙ (A·B): dA = W·Bᵀ, dB = Aᵀ·W, computed on the GPU with transB and transA.
+    const [m, n, k] = [5, 7, 9];
+    const a = randomFloats(m * k, 1);
+    const b = randomFloats(k * n, 2);
+    const w = randomFloats(m * n, 3);
+    const dA = await gpuMatmul({ m, n: k, k: n, transB: true }, w, b);
+    const dB = await gpuMatmul({ m: k, n, k: m, transA: true }, a, w);
+    const numericA = numericGradient((x) => dot(w, matmulRef({ m, n, k }, x, b)), Float64Array.from(a));
+    const numericB = numericGradient((x) => dot(w, matmulRef({ m, n, k }, a, x)), Float64Array.from(b));
+    expectClose(dA, numericA, { atol: 1e-5, rtol: 1e-5 }, 'dA');
+    expectClose(dB, numericB, { atol: 1e-5, rtol: 1e-5 }, 'dB');
+  });
+});
+
+describe('columnSum vs float64 reference', () => {
+  it('sums columns over several shapes', async () => {
+    const device = await testDevice();
+    for (const [rows, cols] of [[1, 1], [7, 13], [300, 5], [25_088, 16]]) {
+      const x = randomFloats(rows * cols, rows + cols);
+      const xBuf = device.upload('x', x);
+      const out = device.createBuffer('out', cols * 4);
+      await runDispatches(device, await columnSum(device, { rows, cols }, { x: xBuf, out }));
+      // Sums of `rows` values in [-1, 1]: error grows like sqrt(rows) ulps of the magnitude.
+      expectClose(await device.readFloats(out, 0, cols), columnSumRef(rows, cols, x), { atol: 1e-6 * Math.sqrt(rows) * 4, rtol: 1e-6 }, `${rows}×${cols}`);
+      xBuf.destroy();
+      out.destroy();
+    }
+  });
+});
