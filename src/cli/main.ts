@@ -1,16 +1,23 @@
 /**
  * The `webgpu-dl` command.
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
- *                   [--learning-rate X] [--limit N] [--save FILE] [--seed S]
+ *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
+ *                   [--checkpoint FILE] [--resume FILE]
+ *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../device/device.js';
 import type { AdapterChoice } from '../device/adapter.js';
 import { loadMnist } from '../data/mnist.js';
+import { parseIdx } from '../data/idx.js';
+import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
+import type { Sequential } from '../nn/sequential.js';
 import { optimizers, resolveOptimizer, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { encodeSafetensors } from '../io/safetensors.js';
+import { loadWeights, readTfjsModel, saveWeights, weightsFormat } from '../io/files.js';
+import { decodePng, imageToInput } from '../io/png.js';
 import { withDefaults } from '../kernels/optimizer.js';
 import { ProgressReporter } from './progress.js';
 
@@ -21,6 +28,7 @@ const HELP = `webgpu-dl — train Keras-style MNIST CNNs on WebGPU (Dawn in Node
 
 Usage:
   webgpu-dl train [options]     train a preset model on MNIST and report test accuracy
+  webgpu-dl predict [options]   print the classes a trained model predicts
   webgpu-dl --help              this text
 
 Train options:
@@ -32,8 +40,20 @@ Train options:
   --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's)
   --limit N             train on the first N training images only
   --test-limit N        evaluate on the first N test images only
-  --save FILE           write the trained weights as safetensors
+  --save FILE           write the trained weights: FILE.safetensors (safetensors) or
+                        FILE.json (TF.js model.json, with .bin shards beside it)
+  --load FILE           start from these weights (.safetensors or TF.js .json)
   --seed S              seed for initial weights, shuffling and dropout (default 1)
+  --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
+  --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
+
+Predict options:
+  --load FILE           the weights (required): .safetensors, or a TF.js model.json, whose
+                        architecture is used unless --model is given
+  --model NAME          the preset the weights belong to (default ${DEFAULT_TRAINING.model})
+  --input FILE          an 8-bit grayscale or RGB PNG of the model's input size, or an IDX
+                        images file (MNIST's format); default: the MNIST test images
+  --limit N             predict the first N images of an IDX file or MNIST (default 10)
 
 Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
@@ -61,7 +81,10 @@ async function train(argv: string[]): Promise<void> {
       limit: { type: 'string' },
       'test-limit': { type: 'string' },
       save: { type: 'string' },
+      load: { type: 'string' },
       seed: { type: 'string' },
+      checkpoint: { type: 'string' },
+      resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,6 +93,17 @@ async function train(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  // Refuse a file name of no known format before training, not after.
+  for (const option of ['save', 'load'] as const) {
+    const path = values[option];
+    if (path === undefined) continue;
+    try {
+      weightsFormat(path);
+    } catch (err) {
+      throw new UsageError(`--${option}: ${(err as Error).message}`);
+    }
+  }
+  if (values.load && values.resume) throw new UsageError('--load and --resume exclude each other: a checkpoint holds the weights');
   const name = values.model ?? DEFAULT_TRAINING.model;
   if (!presets[name]) throw new UsageError(`unknown model '${name}' (choose from ${presetNames.join(', ')})`);
   const isDefault = values.model === undefined;
@@ -108,6 +142,15 @@ async function train(argv: string[]): Promise<void> {
   const { model } = preset;
   await model.compile({ device, optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
   console.log(model.summary());
+  if (values.load) {
+    await loadWeights(model, values.load);
+    console.log(`weights loaded from ${values.load}`);
+  }
+  let initialEpoch = 0;
+  if (values.resume) {
+    initialEpoch = (await model.loadCheckpoint(values.resume)).epoch;
+    console.log(`resuming from ${values.resume} after epoch ${initialEpoch}`);
+  }
   const split = preset.fit.validationSplit;
   console.log(
     `training ${name}: ${mnist.train.count} images${split ? ` (${Math.round(split * 100)}% held out for validation)` : ''}, ` +
@@ -120,6 +163,8 @@ async function train(argv: string[]): Promise<void> {
     epochs,
     validationSplit: split,
     verbose: 0,
+    initialEpoch: Math.min(initialEpoch, epochs),
+    checkpoint: values.checkpoint ? { path: values.checkpoint } : undefined,
     callbacks: {
       onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
       onProgress: (p) => progress.update(p),
@@ -131,15 +176,89 @@ async function train(argv: string[]): Promise<void> {
   });
 
   if (values.save) {
-    const weights = await model.getWeights();
-    const names = model.layers.flatMap((l) => l.weightSlots);
-    await writeFile(values.save, encodeSafetensors(names.map((slot, i) => ({ name: slot.name, shape: slot.shape, data: weights[i] }))));
+    await saveWeights(model, values.save);
     console.log(`weights saved to ${values.save}`);
   }
   const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize: Math.max(batchSize, 100) });
   console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
   model.dispose();
   device.destroy();
+}
+
+async function predict(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      load: { type: 'string' },
+      input: { type: 'string' },
+      model: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!values.load) throw new UsageError('predict needs --load FILE (the trained weights)');
+  let format;
+  try {
+    format = weightsFormat(values.load);
+  } catch (err) {
+    throw new UsageError(`--load: ${(err as Error).message}`);
+  }
+  if (values.model !== undefined && !presets[values.model]) throw new UsageError(`unknown model '${values.model}' (choose from ${presetNames.join(', ')})`);
+  const limit = positiveInt('limit', values.limit) ?? 10;
+  // The architecture: the preset named, else a TF.js model.json's own, else the default preset.
+  let model: Sequential;
+  if (values.model === undefined && format === 'tfjs') model = await readTfjsModel(values.load);
+  else model = presets[values.model ?? DEFAULT_TRAINING.model]().model;
+  const inputShape = model.inputShape;
+
+  let images: Float32Array; // (n, ...inputShape)
+  let labels: Uint8Array | undefined;
+  if (values.input === undefined) {
+    const mnist = await loadMnist({ limit: 1, testLimit: limit });
+    images = mnist.test.images;
+    labels = mnist.test.labels;
+  } else {
+    images = await readInput(values.input, inputShape, limit);
+  }
+
+  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
+  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
+  const device = await createDevice({ adapter });
+  try {
+    await model.compile({ device, optimizer: 'sgd' });
+    await loadWeights(model, values.load);
+    const classes = model.outputShape[0];
+    const probabilities = await model.predict(images);
+    const predicted = labelsFromOneHot(probabilities, classes);
+    predicted.forEach((c, i) => {
+      const label = labels ? ` (label ${labels[i]})` : '';
+      console.log(`image ${i}: class ${c} probability ${probabilities[i * classes + c].toFixed(4)}${label}`);
+    });
+    if (labels) console.log(`correct: ${predicted.filter((c, i) => c === labels[i]).length} of ${predicted.length}`);
+    model.dispose();
+  } finally {
+    device.destroy();
+  }
+}
+
+/** Model inputs from a PNG (one image) or an IDX images file (the first `limit`), pixels / 255. */
+async function readInput(path: string, inputShape: number[], limit: number): Promise<Float32Array> {
+  if (!existsSync(path)) throw new UsageError(`--input: no file ${path}`);
+  const bytes = new Uint8Array(await readFile(path));
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) return imageToInput(await decodePng(bytes, path), inputShape, path);
+  const idx = parseIdx(bytes, path, 'images');
+  const [count, rows, cols] = idx.shape;
+  const [height, width, channels] = inputShape;
+  if (rows !== height || cols !== width || channels !== 1) {
+    throw new Error(`${path}: ${rows}×${cols} grayscale images do not fit the model's input [${inputShape}]`);
+  }
+  const n = Math.min(count, limit);
+  return Float32Array.from(idx.data.subarray(0, n * rows * cols), (v) => v / 255);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -151,6 +270,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'train') {
       await train(rest);
+      return 0;
+    }
+    if (command === 'predict') {
+      await predict(rest);
       return 0;
     }
     throw new UsageError(`unknown command '${command}'`);

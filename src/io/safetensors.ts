@@ -33,3 +33,75 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
   }
   return out;
 }
+
+export interface DecodedSafetensors {
+  /** In the order of their data in the file. */
+  tensors: NamedTensor[];
+  metadata: Record<string, string>;
+}
+
+/** Bytes per element of the safetensors dtypes, to name the dtype of a tensor this engine cannot load. */
+const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+/**
+ * Parses a safetensors file, checking its header against its size: every tensor's byte range
+ * inside the data and of the size its dtype and shape need. Only F32 tensors are read; any
+ * other dtype is an error naming the tensor. `what` names the file in errors.
+ */
+export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): DecodedSafetensors {
+  const fail = (problem: string): never => {
+    throw new Error(`${what}: not a valid safetensors file: ${problem}`);
+  };
+  if (bytes.length < 8) fail(`${bytes.length} bytes is shorter than the 8-byte header length`);
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > bytes.length - 8) fail(`truncated: the header needs ${headerLength} bytes, the file has ${bytes.length - 8} after the length`);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (err) {
+    fail(`the header is not JSON (${(err as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return fail('the header is not a JSON object');
+
+  const data = bytes.subarray(8 + headerLength); // every tensor's data_offsets are relative to this
+  const metadata: Record<string, string> = {};
+  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      for (const [key, value] of Object.entries((info ?? {}) as Record<string, unknown>)) {
+        if (typeof value !== 'string') fail(`__metadata__.${key} is not a string`);
+        metadata[key] = value as string;
+      }
+      continue;
+    }
+    const { dtype, shape, data_offsets: offsets } = (info ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor ${name}: shape ${JSON.stringify(shape)} is not a list of sizes`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+      fail(`tensor ${name}: data_offsets ${JSON.stringify(offsets)} is not a [begin, end] byte range`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const elements = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
+    if (end - begin !== elements * DTYPE_BYTES[dtype as string]) {
+      fail(`tensor ${name}: ${end - begin} bytes for ${elements} ${dtype} values of shape [${shape}]`);
+    }
+    if (end > data.length) fail(`truncated: tensor ${name} ends at byte ${end} of the data, which has ${data.length} bytes`);
+    if (dtype !== 'F32') throw new Error(`${what}: tensor ${name} has dtype ${dtype}; only F32 tensors can be loaded`);
+    entries.push({ name, shape: shape as number[], begin, end });
+  }
+  entries.sort((a, b) => a.begin - b.begin);
+  // As the format requires, the tensors cover the data exactly: no holes, overlaps or trailing bytes.
+  let covered = 0;
+  for (const { name, begin, end } of entries) {
+    if (begin !== covered) fail(`tensor ${name} starts at byte ${begin} of the data, expected ${covered}`);
+    covered = end;
+  }
+  if (covered !== data.length) fail(`${data.length - covered} bytes after the last tensor`);
+  const tensors = entries.map(({ name, shape, begin, end }) => ({
+    name,
+    shape,
+    // A copy into a new, 4-byte aligned buffer (a Node Buffer's slice would be a view of its pool).
+    data: new Float32Array(new Uint8Array(data.subarray(begin, end)).buffer),
+  }));
+  return { tensors, metadata };
+}

@@ -36,6 +36,8 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
 
 export interface Optimizer extends OptimizerRecorder {
   readonly config: OptimizerConfig;
+  /** (slots, params) f32: the optimizer's state over the flat parameter buffer, for checkpoints. */
+  readonly state: GPUBuffer;
   /** Changes the learning rate from the next step on (one 4-byte write). */
   setLearningRate(rate: number): void;
 }
@@ -50,6 +52,7 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
     get config() {
       return config;
     },
+    state,
     record(ctx: RecordContext) {
       ctx.graph.add({
         label: `${config.kind} update`,

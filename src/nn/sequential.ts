@@ -5,10 +5,13 @@
 import type { Device } from '../device/device.js';
 import type { ModelState } from '../graph/compile.js';
 import { createRng, shuffledIndices } from '../data/batches.js';
+import { encodeCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../io/files.js';
+import { toKerasJson, type KerasJsonOptions } from '../io/keras-json.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
 import { createLoss, type LossName } from './loss.js';
-import { createOptimizer, type OptimizerSpec } from './optimizers.js';
+import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { Runner, type MetricsSnapshot } from './runner.js';
 import { summaryTable } from './summary.js';
 import { WeightStore } from './weights.js';
@@ -61,6 +64,26 @@ export interface FitArgs {
   callbacks?: Callbacks;
   /** Steps between read-backs of the running loss and accuracy. Default 20. */
   progressEvery?: number;
+  /**
+   * The epoch to start at (Keras' initial_epoch): epochs initialEpoch..epochs-1 run. To resume
+   * from a checkpoint, pass the epoch model.loadCheckpoint returned. Default 0.
+   */
+  initialEpoch?: number;
+  /**
+   * Writes a checkpoint (weights, optimizer state, epoch, step counter) after every epoch: to
+   * a file (Node), or handed to `write` (e.g. to store it in a browser).
+   */
+  checkpoint?: { path: string } | { write(bytes: Uint8Array, epoch: number): void | Promise<void> };
+}
+
+/** What a checkpoint saves and restores (src/io/checkpoint.ts). */
+export interface TrainingState {
+  device: Device;
+  weights: WeightStore;
+  optimizer: Optimizer;
+  seed: number;
+  /** Optimizer steps taken: Adam's t and the dropout stream. */
+  step: number;
 }
 
 export interface History {
@@ -76,6 +99,7 @@ export class Sequential {
   private weights?: WeightStore;
   private state?: ModelState;
   private runner?: Runner;
+  private optimizer?: Optimizer;
   private seed = 1;
   private initRandom = createRng(1);
 
@@ -147,6 +171,7 @@ export class Sequential {
     const device = args.device;
     weights.allocate(device);
     const optimizer = createOptimizer(device, args.optimizer, weights);
+    this.optimizer = optimizer;
     this.state = {
       device,
       layers: this.layers,
@@ -165,6 +190,41 @@ export class Sequential {
   private compiled(): { state: ModelState; runner: Runner } {
     if (!this.state || !this.runner) throw new Error('the model is not compiled: call model.compile({ device, optimizer, loss }) first');
     return { state: this.state, runner: this.runner };
+  }
+
+  /** The architecture as Keras' `model.to_json()` writes it (Keras 3 layout unless options.layout is 'keras2'). */
+  toKerasJson(options?: KerasJsonOptions): string {
+    return toKerasJson(this, options);
+  }
+
+  /** For src/io/checkpoint.ts: the compiled state a checkpoint holds. */
+  trainingState(): TrainingState {
+    const { state, runner } = this.compiled();
+    return {
+      device: state.device,
+      weights: state.weights,
+      optimizer: this.optimizer!,
+      seed: this.seed,
+      get step() {
+        return runner.step;
+      },
+      set step(value: number) {
+        runner.step = value;
+      },
+    };
+  }
+
+  /** Node: writes a checkpoint file after `epoch` completed epochs (fit's `checkpoint` option does it every epoch). */
+  async saveCheckpoint(path: string, epoch: number): Promise<void> {
+    await writeCheckpoint(this, path, epoch);
+  }
+
+  /**
+   * Node: restores a checkpoint into this compiled model (same architecture, seed and
+   * optimizer kind). Resume with fit(x, y, { epochs, initialEpoch: returned.epoch }).
+   */
+  async loadCheckpoint(path: string): Promise<CheckpointInfo> {
+    return readCheckpoint(this, path);
   }
 
   /** Keras order and layouts: per layer kernel then bias; BatchNormalization gamma, beta, moving mean, moving variance. */
@@ -194,13 +254,16 @@ export class Sequential {
     const { state, runner } = this.compiled();
     const batchSize = args.batchSize ?? 32;
     const epochs = args.epochs ?? 1;
+    const initialEpoch = args.initialEpoch ?? 0;
     const progressEvery = args.progressEvery ?? 20;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
     if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`epochs must be a non-negative integer, got ${epochs}`);
+    if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) throw new Error(`initialEpoch must be an integer in 0..epochs (${epochs}), got ${initialEpoch}`);
     const n = checkImages(x, state.inputShape);
     const targets = toTargets(y, n, state.classes);
     const perSample = x.length / n;
     const classes = state.classes;
+    const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] } };
 
     let trainCount = n;
     let validation: { x: Float32Array; targets: Float32Array } | undefined;
@@ -216,18 +279,18 @@ export class Sequential {
       validation = { x: x.subarray(trainCount * perSample), targets: targets.subarray(trainCount * classes) };
     }
 
+    if (initialEpoch === epochs) return history; // nothing to run (e.g. resumed after the last epoch): compile nothing
     const full = await runner.compiled('train', Math.min(batchSize, trainCount));
     const remainder = trainCount % batchSize;
     const last = remainder && trainCount > batchSize ? await runner.compiled('train', remainder) : full;
     const xBatch = new Float32Array(full.batch * perSample);
     const tBatch = new Float32Array(full.batch * classes);
-    const random = createRng(this.seed * 7919 + 17);
-    const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] } };
     this.stopTraining = false;
 
-    for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       await args.callbacks?.onEpochBegin?.(epoch);
-      const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, random);
+      // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
+      const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(this.seed, epoch));
       const started = performance.now();
       runner.clearMetrics();
       const steps = Math.ceil(trainCount / batchSize);
@@ -273,6 +336,9 @@ export class Sequential {
         console.log(`Epoch ${epoch + 1}/${epochs} - ${seconds.toFixed(1)}s - loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
       }
       await args.callbacks?.onEpochEnd?.(epoch, logs);
+      const checkpoint = args.checkpoint;
+      if (checkpoint && 'path' in checkpoint) await writeCheckpoint(this, checkpoint.path, epoch + 1);
+      else if (checkpoint) await checkpoint.write(await encodeCheckpoint(this, epoch + 1), epoch + 1);
     }
     return history;
   }
@@ -332,4 +398,9 @@ export class Sequential {
     this.state?.metrics.destroy();
     this.state?.optimizer.destroy();
   }
+}
+
+/** The shuffle seed of one epoch: a mix of the model's seed and the epoch number. */
+function epochShuffleSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
 }

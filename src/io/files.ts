@@ -1,0 +1,87 @@
+/**
+ * Node only: weights, TF.js models and checkpoints as files. The format follows the path:
+ * `*.safetensors` is a safetensors weights file, `*.json` a TF.js model.json with its .bin
+ * shards beside it. Node modules are imported inside the functions, so this module also
+ * bundles for the browser (where the encode/decode functions of the other modules work on bytes).
+ */
+import type { Sequential } from '../nn/sequential.js';
+import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
+import { encodeTfjs, loadTfjsWeights, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
+
+export type WeightsFormat = 'safetensors' | 'tfjs';
+
+/** The format a weights path names: `.safetensors`, or a TF.js `.json` (model.json). */
+export function weightsFormat(path: string): WeightsFormat {
+  if (path.endsWith('.safetensors')) return 'safetensors';
+  if (path.endsWith('.json')) return 'tfjs';
+  throw new Error(`${path}: name weights files *.safetensors (safetensors) or *.json (a TF.js model.json with .bin shards beside it)`);
+}
+
+/** Writes the model's weights (and, for TF.js, its architecture); returns the paths written. */
+export async function saveWeights(model: Sequential, path: string): Promise<string[]> {
+  const { writeFile } = await import('node:fs/promises');
+  const { basename, dirname, join } = await import('node:path');
+  if (weightsFormat(path) === 'safetensors') {
+    await writeFile(path, await encodeWeightsSafetensors(model));
+    return [path];
+  }
+  // Shards named after the JSON file, so that two models saved in one folder keep their own.
+  const { modelJson, shards } = await encodeTfjs(model, { shardPrefix: `${basename(path, '.json')}.group1` });
+  const written = [];
+  for (const shard of shards) {
+    const file = join(dirname(path), shard.path);
+    await writeFile(file, shard.data);
+    written.push(file);
+  }
+  await writeFile(path, JSON.stringify(modelJson));
+  return [path, ...written];
+}
+
+/** Loads weights saved by saveWeights (or by TF.js) into a compiled model; on error it is unchanged. */
+export async function loadWeights(model: Sequential, path: string): Promise<void> {
+  if (weightsFormat(path) === 'safetensors') {
+    loadWeightsSafetensors(model, await readBytes(path), path);
+    return;
+  }
+  const { modelJson, shards } = await readTfjs(path);
+  loadTfjsWeights(model, modelJson, shards, path);
+}
+
+/** A TF.js model.json and the shard files its manifest names (read from beside it). */
+export async function readTfjs(path: string): Promise<{ modelJson: TfjsModelJson; shards: Map<string, Uint8Array> }> {
+  const { dirname, join } = await import('node:path');
+  const modelJson = parseTfjsModelJson(new TextDecoder().decode(await readBytes(path)), path);
+  const shards = new Map<string, Uint8Array>();
+  for (const group of modelJson.weightsManifest) {
+    for (const shard of group.paths) shards.set(shard, await readBytes(join(dirname(path), shard)));
+  }
+  return { modelJson, shards };
+}
+
+/** The architecture of a TF.js model.json, as an uncompiled model (load its weights after compile). */
+export async function readTfjsModel(path: string): Promise<Sequential> {
+  const { modelJson } = await readTfjs(path);
+  return tfjsModel(modelJson);
+}
+
+/** Writes a checkpoint after `epoch` completed epochs, atomically (a temporary file, then a rename). */
+export async function writeCheckpoint(model: Sequential, path: string, epoch: number): Promise<void> {
+  const { rename, writeFile } = await import('node:fs/promises');
+  const bytes = await encodeCheckpoint(model, epoch);
+  await writeFile(`${path}.partial`, bytes);
+  await rename(`${path}.partial`, path);
+}
+
+export async function readCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
+  return restoreCheckpoint(model, await readBytes(path), path);
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}

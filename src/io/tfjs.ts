@@ -1,0 +1,139 @@
+/**
+ * The TF.js layers format, which `tf.loadLayersModel` reads and `model.save` writes:
+ *
+ *   model.json   {"format": "layers-model", "generatedBy", "convertedBy",
+ *                 "modelTopology": <Keras model JSON, Keras 2 layout>,
+ *                 "weightsManifest": [{"paths": ["group1-shard1of2.bin", ...],
+ *                                      "weights": [{"name": "conv2d/kernel", "shape": [3, 3, 1, 8], "dtype": "float32"}, ...]}]}
+ *   *.bin        the weights of each group, in manifest order, little-endian float32, concatenated
+ *                and cut into shards of at most 4 MiB (TF.js' converter default); saveWeights
+ *                names them after model.json (`trained.json` → `trained.group1-shard1of1.bin`)
+ */
+import { Sequential } from '../nn/sequential.js';
+import { fromKerasJson, kerasModelConfig } from './keras-json.js';
+import { namedWeights, setNamedWeights } from './model-weights.js';
+import type { NamedTensor } from './safetensors.js';
+
+export interface TfjsWeightSpec {
+  name: string;
+  shape: number[];
+  dtype: string;
+}
+
+export interface TfjsModelJson {
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  modelTopology: Record<string, unknown>;
+  weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
+}
+
+/** A model in the TF.js format: model.json's content, and the shard files it names. */
+export interface TfjsArtifacts {
+  modelJson: TfjsModelJson;
+  shards: { path: string; data: Uint8Array }[];
+}
+
+/** Shard files are at most this size, as TF.js' converter writes them. */
+export const TFJS_SHARD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The model (architecture and current weights) in the TF.js layers format. Shards are named
+ * `<shardPrefix>-shard1of2.bin`, ...; give each model saved in one folder its own prefix.
+ */
+export async function encodeTfjs(model: Sequential, { shardBytes = TFJS_SHARD_BYTES, shardPrefix = 'group1' } = {}): Promise<TfjsArtifacts> {
+  const tensors = await namedWeights(model);
+  const total = tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const t of tensors) {
+    all.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
+  const count = Math.max(1, Math.ceil(total / shardBytes));
+  const shards = Array.from({ length: count }, (_, i) => ({
+    path: `${shardPrefix}-shard${i + 1}of${count}.bin`,
+    data: all.slice(i * shardBytes, Math.min(total, (i + 1) * shardBytes)),
+  }));
+  return {
+    modelJson: {
+      format: 'layers-model',
+      generatedBy: 'webgpu-dl',
+      convertedBy: null,
+      modelTopology: kerasModelConfig(model, 'tfjs'),
+      weightsManifest: [{ paths: shards.map((s) => s.path), weights: tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' })) }],
+    },
+    shards,
+  };
+}
+
+/** Parses model.json (text or object), checking the parts this engine reads. */
+export function parseTfjsModelJson(json: string | object, what = 'model.json'): TfjsModelJson {
+  let parsed: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      parsed = JSON.parse(json);
+    } catch (err) {
+      throw new Error(`${what}: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  const m = parsed as Partial<TfjsModelJson> | null;
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error(`${what}: expected a TF.js model.json object`);
+  if (m.format !== undefined && m.format !== 'layers-model') throw new Error(`${what}: format '${m.format}' is not a TF.js layers model ('layers-model')`);
+  if (typeof m.modelTopology !== 'object' || m.modelTopology === null) throw new Error(`${what}: modelTopology is missing`);
+  if (!Array.isArray(m.weightsManifest)) throw new Error(`${what}: weightsManifest is missing`);
+  m.weightsManifest.forEach((group, g) => {
+    if (!Array.isArray(group?.paths) || !group.paths.every((p) => typeof p === 'string')) throw new Error(`${what}: weightsManifest[${g}].paths is not a list of file names`);
+    if (!Array.isArray(group.weights)) throw new Error(`${what}: weightsManifest[${g}].weights is missing`);
+  });
+  return m as TfjsModelJson;
+}
+
+/** The architecture in model.json, as an uncompiled model. */
+export function tfjsModel(modelJson: TfjsModelJson): Sequential {
+  return fromKerasJson(modelJson.modelTopology);
+}
+
+/**
+ * The weights named in model.json's manifest, read from its shard files (`shards` maps each
+ * path in the manifest to the file's bytes). Checks dtypes (float32 only) and that each
+ * group's shards hold exactly the bytes its weights need.
+ */
+export function decodeTfjsWeights(modelJson: TfjsModelJson, shards: ReadonlyMap<string, Uint8Array>, what = 'model.json'): NamedTensor[] {
+  const tensors: NamedTensor[] = [];
+  for (const [g, group] of modelJson.weightsManifest.entries()) {
+    const parts = group.paths.map((path) => {
+      const data = shards.get(path);
+      if (!data) throw new Error(`${what}: the weights file ${path} is missing`);
+      return data;
+    });
+    const size = parts.reduce((sum, p) => sum + p.length, 0);
+    const bytes = new Uint8Array(size); // the group's shards, concatenated
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    let offset = 0;
+    for (const spec of group.weights) {
+      const name = spec?.name;
+      if (typeof name !== 'string') throw new Error(`${what}: weightsManifest[${g}] has a weight without a name`);
+      if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${what}: weight ${name}: shape ${JSON.stringify(spec.shape)} is not a list of sizes`);
+      if ('quantization' in spec && spec.quantization) throw new Error(`${what}: weight ${name} is quantized; only float32 weights can be loaded`);
+      if (spec.dtype !== 'float32') throw new Error(`${what}: weight ${name} has dtype ${JSON.stringify(spec.dtype)}; only float32 weights can be loaded`);
+      const byteLength = spec.shape.reduce((a, b) => a * b, 1) * 4;
+      if (offset + byteLength > size) {
+        throw new Error(`${what}: truncated weights: ${name} needs bytes ${offset}..${offset + byteLength} of ${group.paths.join(' + ')}, which hold ${size} bytes`);
+      }
+      tensors.push({ name, shape: spec.shape, data: new Float32Array(bytes.slice(offset, offset + byteLength).buffer) });
+      offset += byteLength;
+    }
+    if (offset !== size) throw new Error(`${what}: ${group.paths.join(' + ')} hold ${size} bytes, the manifest's weights ${offset}`);
+  }
+  return tensors;
+}
+
+/** Loads TF.js-format weights into a compiled model: checked in full before anything is written. */
+export function loadTfjsWeights(model: Sequential, modelJson: TfjsModelJson, shards: ReadonlyMap<string, Uint8Array>, what = 'model.json'): void {
+  setNamedWeights(model, decodeTfjsWeights(modelJson, shards, what), what);
+}

@@ -1,0 +1,119 @@
+/**
+ * The command line: `predict --load` prints the classes the model gives a PNG, an IDX file or
+ * MNIST's test images; `train --load/--save` round-trips weights; bad options fail before any
+ * work with exit code 2.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { Sequential, layers, loadMnist, presets } from '../../src/index.js';
+import { labelsFromOneHot } from '../../src/data/batches.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
+import { readTfjs, saveWeights } from '../../src/io/files.js';
+import { decodeTfjsWeights } from '../../src/io/tfjs.js';
+import { testDevice } from '../helpers/gpu.js';
+import { encodePng } from './png-encoder.js';
+
+/** Runs the command, returning its exit code and what it printed. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+function printedClasses(out: string): number[] {
+  return [...out.matchAll(/^image \d+: class (\d) probability [\d.]+/gm)].map((m) => Number(m[1]));
+}
+
+describe('webgpu-dl command', () => {
+  let dir: string;
+  let model: Sequential; // a small MNIST model, saved as a TF.js model.json (architecture + weights)
+  let tiny: string;
+  let images: Float32Array; // (3, 28, 28, 1): MNIST test images 0..2
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-cli-'));
+    model = new Sequential([
+      layers.conv2d({ filters: 2, kernelSize: 5, strides: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      layers.flatten(),
+      layers.dense({ units: 10, activation: 'softmax' }),
+    ]);
+    await model.compile({ device: await testDevice(), optimizer: 'sgd', seed: 5 });
+    tiny = join(dir, 'tiny.json');
+    await saveWeights(model, tiny);
+    images = (await loadMnist({ limit: 1, testLimit: 3 })).test.images;
+    const bytes = Uint8Array.from(images, (v) => Math.round(v * 255));
+    writeFileSync(join(dir, 'digit.png'), encodePng(28, 28, 1, bytes.subarray(0, 784)));
+    const idx = new Uint8Array(16 + 3 * 784); // IDX header: magic, count, rows, cols (big-endian)
+    const view = new DataView(idx.buffer);
+    [0x803, 3, 28, 28].forEach((v, i) => view.setUint32(4 * i, v));
+    idx.set(bytes, 16);
+    writeFileSync(join(dir, 'three.idx'), idx);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  const expectedClasses = async (x: Float32Array) => Array.from(labelsFromOneHot(await model.predict(x), 10));
+
+  it('predict: one PNG', async () => {
+    const { code, out } = await run('predict', '--load', tiny, '--input', join(dir, 'digit.png'));
+    expect(code).toBe(0);
+    expect(printedClasses(out)).toEqual(await expectedClasses(images.subarray(0, 784)));
+  });
+
+  it('predict: an IDX images file, and MNIST with its labels by default', async () => {
+    const expected = await expectedClasses(images);
+    const fromIdx = await run('predict', '--load', tiny, '--input', join(dir, 'three.idx'));
+    expect(fromIdx.code).toBe(0);
+    expect(printedClasses(fromIdx.out)).toEqual(expected);
+    const fromMnist = await run('predict', '--load', tiny, '--limit', '3');
+    expect(printedClasses(fromMnist.out)).toEqual(expected);
+    expect(fromMnist.out).toMatch(/\(label 7\)/); // MNIST's first test digit
+    expect(fromMnist.out).toMatch(/^correct: \d of 3$/m);
+  });
+
+  it('train --load then --save, and predict with a preset\'s safetensors weights', async () => {
+    // Weights for the default preset (mnist-conv3), as safetensors.
+    const preset = presets['mnist-conv3']().model;
+    await preset.compile({ device: await testDevice(), optimizer: 'sgd', seed: 6 });
+    const weights = join(dir, 'conv3.safetensors');
+    await saveWeights(preset, weights);
+    // 0 epochs: train loads, evaluates and saves the same weights again, as TF.js files.
+    const saved = join(dir, 'trained.json');
+    const trained = await run('train', '--model', 'mnist-conv3', '--epochs', '0', '--limit', '8', '--test-limit', '4', '--load', weights, '--save', saved);
+    expect(trained.err).toBe('');
+    expect(trained.code).toBe(0);
+    expect(trained.out).toMatch(/weights loaded from .*conv3.safetensors/);
+    expect(trained.out).toMatch(/^test: loss [\d.]+ accuracy [\d.]+$/m);
+    const { modelJson, shards } = await readTfjs(saved);
+    expect(decodeTfjsWeights(modelJson, shards)).toEqual(decodeSafetensors(readFileSync(weights)).tensors);
+    // predict without --model uses the default preset for a safetensors file.
+    const predicted = await run('predict', '--load', weights, '--input', join(dir, 'three.idx'));
+    expect(predicted.code).toBe(0);
+    expect(printedClasses(predicted.out)).toEqual(Array.from(labelsFromOneHot(await preset.predict(images), 10)));
+    preset.dispose();
+  });
+
+  it('bad options fail before any work, with exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--save', join(dir, 'w.h5')], /--save: .*name weights files \*.safetensors/],
+      [['train', '--load', tiny, '--resume', tiny], /--load and --resume exclude each other/],
+      [['predict'], /predict needs --load FILE/],
+      [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
+      [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
+    ];
+    for (const [argv, message] of cases) {
+      const { code, err } = await run(...argv);
+      expect(err).toMatch(message);
+      expect(code).toBe(2);
+    }
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Keras model JSON: the fixtures (every preset as Keras 3 and Keras 2 `to_json()` output)
+ * build the preset's model; the writer reproduces the fixtures; every unsupported argument is
+ * an error naming the layer and the argument. No GPU: models are built, not compiled.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fromKerasJson, toKerasJson } from '../../src/io/keras-json.js';
+import { Sequential, layers } from '../../src/index.js';
+import { presets, presetNames } from '../../src/nn/presets.js';
+
+const fixture = (layout: 'keras2' | 'keras3', name: string) => readFileSync(new URL(`../fixtures/keras/${layout}/${name}.json`, import.meta.url), 'utf8');
+
+/** A small Keras 3 model to mutate in the error tests. */
+function smallKeras3(): Record<string, any> {
+  return JSON.parse(toKerasJson(new Sequential([
+    layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+    layers.batchNormalization(),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.flatten(),
+    layers.dense({ units: 3, activation: 'softmax' }),
+  ])));
+}
+
+function layerConfig(model: Record<string, any>, className: string): Record<string, any> {
+  return model.config.layers.find((l: any) => l.class_name === className).config;
+}
+
+describe('Keras model JSON', () => {
+  for (const name of presetNames) {
+    for (const layout of ['keras3', 'keras2'] as const) {
+      it(`${layout} fixture of ${name} builds the preset's model and is written back unchanged`, () => {
+        const text = fixture(layout, name);
+        const model = fromKerasJson(text);
+        expect(model.summary()).toBe(presets[name]().model.summary());
+        expect(JSON.parse(model.toKerasJson({ layout }))).toEqual(JSON.parse(text));
+      });
+    }
+  }
+
+  it('round-trips the layers and arguments the presets do not use, in both layouts', () => {
+    const model = new Sequential([
+      layers.conv2d({ filters: 5, kernelSize: [3, 2], strides: [2, 1], padding: 'same', useBias: false, kernelInitializer: 'heNormal', inputShape: [9, 7, 3] }),
+      layers.activation({ activation: 'tanh' }),
+      layers.averagePooling2d({ poolSize: [2, 3], strides: 1, padding: 'same' }),
+      layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }),
+      layers.flatten({ name: 'my_flatten' }),
+      layers.dense({ units: 6, activation: 'sigmoid', kernelInitializer: 'heUniform', biasInitializer: 'ones' }),
+      layers.dense({ units: 4 }),
+      layers.activation({ activation: 'softmax' }),
+    ]);
+    model.name = 'custom';
+    for (const layout of ['keras3', 'keras2'] as const) {
+      const text = model.toKerasJson({ layout });
+      const back = fromKerasJson(text);
+      expect(back.name).toBe('custom');
+      expect(back.summary()).toBe(model.summary());
+      expect(back.toKerasJson({ layout })).toBe(text);
+    }
+  });
+
+  it('reads the TF.js converter wrapper, a TF.js model.json and the Keras ≤ 2.2 layer list', () => {
+    const keras2 = JSON.parse(fixture('keras2', 'mnist-cnn'));
+    const summary = presets['mnist-cnn']().model.summary();
+    expect(fromKerasJson({ keras_version: '2.4.0', backend: 'tensorflow', model_config: keras2 }).summary()).toBe(summary);
+    expect(fromKerasJson({ format: 'layers-model', modelTopology: keras2, weightsManifest: [] }).summary()).toBe(summary);
+    // Keras 2.0-2.2: config is the layer list, the input shape on the first layer.
+    const old = { class_name: 'Sequential', config: keras2.config.layers.slice(1), keras_version: '2.1.6', backend: 'tensorflow' };
+    expect(fromKerasJson(old).summary()).toBe(summary);
+    // TF.js writes Glorot uniform as a VarianceScaling.
+    layerConfig(keras2, 'Dense').kernel_initializer = { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null } };
+    expect(fromKerasJson(keras2).summary()).toBe(summary);
+  });
+
+  it('accepts newer fields that are off (null or false) and ignores initializer and dropout seeds', () => {
+    const m = smallKeras3();
+    m.config.layers[0].config.optional = false; // InputLayer, Keras ≥ 3.6
+    layerConfig(m, 'Dense').lora_rank = null;
+    layerConfig(m, 'Conv2D').kernel_initializer.config.seed = 42;
+    expect(fromKerasJson(m).countParams()).toBe(fromKerasJson(smallKeras3()).countParams());
+  });
+
+  const errors: [string, (m: Record<string, any>) => unknown, RegExp][] = [
+    ['an unknown layer', (m) => m.config.layers.splice(2, 0, { module: 'keras.layers', class_name: 'LSTM', config: { name: 'lstm', units: 4 } }), /LSTM layer 'lstm': unknown layer class 'LSTM'/],
+    ['channels_first', (m) => (layerConfig(m, 'Conv2D').data_format = 'channels_first'), /Conv2D layer 'conv2d': unsupported argument data_format: "channels_first"/],
+    ['a dilation', (m) => (layerConfig(m, 'Conv2D').dilation_rate = [2, 2]), /Conv2D layer 'conv2d': unsupported argument dilation_rate: \[2,2\]/],
+    ['groups', (m) => (layerConfig(m, 'Conv2D').groups = 2), /Conv2D layer 'conv2d': unsupported argument groups: 2/],
+    ['an activation', (m) => (layerConfig(m, 'Conv2D').activation = 'elu'), /Conv2D layer 'conv2d': unsupported argument activation: "elu"/],
+    ['an initializer', (m) => (layerConfig(m, 'Dense').kernel_initializer = { module: 'keras.initializers', class_name: 'RandomNormal', config: { mean: 0, stddev: 0.05, seed: null }, registered_name: null }), /Dense layer 'dense': unsupported argument kernel_initializer: .*RandomNormal/],
+    ['a VarianceScaling that is no supported initializer', (m) => (layerConfig(m, 'Dense').kernel_initializer = { class_name: 'VarianceScaling', config: { scale: 3, mode: 'fan_in', distribution: 'uniform' } }), /Dense layer 'dense': unsupported argument kernel_initializer/],
+    ['a regularizer', (m) => (layerConfig(m, 'Dense').kernel_regularizer = { module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.01 }, registered_name: null }), /Dense layer 'dense': unsupported argument kernel_regularizer/],
+    ['a frozen layer', (m) => (layerConfig(m, 'Dense').trainable = false), /Dense layer 'dense': trainable: false/],
+    ['another dtype', (m) => (layerConfig(m, 'Dense').dtype = 'float16'), /Dense layer 'dense': unsupported argument dtype: "float16"/],
+    ['an unknown argument with a value', (m) => (layerConfig(m, 'Dense').lora_rank = 4), /Dense layer 'dense': unsupported argument lora_rank: 4/],
+    ['a batch norm axis other than the last', (m) => (layerConfig(m, 'BatchNormalization').axis = 1), /BatchNormalization layer 'batch_normalization': axis 1 is not supported/],
+    ['a batch norm initializer', (m) => (layerConfig(m, 'BatchNormalization').gamma_initializer = { class_name: 'Zeros', config: {} }), /BatchNormalization layer 'batch_normalization': unsupported argument gamma_initializer/],
+    ['softmax inside the model', (m) => (layerConfig(m, 'Conv2D').activation = 'softmax'), /Conv2D layer 'conv2d'.*softmax/],
+    ['a custom layer', (m) => (m.config.layers[1].module = 'my_package.layers'), /Conv2D layer 'conv2d': module "my_package.layers" is not Keras' own/],
+    ['an inconsistent build shape', (m) => (m.config.layers.find((l: any) => l.class_name === 'Dense').build_config.input_shape = [null, 50]), /Dense layer 'dense': build_config.input_shape is \[50\], but the previous layer outputs \[36\]: inconsistent shapes/],
+    ['an inconsistent input shape', (m) => (m.build_config.input_shape = [null, 9, 9, 1]), /inconsistent input shapes/],
+    ['an unknown dimension', (m) => (m.config.layers[0].config.batch_shape = [null, null, 8, 1]), /InputLayer layer 'input_layer': batch_shape: every dimension but the batch must be a known positive integer/],
+    ['a layer that cannot follow', (m) => m.config.layers.splice(4, 1), /Dense layer 'dense': expects a flat input/],
+    ['a missing argument', (m) => delete layerConfig(m, 'Dense').units, /Dense layer 'dense': units must be a positive integer, got undefined/],
+    ['a Functional model', (m) => (m.class_name = 'Functional'), /only Sequential models are supported, got class_name "Functional"/],
+    ['two layers of one name', (m) => (layerConfig(m, 'Flatten').name = 'conv2d'), /two layers are named 'conv2d'/],
+    ['a missing input shape', (m) => {
+      m.config.layers.shift();
+      delete m.config.build_input_shape;
+      delete m.build_config;
+    }, /the input shape is missing/],
+  ];
+  for (const [what, mutate, message] of errors) {
+    it(`refuses ${what} with an error naming the layer and argument`, () => {
+      const model = smallKeras3();
+      mutate(model);
+      expect(() => fromKerasJson(JSON.stringify(model))).toThrow(message);
+    });
+  }
+
+  it('refuses text that is not JSON, and JSON that is not a model', () => {
+    expect(() => fromKerasJson('{"class_name": "Sequential", ')).toThrow(/Keras model JSON: not valid JSON/);
+    expect(() => fromKerasJson('[1, 2]')).toThrow(/expected an object with class_name and config, got a list/);
+    expect(() => fromKerasJson({ class_name: 'Sequential', config: {} })).toThrow(/config.layers .* is missing/);
+  });
+});

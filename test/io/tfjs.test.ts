@@ -1,0 +1,114 @@
+/**
+ * Interchange with TF.js itself (its cpu backend): a model trained here and saved in the TF.js
+ * format is read by tf.loadLayersModel from the files, and predicts the same probabilities;
+ * a model built and saved by TF.js loads here and predicts the same.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Sequential, layers } from '../../src/index.js';
+import { saveWeights } from '../../src/io/files.js';
+import { loadTfjsWeights, parseTfjsModelJson, tfjsModel } from '../../src/io/tfjs.js';
+import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
+
+// Probabilities agree to 1e-5: both sides compute in float32, summing in different orders
+// over at most 36 terms per output, far below that.
+const TOLERANCE = { atol: 1e-5 };
+const INPUT = [6, 6, 1];
+const SAMPLES = 5;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await tf.ready();
+});
+
+/** tf.loadLayersModel reading model.json and its shards from disk, as from a web server. */
+function fileHandler(path: string): tf.io.IOHandler {
+  return tf.io.http(pathToFileURL(path).href, {
+    fetchFunc: async (url: RequestInfo | URL) => new Response(readFileSync(fileURLToPath(String(url)))),
+  });
+}
+
+function tfjsPredict(model: tf.LayersModel, x: Float32Array): Float32Array {
+  return tf.tidy(() => (model.predict(tf.tensor4d(x, [SAMPLES, ...INPUT] as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array);
+}
+
+describe('TF.js interchange', () => {
+  it('a model trained here loads in TF.js with tf.loadLayersModel and predicts the same', async () => {
+    const model = new Sequential([
+      layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: INPUT }),
+      layers.batchNormalization(),
+      layers.maxPooling2d({ poolSize: 2 }),
+      layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }),
+      layers.flatten(),
+      layers.dropout({ rate: 0.25 }),
+      layers.dense({ units: 5, activation: 'sigmoid' }),
+      layers.dense({ units: 3, activation: 'softmax' }),
+    ]);
+    await model.compile({ device: await testDevice(), optimizer: 'adam', seed: 3 });
+    // A few steps on random data, so that every weight (batch norm statistics included) moved.
+    const trainX = randomFloats(8 * 36, 11, 0, 1);
+    const labels = Uint8Array.from({ length: 8 }, (_, i) => i % 3);
+    for (let step = 0; step < 3; step++) await model.trainOnBatch(trainX, labels);
+
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-tfjs-'));
+    const path = join(dir, 'model.json');
+    await saveWeights(model, path);
+    const loaded = await tf.loadLayersModel(fileHandler(path));
+    expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+
+    const x = randomFloats(SAMPLES * 36, 12, 0, 1);
+    expectClose(tfjsPredict(loaded, x), await model.predict(x), TOLERANCE, 'TF.js vs webgpu-dl probabilities');
+    loaded.dispose();
+    model.dispose();
+  });
+
+  it('a model built and saved by TF.js loads here and predicts the same', async () => {
+    const built = tf.sequential({
+      layers: [
+        // TF.js' default kernel initializer is glorotNormal, which the engine does not have.
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: 'glorotUniform', inputShape: INPUT }),
+        tf.layers.batchNormalization({ epsilon: 1e-3 }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dropout({ rate: 0.25 }),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }),
+      ],
+    });
+    // Random values everywhere, batch norm statistics included (variances positive).
+    built.setWeights(built.getWeights().map((w, i) => tf.tensor(randomFloats(w.size, 30 + i, 0.1, 1), w.shape)));
+    let saved: tf.io.ModelArtifacts | undefined;
+    await built.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const weightData = saved!.weightData!;
+    const parts = Array.isArray(weightData) ? weightData : [weightData];
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(new Uint8Array(p), at);
+      at += p.byteLength;
+    }
+    // model.json as TF.js writes it to a server or disk, with its one weights file.
+    const modelJson = parseTfjsModelJson(JSON.stringify({
+      format: saved!.format,
+      generatedBy: saved!.generatedBy,
+      convertedBy: saved!.convertedBy,
+      modelTopology: saved!.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: saved!.weightSpecs }],
+    }));
+
+    const model = tfjsModel(modelJson);
+    expect(model.layers.map((l) => l.name)).toEqual(built.layers.map((l) => l.name));
+    await model.compile({ device: await testDevice(), optimizer: 'sgd' });
+    loadTfjsWeights(model, modelJson, new Map([['weights.bin', bytes]]));
+    const x = randomFloats(SAMPLES * 36, 13, 0, 1);
+    expectClose(await model.predict(x), tfjsPredict(built, x), TOLERANCE, 'webgpu-dl vs TF.js probabilities');
+    built.dispose();
+    model.dispose();
+  });
+});
