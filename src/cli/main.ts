@@ -21,8 +21,11 @@ import { decodePng, imageToInput } from '../io/png.js';
 import { withDefaults } from '../kernels/optimizer.js';
 import { ProgressReporter } from './progress.js';
 
-/** What `npm start` trains: chosen to pass 98% test accuracy in minutes on a software adapter. */
-export const DEFAULT_TRAINING = { model: 'mnist-conv3', optimizer: 'adam' as OptimizerKind, epochs: 1 };
+/**
+ * What `npm start` trains: the smallest seed model with Adam, two epochs. One epoch reached
+ * 97.5% test accuracy here; two are needed for 98% (see the README for the measured run).
+ */
+export const DEFAULT_TRAINING = { model: 'mnist-conv3', optimizer: 'adam' as OptimizerKind, epochs: 2, batchSize: 64 };
 
 const HELP = `webgpu-dl — train Keras-style MNIST CNNs on WebGPU (Dawn in Node)
 
@@ -34,7 +37,7 @@ Usage:
 Train options:
   --model NAME          ${presetNames.join(', ')} (default ${DEFAULT_TRAINING.model})
   --epochs N            epochs (default: ${DEFAULT_TRAINING.epochs} for the default model, else the preset's)
-  --batch-size B        batch size (default: the preset's)
+  --batch-size B        batch size (default: ${DEFAULT_TRAINING.batchSize} for the default model, else the preset's)
   --optimizer NAME      sgd, adam, adadelta, rmsprop, adagrad (default: the preset's;
                         ${DEFAULT_TRAINING.optimizer} for the default model)
   --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's)
@@ -109,7 +112,7 @@ async function train(argv: string[]): Promise<void> {
   const isDefault = values.model === undefined;
   const preset = presets[name]();
   const epochs = values.epochs === '0' ? 0 : positiveInt('epochs', values.epochs) ?? (isDefault ? DEFAULT_TRAINING.epochs : preset.fit.epochs);
-  const batchSize = positiveInt('batch-size', values['batch-size']) ?? preset.fit.batchSize;
+  const batchSize = positiveInt('batch-size', values['batch-size']) ?? (isDefault ? DEFAULT_TRAINING.batchSize : preset.fit.batchSize);
   const limit = positiveInt('limit', values.limit);
   const testLimit = positiveInt('test-limit', values['test-limit']);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
