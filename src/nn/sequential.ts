@@ -3,7 +3,7 @@
  * (src/graph/compile.ts) and trains with fit / trainOnBatch, evaluates and predicts.
  */
 import type { Device } from '../device/device.js';
-import type { ModelState } from '../graph/compile.js';
+import type { CompiledStep, ModelState, StepMode } from '../graph/compile.js';
 import { createRng, shuffledIndices } from '../data/batches.js';
 import { encodeCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
 import { readCheckpoint, writeCheckpoint } from '../io/files.js';
@@ -190,6 +190,11 @@ export class Sequential {
   private compiled(): { state: ModelState; runner: Runner } {
     if (!this.state || !this.runner) throw new Error('the model is not compiled: call model.compile({ device, optimizer, loss }) first');
     return { state: this.state, runner: this.runner };
+  }
+
+  /** The compiled step of a mode and batch size, built on first use (its dispatches are what bench/ times). */
+  compiledStep(mode: StepMode, batch: number): Promise<CompiledStep> {
+    return this.compiled().runner.compiled(mode, batch);
   }
 
   /** The architecture as Keras' `model.to_json()` writes it (Keras 3 layout unless options.layout is 'keras2'). */

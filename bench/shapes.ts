@@ -1,0 +1,187 @@
+/**
+ * The shapes a model's training step runs, derived from its layers exactly as the layers
+ * record their ops (src/nn/layers/*.ts, src/graph/autodiff.ts): every GEMM of every layer's
+ * forward and backward at a batch size, and every other kernel with its size. bench/index.ts
+ * checks the GEMM list against the labels of the model's compiled training step.
+ */
+import { convGeometry, type ConvParams } from '../src/kernels/conv.js';
+import { poolGeometry, type PoolParams } from '../src/kernels/pool.js';
+import type { OptimizerKind } from '../src/kernels/optimizer.js';
+import { BatchNormalization } from '../src/nn/layers/batchnorm.js';
+import { Conv2D } from '../src/nn/layers/conv2d.js';
+import { Dense } from '../src/nn/layers/dense.js';
+import { Dropout } from '../src/nn/layers/dropout.js';
+import { Flatten } from '../src/nn/layers/flatten.js';
+import { AveragePooling2D, MaxPooling2D } from '../src/nn/layers/pooling.js';
+import { Activation } from '../src/nn/layers/activation.js';
+import type { Sequential } from '../src/nn/sequential.js';
+
+/** C[M, N] = op(A)·op(B) (+ bias) (then ReLU), as src/kernels/matmul.ts takes it. */
+export interface GemmShape {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  relu: boolean;
+  /** Forces the number of K slices (the engine's heuristic chooses otherwise). */
+  splitK?: number;
+}
+
+export type GemmRole = 'forward' | 'dW' | 'dX';
+
+/** One kernel call of a training step, with what it needs to be built on its own. */
+export type KernelSpec =
+  | { family: 'matmul'; gemm: GemmShape }
+  | { family: 'im2col' | 'col2im'; conv: ConvParams }
+  | { family: 'max pool forward' | 'max pool backward' | 'avg pool forward' | 'avg pool backward'; pool: PoolParams }
+  | { family: 'activation forward' | 'activation backward'; activation: 'relu' | 'sigmoid' | 'tanh'; count: number }
+  | { family: 'column sum'; rows: number; cols: number }
+  | { family: 'dropout'; count: number; rate: number }
+  | { family: 'batchnorm forward' | 'batchnorm backward'; rows: number; channels: number }
+  | { family: 'softmax cross-entropy'; batch: number; classes: number }
+  | { family: 'optimizer'; kind: OptimizerKind; count: number };
+
+/** A kernel call and where it comes from, e.g. "mnist-cnn conv2d_1 dW". */
+export interface KernelUse {
+  spec: KernelSpec;
+  use: string;
+}
+
+export function gemmFlops(g: GemmShape): number {
+  return 2 * g.m * g.n * g.k;
+}
+
+export const square = (size: number, extra: Partial<GemmShape> = {}): GemmShape => ({
+  m: size,
+  n: size,
+  k: size,
+  transA: false,
+  transB: false,
+  bias: false,
+  relu: false,
+  ...extra,
+});
+
+/**
+ * The three GEMMs of a linear core (Dense, or Conv2D over its im2col matrix), as
+ * src/nn/layers/linear.ts records them: y = a·W (+b, ReLU fused), dW = aᵀ·dZ, dA = dZ·Wᵀ.
+ * The first layer's input gradient is never computed.
+ */
+function linearGemms(rows: number, inner: number, units: number, bias: boolean, relu: boolean, first: boolean): [GemmRole, GemmShape][] {
+  const gemms: [GemmRole, GemmShape][] = [
+    ['forward', { m: rows, n: units, k: inner, transA: false, transB: false, bias, relu }],
+    ['dW', { m: inner, n: units, k: rows, transA: true, transB: false, bias: false, relu: false }],
+  ];
+  if (!first) gemms.push(['dX', { m: rows, n: inner, k: units, transA: false, transB: true, bias: false, relu: false }]);
+  return gemms;
+}
+
+/** The model's flat parameter count as the optimizer sees it (each tensor 256-byte aligned). */
+export function optimizerCount(model: Sequential): number {
+  model.build();
+  let end = 0;
+  for (const layer of model.layers) {
+    for (const slot of layer.weightSlots) if (slot.trainable) end = Math.max(end, Math.ceil((slot.offset + slot.elements) / 64) * 64);
+  }
+  return end;
+}
+
+/**
+ * Every kernel call of one training step of `model` at `batch`, in recording order for the
+ * forward, then the backward (reverse layer order), the loss, the optimizer. `tag` prefixes
+ * each use (the preset's name).
+ */
+export function trainingKernels(model: Sequential, optimizer: OptimizerKind, batch: number, tag: string): KernelUse[] {
+  model.build();
+  const forward: KernelUse[] = [];
+  const backward: KernelUse[][] = [];
+  let shape = model.inputShape;
+  model.layers.forEach((layer, index) => {
+    const first = index === 0;
+    const at = (what: string) => `${tag} ${layer.name} ${what}`;
+    const back: KernelUse[] = [];
+    if (layer instanceof Conv2D || layer instanceof Dense) {
+      let rows: number;
+      let inner: number;
+      let units: number;
+      if (layer instanceof Conv2D) {
+        const [height, width, channels] = shape;
+        const [kernelH, kernelW] = layer.kernelSize;
+        const [strideH, strideW] = layer.strides;
+        const geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding });
+        const conv: ConvParams = { ...geometry, batch, channels };
+        rows = batch * geometry.outH * geometry.outW;
+        inner = kernelH * kernelW * channels;
+        units = layer.filters;
+        const pointwise = inner === channels && strideH === 1 && strideW === 1 && layer.padding === 'valid';
+        if (!pointwise) {
+          forward.push({ spec: { family: 'im2col', conv }, use: at('forward') });
+          if (!first) back.push({ spec: { family: 'col2im', conv }, use: at('backward') });
+        }
+      } else {
+        rows = batch;
+        inner = shape[0];
+        units = layer.units;
+      }
+      const activation = layer.activation;
+      const relu = activation === 'relu';
+      const gemms = linearGemms(rows, inner, units, layer.useBias, relu, first);
+      forward.push({ spec: { family: 'matmul', gemm: gemms[0][1] }, use: at('forward') });
+      const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
+      if (separate) forward.push({ spec: { family: 'activation forward', activation: separate, count: rows * units }, use: at('forward') });
+      // Backward, in linear.ts' order: activation gradient, dW (+ bias gradient), dX, then col2im.
+      const backwardCore: KernelUse[] = [];
+      if (separate || relu) {
+        backwardCore.push({ spec: { family: 'activation backward', activation: separate ?? 'relu', count: rows * units }, use: at('backward') });
+      }
+      for (const [role, gemm] of gemms.slice(1)) {
+        backwardCore.push({ spec: { family: 'matmul', gemm }, use: at(role) });
+        if (role === 'dW' && layer.useBias) backwardCore.push({ spec: { family: 'column sum', rows, cols: units }, use: at('bias gradient') });
+      }
+      back.unshift(...backwardCore);
+    } else if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
+      const [height, width, channels] = shape;
+      const geometry = poolGeometry({ height, width, poolH: layer.poolSize[0], poolW: layer.poolSize[1], strideH: layer.strides[0], strideW: layer.strides[1], padding: layer.padding });
+      const pool: PoolParams = { ...geometry, batch, channels };
+      const kind = layer instanceof MaxPooling2D ? 'max' : 'avg';
+      forward.push({ spec: { family: `${kind} pool forward`, pool }, use: at('forward') });
+      back.push({ spec: { family: `${kind} pool backward`, pool }, use: at('backward') });
+    } else if (layer instanceof Dropout) {
+      const count = batch * shape.reduce((a, b) => a * b, 1);
+      if (layer.rate > 0) {
+        forward.push({ spec: { family: 'dropout', count, rate: layer.rate }, use: at('forward') });
+        back.push({ spec: { family: 'dropout', count, rate: layer.rate }, use: at('backward') });
+      }
+    } else if (layer instanceof BatchNormalization) {
+      const channels = shape[shape.length - 1];
+      const rows = (batch * shape.reduce((a, b) => a * b, 1)) / channels;
+      forward.push({ spec: { family: 'batchnorm forward', rows, channels }, use: at('forward') });
+      back.push({ spec: { family: 'batchnorm backward', rows, channels }, use: at('backward') });
+    } else if (layer instanceof Activation) {
+      const count = batch * shape.reduce((a, b) => a * b, 1);
+      const kind = layer.activation;
+      if (kind === 'relu' || kind === 'sigmoid' || kind === 'tanh') {
+        forward.push({ spec: { family: 'activation forward', activation: kind, count }, use: at('forward') });
+        back.push({ spec: { family: 'activation backward', activation: kind, count }, use: at('backward') });
+      }
+    } else if (!(layer instanceof Flatten)) {
+      throw new Error(`bench: no shapes known for ${layer.className} layer '${layer.name}'`);
+    }
+    backward.push(back);
+    shape = layer.outputShape;
+  });
+  const classes = model.outputShape[0];
+  return [
+    ...forward,
+    { spec: { family: 'softmax cross-entropy', batch, classes }, use: `${tag} loss` },
+    ...backward.reverse().flat(),
+    { spec: { family: 'optimizer', kind: optimizer, count: optimizerCount(model) }, use: `${tag} ${optimizer} update` },
+  ];
+}
+
+/** FLOPs of one training step: its GEMMs (2·M·N·K each); the element-wise kernels are left out. */
+export function stepFlops(kernels: readonly KernelUse[]): number {
+  return kernels.reduce((sum, k) => sum + (k.spec.family === 'matmul' ? gemmFlops(k.spec.gemm) : 0), 0);
+}

@@ -1,0 +1,148 @@
+/**
+ * Timing dispatches on the engine's device.
+ *
+ * With timestamp queries (device.timestamps), every call gets a compute pass of its own whose
+ * beginning and end write GPU timestamps; a call's time is the interquartile mean over the
+ * repetitions (robust to the other jobs that share this machine's CPU). On SwiftShader the
+ * timestamps are meaningful — it runs the passes one after another on the CPU and stamps them
+ * with its clock; pass times agree with the wall clock around the submit — but Dawn quantizes
+ * them (65.5 µs steps here), so short kernels are averaged over many repetitions, whose
+ * random phase against the quantum makes the mean unbiased.
+ *
+ * Without them: the wall clock from one submit of all repetitions, recorded back to back in
+ * one command buffer, to the queue's completion; the per-call overhead is included.
+ */
+import type { Device } from '../src/device/device.js';
+import type { Dispatch } from '../src/runtime/dispatch.js';
+
+export type Clock = 'gpu-timestamps' | 'wall-clock';
+
+/** Dawn's limit on queries in one query set. */
+const MAX_QUERIES = 4096;
+
+export interface RepOptions {
+  /** Untimed calls first (pipelines' first use, caches). */
+  warmup: number;
+  /** Timed calls; undefined: as many as fill `seconds`, within [minReps, maxReps]. */
+  reps?: number;
+  seconds: number;
+  minReps: number;
+  maxReps: number;
+  /** A call that takes longer than this (in the warm-up) is timed once: it is seconds long. */
+  onceAboveMs: number;
+}
+
+/** Mean of the middle half of the values (all of them when fewer than 4). */
+export function interquartileMean(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const cut = sorted.length >= 4 ? Math.floor(sorted.length / 4) : 0;
+  const middle = sorted.slice(cut, sorted.length - cut);
+  return middle.reduce((a, b) => a + b, 0) / middle.length;
+}
+
+export class DispatchTimer {
+  readonly clock: Clock;
+
+  constructor(private readonly device: Device, clock?: Clock) {
+    this.clock = clock ?? (device.timestamps ? 'gpu-timestamps' : 'wall-clock');
+    if (this.clock === 'gpu-timestamps' && !device.timestamps) throw new Error('this adapter has no timestamp queries');
+  }
+
+  /** Milliseconds per call, where one call is `call` (one kernel's dispatches) in order. */
+  async perCall(call: readonly Dispatch[], options: RepOptions): Promise<{ ms: number; reps: number }> {
+    // Choosing the number of repetitions needs one call's time: then at least one warm-up call.
+    const warmup = options.reps === undefined ? Math.max(1, options.warmup) : options.warmup;
+    const warmStart = performance.now();
+    if (warmup > 0) await this.wallClock(call, warmup);
+    const warmMs = (performance.now() - warmStart) / Math.max(1, warmup);
+    const fill = Math.min(options.maxReps, Math.max(options.minReps, Math.round((options.seconds * 1000) / Math.max(warmMs, 1e-3))));
+    const reps = options.reps ?? (warmMs > options.onceAboveMs ? 1 : fill);
+    if (this.clock === 'wall-clock') return { ms: (await this.wallClock(call, reps)) / reps, reps };
+    const times = await this.passTimes(Array.from({ length: reps }, () => call));
+    return { ms: interquartileMean(times), reps };
+  }
+
+  /**
+   * Milliseconds of each dispatch of a sequence (a whole training step), each in its own
+   * pass, averaged over `runs` runs of the sequence; `before` runs ahead of each (uploads).
+   * With the wall clock, each dispatch is instead timed alone over `runs` repetitions.
+   */
+  async perDispatch(sequence: readonly Dispatch[], runs: number, before?: () => void): Promise<number[]> {
+    if (this.clock === 'wall-clock') {
+      const times: number[] = [];
+      for (const d of sequence) times.push((await this.wallClock([d], runs)) / runs);
+      return times;
+    }
+    const sums = new Array<number>(sequence.length).fill(0);
+    for (let run = 0; run < runs; run++) {
+      before?.();
+      const times = await this.passTimes(sequence.map((d) => [d]));
+      times.forEach((t, i) => (sums[i] += t));
+    }
+    return sums.map((s) => s / runs);
+  }
+
+  /** Wall-clock milliseconds of `times` calls recorded into one command buffer, one submit. */
+  private async wallClock(call: readonly Dispatch[], times: number): Promise<number> {
+    const gpu = this.device.gpu;
+    const encoder = gpu.createCommandEncoder({ label: 'bench' });
+    const pass = encoder.beginComputePass({ label: 'bench' });
+    for (let i = 0; i < times; i++) record(pass, call);
+    pass.end();
+    const start = performance.now();
+    gpu.queue.submit([encoder.finish()]);
+    await gpu.queue.onSubmittedWorkDone();
+    const ms = performance.now() - start;
+    this.device.throwIfFailed();
+    return ms;
+  }
+
+  /** GPU milliseconds of each group of dispatches, each group in its own timestamped pass. */
+  private async passTimes(groups: readonly (readonly Dispatch[])[]): Promise<number[]> {
+    const times: number[] = [];
+    const perSubmit = MAX_QUERIES / 2;
+    for (let first = 0; first < groups.length; first += perSubmit) {
+      times.push(...(await this.passTimesOnce(groups.slice(first, first + perSubmit))));
+    }
+    return times;
+  }
+
+  private async passTimesOnce(groups: readonly (readonly Dispatch[])[]): Promise<number[]> {
+    const gpu = this.device.gpu;
+    const count = groups.length * 2;
+    const querySet = gpu.createQuerySet({ label: 'bench timestamps', type: 'timestamp', count });
+    const resolved = gpu.createBuffer({ label: 'bench timestamps', size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const readback = gpu.createBuffer({ label: 'bench timestamps readback', size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      const encoder = gpu.createCommandEncoder({ label: 'bench' });
+      groups.forEach((group, i) => {
+        const pass = encoder.beginComputePass({
+          label: 'bench',
+          timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+        });
+        record(pass, group);
+        pass.end();
+      });
+      encoder.resolveQuerySet(querySet, 0, count, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, readback, 0, count * 8);
+      gpu.queue.submit([encoder.finish()]);
+      await readback.mapAsync(GPUMapMode.READ);
+      this.device.throwIfFailed();
+      const stamps = new BigInt64Array(readback.getMappedRange().slice(0));
+      readback.unmap();
+      return groups.map((_, i) => Math.max(0, Number(stamps[2 * i + 1] - stamps[2 * i])) / 1e6);
+    } finally {
+      querySet.destroy();
+      resolved.destroy();
+      readback.destroy();
+    }
+  }
+}
+
+function record(pass: GPUComputePassEncoder, dispatches: readonly Dispatch[]): void {
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Whole training steps of the engine: samples/s through model.fit (the user's path: host
+ * batching, upload, one submit per step, metrics read back at the end), and where a step's
+ * time goes, dispatch by dispatch.
+ */
+import type { Device } from '../src/device/device.js';
+import type { Preset } from '../src/nn/presets.js';
+import type { Dispatch } from '../src/runtime/dispatch.js';
+import { describe } from './kernels.js';
+import type { KernelUse } from './shapes.js';
+import type { DispatchTimer } from './timing.js';
+
+/** Random inputs in [0, 1) and random labels: the speed of a step does not depend on them. */
+function syntheticData(inputElements: number, classes: number, samples: number): { x: Float32Array; y: Uint8Array } {
+  let seed = 12345;
+  const next = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const x = Float32Array.from({ length: samples * inputElements }, next);
+  const y = Uint8Array.from({ length: samples }, () => Math.floor(next() * classes));
+  return { x, y };
+}
+
+export interface EngineTraining {
+  samplesPerSec: number;
+  steps: number;
+  stepMs: number;
+}
+
+/**
+ * Compiles the preset's model on `device` and times `steps` training steps of `batch` samples
+ * with fit, after `warmup` steps (the first compiles the step).
+ */
+export async function engineTrainingThroughput(
+  device: Device,
+  preset: Preset,
+  batch: number,
+  options: { warmup: number; steps: (warmupStepMs: number) => number },
+): Promise<EngineTraining> {
+  const { model, optimizer } = preset;
+  await model.compile({ device, optimizer, seed: 1 });
+  const inputElements = model.inputShape.reduce((a, b) => a * b, 1);
+  const classes = model.outputShape[0];
+  const warmup = Math.max(1, options.warmup);
+  // Enough data for the largest number of timed steps asked for; the warm-up reuses its start.
+  let data = syntheticData(inputElements, classes, warmup * batch);
+  const fitSteps = (steps: number) =>
+    model.fit(data.x.subarray(0, steps * batch * inputElements), data.y.subarray(0, steps * batch), { batchSize: batch, epochs: 1, verbose: 0 });
+  const warmStart = performance.now();
+  await fitSteps(warmup);
+  const steps = options.steps((performance.now() - warmStart) / warmup);
+  if (steps > warmup) data = syntheticData(inputElements, classes, steps * batch);
+  const start = performance.now();
+  await fitSteps(steps);
+  const seconds = (performance.now() - start) / 1000;
+  return { samplesPerSec: (batch * steps) / seconds, steps, stepMs: (seconds * 1000) / steps };
+}
+
+export interface DispatchTime {
+  /** The compiled dispatch's label, e.g. `conv2d_1 dW split 8`. */
+  label: string;
+  /** The kernel call it belongs to, e.g. `mnist-cnn conv2d_1 dW`, from bench/shapes.ts. */
+  use: string;
+  /** The report's kernel name, e.g. `matmul Aᵀ`. */
+  kernel: string;
+  shape: string;
+  ms: number;
+}
+
+export interface StepBreakdown {
+  dispatches: DispatchTime[];
+  /** Summed per kernel name, largest first, with each one's share of the summed dispatch time. */
+  kernels: { kernel: string; ms: number; share: number; calls: number }[];
+  /** Sum of the dispatch times. */
+  totalMs: number;
+  /** False when the compiled step's dispatches did not line up with the derived kernel list. */
+  matched: boolean;
+}
+
+/** The label a kernel call's first dispatch starts with (its descriptor's label, or the layer's for matmuls). */
+function expectedLabel(k: KernelUse): string {
+  const spec = k.spec;
+  switch (spec.family) {
+    case 'matmul': {
+      const [layer, role] = k.use.split(' ').slice(-2);
+      return `${layer} ${role === 'forward' ? 'matmul' : role}`;
+    }
+    case 'activation forward':
+      return `${spec.activation} forward`;
+    case 'activation backward':
+      return `${spec.activation} backward`;
+    case 'dropout':
+      return 'dropout';
+    case 'batchnorm forward':
+      return 'batchnorm train forward';
+    case 'optimizer':
+      return `${spec.kind} update`;
+    default:
+      return spec.family;
+  }
+}
+
+/**
+ * Pairs the compiled step's dispatches with the derived kernel calls, in order: each call owns
+ * the dispatches whose labels start with its expected label (a split-K matmul's reduce, a
+ * column sum's or the loss's finishing pass). Returns undefined when they do not line up.
+ */
+export function pairDispatches(dispatches: readonly Dispatch[], kernels: readonly KernelUse[]): KernelUse[] | undefined {
+  const owners: KernelUse[] = [];
+  let i = 0;
+  for (const k of kernels) {
+    const expected = expectedLabel(k);
+    if (i >= dispatches.length || !dispatches[i].label.startsWith(expected)) return undefined;
+    owners.push(k);
+    i++;
+    while (i < dispatches.length && dispatches[i].label.startsWith(expected)) {
+      owners.push(k);
+      i++;
+    }
+  }
+  return i === dispatches.length ? owners : undefined;
+}
+
+/**
+ * Times every dispatch of the model's compiled training step at `batch` (compiled by an
+ * earlier fit), over `runs` runs, and attributes each to its kernel call.
+ */
+export async function stepBreakdown(
+  preset: Preset,
+  batch: number,
+  kernels: readonly KernelUse[],
+  timer: DispatchTimer,
+  runs: number,
+): Promise<StepBreakdown> {
+  const step = await preset.model.compiledStep('train', batch);
+  const times = await timer.perDispatch(step.dispatches, runs);
+  const owners = pairDispatches(step.dispatches, kernels);
+  const dispatches = step.dispatches.map((d, i): DispatchTime => {
+    const owner = owners?.[i];
+    const described = owner && describe(owner.spec, owner.use);
+    return { label: d.label, use: owner?.use ?? d.label, kernel: described?.name ?? d.label, shape: described?.shape ?? '', ms: times[i] };
+  });
+  const totalMs = times.reduce((a, b) => a + b, 0);
+  const byKernel = new Map<string, { ms: number; calls: Set<string> }>();
+  for (const d of dispatches) {
+    const entry = byKernel.get(d.kernel) ?? { ms: 0, calls: new Set<string>() };
+    entry.ms += d.ms;
+    entry.calls.add(d.use);
+    byKernel.set(d.kernel, entry);
+  }
+  const kernelShares = [...byKernel.entries()]
+    .map(([kernel, e]) => ({ kernel, ms: e.ms, share: e.ms / totalMs, calls: e.calls.size }))
+    .sort((a, b) => b.ms - a.ms);
+  return { dispatches, kernels: kernelShares, totalMs, matched: owners !== undefined };
+}
