@@ -6,6 +6,7 @@
  */
 import { recordDispatches } from '../runtime/dispatch.js';
 import { compileStep, type CompiledStep, type ModelState, type StepMode } from '../graph/compile.js';
+import { clearMetrics, summarizeMetrics } from '../kernels/softmax.js';
 
 export interface MetricsSnapshot {
   /** Mean loss over the samples summed so far. */
@@ -19,7 +20,6 @@ const RING = 2;
 export class Runner {
   private readonly steps = new Map<string, Promise<CompiledStep>>();
   private readonly stepInfoHost = new Uint32Array(4); // [step, seed, 0, 0]
-  private readonly zeros = new Float32Array(4);
   /** (RING × 16 bytes) mappable copies of the metrics buffer. */
   private readonly ring: { buffer: GPUBuffer; pending?: Promise<MetricsSnapshot> }[];
   private ringNext = 0;
@@ -46,7 +46,7 @@ export class Runner {
   }
 
   clearMetrics(): void {
-    this.state.device.gpu.queue.writeBuffer(this.state.metrics, 0, this.zeros);
+    clearMetrics(this.state.device, this.state.metrics);
   }
 
   /**
@@ -86,10 +86,10 @@ export class Runner {
     encoder.copyBufferToBuffer(this.state.metrics, 0, slot.buffer, 0, 16);
     queue.submit([encoder.finish()]);
     slot.pending = slot.buffer.mapAsync(GPUMapMode.READ).then(() => {
-      const [lossSum, correct, samples] = new Float32Array(slot.buffer.getMappedRange(0, 16));
+      const snapshot = summarizeMetrics(new Float32Array(slot.buffer.getMappedRange(0, 16)));
       slot.buffer.unmap();
       device.throwIfFailed();
-      return { loss: samples ? lossSum / samples : 0, accuracy: samples ? correct / samples : 0, samples };
+      return snapshot;
     });
     return { metrics: slot.pending };
   }
