@@ -28,7 +28,7 @@ export interface RepOptions {
   seconds: number;
   minReps: number;
   maxReps: number;
-  /** A call that takes longer than this (in the warm-up) is timed once: it is seconds long. */
+  /** A call that takes longer than this is timed once, by its warm-up call. */
   onceAboveMs: number;
 }
 
@@ -48,26 +48,35 @@ export class DispatchTimer {
     if (this.clock === 'gpu-timestamps' && !device.timestamps) throw new Error('this adapter has no timestamp queries');
   }
 
-  /** Milliseconds per call, where one call is `call` (one kernel's dispatches) in order. */
+  /**
+   * Milliseconds per call, where one call is `call` (one kernel's dispatches) in order. The
+   * warm-up calls are timed too: their time chooses the number of repetitions, and a call
+   * longer than `onceAboveMs` is not repeated at all: its warm-up call is the measurement
+   * (first-use costs are milliseconds, nothing next to seconds).
+   */
   async perCall(call: readonly Dispatch[], options: RepOptions): Promise<{ ms: number; reps: number }> {
     // Choosing the number of repetitions needs one call's time: then at least one warm-up call.
     const warmup = options.reps === undefined ? Math.max(1, options.warmup) : options.warmup;
-    const warmStart = performance.now();
-    if (warmup > 0) await this.wallClock(call, warmup);
-    const warmMs = (performance.now() - warmStart) / Math.max(1, warmup);
-    const fill = Math.min(options.maxReps, Math.max(options.minReps, Math.round((options.seconds * 1000) / Math.max(warmMs, 1e-3))));
-    const reps = options.reps ?? (warmMs > options.onceAboveMs ? 1 : fill);
-    if (this.clock === 'wall-clock') return { ms: (await this.wallClock(call, reps)) / reps, reps };
-    const times = await this.passTimes(Array.from({ length: reps }, () => call));
-    return { ms: interquartileMean(times), reps };
+    const warmMs = warmup > 0 ? (await this.callTimes(call, warmup)).at(-1)! : 0;
+    if (options.reps === undefined && warmMs > options.onceAboveMs) return { ms: warmMs, reps: 1 };
+    const fill = Math.round((options.seconds * 1000) / Math.max(warmMs, 1e-3));
+    const reps = options.reps ?? Math.min(options.maxReps, Math.max(options.minReps, fill));
+    return { ms: interquartileMean(await this.callTimes(call, reps)), reps };
+  }
+
+  /** The time of each of `times` calls: by timestamps, or the wall clock's mean for all. */
+  private async callTimes(call: readonly Dispatch[], times: number): Promise<number[]> {
+    if (this.clock === 'gpu-timestamps') return this.passTimes(Array.from({ length: times }, () => call));
+    const ms = (await this.wallClock(call, times)) / times;
+    return new Array<number>(times).fill(ms);
   }
 
   /**
    * Milliseconds of each dispatch of a sequence (a whole training step), each in its own
-   * pass, averaged over `runs` runs of the sequence; `before` runs ahead of each (uploads).
+   * pass, averaged over `runs` runs of the sequence.
    * With the wall clock, each dispatch is instead timed alone over `runs` repetitions.
    */
-  async perDispatch(sequence: readonly Dispatch[], runs: number, before?: () => void): Promise<number[]> {
+  async perDispatch(sequence: readonly Dispatch[], runs: number): Promise<number[]> {
     if (this.clock === 'wall-clock') {
       const times: number[] = [];
       for (const d of sequence) times.push((await this.wallClock([d], runs)) / runs);
@@ -75,7 +84,6 @@ export class DispatchTimer {
     }
     const sums = new Array<number>(sequence.length).fill(0);
     for (let run = 0; run < runs; run++) {
-      before?.();
       const times = await this.passTimes(sequence.map((d) => [d]));
       times.forEach((t, i) => (sums[i] += t));
     }
