@@ -349,6 +349,8 @@ function batchNormAxis(c: ConfigReader): number {
 const INITIALIZERS: Record<string, Initializer> = {
   GlorotUniform: 'glorotUniform',
   glorot_uniform: 'glorotUniform',
+  GlorotNormal: 'glorotNormal',
+  glorot_normal: 'glorotNormal',
   HeNormal: 'heNormal',
   he_normal: 'heNormal',
   HeUniform: 'heUniform',
@@ -361,6 +363,8 @@ const INITIALIZERS: Record<string, Initializer> = {
 
 const VARIANCE_SCALING: { init: Initializer; scale: number; mode: string; distribution: string }[] = [
   { init: 'glorotUniform', scale: 1, mode: 'fan_avg', distribution: 'uniform' },
+  { init: 'glorotNormal', scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
+  { init: 'glorotNormal', scale: 1, mode: 'fan_avg', distribution: 'normal' },
   { init: 'heNormal', scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
   // Keras 2.0-2.2 and TF.js write 'normal' for the truncated normal.
   { init: 'heNormal', scale: 2, mode: 'fan_in', distribution: 'normal' },
@@ -373,7 +377,7 @@ function initializer(c: ConfigReader, key: string, fallback: Initializer): Initi
   const fail = (why: string): never => {
     throw new Error(`${c.where}: unsupported argument ${key}: ${JSON.stringify(value)} (${why})`);
   };
-  const supported = 'supported: GlorotUniform, HeNormal, HeUniform, Zeros, Ones';
+  const supported = 'supported: GlorotUniform, GlorotNormal, HeNormal, HeUniform, Zeros, Ones';
   if (typeof value === 'string') return INITIALIZERS[value] ?? fail(supported);
   if (!isObject(value) || typeof value.class_name !== 'string') return fail('expected a name or {class_name, config}');
   checkModule(`${c.where}: ${key}`, value.module, value.registered_name, value.class_name);
@@ -553,6 +557,7 @@ function layerConfig(layer: Layer, layout: KerasLayout | 'tfjs', rank: number): 
 
 const INITIALIZER_CLASSES: Record<Initializer, string> = {
   glorotUniform: 'GlorotUniform',
+  glorotNormal: 'GlorotNormal',
   heNormal: 'HeNormal',
   heUniform: 'HeUniform',
   zeros: 'Zeros',

@@ -1,6 +1,6 @@
 /** Keras weight initializers, drawn on the CPU from a seeded generator. */
 
-export type Initializer = 'glorotUniform' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
+export type Initializer = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
 
 /**
  * Fills a tensor of `count` values. fanIn/fanOut follow Keras: dense [in, out] → (in, out);
@@ -23,17 +23,26 @@ export function initialize(kind: Initializer, count: number, fanIn: number, fanO
       for (let i = 0; i < count; i++) out[i] = (2 * random() - 1) * limit;
       return out;
     }
-    case 'heNormal': {
-      // Keras draws from a normal truncated at two standard deviations.
-      const std = Math.sqrt(2 / fanIn) / 0.87962566103423978;
-      for (let i = 0; i < count; i++) {
-        let v: number;
-        do {
-          v = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-        } while (Math.abs(v) > 2);
-        out[i] = v * std;
-      }
-      return out;
-    }
+    case 'glorotNormal':
+      return truncatedNormal(out, Math.sqrt(2 / (fanIn + fanOut)), random);
+    case 'heNormal':
+      return truncatedNormal(out, Math.sqrt(2 / fanIn), random);
   }
+}
+
+/**
+ * Fills `out` as Keras' VarianceScaling 'truncated_normal' does: a normal cut at two standard
+ * deviations, its scale raised by 1/0.8796 (the cut normal's standard deviation) so the
+ * values keep the standard deviation `std`.
+ */
+function truncatedNormal(out: Float32Array, std: number, random: () => number): Float32Array {
+  const scaled = std / 0.87962566103423978;
+  for (let i = 0; i < out.length; i++) {
+    let v: number;
+    do {
+      v = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    } while (Math.abs(v) > 2);
+    out[i] = v * scaled;
+  }
+  return out;
 }
