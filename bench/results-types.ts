@@ -26,6 +26,8 @@ export interface TrainingResult {
   steps: number;
   /** stepGflops / bestMatmulGflops (the engine's own best matmul on this adapter). */
   fractionOfBestMatmul?: number;
+  /** webgpu-dl: samples/s of each timing (before and after the peer's). */
+  samplesPerSecEach?: number[];
   /** The peer's warm-up: its batch, and the pipelines it compiled during the timed steps (0 when fully warm). */
   warmupBatch?: number;
   compiledWhileTimed?: number;

@@ -40,6 +40,12 @@ export function interquartileMean(values: readonly number[]): number {
   return middle.reduce((a, b) => a + b, 0) / middle.length;
 }
 
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export class DispatchTimer {
   readonly clock: Clock;
 
@@ -73,8 +79,9 @@ export class DispatchTimer {
 
   /**
    * Milliseconds of each dispatch of a sequence (a whole training step), each in its own
-   * pass, averaged over `runs` runs of the sequence.
-   * With the wall clock, each dispatch is instead timed alone over `runs` repetitions.
+   * pass: the median over `runs` runs of the sequence (one slow run, when another job takes
+   * the CPU, does not count). With the wall clock, each dispatch is timed alone instead, over
+   * `runs` repetitions.
    */
   async perDispatch(sequence: readonly Dispatch[], runs: number): Promise<number[]> {
     if (this.clock === 'wall-clock') {
@@ -82,12 +89,12 @@ export class DispatchTimer {
       for (const d of sequence) times.push((await this.wallClock([d], runs)) / runs);
       return times;
     }
-    const sums = new Array<number>(sequence.length).fill(0);
+    const samples: number[][] = sequence.map(() => []);
     for (let run = 0; run < runs; run++) {
       const times = await this.passTimes(sequence.map((d) => [d]));
-      times.forEach((t, i) => (sums[i] += t));
+      times.forEach((t, i) => samples[i].push(t));
     }
-    return sums.map((s) => s / runs);
+    return samples.map(median);
   }
 
   /** Wall-clock milliseconds of `times` calls recorded into one command buffer, one submit. */

@@ -1,5 +1,5 @@
 /**
- * Whole training steps of the engine: samples/s through model.fit (the user's path: host
+ * Whole training steps of the engine: timed through model.fit (the user's path: host
  * batching, upload, one submit per step, metrics read back at the end), and where a step's
  * time goes, dispatch by dispatch.
  */
@@ -19,39 +19,36 @@ function syntheticData(inputElements: number, classes: number, samples: number):
   return { x, y };
 }
 
-export interface EngineTraining {
-  samplesPerSec: number;
-  steps: number;
-  stepMs: number;
-}
-
 /**
- * Compiles the preset's model on `device` and times `steps` training steps of `batch` samples
- * with fit, after `warmup` steps (the first compiles the step).
+ * The preset's model compiled on the engine's device and warmed up (the first step compiles
+ * it), ready to time training steps through fit any number of times.
  */
-export async function engineTrainingThroughput(
-  device: Device,
-  preset: Preset,
-  batch: number,
-  options: { warmup: number; steps: (warmupStepMs: number) => number },
-): Promise<EngineTraining> {
-  const { model, optimizer } = preset;
-  await model.compile({ device, optimizer, seed: 1 });
-  const inputElements = model.inputShape.reduce((a, b) => a * b, 1);
-  const classes = model.outputShape[0];
-  const warmup = Math.max(1, options.warmup);
-  // Enough data for the largest number of timed steps asked for; the warm-up reuses its start.
-  let data = syntheticData(inputElements, classes, warmup * batch);
-  const fitSteps = (steps: number) =>
-    model.fit(data.x.subarray(0, steps * batch * inputElements), data.y.subarray(0, steps * batch), { batchSize: batch, epochs: 1, verbose: 0 });
-  const warmStart = performance.now();
-  await fitSteps(warmup);
-  const steps = options.steps((performance.now() - warmStart) / warmup);
-  if (steps > warmup) data = syntheticData(inputElements, classes, steps * batch);
-  const start = performance.now();
-  await fitSteps(steps);
-  const seconds = (performance.now() - start) / 1000;
-  return { samplesPerSec: (batch * steps) / seconds, steps, stepMs: (seconds * 1000) / steps };
+export class EngineTrainer {
+  /** Wall-clock milliseconds per warm-up step, compilation included. */
+  warmupStepMs = 0;
+
+  private constructor(
+    private readonly preset: Preset,
+    private readonly batch: number,
+  ) {}
+
+  static async start(device: Device, preset: Preset, batch: number, warmup: number): Promise<EngineTrainer> {
+    await preset.model.compile({ device, optimizer: preset.optimizer, seed: 1 });
+    const trainer = new EngineTrainer(preset, batch);
+    const steps = Math.max(1, warmup);
+    trainer.warmupStepMs = (await trainer.time(steps)) / steps;
+    return trainer;
+  }
+
+  /** Wall-clock milliseconds of `steps` training steps: one fit call over steps × batch samples. */
+  async time(steps: number): Promise<number> {
+    const model = this.preset.model;
+    const inputElements = model.inputShape.reduce((a, b) => a * b, 1);
+    const data = syntheticData(inputElements, model.outputShape[0], steps * this.batch);
+    const start = performance.now();
+    await model.fit(data.x, data.y, { batchSize: this.batch, epochs: 1, verbose: 0 });
+    return performance.now() - start;
+  }
 }
 
 export interface DispatchTime {
@@ -121,7 +118,7 @@ export function pairDispatches(dispatches: readonly Dispatch[], kernels: readonl
 
 /**
  * Times every dispatch of the model's compiled training step at `batch` (compiled by an
- * earlier fit), over `runs` runs, and attributes each to its kernel call.
+ * earlier fit), the median over `runs` runs, and attributes each to its kernel call.
  */
 export async function stepBreakdown(
   preset: Preset,
