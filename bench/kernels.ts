@@ -51,6 +51,7 @@ export function gemmName(g: GemmShape): string {
   if (g.bias) parts.push('+bias');
   if (g.relu) parts.push('+relu');
   if (g.splitK) parts.push(`split-K ${g.splitK}`);
+  if (g.kernel === 'blocks') parts.push('(4×4 kernel)');
   return parts.join(' ');
 }
 
@@ -124,7 +125,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       const g = spec.gemm;
       dispatches = await matmul(
         device,
-        { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', splitK: g.splitK, label: `bench ${c.name}` },
+        { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', splitK: g.splitK, kernel: g.kernel, label: `bench ${c.name}` },
         { a: buffer('a', g.m * g.k), b: buffer('b', g.k * g.n), c: buffer('c', g.m * g.n), bias: g.bias ? buffer('bias', g.n) : undefined },
       );
       break;

@@ -15,6 +15,7 @@ import { Flatten } from '../src/nn/layers/flatten.js';
 import { AveragePooling2D, MaxPooling2D } from '../src/nn/layers/pooling.js';
 import { Activation } from '../src/nn/layers/activation.js';
 import type { Sequential } from '../src/nn/sequential.js';
+import type { MatmulKernel } from '../src/kernels/matmul.js';
 
 /** C[M, N] = op(A)·op(B) (+ bias) (then ReLU), as src/kernels/matmul.ts takes it. */
 export interface GemmShape {
@@ -27,6 +28,8 @@ export interface GemmShape {
   relu: boolean;
   /** Forces the number of K slices (the engine's heuristic chooses otherwise). */
   splitK?: number;
+  /** Forces the shader (the engine chooses the quad kernel where the device has quads). */
+  kernel?: MatmulKernel;
 }
 
 export type GemmRole = 'forward' | 'dW' | 'dX';

@@ -8,6 +8,9 @@
 // Bindings of `reduce_splits` (bias and out as above, out = C):
 //   2 partials: (SPLIT, M, N)
 //
+// shaders/matmul-quads.wgsl is the faster variant for devices with subgroups; this one needs
+// no optional feature. Its `reduce_splits` finishes split-K runs of both.
+//
 // Algorithm: register blocking without workgroup memory. Each invocation computes a
 // 4 × 4 block of C (rows 4·i.., columns 4·j..) as four vec4 accumulators, reading op(A) and
 // op(B) straight from storage. No tiles are staged and there are no barriers: on

@@ -4,6 +4,7 @@
  */
 import { isSoftwareAdapter, requestAdapter, type AdapterOptions } from './adapter.js';
 import { PipelineCache } from '../runtime/pipelines.js';
+import { quadsAreConsecutive } from './quads.js';
 
 export interface AdapterSummary {
   vendor: string;
@@ -14,7 +15,21 @@ export interface AdapterSummary {
   software: boolean;
 }
 
-export type DeviceOptions = AdapterOptions;
+export interface DeviceOptions extends AdapterOptions {
+  /**
+   * Use the adapter's `subgroups` feature where it has it (default true): the matmul then
+   * shares loads across quads. False forces the kernels that need no optional feature.
+   */
+  subgroups?: boolean;
+}
+
+/** Optional capabilities the device was created with. */
+export interface DeviceFeatures {
+  /** Timestamp queries (the bench times kernels with them). */
+  timestamps: boolean;
+  /** Subgroups, with quads of four consecutive invocations (the quad-sharing matmul). */
+  quads: boolean;
+}
 
 export class Device {
   readonly gpu: GPUDevice;
@@ -22,15 +37,18 @@ export class Device {
   readonly pipelines: PipelineCache;
   /** True when the adapter has timestamp queries and the device was created with them. */
   readonly timestamps: boolean;
+  /** True when kernels may use quad operations (see DeviceFeatures.quads). */
+  readonly quads: boolean;
   /** Set when the device is lost; every later operation throws it. */
   lost: Error | undefined;
   /** The first error WebGPU reported outside an error scope, thrown at the next check. */
   private uncaptured: Error | undefined;
 
-  constructor(gpu: GPUDevice, adapter: AdapterSummary, timestamps: boolean) {
+  constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures) {
     this.gpu = gpu;
     this.adapter = adapter;
-    this.timestamps = timestamps;
+    this.timestamps = features.timestamps;
+    this.quads = features.quads;
     this.pipelines = new PipelineCache(this);
     gpu.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
@@ -140,11 +158,12 @@ export async function createDevice(options: DeviceOptions = {}): Promise<Device>
     maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
   };
   const timestamps = adapter.features.has('timestamp-query');
-  const gpu = await adapter.requestDevice({
-    label: 'webgpu-dl',
-    requiredLimits,
-    requiredFeatures: timestamps ? ['timestamp-query'] : [],
-  });
+  const subgroups = options.subgroups !== false && adapter.features.has('subgroups');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (timestamps) requiredFeatures.push('timestamp-query');
+  if (subgroups) requiredFeatures.push('subgroups');
+  const gpu = await adapter.requestDevice({ label: 'webgpu-dl', requiredLimits, requiredFeatures });
+  const quads = subgroups && (await quadsAreConsecutive(gpu));
   const info = adapter.info;
   return new Device(gpu, {
     vendor: info.vendor,
@@ -152,5 +171,5 @@ export async function createDevice(options: DeviceOptions = {}): Promise<Device>
     device: info.device,
     description: info.description,
     software: isSoftwareAdapter(adapter),
-  }, timestamps);
+  }, { timestamps, quads });
 }

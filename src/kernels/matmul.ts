@@ -1,10 +1,12 @@
 /**
- * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU): register-blocked (4×4 per
- * invocation, no workgroup memory: shaders/matmul.wgsl says why), optionally split along K.
- * The forward of dense and conv layers and both of their weight/input gradients (through
- * transA / transB, read in place) go through here.
+ * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU): register-blocked, with no workgroup
+ * memory (shaders/matmul.wgsl says why), optionally split along K. Two shaders: 8×4 blocks
+ * whose quads share their loads of A (shaders/matmul-quads.wgsl, on devices with quads), and
+ * 4×4 blocks that need no optional feature. The forward of dense and conv layers and both of
+ * their weight/input gradients (through transA / transB, read in place) go through here.
  */
-import code from '../../shaders/matmul.wgsl';
+import blocksCode from '../../shaders/matmul.wgsl';
+import quadsCode from '../../shaders/matmul-quads.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 
@@ -22,7 +24,15 @@ export interface MatmulParams {
   label?: string;
   /** Number of K slices; default from chooseSplitK(). Forcing it is for tests and tuning. */
   splitK?: number;
+  /** The shader; default from chooseKernel(). Forcing it is for tests and tuning. */
+  kernel?: MatmulKernel;
 }
+
+/**
+ * 'quads': 8×4 blocks of C per invocation, op(A) loads shared across each quad (needs
+ * device.quads). 'blocks': 4×4 blocks, any device.
+ */
+export type MatmulKernel = 'quads' | 'blocks';
 
 export interface MatmulIO {
   /** (M, K), or (K, M) with transA. */
@@ -35,9 +45,23 @@ export interface MatmulIO {
   bias?: Binding;
 }
 
-/** Each invocation computes a BLOCK × BLOCK block of C (fixed by the shader). */
-const BLOCK = 4;
+/** Rows × columns of C per invocation, fixed by each shader. */
+const BLOCK_SHAPE: Record<MatmulKernel, { rows: number; cols: number }> = {
+  quads: { rows: 8, cols: 4 },
+  blocks: { rows: 4, cols: 4 },
+};
 const WG = 64;
+
+/**
+ * Below this K the quad kernel's four-step walk over K is mostly its remainder path, and the
+ * 4×4 kernel was faster (measured at 50176×16×4, a first conv layer: 9.6 vs 14 ms).
+ */
+const QUADS_MIN_K = 16;
+
+/** The quad kernel where the device has quads and K is long enough, else the 4×4 one. */
+export function chooseKernel(device: Device, k: number): MatmulKernel {
+  return device.quads && k >= QUADS_MIN_K ? 'quads' : 'blocks';
+}
 
 /** Split-K heuristic parameters (see chooseSplitK). */
 const SPLIT_TARGET_INVOCATIONS = 4096;
@@ -52,8 +76,9 @@ const SPLIT_MAX_SCRATCH_BYTES = 64 << 20;
  * the partial sums written and re-read (S·M·N each) stay small next to the M·N·K
  * multiply-adds, and keep the scratch buffer of S·M·N floats under SPLIT_MAX_SCRATCH_BYTES.
  */
-export function chooseSplitK(m: number, n: number, k: number): number {
-  const blocks = Math.ceil(m / BLOCK) * Math.ceil(n / BLOCK);
+export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKernel = 'blocks'): number {
+  const { rows, cols } = BLOCK_SHAPE[kernel];
+  const blocks = Math.ceil(m / rows) * Math.ceil(n / cols);
   const wanted = Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks);
   const deepEnough = Math.floor(k / SPLIT_MIN_K);
   const fitsScratch = Math.floor(SPLIT_MAX_SCRATCH_BYTES / (m * n * 4));
@@ -81,7 +106,9 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
 
-  const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k), k));
+  const kernel = params.kernel ?? chooseKernel(device, k);
+  if (kernel === 'quads' && !device.quads) throw new Error(`${label}: the quads kernel needs a device with quads (device.quads is false)`);
+  const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
   const kPerSplit = Math.ceil(k / requested);
   // Recount so that no slice is empty.
   const splits = Math.ceil(k / kPerSplit);
@@ -89,8 +116,14 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const shape = { M: m, N: n, K: k, WG };
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
   const bias = io.bias ?? noBiasBuffer(device);
-  const [x, y] = grid(Math.ceil(m / BLOCK) * Math.ceil(n / BLOCK), WG);
+  const { rows, cols } = BLOCK_SHAPE[kernel];
+  const rowBlocks = Math.ceil(m / rows);
+  const colBlocks = Math.ceil(n / cols);
+  // The quad kernel gives each row block whole quads of column blocks.
+  const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
+  const [x, y] = grid(invocations, WG);
   const variant = { TRANS_A: transA, TRANS_B: transB };
+  const code = kernel === 'quads' ? quadsCode : blocksCode;
 
   if (splits === 1) {
     return [
@@ -108,7 +141,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   );
   const reduce = await createDispatch(
     device,
-    { label: `${label} split-K reduce`, code, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
+    { label: `${label} split-K reduce`, code: blocksCode, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
     [bias, io.c, partials],
     grid(m * n, WG),
   );

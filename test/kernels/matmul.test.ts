@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { columnSum } from '../../src/kernels/column-sum.js';
-import { chooseSplitK, matmul, type MatmulParams } from '../../src/kernels/matmul.js';
+import { createDevice } from '../../src/device/device.js';
+import { chooseKernel, chooseSplitK, matmul, type MatmulKernel, type MatmulParams } from '../../src/kernels/matmul.js';
 import { columnSumRef, matmulRef } from '../../src/reference/matmul.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
-// Odd sizes, a multiple of the 4×4 block, and one long K (split along K automatically).
+// Odd sizes (K of 1, 2 and 3 past a multiple of 4 for the quad kernel's remainder steps),
+// multiples of both block shapes, and one long K (split along K automatically).
 const shapes: [number, number, number][] = [
   [1, 1, 1],
   [7, 13, 5],
-  [33, 17, 65],
+  [9, 21, 6],
+  [33, 17, 67],
   [64, 32, 48],
   [6, 10, 3000],
 ];
@@ -32,49 +35,75 @@ async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array,
   return c;
 }
 
-describe('matmul vs float64 reference', () => {
-  const variants: [string, Partial<MatmulParams>][] = [
-    ['plain', {}],
-    ['transA', { transA: true }],
-    ['transB', { transB: true }],
-    ['transA and transB', { transA: true, transB: true }],
-    ['bias', { bias: true }],
-    ['bias + relu', { bias: true, activation: 'relu' }],
-    ['split-K forced, bias + relu', { bias: true, activation: 'relu', splitK: 3 }],
-    ['split-K forced, transA', { transA: true, splitK: 4 }],
-  ];
-  for (const [name, variant] of variants) {
-    it(name, async () => {
-      for (const [m, n, k] of shapes) {
-        const params: MatmulParams = { m, n, k, ...variant };
-        const a = randomFloats(m * k, m * 7 + k);
-        const b = randomFloats(k * n, n * 11 + k);
-        const bias = variant.bias ? randomFloats(n, n) : undefined;
-        const c = await gpuMatmul(params, a, b, bias);
-        expectClose(c, matmulRef(params, a, b, bias), tolerance(k), `${name} ${m}×${n}×${k}`);
-      }
-    });
-  }
+const kernels: MatmulKernel[] = ['blocks', 'quads'];
 
+for (const kernel of kernels) {
+  describe(`matmul (${kernel} kernel) vs float64 reference`, () => {
+    const variants: [string, Partial<MatmulParams>][] = [
+      ['plain', {}],
+      ['transA', { transA: true }],
+      ['transB', { transB: true }],
+      ['transA and transB', { transA: true, transB: true }],
+      ['bias', { bias: true }],
+      ['bias + relu', { bias: true, activation: 'relu' }],
+      ['split-K forced, bias + relu', { bias: true, activation: 'relu', splitK: 3 }],
+      ['split-K forced, transA', { transA: true, splitK: 4 }],
+    ];
+    for (const [name, variant] of variants) {
+      it(name, async () => {
+        for (const [m, n, k] of shapes) {
+          const params: MatmulParams = { m, n, k, kernel, ...variant };
+          const a = randomFloats(m * k, m * 7 + k);
+          const b = randomFloats(k * n, n * 11 + k);
+          const bias = variant.bias ? randomFloats(n, n) : undefined;
+          const c = await gpuMatmul(params, a, b, bias);
+          expectClose(c, matmulRef(params, a, b, bias), tolerance(k), `${name} ${m}×${n}×${k}`);
+        }
+      });
+    }
+  });
+}
+
+describe('matmul kernel choice', () => {
+  it('SwiftShader has quads, and the quad kernel is the default for K ≥ 16', async () => {
+    const device = await testDevice();
+    if (device.adapter.software) expect(device.quads).toBe(true);
+    expect(chooseKernel(device, 288)).toBe(device.quads ? 'quads' : 'blocks');
+    expect(chooseKernel(device, 4)).toBe('blocks');
+  });
+
+  it('a device created without subgroups uses the 4×4 kernel and refuses the quad one clearly', async () => {
+    const device = await createDevice({ subgroups: false });
+    expect(device.quads).toBe(false);
+    expect(chooseKernel(device, 288)).toBe('blocks');
+    const buffer = device.createBuffer('x', 64);
+    await expect(matmul(device, { m: 2, n: 2, k: 2, kernel: 'quads' }, { a: buffer, b: buffer, c: buffer })).rejects.toThrow(/quads kernel needs a device with quads/);
+    device.destroy();
+  });
+});
+
+describe('matmul gradients and splitting', () => {
   it('splits a long K automatically, and not a short one', () => {
     expect(chooseSplitK(4, 16, 25_088)).toBeGreaterThan(1);
     expect(chooseSplitK(64, 32, 48)).toBe(1);
     expect(chooseSplitK(512, 512, 512)).toBe(1);
   });
 
-  it('the gradients from the transposed variants match finite differences', async () => {
-    // loss = Σ w ⊙ (A·B): dA = W·Bᵀ, dB = Aᵀ·W, computed on the GPU with transB and transA.
-    const [m, n, k] = [5, 7, 9];
-    const a = randomFloats(m * k, 1);
-    const b = randomFloats(k * n, 2);
-    const w = randomFloats(m * n, 3);
-    const dA = await gpuMatmul({ m, n: k, k: n, transB: true }, w, b);
-    const dB = await gpuMatmul({ m: k, n, k: m, transA: true }, a, w);
-    const numericA = numericGradient((x) => dot(w, matmulRef({ m, n, k }, x, b)), Float64Array.from(a));
-    const numericB = numericGradient((x) => dot(w, matmulRef({ m, n, k }, a, x)), Float64Array.from(b));
-    expectClose(dA, numericA, { atol: 1e-5, rtol: 1e-5 }, 'dA');
-    expectClose(dB, numericB, { atol: 1e-5, rtol: 1e-5 }, 'dB');
-  });
+  for (const kernel of kernels) {
+    it(`the gradients from the transposed variants (${kernel} kernel) match finite differences`, async () => {
+      // loss = Σ w ⊙ (A·B): dA = W·Bᵀ, dB = Aᵀ·W, computed on the GPU with transB and transA.
+      const [m, n, k] = [5, 7, 9];
+      const a = randomFloats(m * k, 1);
+      const b = randomFloats(k * n, 2);
+      const w = randomFloats(m * n, 3);
+      const dA = await gpuMatmul({ m, n: k, k: n, transB: true, kernel }, w, b);
+      const dB = await gpuMatmul({ m: k, n, k: m, transA: true, kernel }, a, w);
+      const numericA = numericGradient((x) => dot(w, matmulRef({ m, n, k }, x, b)), Float64Array.from(a));
+      const numericB = numericGradient((x) => dot(w, matmulRef({ m, n, k }, a, x)), Float64Array.from(b));
+      expectClose(dA, numericA, { atol: 1e-5, rtol: 1e-5 }, 'dA');
+      expectClose(dB, numericB, { atol: 1e-5, rtol: 1e-5 }, 'dB');
+    });
+  }
 });
 
 describe('columnSum vs float64 reference', () => {
