@@ -22,11 +22,14 @@
 // first) kept it in memory and cost half of that gain.
 //
 // Invocations: quad q = flat / 4 (flat = local index + 64·workgroup index) covers row block
-// q / COL_QUADS and column blocks 4·(q % COL_QUADS) .. + 3, one per lane. Every invocation
-// runs the loop, including those past the edge (their indices are clamped and their
-// results not stored): quadBroadcast needs all four lanes of the quad.
+// q / COL_QUADS and column blocks 4·(q % COL_QUADS) .. + 3, one per lane. Quads past the last
+// return at once, all four lanes together; within a live quad every lane runs the loop, a
+// lane past the edge with clamped indices and no stores: quadBroadcast needs all four.
+// That is uniform per quad, which WGSL's analysis (by workgroup) cannot see, hence the
+// diagnostic below.
 // Split-K: workgroup z = s sums the K range [s·K_PER_SPLIT, min(K, (s+1)·K_PER_SPLIT)).
 enable subgroups;
+diagnostic(off, subgroup_uniformity);
 
 override M: u32;
 override N: u32;
@@ -107,8 +110,8 @@ fn main(
 ) {
   let flat = (wid.x + wid.y * nwg.x) * WG + local;
   let lane = flat % 4u;
-  let quads = ROW_BLOCKS * COL_QUADS;
-  let q = min(flat / 4u, quads - 1u);
+  let q = flat / 4u;
+  if (q >= ROW_BLOCKS * COL_QUADS) { return; }
   let row0 = (q / COL_QUADS) * ROWS;
   let col0 = ((q % COL_QUADS) * 4u + lane) * COLS;
   // Clamped indices: reads past the edge repeat the last row/column and are never stored.
@@ -142,7 +145,7 @@ fn main(
     }
   }
 
-  if (flat / 4u >= quads || col0 >= N) { return; }
+  if (col0 >= N) { return; }
   let slice = wid.z * M * N;
   // Constant indices into acc throughout, so that it can stay in registers.
   storeRow(slice, row0, col0, cols, acc[0]);

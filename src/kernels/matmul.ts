@@ -53,14 +53,16 @@ const BLOCK_SHAPE: Record<MatmulKernel, { rows: number; cols: number }> = {
 const WG = 64;
 
 /**
- * Below this K the quad kernel's four-step walk over K is mostly its remainder path, and the
- * 4×4 kernel was faster (measured at 50176×16×4, a first conv layer: 9.6 vs 14 ms).
+ * Where the 4×4 kernel was faster (measured on first conv layers): below this K the quad
+ * kernel's four-step walk over K is mostly its remainder path (50176×16×4: 9.6 vs 14 ms),
+ * and up to this M half of its 8-row blocks would be padding (dW 4×16×78400: 11.7 vs 15.3 ms).
  */
 const QUADS_MIN_K = 16;
+const QUADS_MIN_M = 5;
 
-/** The quad kernel where the device has quads and K is long enough, else the 4×4 one. */
-export function chooseKernel(device: Device, k: number): MatmulKernel {
-  return device.quads && k >= QUADS_MIN_K ? 'quads' : 'blocks';
+/** The quad kernel where the device has quads and the shape suits it, else the 4×4 one. */
+export function chooseKernel(device: Device, m: number, k: number): MatmulKernel {
+  return device.quads && m >= QUADS_MIN_M && k >= QUADS_MIN_K ? 'quads' : 'blocks';
 }
 
 /** Split-K heuristic parameters (see chooseSplitK). */
@@ -106,7 +108,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
 
-  const kernel = params.kernel ?? chooseKernel(device, k);
+  const kernel = params.kernel ?? chooseKernel(device, m, k);
   if (kernel === 'quads' && !device.quads) throw new Error(`${label}: the quads kernel needs a device with quads (device.quads is false)`);
   const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
   const kPerSplit = Math.ceil(k / requested);

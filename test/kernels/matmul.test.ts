@@ -65,17 +65,18 @@ for (const kernel of kernels) {
 }
 
 describe('matmul kernel choice', () => {
-  it('SwiftShader has quads, and the quad kernel is the default for K ≥ 16', async () => {
+  it('SwiftShader has quads, and the quad kernel is the default for M ≥ 5 and K ≥ 16', async () => {
     const device = await testDevice();
     if (device.adapter.software) expect(device.quads).toBe(true);
-    expect(chooseKernel(device, 288)).toBe(device.quads ? 'quads' : 'blocks');
-    expect(chooseKernel(device, 4)).toBe('blocks');
+    expect(chooseKernel(device, 64, 288)).toBe(device.quads ? 'quads' : 'blocks');
+    expect(chooseKernel(device, 64, 4)).toBe('blocks');
+    expect(chooseKernel(device, 4, 78_400)).toBe('blocks');
   });
 
   it('a device created without subgroups uses the 4×4 kernel and refuses the quad one clearly', async () => {
     const device = await createDevice({ subgroups: false });
     expect(device.quads).toBe(false);
-    expect(chooseKernel(device, 288)).toBe('blocks');
+    expect(chooseKernel(device, 64, 288)).toBe('blocks');
     const buffer = device.createBuffer('x', 64);
     await expect(matmul(device, { m: 2, n: 2, k: 2, kernel: 'quads' }, { a: buffer, b: buffer, c: buffer })).rejects.toThrow(/quads kernel needs a device with quads/);
     device.destroy();
