@@ -111,7 +111,7 @@ function kernelCases(plan: Plan, options: BenchOptions, presetKernels: Map<strin
   };
   for (const size of plan.squares) add({ family: 'matmul', gemm: square(size) }, 'square');
   // The kernel for devices without quads, for comparison (the same as above where there are none).
-  for (const size of plan.squares) add({ family: 'matmul', gemm: square(size, { kernel: 'blocks' }) }, '4×4 kernel (square; TF.js not run)');
+  for (const size of plan.squares) add({ family: 'matmul', gemm: square(size, { kernel: 'rows8' }) }, 'no-subgroups kernel (square; TF.js not run)');
   const v = plan.variantSize;
   for (const extra of [{ bias: true, relu: true }, { transA: true }, { transB: true }, { transA: true, transB: true }, { splitK: 4 }]) {
     add({ family: 'matmul', gemm: square(v, extra) }, 'square variant');

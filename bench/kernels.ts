@@ -51,7 +51,7 @@ export function gemmName(g: GemmShape): string {
   if (g.bias) parts.push('+bias');
   if (g.relu) parts.push('+relu');
   if (g.splitK) parts.push(`split-K ${g.splitK}`);
-  if (g.kernel === 'blocks') parts.push('(4×4 kernel)');
+  if (g.kernel === 'rows8') parts.push('(no-subgroups kernel)');
   return parts.join(' ');
 }
 

@@ -12,8 +12,10 @@
 // no optional feature. Its `reduce_splits` finishes split-K runs of both.
 //
 // Algorithm: register blocking without workgroup memory. Each invocation computes a
-// 4 × 4 block of C (rows 4·i.., columns 4·j..) as four vec4 accumulators, reading op(A) and
-// op(B) straight from storage. No tiles are staged and there are no barriers: on
+// ROWS × 4 block of C (ROWS = 4 or 8) as vec4 accumulators, one per row, reading op(A) and
+// op(B) straight from storage. 8 rows read 12 values per step of k for 32 multiply-adds
+// against 8 for 16 with 4 rows (1.45 times the speed at 512³ on SwiftShader, where reads
+// are the bound); 4 rows waste nothing when M ≤ 4. No tiles are staged and there are no barriers: on
 // SwiftShader (a CPU) a workgroup barrier is a costly switch of every invocation, and the
 // CPU's caches already do what workgroup tiles do on a GPU; a skinny shape (N = 16, K = 4
 // in a first conv layer) wastes nothing on padding a 64 × 64 tile. Rows and columns past
@@ -35,9 +37,11 @@ override SPLIT: u32 = 1u;
 override K_PER_SPLIT: u32 = K;
 override WG: u32 = 64u;
 
-const BLOCK = 4u;
-override ROW_BLOCKS: u32 = (M + BLOCK - 1u) / BLOCK;
-override COL_BLOCKS: u32 = (N + BLOCK - 1u) / BLOCK;
+// Rows of C per invocation: 4 or 8.
+override ROWS: u32 = 4u;
+const COLS = 4u;
+override ROW_BLOCKS: u32 = (M + ROWS - 1u) / ROWS;
+override COL_BLOCKS: u32 = (N + COLS - 1u) / COLS;
 
 @group(0) @binding(0) var<storage, read> bias: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -72,41 +76,57 @@ fn store(base: u32, col0: u32, v: vec4f) {
   if (col0 + 3u < N) { out[base + col0 + 3u] = v.w; }
 }
 
+// The ROWS × 4 block of C, row r in acc[r] (rows 4-7 only when ROWS == 8). Indexed only by
+// constants, so that it can stay in registers.
+var<private> acc: array<vec4f, 8>;
+
+// Writes row `row` (if < M) of the block at column col0 of the slice, after the epilogue.
+fn storeRow(slice: u32, row: u32, col0: u32, cols: vec4u, v: vec4f) {
+  if (row >= M) { return; }
+  var r = v;
+  if (SPLIT == 1u) { r = epilogue(r, cols); }
+  store(slice + row * N, col0, r);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let flat = gid.x + gid.y * nwg.x * WG;
   if (flat >= ROW_BLOCKS * COL_BLOCKS) { return; }
-  let row0 = (flat / COL_BLOCKS) * BLOCK;
-  let col0 = (flat % COL_BLOCKS) * BLOCK;
+  let row0 = (flat / COL_BLOCKS) * ROWS;
+  let col0 = (flat % COL_BLOCKS) * COLS;
   // Clamped indices: reads past the edge repeat the last row/column and are never stored.
-  let rows = min(vec4u(row0, row0 + 1u, row0 + 2u, row0 + 3u), vec4u(M - 1u));
+  let top = min(vec4u(row0, row0 + 1u, row0 + 2u, row0 + 3u), vec4u(M - 1u));
+  let bottom = min(vec4u(row0 + 4u, row0 + 5u, row0 + 6u, row0 + 7u), vec4u(M - 1u));
   let cols = min(vec4u(col0, col0 + 1u, col0 + 2u, col0 + 3u), vec4u(N - 1u));
   let kStart = gid.z * K_PER_SPLIT;
   let kEnd = min(kStart + K_PER_SPLIT, K);
 
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
+  acc = array<vec4f, 8>();
   for (var k = kStart; k < kEnd; k++) {
     let bk = loadB(k, cols);
-    acc0 += loadA(rows.x, k) * bk;
-    acc1 += loadA(rows.y, k) * bk;
-    acc2 += loadA(rows.z, k) * bk;
-    acc3 += loadA(rows.w, k) * bk;
+    acc[0] += loadA(top.x, k) * bk;
+    acc[1] += loadA(top.y, k) * bk;
+    acc[2] += loadA(top.z, k) * bk;
+    acc[3] += loadA(top.w, k) * bk;
+    if (ROWS == 8u) {
+      acc[4] += loadA(bottom.x, k) * bk;
+      acc[5] += loadA(bottom.y, k) * bk;
+      acc[6] += loadA(bottom.z, k) * bk;
+      acc[7] += loadA(bottom.w, k) * bk;
+    }
   }
 
-  if (SPLIT == 1u) {
-    acc0 = epilogue(acc0, cols);
-    acc1 = epilogue(acc1, cols);
-    acc2 = epilogue(acc2, cols);
-    acc3 = epilogue(acc3, cols);
-  }
   let slice = gid.z * M * N;
-  store(slice + row0 * N, col0, acc0);
-  if (row0 + 1u < M) { store(slice + (row0 + 1u) * N, col0, acc1); }
-  if (row0 + 2u < M) { store(slice + (row0 + 2u) * N, col0, acc2); }
-  if (row0 + 3u < M) { store(slice + (row0 + 3u) * N, col0, acc3); }
+  storeRow(slice, row0, col0, cols, acc[0]);
+  storeRow(slice, row0 + 1u, col0, cols, acc[1]);
+  storeRow(slice, row0 + 2u, col0, cols, acc[2]);
+  storeRow(slice, row0 + 3u, col0, cols, acc[3]);
+  if (ROWS == 8u) {
+    storeRow(slice, row0 + 4u, col0, cols, acc[4]);
+    storeRow(slice, row0 + 5u, col0, cols, acc[5]);
+    storeRow(slice, row0 + 6u, col0, cols, acc[6]);
+    storeRow(slice, row0 + 7u, col0, cols, acc[7]);
+  }
 }
 
 // Takes `a`'s binding slot; `main` and `reduce_splits` are separate pipelines.

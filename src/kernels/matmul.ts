@@ -1,14 +1,16 @@
 /**
  * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU): register-blocked, with no workgroup
  * memory (shaders/matmul.wgsl says why), optionally split along K. Two shaders: 8×4 blocks
- * whose quads share their loads of A (shaders/matmul-quads.wgsl, on devices with quads), and
- * 4×4 blocks that need no optional feature. The forward of dense and conv layers and both of
- * their weight/input gradients (through transA / transB, read in place) go through here.
+ * whose quads share their loads of A (shaders/matmul-quads.wgsl, on devices with quads),
+ * and 8×4 or 4×4 blocks that need no optional feature (shaders/matmul.wgsl). The forward of
+ * dense and conv layers and both of their weight/input gradients (through transA / transB,
+ * read in place) go through here.
  */
 import blocksCode from '../../shaders/matmul.wgsl';
 import quadsCode from '../../shaders/matmul-quads.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+import type { Constants } from '../runtime/pipelines.js';
 
 export interface MatmulParams {
   m: number;
@@ -30,9 +32,9 @@ export interface MatmulParams {
 
 /**
  * 'quads': 8×4 blocks of C per invocation, op(A) loads shared across each quad (needs
- * device.quads). 'blocks': 4×4 blocks, any device.
+ * device.quads). 'rows8' and 'rows4': 8×4 and 4×4 blocks, any device.
  */
-export type MatmulKernel = 'quads' | 'blocks';
+export type MatmulKernel = 'quads' | 'rows8' | 'rows4';
 
 export interface MatmulIO {
   /** (M, K), or (K, M) with transA. */
@@ -48,21 +50,24 @@ export interface MatmulIO {
 /** Rows × columns of C per invocation, fixed by each shader. */
 const BLOCK_SHAPE: Record<MatmulKernel, { rows: number; cols: number }> = {
   quads: { rows: 8, cols: 4 },
-  blocks: { rows: 4, cols: 4 },
+  rows8: { rows: 8, cols: 4 },
+  rows4: { rows: 4, cols: 4 },
 };
 const WG = 64;
 
 /**
- * Where the 4×4 kernel was faster (measured on first conv layers): below this K the quad
- * kernel's four-step walk over K is mostly its remainder path (50176×16×4: 9.6 vs 14 ms),
- * and up to this M half of its 8-row blocks would be padding (dW 4×16×78400: 11.7 vs 15.3 ms).
+ * Shape limits, measured on first conv layers on SwiftShader: below this K the quad kernel's
+ * four-step walk over K is mostly its remainder path (50176×16×4: 29.5 ms against 18.0 with
+ * 8 rows, 19.0 with 4), and up to this M half of an 8-row block would be padding
+ * (dW 4×16×78400: 15.3 ms with quads against 11.7 with 4 rows).
  */
 const QUADS_MIN_K = 16;
-const QUADS_MIN_M = 5;
+const ROWS8_MIN_M = 5;
 
-/** The quad kernel where the device has quads and the shape suits it, else the 4×4 one. */
+/** The quad kernel where the device has quads and the shape suits it; else 8 rows, or 4 for M ≤ 4. */
 export function chooseKernel(device: Device, m: number, k: number): MatmulKernel {
-  return device.quads && m >= QUADS_MIN_M && k >= QUADS_MIN_K ? 'quads' : 'blocks';
+  if (m < ROWS8_MIN_M) return 'rows4';
+  return device.quads && k >= QUADS_MIN_K ? 'quads' : 'rows8';
 }
 
 /** Split-K heuristic parameters (see chooseSplitK). */
@@ -71,14 +76,14 @@ const SPLIT_MIN_K = 256;
 const SPLIT_MAX_SCRATCH_BYTES = 64 << 20;
 
 /**
- * How many slices to split K into. Splitting pays when C has too few 4×4 blocks to keep the
+ * How many slices to split K into. Splitting pays when C has too few blocks to keep the
  * device busy while each block is a long walk over K (the weight gradient of a conv:
  * M×N = 4×16 for a first layer, but K = batch·OH·OW = 25,088). The rule: aim for
  * SPLIT_TARGET_INVOCATIONS invocations, but give every slice at least SPLIT_MIN_K of K so
  * the partial sums written and re-read (S·M·N each) stay small next to the M·N·K
  * multiply-adds, and keep the scratch buffer of S·M·N floats under SPLIT_MAX_SCRATCH_BYTES.
  */
-export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKernel = 'blocks'): number {
+export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKernel = 'rows4'): number {
   const { rows, cols } = BLOCK_SHAPE[kernel];
   const blocks = Math.ceil(m / rows) * Math.ceil(n / cols);
   const wanted = Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks);
@@ -126,10 +131,11 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const [x, y] = grid(invocations, WG);
   const variant = { TRANS_A: transA, TRANS_B: transB };
   const code = kernel === 'quads' ? quadsCode : blocksCode;
+  const rowsConstant: Constants = kernel === 'quads' ? {} : { ROWS: rows };
 
   if (splits === 1) {
     return [
-      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, ...epilogue } }, [bias, io.c, io.a, io.b], [x, y, 1]),
     ];
   }
 
@@ -137,7 +143,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const partials = device.createBuffer(`${label} split-K partials`, splits * m * n * 4);
   const partialSums = await createDispatch(
     device,
-    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
+    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
     [bias, partials, io.a, io.b],
     [x, y, splits],
   );

@@ -35,7 +35,7 @@ async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array,
   return c;
 }
 
-const kernels: MatmulKernel[] = ['blocks', 'quads'];
+const kernels: MatmulKernel[] = ['rows4', 'rows8', 'quads'];
 
 for (const kernel of kernels) {
   describe(`matmul (${kernel} kernel) vs float64 reference`, () => {
@@ -68,15 +68,15 @@ describe('matmul kernel choice', () => {
   it('SwiftShader has quads, and the quad kernel is the default for M ≥ 5 and K ≥ 16', async () => {
     const device = await testDevice();
     if (device.adapter.software) expect(device.quads).toBe(true);
-    expect(chooseKernel(device, 64, 288)).toBe(device.quads ? 'quads' : 'blocks');
-    expect(chooseKernel(device, 64, 4)).toBe('blocks');
-    expect(chooseKernel(device, 4, 78_400)).toBe('blocks');
+    expect(chooseKernel(device, 64, 288)).toBe(device.quads ? 'quads' : 'rows8');
+    expect(chooseKernel(device, 64, 4)).toBe('rows8');
+    expect(chooseKernel(device, 4, 78_400)).toBe('rows4');
   });
 
-  it('a device created without subgroups uses the 4×4 kernel and refuses the quad one clearly', async () => {
+  it('a device created without subgroups uses the other kernels and refuses the quad one clearly', async () => {
     const device = await createDevice({ subgroups: false });
     expect(device.quads).toBe(false);
-    expect(chooseKernel(device, 64, 288)).toBe('blocks');
+    expect(chooseKernel(device, 64, 288)).toBe('rows8');
     const buffer = device.createBuffer('x', 64);
     await expect(matmul(device, { m: 2, n: 2, k: 2, kernel: 'quads' }, { a: buffer, b: buffer, c: buffer })).rejects.toThrow(/quads kernel needs a device with quads/);
     device.destroy();
