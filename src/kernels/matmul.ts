@@ -6,8 +6,9 @@
  * dense and conv layers and both of their weight/input gradients (through transA / transB,
  * read in place) go through here.
  */
-import blocksCode from '../../shaders/matmul.wgsl';
-import quadsCode from '../../shaders/matmul-quads.wgsl';
+import common from '../../shaders/matmul-common.wgsl';
+import plain from '../../shaders/matmul.wgsl';
+import quads from '../../shaders/matmul-quads.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../runtime/pipelines.js';
@@ -54,6 +55,11 @@ const BLOCK_SHAPE: Record<MatmulKernel, { rows: number; cols: number }> = {
   rows4: { rows: 4, cols: 4 },
 };
 const WG = 64;
+
+// Each kernel's text is its own file followed by the shared one (WGSL's module-scope
+// declarations may come in any order; the quad file's directives stay first).
+const plainCode = `${plain}\n${common}`;
+const quadsCode = `${quads}\n${common}`;
 
 /**
  * Shape limits, measured on first conv layers on SwiftShader: below this K the quad kernel's
@@ -130,7 +136,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
   const [x, y] = grid(invocations, WG);
   const variant = { TRANS_A: transA, TRANS_B: transB };
-  const code = kernel === 'quads' ? quadsCode : blocksCode;
+  const code = kernel === 'quads' ? quadsCode : plainCode;
   const rowsConstant: Constants = kernel === 'quads' ? {} : { ROWS: rows };
 
   if (splits === 1) {
@@ -149,7 +155,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   );
   const reduce = await createDispatch(
     device,
-    { label: `${label} split-K reduce`, code: blocksCode, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
+    { label: `${label} split-K reduce`, code: plainCode, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
     [bias, io.c, partials],
     grid(m * n, WG),
   );

@@ -1,0 +1,114 @@
+// What the two matmul shaders share (src/kernels/matmul.ts appends this text to each):
+//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU), each invocation a ROWS × 4 block of C.
+//
+// Bindings of `main`:
+//   0 bias: (N), read only when HAS_BIAS (otherwise any small buffer)
+//   1 out:  (M, N) = C when SPLIT == 1; (SPLIT, M, N) partial sums when SPLIT > 1
+//   2 a:    (M, K) row-major; (K, M) when TRANS_A, so op(A) = Aᵀ is read in place
+//   3 b:    (K, N) row-major; (N, K) when TRANS_B
+// Split-K: workgroup z = s sums the K range [s·K_PER_SPLIT, min(K, (s+1)·K_PER_SPLIT)) into
+// out[s, :, :]; matmul.wgsl's `reduce_splits` adds the SPLIT partials and applies the epilogue.
+// Each shader declares ROWS (4 or 8).
+
+override M: u32;
+override N: u32;
+override K: u32;
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+override RELU: bool = false;
+override SPLIT: u32 = 1u;
+override K_PER_SPLIT: u32 = K;
+override WG: u32 = 64u;
+
+const COLS = 4u;
+override ROW_BLOCKS: u32 = (M + ROWS - 1u) / ROWS;
+override COL_BLOCKS: u32 = (N + COLS - 1u) / COLS;
+
+@group(0) @binding(0) var<storage, read> bias: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> a: array<f32>;
+@group(0) @binding(3) var<storage, read> b: array<f32>;
+
+// The block of C, row r in acc[r] (rows 4-7 only when ROWS == 8). Indexed only by constants:
+// one loop over it by a variable index kept it in memory and cost half the quad kernel's speed.
+var<private> acc: array<vec4f, 8>;
+
+// op(A)[rows, k] for four rows.
+fn loadA(rows: vec4u, k: u32) -> vec4f {
+  if (TRANS_A) { return vec4f(a[k * M + rows.x], a[k * M + rows.y], a[k * M + rows.z], a[k * M + rows.w]); }
+  return vec4f(a[rows.x * K + k], a[rows.y * K + k], a[rows.z * K + k], a[rows.w * K + k]);
+}
+
+// op(B)[k, cols]
+fn loadB(k: u32, cols: vec4u) -> vec4f {
+  if (TRANS_B) { return vec4f(b[cols.x * K + k], b[cols.y * K + k], b[cols.z * K + k], b[cols.w * K + k]); }
+  let base = k * N;
+  return vec4f(b[base + cols.x], b[base + cols.y], b[base + cols.z], b[base + cols.w]);
+}
+
+// One step of k: acc[r] += op(A)[row r, k] · op(B)[k, cols], with op(A) of rows 0-3 in
+// `top` and of rows 4-7 in `bottom`.
+fn accumulate(top: vec4f, bottom: vec4f, k: u32, cols: vec4u) {
+  let bk = loadB(k, cols);
+  acc[0] += top.x * bk;
+  acc[1] += top.y * bk;
+  acc[2] += top.z * bk;
+  acc[3] += top.w * bk;
+  if (ROWS == 8u) {
+    acc[4] += bottom.x * bk;
+    acc[5] += bottom.y * bk;
+    acc[6] += bottom.z * bk;
+    acc[7] += bottom.w * bk;
+  }
+}
+
+fn epilogue(v: vec4f, cols: vec4u) -> vec4f {
+  var r = v;
+  if (HAS_BIAS) { r += vec4f(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
+  if (RELU) { r = max(r, vec4f(0.0)); }
+  return r;
+}
+
+// Writes row `row` of the block (if < M), after the epilogue unless it is a partial sum, at
+// columns col0 .. (those < N) of split-K slice `slice` (col0 < N).
+fn storeRow(slice: u32, row: u32, col0: u32, cols: vec4u, v: vec4f) {
+  if (row >= M) { return; }
+  var r = v;
+  if (SPLIT == 1u) { r = epilogue(r, cols); }
+  let base = slice * M * N + row * N;
+  out[base + col0] = r.x;
+  if (col0 + 1u < N) { out[base + col0 + 1u] = r.y; }
+  if (col0 + 2u < N) { out[base + col0 + 2u] = r.z; }
+  if (col0 + 3u < N) { out[base + col0 + 3u] = r.w; }
+}
+
+// Writes the block whose top-left element is (row0, col0).
+fn storeBlock(slice: u32, row0: u32, col0: u32, cols: vec4u) {
+  storeRow(slice, row0, col0, cols, acc[0]);
+  storeRow(slice, row0 + 1u, col0, cols, acc[1]);
+  storeRow(slice, row0 + 2u, col0, cols, acc[2]);
+  storeRow(slice, row0 + 3u, col0, cols, acc[3]);
+  if (ROWS == 8u) {
+    storeRow(slice, row0 + 4u, col0, cols, acc[4]);
+    storeRow(slice, row0 + 5u, col0, cols, acc[5]);
+    storeRow(slice, row0 + 6u, col0, cols, acc[6]);
+    storeRow(slice, row0 + 7u, col0, cols, acc[7]);
+  }
+}
+
+// The block's rows and columns, clamped: reads past the edge repeat the last row or column
+// and are never stored. Rows 0-3 in .top, 4-7 in .bottom.
+struct BlockIndices {
+  top: vec4u,
+  bottom: vec4u,
+  cols: vec4u,
+}
+
+fn blockIndices(row0: u32, col0: u32) -> BlockIndices {
+  return BlockIndices(
+    min(vec4u(row0, row0 + 1u, row0 + 2u, row0 + 3u), vec4u(M - 1u)),
+    min(vec4u(row0 + 4u, row0 + 5u, row0 + 6u, row0 + 7u), vec4u(M - 1u)),
+    min(vec4u(col0, col0 + 1u, col0 + 2u, col0 + 3u), vec4u(N - 1u)),
+  );
+}
