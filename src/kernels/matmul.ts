@@ -48,12 +48,9 @@ export interface MatmulIO {
   bias?: Binding;
 }
 
-/** Rows × columns of C per invocation, fixed by each shader. */
-const BLOCK_SHAPE: Record<MatmulKernel, { rows: number; cols: number }> = {
-  quads: { rows: 8, cols: 4 },
-  rows8: { rows: 8, cols: 4 },
-  rows4: { rows: 4, cols: 4 },
-};
+/** Rows of C per invocation, fixed by each kernel; every kernel takes 4 columns. */
+const ROWS: Record<MatmulKernel, number> = { quads: 8, rows8: 8, rows4: 4 };
+const COLS = 4;
 const WG = 64;
 
 // Each kernel's text is its own file followed by the shared one (WGSL's module-scope
@@ -90,8 +87,7 @@ const SPLIT_MAX_SCRATCH_BYTES = 64 << 20;
  * multiply-adds, and keep the scratch buffer of S·M·N floats under SPLIT_MAX_SCRATCH_BYTES.
  */
 export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKernel = 'rows4'): number {
-  const { rows, cols } = BLOCK_SHAPE[kernel];
-  const blocks = Math.ceil(m / rows) * Math.ceil(n / cols);
+  const blocks = Math.ceil(m / ROWS[kernel]) * Math.ceil(n / COLS);
   const wanted = Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks);
   const deepEnough = Math.floor(k / SPLIT_MIN_K);
   const fitsScratch = Math.floor(SPLIT_MAX_SCRATCH_BYTES / (m * n * 4));
@@ -129,9 +125,9 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const shape = { M: m, N: n, K: k, WG };
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
   const bias = io.bias ?? noBiasBuffer(device);
-  const { rows, cols } = BLOCK_SHAPE[kernel];
+  const rows = ROWS[kernel];
   const rowBlocks = Math.ceil(m / rows);
-  const colBlocks = Math.ceil(n / cols);
+  const colBlocks = Math.ceil(n / COLS);
   // The quad kernel gives each row block whole quads of column blocks.
   const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
   const [x, y] = grid(invocations, WG);

@@ -13,21 +13,21 @@ export function initialize(kind: Initializer, count: number, fanIn: number, fanO
       return out;
     case 'ones':
       return out.fill(1);
-    case 'glorotUniform': {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      for (let i = 0; i < count; i++) out[i] = (2 * random() - 1) * limit;
-      return out;
-    }
-    case 'heUniform': {
-      const limit = Math.sqrt(6 / fanIn);
-      for (let i = 0; i < count; i++) out[i] = (2 * random() - 1) * limit;
-      return out;
-    }
+    case 'glorotUniform':
+      return uniform(out, Math.sqrt(6 / (fanIn + fanOut)), random);
+    case 'heUniform':
+      return uniform(out, Math.sqrt(6 / fanIn), random);
     case 'glorotNormal':
       return truncatedNormal(out, Math.sqrt(2 / (fanIn + fanOut)), random);
     case 'heNormal':
       return truncatedNormal(out, Math.sqrt(2 / fanIn), random);
   }
+}
+
+/** Fills `out` with values drawn uniformly from [-limit, limit). */
+function uniform(out: Float32Array, limit: number, random: () => number): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = (2 * random() - 1) * limit;
+  return out;
 }
 
 /**
