@@ -7,10 +7,10 @@ import type { TensorId } from '../../graph/graph.js';
 import { col2im, convGeometry, im2col, type ConvParams, type Padding } from '../../kernels/conv.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
-import { checkActivation, readActivation, type ActivationName } from './activation.js';
-import { initializerConfig, nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { checkActivation, type ActivationName } from './activation.js';
+import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, pair, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { recordLinear } from './linear.js';
+import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -117,17 +117,14 @@ export class Conv2D extends Layer {
     if (!c.pair('dilation_rate', 1).every((d) => d === 1)) c.unsupported('dilation_rate', c.config.dilation_rate);
     const groups = c.take('groups');
     if (groups != null && groups !== 1) c.unsupported('groups', groups);
-    c.none(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
+    const linear = readLinearArgs(c);
     return new Conv2D({
       ...args,
       filters: c.take('filters') as number,
       kernelSize: c.pair('kernel_size'),
       strides: c.pair('strides', 1),
       padding: c.padding(),
-      activation: readActivation(c),
-      useBias: c.bool('use_bias', true),
-      kernelInitializer: c.initializer('kernel_initializer', 'glorotUniform'),
-      biasInitializer: c.initializer('bias_initializer', 'zeros'),
+      ...linear,
     });
   }
 
@@ -140,10 +137,7 @@ export class Conv2D extends Layer {
       data_format: 'channels_last',
       dilation_rate: [1, 1],
       ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
-      activation: this.activation,
-      use_bias: this.useBias,
-      kernel_initializer: initializerConfig(this.kernelInitializer, flavor),
-      bias_initializer: initializerConfig(this.biasInitializer, flavor),
+      ...linearConfig(this, flavor),
       ...nulls('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
     };
   }

@@ -2,10 +2,10 @@
 import type { TensorId } from '../../graph/graph.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
-import { checkActivation, readActivation, type ActivationName } from './activation.js';
-import { initializerConfig, nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { checkActivation, type ActivationName } from './activation.js';
+import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { recordLinear } from './linear.js';
+import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -57,24 +57,14 @@ export class Dense extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Dense {
-    c.none(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
-    return new Dense({
-      ...args,
-      units: c.take('units') as number,
-      activation: readActivation(c),
-      useBias: c.bool('use_bias', true),
-      kernelInitializer: c.initializer('kernel_initializer', 'glorotUniform'),
-      biasInitializer: c.initializer('bias_initializer', 'zeros'),
-    });
+    const linear = readLinearArgs(c);
+    return new Dense({ ...args, units: c.take('units') as number, ...linear });
   }
 
   config(flavor: KerasFlavor = 'keras3'): KerasConfig {
     return {
       units: this.units,
-      activation: this.activation,
-      use_bias: this.useBias,
-      kernel_initializer: initializerConfig(this.kernelInitializer, flavor),
-      bias_initializer: initializerConfig(this.biasInitializer, flavor),
+      ...linearConfig(this, flavor),
       // Keras 3's Dense does not write activity_regularizer.
       ...(flavor === 'keras3'
         ? nulls('kernel_regularizer', 'bias_regularizer', 'kernel_constraint', 'bias_constraint')
