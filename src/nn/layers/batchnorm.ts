@@ -102,7 +102,7 @@ export class BatchNormalization extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): BatchNormalization {
-    c.none(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
+    c.requireNull(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
     for (const [key, value] of FIXED_INITIALIZERS) {
       if (c.initializer(key, value) !== value) c.unsupported(key, c.config[key]);
     }

@@ -56,7 +56,7 @@ export class Dropout extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Dropout {
-    c.none(['noise_shape']);
+    c.requireNull(['noise_shape']);
     c.take('seed'); // the engine's masks derive from the model's seed
     return new Dropout({ ...args, rate: c.take('rate') as number });
   }

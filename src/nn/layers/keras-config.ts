@@ -49,7 +49,7 @@ export class ConfigReader {
   }
 
   /** Requires each of `keys` to be null or absent (regularizers, constraints, noise shapes). */
-  none(keys: string[]): void {
+  requireNull(keys: string[]): void {
     for (const key of keys) {
       const value = this.take(key);
       if (value != null) this.unsupported(key, value);

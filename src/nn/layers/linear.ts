@@ -91,7 +91,7 @@ export interface LinearArgs {
 
 /** Reads the arguments Dense and Conv2D share from their Keras config; regularizers and constraints must be off. */
 export function readLinearArgs(c: ConfigReader): LinearArgs {
-  c.none(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
+  c.requireNull(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
   return {
     activation: readActivation(c),
     useBias: c.bool('use_bias', true),
