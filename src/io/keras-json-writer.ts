@@ -7,7 +7,7 @@ import type { KerasConfig, KerasFlavor } from '../nn/layers/keras-config.js';
 import type { Sequential } from '../nn/sequential.js';
 
 /** Which Keras writes the JSON: `keras3` (the default) or `keras2` (tf.keras 2.x). */
-export type KerasLayout = 'keras3' | 'keras2';
+export type KerasLayout = Exclude<KerasFlavor, 'tfjs'>;
 
 export interface KerasJsonOptions {
   layout?: KerasLayout;
