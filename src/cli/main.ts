@@ -2,7 +2,8 @@
  * The `webgpu-dl` command.
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--resume FILE]
+ *                   [--checkpoint FILE] [--resume FILE] [--validation-data split|test|none]
+ *                   [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  */
 import { existsSync } from 'node:fs';
@@ -20,6 +21,8 @@ import { loadWeights, readTfjsModel, saveWeights, weightsFormat } from '../io/fi
 import { decodePng, imageToInput } from '../io/png.js';
 import { withDefaults } from '../kernels/optimizer.js';
 import { ProgressReporter } from './progress.js';
+import { RunRecorder } from './record.js';
+import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT, type ValidationChoice } from './validation.js';
 
 /**
  * What `npm start` trains: the smallest seed model with Adam, two epochs. One epoch reached
@@ -49,6 +52,14 @@ Train options:
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
+  --validation-data D   what each epoch validates on: split (the last part of the training
+                        images: the preset's share, or ${DEFAULT_VALIDATION_SPLIT * 100}%), test (train on every training
+                        image and validate on the test images, as Keras' mnist_cnn log did) or
+                        none (default: split for mnist-conv3, none for the other presets)
+  --record FILE.json    keep a record of the run: command, commit, adapter, wall time, each
+                        epoch's figures and the test figures, in FILE.json and FILE.md,
+                        rewritten after every epoch (a stopped run's record says 'partial');
+                        with --resume, the record of the run resumed is continued
 
 Predict options:
   --load FILE           the weights (required): .safetensors, or a TF.js model.json, whose
@@ -88,6 +99,8 @@ async function train(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       checkpoint: { type: 'string' },
       resume: { type: 'string' },
+      'validation-data': { type: 'string' },
+      record: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -129,17 +142,29 @@ async function train(argv: string[]): Promise<void> {
     if (!(Number.isFinite(rate) && rate > 0)) throw new UsageError(`--learning-rate must be a positive number, got '${values['learning-rate']}'`);
     optimizer = { ...optimizer, learningRate: rate };
   }
+  let validation: ValidationChoice;
   try {
     optimizer = resolveOptimizer(optimizer);
+    validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
   } catch (err) {
     throw new UsageError((err as Error).message);
+  }
+  let record: RunRecorder | undefined;
+  if (values.record !== undefined) {
+    const settings = { model: name, optimizer: withDefaults(optimizer), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
+    try {
+      record = await RunRecorder.open(values.record, settings, argv, values.resume !== undefined);
+    } catch (err) {
+      throw new UsageError(`--record: ${(err as Error).message}`);
+    }
   }
 
   const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
   if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
   const device = await createDevice({ adapter });
   const a = device.adapter;
-  console.log(`adapter: ${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`);
+  const adapterText = `${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`;
+  console.log(`adapter: ${adapterText}`);
 
   const mnist = await loadMnist({ limit, testLimit });
   const { model } = preset;
@@ -154,26 +179,30 @@ async function train(argv: string[]): Promise<void> {
     initialEpoch = (await model.loadCheckpoint(values.resume)).epoch;
     console.log(`resuming from ${values.resume} after epoch ${initialEpoch}`);
   }
-  const split = preset.fit.validationSplit;
   console.log(
-    `training ${name}: ${mnist.train.count} images${split ? ` (${Math.round(split * 100)}% held out for validation)` : ''}, ` +
+    `training ${name}: ${mnist.train.count} images${validationText(validation, mnist)}, ` +
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${withDefaults(optimizer).learningRate}`,
   );
+  await record?.begin(adapterText, Math.min(initialEpoch, epochs), { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);
   await model.fit(mnist.train.images, mnist.train.labels, {
     batchSize,
     epochs,
-    validationSplit: split,
+    ...validationFitArgs(validation, mnist),
     verbose: 0,
     initialEpoch: Math.min(initialEpoch, epochs),
     checkpoint: values.checkpoint ? { path: values.checkpoint } : undefined,
     callbacks: {
-      onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
+      onEpochBegin: (epoch) => {
+        progress.epochBegin(epoch, epochs);
+        record?.onEpochBegin();
+      },
       onProgress: (p) => progress.update(p),
-      onEpochEnd: (epoch, logs) => {
+      onEpochEnd: async (epoch, logs) => {
         const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
         progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+        await record?.onEpochEnd(epoch, logs);
       },
     },
   });
@@ -183,6 +212,8 @@ async function train(argv: string[]): Promise<void> {
     console.log(`weights saved to ${values.save}`);
   }
   const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize: Math.max(batchSize, 100) });
+  await record?.finish(test);
+  if (record) console.log(`run recorded in ${record.path}`);
   console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
   model.dispose();
   device.destroy();

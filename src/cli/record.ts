@@ -1,0 +1,127 @@
+/**
+ * `webgpu-dl train --record FILE.json`: keeps a run's record (src/io/run-record.ts) up to date.
+ * open() checks the file before any work (a new record, or with --resume the record of the
+ * run being resumed, with the same settings); begin() starts this session's entry; each
+ * epoch's figures are written as the epoch ends, the test figures at the end.
+ *
+ * A resumed run repeats the epochs after its checkpoint, so begin() drops any epoch the record
+ * holds past the checkpoint (one written just before an interruption cut the checkpoint off).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logs } from '../nn/sequential.js';
+import { readRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
+
+/** The settings a resumed run must share with the record it continues (epochs may grow; --load cannot be given). */
+const MATCHED: (keyof RunSettings)[] = ['model', 'optimizer', 'batchSize', 'seed', 'validation', 'validationSplit', 'limit', 'testLimit'];
+
+export class RunRecorder {
+  private record?: RunRecord;
+  private session?: RunSession;
+  private sessionStarted = 0;
+  private epochStarted = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly settings: RunSettings,
+    private readonly command: string,
+    /** The record being continued (--resume), as read from the file. */
+    private readonly previous: RunRecord | undefined,
+  ) {}
+
+  /** Checks the record file before any work; throws a message naming the file and the problem. */
+  static async open(path: string, settings: RunSettings, argv: string[], resuming: boolean): Promise<RunRecorder> {
+    if (!path.endsWith('.json')) throw new Error(`${path}: name the record FILE.json (FILE.md is written beside it)`);
+    const folder = dirname(path);
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${path}: no folder ${folder}`);
+    const command = `webgpu-dl train ${argv.map(shellWord).join(' ')}`.trim();
+    if (!existsSync(path)) return new RunRecorder(path, settings, command, undefined);
+    if (!resuming) throw new Error(`${path} exists: resume that run with --resume CHECKPOINT, or record to a new file`);
+    const previous = await readRunRecord(path);
+    for (const key of MATCHED) {
+      const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(settings[key])];
+      if (was !== now) throw new Error(`${path} records a run with ${key} ${was ?? 'unset'}, this one has ${now ?? 'unset'}: resume with the run's options`);
+    }
+    return new RunRecorder(path, settings, command, previous);
+  }
+
+  /** Starts this session's entry after `startEpoch` completed epochs, and writes the record. */
+  async begin(adapter: string, startEpoch: number, images: RunRecord['images']): Promise<void> {
+    const now = new Date();
+    this.sessionStarted = now.getTime();
+    this.session = { command: this.command, commit: engineCommit(), adapter, startEpoch, startedAt: now.toISOString(), updatedAt: now.toISOString(), wallSeconds: 0 };
+    const previous = this.previous;
+    if (previous) {
+      const last = previous.epochs.at(-1)?.epoch ?? previous.sessions[0]?.startEpoch ?? 0;
+      if (last < startEpoch) {
+        throw new Error(`${this.path} records ${last} epoch(s) but the checkpoint is after epoch ${startEpoch}: the record would miss epochs; record to a new file`);
+      }
+      this.record = {
+        ...previous,
+        settings: { ...this.settings, load: previous.settings.load },
+        sessions: [...previous.sessions, this.session],
+        epochs: previous.epochs.filter((e) => e.epoch <= startEpoch),
+        test: undefined,
+      };
+    } else {
+      this.record = { format: RUN_RECORD_FORMAT, status: 'partial', statusNote: '', settings: this.settings, images, sessions: [this.session], epochs: [], wallSeconds: 0 };
+    }
+    await this.write();
+  }
+
+  onEpochBegin(): void {
+    this.epochStarted = performance.now();
+  }
+
+  /** `epoch` is 0-based, as fit's callbacks give it. */
+  async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
+    const record = this.started();
+    const seconds = (performance.now() - this.epochStarted) / 1000;
+    record.epochs.push({ epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy, val_loss: logs.val_loss, val_accuracy: logs.val_accuracy, seconds });
+    await this.write();
+  }
+
+  async finish(test: { loss: number; accuracy: number }): Promise<void> {
+    this.started().test = test;
+    await this.write();
+  }
+
+  private started(): RunRecord {
+    if (!this.record) throw new Error('RunRecorder: begin() was not called');
+    return this.record;
+  }
+
+  private async write(): Promise<void> {
+    const record = this.started();
+    const session = this.session!;
+    session.updatedAt = new Date().toISOString();
+    session.wallSeconds = (Date.now() - this.sessionStarted) / 1000;
+    updateStatus(record);
+    await writeRunRecord(this.path, record);
+  }
+}
+
+/** An argument as a POSIX shell would need it written. */
+function shellWord(word: string): string {
+  return /^[\w./=:,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The commit of the engine's own checkout (the folder this module runs from), with
+ * ' (modified)' when tracked files have uncommitted changes; 'unknown' outside a webgpu-dl
+ * checkout (an installed package) or without git.
+ */
+export function engineCommit(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const git = (...args: string[]) => execFileSync('git', ['-C', here, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const top = git('rev-parse', '--show-toplevel');
+    if ((JSON.parse(readFileSync(join(top, 'package.json'), 'utf8')) as { name?: string }).name !== 'webgpu-dl') return 'unknown';
+    const commit = git('rev-parse', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${commit} (modified)` : commit;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * `webgpu-dl train --validation-data test` and `--record FILE.json`: the record is written
+ * after every epoch (partial until the test figures are in), a resumed run continues it with
+ * the figures an uninterrupted run records, and bad uses fail before any work. Small runs:
+ * mnist-conv3 on 64 training and 32 test images.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { markdownPath, parseRunRecord, RUN_RECORD_FORMAT, updateStatus, type RunRecord } from '../../src/io/run-record.js';
+
+/** Runs the command, returning its exit code and what it printed through console.log / console.error. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+const read = (path: string): RunRecord => parseRunRecord(readFileSync(path, 'utf8'), path);
+const SMALL = ['--model', 'mnist-conv3', '--limit', '64', '--test-limit', '32', '--batch-size', '32'];
+
+describe('train --validation-data and --record', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-record-'));
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('--validation-data test trains on every image and validates on the test images', async () => {
+    const path = join(dir, 'test-validation.json');
+    const { code, out, err } = await run('train', ...SMALL, '--epochs', '1', '--validation-data', 'test', '--record', path);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(/training mnist-conv3: 64 images, validating on the 32 test images, 1 epoch/);
+    const record = read(path);
+    expect(record.images).toEqual({ train: 64, validation: 32, test: 32 });
+    // The last epoch's validation ran on the test images with the final weights: the test figures.
+    const [epoch] = record.epochs;
+    expect(epoch.val_accuracy).toBe(record.test!.accuracy);
+    expect(epoch.val_loss).toBeCloseTo(record.test!.loss, 5);
+    // The preset's own choice for mnist-conv3 holds out 10% of the training images instead.
+    const split = join(dir, 'split.json');
+    expect((await run('train', ...SMALL, '--epochs', '0', '--record', split)).out).toMatch(/64 images \(10%, 7 images, held out for validation\)/);
+    expect(read(split).images).toEqual({ train: 57, validation: 7, test: 32 });
+  });
+
+  it('records each epoch as it ends (partial until the test figures), and a resumed run continues the record', async () => {
+    // Uninterrupted: 2 epochs. The record is read as epoch 2 begins (the progress line).
+    const whole = join(dir, 'whole.json');
+    let midRun: RunRecord | undefined;
+    const write = process.stdout.write.bind(process.stdout);
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).startsWith('Epoch 2/2')) midRun = read(whole);
+      return write(chunk, ...(rest as []));
+    });
+    const args = [...SMALL, '--epochs', '2', '--validation-data', 'test'];
+    expect((await run('train', ...args, '--record', whole)).code).toBe(0);
+    vi.mocked(process.stdout.write).mockRestore();
+    expect(midRun?.status).toBe('partial');
+    expect(midRun?.statusNote).toBe('partial: 1 of 2 epochs completed, no test figures yet');
+    expect(midRun?.epochs.map((e) => e.epoch)).toEqual([1]);
+    expect(readFileSync(markdownPath(whole), 'utf8')).toMatch(/^# mnist-conv3, 2 epochs: COMPLETE/);
+    const complete = read(whole);
+    expect(complete.status).toBe('complete');
+    expect(complete.sessions).toHaveLength(1);
+    expect(complete.sessions[0].command).toBe(`webgpu-dl train ${args.join(' ')} --record ${whole}`);
+    expect(complete.sessions[0].commit).toMatch(/^([0-9a-f]{40}( \(modified\))?|unknown)$/);
+    expect(complete.sessions[0].adapter.length).toBeGreaterThan(0);
+
+    // Interrupted after epoch 1, resumed for epoch 2: the same figures, in two sessions.
+    const path = join(dir, 'resumed.json');
+    const checkpoint = join(dir, 'run.ckpt');
+    expect((await run('train', ...args, '--epochs', '1', '--record', path, '--checkpoint', checkpoint)).code).toBe(0);
+    copyFileSync(checkpoint, join(dir, 'after-1.ckpt'));
+    const resumed = await run('train', ...args, '--record', path, '--checkpoint', checkpoint, '--resume', checkpoint);
+    expect(resumed.err).toBe('');
+    const record = read(path);
+    expect(record.status).toBe('complete');
+    expect(record.settings.epochs).toBe(2);
+    expect(record.sessions.map((s) => s.startEpoch)).toEqual([0, 1]);
+    expect(record.epochs.map(({ seconds, ...figures }) => figures)).toEqual(complete.epochs.map(({ seconds, ...figures }) => figures));
+    expect(record.test).toEqual(complete.test);
+    expect(record.wallSeconds).toBeCloseTo(record.sessions[0].wallSeconds + record.sessions[1].wallSeconds, 6);
+
+    // Resumed from an older checkpoint (the record had gone one epoch further): epoch 2 is
+    // dropped and recorded again, not twice.
+    expect((await run('train', ...args, '--record', path, '--resume', join(dir, 'after-1.ckpt'))).code).toBe(0);
+    const again = read(path);
+    expect(again.sessions.map((s) => s.startEpoch)).toEqual([0, 1, 1]);
+    expect(again.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    expect(again.epochs[1].val_accuracy).toBe(complete.epochs[1].val_accuracy);
+  });
+
+  it('bad uses fail before any work, with exit code 2, and leave an existing record as it was', async () => {
+    const existing = join(dir, 'existing.json');
+    expect((await run('train', ...SMALL, '--epochs', '0', '--record', existing)).code).toBe(0);
+    const before = readFileSync(existing, 'utf8');
+    const checkpoint = join(dir, 'unused.ckpt');
+    const cases: [string[], RegExp][] = [
+      [['--validation-data', 'train'], /--validation-data must be split, test or none, got 'train'/],
+      [['--record', join(dir, 'run.md')], /--record: .*run\.md: name the record FILE\.json/],
+      [['--record', join(dir, 'absent', 'run.json')], /--record: .*no folder .*absent/],
+      [['--record', existing], /--record: .*existing\.json exists: resume that run with --resume CHECKPOINT/],
+      [['--record', existing, '--resume', checkpoint, '--batch-size', '16'], /records a run with batchSize 32, this one has 16/],
+      [['--record', existing, '--resume', checkpoint, '--validation-data', 'test'], /records a run with validation "split", this one has "test"/],
+    ];
+    for (const [extra, message] of cases) {
+      const { code, err } = await run('train', ...SMALL, '--epochs', '0', ...extra);
+      expect(err).toMatch(message);
+      expect(code).toBe(2);
+    }
+    expect(readFileSync(existing, 'utf8')).toBe(before);
+    expect(existsSync(checkpoint)).toBe(false);
+  });
+
+  it('a record that begins at a resumed epoch says which epochs it misses', () => {
+    const session = { command: 'webgpu-dl train --resume run.ckpt', commit: 'unknown', adapter: 'a', startedAt: '', updatedAt: '', wallSeconds: 5 };
+    const record: RunRecord = {
+      format: RUN_RECORD_FORMAT,
+      status: 'complete',
+      statusNote: '',
+      settings: { model: 'mnist-cnn', optimizer: { kind: 'adadelta' }, epochs: 3, batchSize: 128, seed: 1, validation: 'test' },
+      images: { train: 60000, validation: 10000, test: 10000 },
+      sessions: [{ ...session, startEpoch: 1 }],
+      epochs: [2, 3].map((epoch) => ({ epoch, loss: 0.1, accuracy: 0.9, seconds: 1 })),
+      test: { loss: 0.1, accuracy: 0.9 },
+      wallSeconds: 0,
+    };
+    updateStatus(record);
+    expect(record.status).toBe('partial');
+    expect(record.statusNote).toBe('partial: 3 of 3 epochs completed; epoch 1 ran before this record began');
+    record.sessions = [{ ...session, startEpoch: 0 }, { ...session, startEpoch: 1 }];
+    record.epochs.unshift({ epoch: 1, loss: 0.2, accuracy: 0.8, seconds: 1 });
+    updateStatus(record);
+    expect(record.statusNote).toBe('complete: 3 of 3 epochs and the test figures');
+    expect(record.wallSeconds).toBe(10);
+  });
+});
