@@ -1,0 +1,43 @@
+/**
+ * scripts/pretrain.mjs, shortened with `-- --limit ...`: it writes the weights, the run record
+ * and its curve; run again, it resumes from its checkpoint and the record continues; the weights
+ * load with a plain `--load FILE --model NAME`.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseRunRecord } from '../src/io/run-record.js';
+
+const run = promisify(execFile);
+
+describe('scripts/pretrain.mjs', () => {
+  it('trains into DIR/PRESET.safetensors with a record and a curve, and resumes when run again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-pretrain-'));
+    const short = ['--', '--limit', '64', '--test-limit', '32', '--epochs', '1'];
+    const first = await run('node', ['scripts/pretrain.mjs', 'mnist-conv3', '--out', dir, ...short], { timeout: 200_000 });
+    expect(first.stdout).toContain('--optimizer adam --epochs 2 --batch-size 64');
+    expect(first.stdout).toMatch(/^test: loss [\d.]+ accuracy [\d.]+$/m);
+    for (const file of ['mnist-conv3.safetensors', 'mnist-conv3.ckpt', 'mnist-conv3.json', 'mnist-conv3.md', 'mnist-conv3.svg']) expect(existsSync(join(dir, file)), file).toBe(true);
+    const path = join(dir, 'mnist-conv3.json');
+    expect(parseRunRecord(readFileSync(path, 'utf8'), path).status).toBe('complete');
+
+    // Again with 2 epochs: it resumes after epoch 1 and the record gains a session.
+    const again = await run('node', ['scripts/pretrain.mjs', 'mnist-conv3', '--out', dir, ...short.slice(0, -2), '--epochs', '2'], { timeout: 200_000 });
+    expect(again.stdout).toContain(`--resume ${join(dir, 'mnist-conv3.ckpt')}`);
+    const record = parseRunRecord(readFileSync(path, 'utf8'), path);
+    expect(record.sessions.map((s) => s.startEpoch)).toEqual([0, 1]);
+    expect(record.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+
+    // The shipped form loads with a plain --load FILE --model NAME (what `evaluate` must accept too).
+    const weights = join(dir, 'mnist-conv3.safetensors');
+    const tested = await run('node', ['scripts/run.mjs', 'src/cli/bin.ts', 'train', '--load', weights, '--model', 'mnist-conv3', '--epochs', '0', '--test-limit', '32'], { timeout: 120_000 });
+    expect(tested.stdout.trim().split('\n').at(-1)).toBe(`test: loss ${record.test!.loss.toFixed(4)} accuracy ${record.test!.accuracy.toFixed(4)}`);
+  }, 400_000);
+
+  it('refuses an unknown preset with exit code 2', async () => {
+    await expect(run('node', ['scripts/pretrain.mjs', 'resnet'])).rejects.toMatchObject({ code: 2 });
+  });
+});
