@@ -8,23 +8,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run } from '../helpers/cli.js';
 import { markdownPath, parseRunRecord, RUN_RECORD_FORMAT, updateStatus, type RunRecord } from '../../src/io/run-record.js';
-
-/** Runs the command, returning its exit code and what it printed through console.log / console.error. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 const read = (path: string): RunRecord => parseRunRecord(readFileSync(path, 'utf8'), path);
 const SMALL = ['--model', 'mnist-conv3', '--limit', '64', '--test-limit', '32', '--batch-size', '32'];
