@@ -52,6 +52,10 @@ const weightsDir = out ?? 'pretrained';
 const recordsDir = out ?? join('bench', 'results', 'runs');
 const checkpoint = join(weightsDir, `${preset}.ckpt`);
 const record = join(recordsDir, `${preset}.json`);
+if (!existsSync(checkpoint) && existsSync(record) && !dryRun) {
+  console.error(`${record} exists but ${checkpoint} does not (the run stopped before its first epoch ended?): move the record away to start again`);
+  process.exit(1);
+}
 const train = [
   'train', '--model', preset, ...SCHEDULES[preset],
   '--save', join(weightsDir, `${preset}.safetensors`),
