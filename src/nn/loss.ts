@@ -4,7 +4,7 @@
  * cross-entropy on the output layer's logits, which is exact and numerically stable.
  */
 import type { TensorId } from '../graph/graph.js';
-import type { LossRecorder } from '../graph/recorders.js';
+import type { LossRecorder } from './step-compiler.js';
 import { crossEntropyMetrics, softmax, softmaxCrossEntropy } from '../kernels/softmax.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 

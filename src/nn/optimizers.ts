@@ -4,7 +4,7 @@
  * parameter buffer, its state in one buffer [slots, params].
  */
 import type { Device } from '../device/device.js';
-import type { OptimizerRecorder } from '../graph/recorders.js';
+import type { OptimizerRecorder } from './step-compiler.js';
 import { encodeHyper, initialState, optimizerStateSlots, optimizerUpdate, withDefaults, type OptimizerConfig, type OptimizerKind } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';

@@ -5,7 +5,7 @@
  * runs ahead of the GPU by at most that many steps and never waits inside them.
  */
 import { recordDispatches } from '../runtime/dispatch.js';
-import { compileStep, type CompiledStep, type ModelState, type StepMode } from '../graph/compile.js';
+import { compileStep, type CompiledStep, type ModelState, type StepMode } from './step-compiler.js';
 import { clearMetrics, summarizeMetrics } from '../kernels/softmax.js';
 
 export interface MetricsSnapshot {

@@ -1,9 +1,9 @@
 /**
  * The Keras-like Sequential model: a stack of layers that compiles to static GPU steps
- * (src/graph/compile.ts) and trains with fit / trainOnBatch, evaluates and predicts.
+ * (src/nn/step-compiler.ts) and trains with fit / trainOnBatch, evaluates and predicts.
  */
 import type { Device } from '../device/device.js';
-import type { CompiledStep, ModelState, StepMode } from '../graph/compile.js';
+import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
 import { createRng, shuffledIndices } from '../data/batches.js';
 import { encodeCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
 import { readCheckpoint, writeCheckpoint } from '../io/files.js';
