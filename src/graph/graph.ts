@@ -6,6 +6,7 @@
  * dispatches once.
  */
 import type { Binding, Dispatch } from '../runtime/dispatch.js';
+import type { Scratch } from '../runtime/scratch.js';
 
 export type TensorId = number;
 
@@ -25,8 +26,11 @@ export interface Op {
   label: string;
   reads: TensorId[];
   writes: TensorId[];
-  /** Creates the op's dispatches, once, given each tensor's binding. */
-  build(bind: (t: TensorId) => Binding): Promise<Dispatch[]>;
+  /**
+   * Creates the op's dispatches, once, given each tensor's binding; a kernel's scratch
+   * buffers come from `scratch`, which the memory plan owns.
+   */
+  build(bind: (t: TensorId) => Binding, scratch: Scratch): Promise<Dispatch[]>;
 }
 
 export class Graph {

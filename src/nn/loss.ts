@@ -34,7 +34,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
           label: 'cross-entropy metrics',
           reads: [logits, targets],
           writes: [],
-          build: (bind) => crossEntropyMetrics(device, shape, { logits: bind(logits), targets: bind(targets), metrics: metricsRange }),
+          build: (bind, scratch) => crossEntropyMetrics(device, shape, { logits: bind(logits), targets: bind(targets), metrics: metricsRange }, scratch),
         });
         return undefined;
       }
@@ -43,7 +43,8 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
         label: 'softmax cross-entropy',
         reads: [logits, targets],
         writes: [dLogits],
-        build: (bind) => softmaxCrossEntropy(device, shape, { logits: bind(logits), targets: bind(targets), dLogits: bind(dLogits), metrics: metricsRange }),
+        build: (bind, scratch) =>
+          softmaxCrossEntropy(device, shape, { logits: bind(logits), targets: bind(targets), dLogits: bind(dLogits), metrics: metricsRange }, scratch),
       });
       return dLogits;
     },

@@ -109,7 +109,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
 
   const memory = planMemory(device, graph, label);
   const dispatches: Dispatch[] = [];
-  for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind)));
+  for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind, memory.scratch)));
   const extra = [xBuffer, targetBuffer, probabilities?.buffer].filter((b): b is GPUBuffer => b !== undefined);
   return {
     mode,
