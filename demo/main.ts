@@ -1,3 +1,4 @@
+// Over 350 lines: the page's modules share this file until issue 10 splits it by part of the page.
 /**
  * The demo page: train a preset MNIST CNN in the browser with WebGPU, watch its curves,
  * see its predictions on test images and on a digit drawn by hand, save and load weights.
