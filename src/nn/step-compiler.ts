@@ -12,7 +12,6 @@ import { Graph, type TensorId } from '../graph/graph.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
-import { elements } from '../data/shape.js';
 
 /** The loss as the step compiler sees it (src/nn/loss.ts). */
 export interface LossRecorder {
@@ -68,10 +67,6 @@ export interface CompiledStep {
 export async function compileStep(state: ModelState, mode: StepMode, batch: number): Promise<CompiledStep> {
   const { device, layers, weights, inputShape, classes } = state;
   const label = `${mode} step (batch ${batch})`;
-  const inputElements = elements(inputShape);
-  const xBuffer = device.createBuffer(`${label} x`, batch * inputElements * 4);
-  const targetBuffer = mode === 'predict' ? undefined : device.createBuffer(`${label} targets`, batch * classes * 4);
-
   const graph = new Graph();
   const ctx = {
     device,
@@ -81,7 +76,8 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     batch,
     stepInfo: { buffer: state.stepInfo, offset: 0, size: 16 },
   };
-  const x = graph.tensor('x', [batch, ...inputShape], xBuffer);
+  const x = graph.tensor('x', [batch, ...inputShape]);
+  graph.tensors[x].hostVisible = true;
   const backwards: Backward[] = [];
   let y: TensorId = x;
   for (const layer of layers) {
@@ -93,14 +89,14 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
   // y now holds the logits: the softmax of the output layer is fused with the loss.
-  let probabilities: CompiledStep['probabilities'];
+  let probabilities: TensorId | undefined;
+  let targets: TensorId | undefined;
   if (mode === 'predict') {
-    const probs = state.loss.recordProbabilities(ctx, y);
-    const range = { buffer: device.createBuffer(`${label} probabilities`, batch * classes * 4), offset: 0, size: batch * classes * 4 };
-    graph.tensors[probs].fixed = range;
-    probabilities = range;
+    probabilities = state.loss.recordProbabilities(ctx, y);
+    graph.tensors[probabilities].hostVisible = true;
   } else {
-    const targets = graph.tensor('targets', [batch, classes], targetBuffer);
+    targets = graph.tensor('targets', [batch, classes]);
+    graph.tensors[targets].hostVisible = true;
     const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
     if (mode === 'train') {
       recordBackward(backwards, dLogits!);
@@ -111,17 +107,16 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   const memory = planMemory(device, graph, label);
   const dispatches: Dispatch[] = [];
   for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
-  const extra = [xBuffer, targetBuffer, probabilities?.buffer].filter((b): b is GPUBuffer => b !== undefined);
   return {
     mode,
     batch,
-    x: xBuffer,
-    targets: targetBuffer,
-    probabilities,
+    x: memory.hostBuffer(x),
+    targets: targets === undefined ? undefined : memory.hostBuffer(targets),
+    probabilities: probabilities === undefined ? undefined : { buffer: memory.hostBuffer(probabilities), offset: 0, size: batch * classes * 4 },
     dispatches,
     memory,
     destroy() {
-      for (const b of [...memory.buffers, ...extra]) b.destroy();
+      for (const b of memory.buffers) b.destroy();
     },
   };
 }
