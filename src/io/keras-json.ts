@@ -1,4 +1,3 @@
-// Over 350 lines: reader and writer of the Keras JSON in one file until issue 10 splits them (branch arch-layers).
 /**
  * Keras' model JSON (`model.to_json()`, `keras.models.model_from_json`) for Sequential models,
  * read in both layouts Keras writes and written in either:
