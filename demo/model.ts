@@ -15,20 +15,28 @@ export function withModel<T>(page: DemoPage, work: (m: Sequential) => Promise<T>
   return page.gpu.run(async () => (page.model === current ? work(current) : undefined));
 }
 
-/** Replaces the current model (freeing the old one's GPU memory) with a new, compiled one. */
-export async function newModel(page: DemoPage, settings: Pick<TrainingSettings, 'preset' | 'optimizer' | 'learningRate'>): Promise<Sequential> {
+/** Replaces the current model with a new, compiled one of the preset the settings name. */
+export function newModel(page: DemoPage, settings: Pick<TrainingSettings, 'preset' | 'optimizer' | 'learningRate'>): Promise<Sequential> {
+  return replaceModel(page, settings.preset, () => presets[settings.preset]().model, settings);
+}
+
+/**
+ * Frees the current model's GPU memory, then makes the one `build` returns the page's model,
+ * compiled with this optimizer, and shows its summary. `preset` names it in saved weights.
+ */
+export async function replaceModel(page: DemoPage, preset: string, build: () => Sequential, optimizer: Pick<TrainingSettings, 'optimizer' | 'learningRate'>): Promise<Sequential> {
   const old = page.model;
   page.model = undefined;
   if (old) await page.gpu.run(async () => old.dispose());
-  const m = presets[settings.preset]().model;
+  const m = build();
   await m.compile({
     device: page.device!,
-    optimizer: { kind: settings.optimizer, learningRate: settings.learningRate },
+    optimizer: { kind: optimizer.optimizer, learningRate: optimizer.learningRate },
     loss: 'categoricalCrossentropy',
     metrics: ['accuracy'],
   });
   page.elements.summary.textContent = m.summary();
-  page.modelPreset = settings.preset;
+  page.modelPreset = preset;
   page.model = m;
   return m;
 }

@@ -9,7 +9,7 @@ import { formatCount, percent } from './format.js';
 import { withModel } from './model.js';
 import type { DemoPage } from './page.js';
 
-export const GRID_SIZE = 40;
+const GRID_SIZE = 40;
 
 /** Fills the grid with the test images from `page.gridOffset` on, not yet predicted. */
 export function buildGrid(page: DemoPage): void {

@@ -1,10 +1,12 @@
 /**
  * The Train card's Save weights and Load weights… buttons. A load runs in three steps, each
- * its own function, so that another file format (a whole Keras model, say) can reuse the last
- * two or all but the first:
+ * its own function:
  *   1. read the file into named tensors (weights-file.ts: safetensors, Keras names);
  *   2. build and compile the preset those tensors fit, and give it the weights;
  *   3. show the model: fresh charts, its predictions on the grid and the drawing, its test accuracy.
+ * Another kind of file reuses what fits: a whole Keras model (architecture and weights) would
+ * replace steps 1 and 2 with its reader and model.ts' `replaceModel` (which takes any model),
+ * then call `showLoadedModel`.
  */
 import { predictDrawing, warmUpDrawing } from './drawing-panel.js';
 import { evaluateTest, newModel, withModel } from './model.js';
