@@ -1,8 +1,8 @@
 /**
  * `webgpu-dl train --record FILE.json`: keeps a run's record (src/io/run-record.ts) up to date.
  * open() checks the file before any work (a new record, or with --resume the record of the
- * run being resumed, with the same settings); begin() starts this session's entry; each
- * epoch's figures are written as the epoch ends, the test figures at the end.
+ * run being resumed, with the same settings); begin() starts this session's entry; as a fit
+ * callback it writes each epoch's figures as the epoch ends; finish() adds the test figures.
  *
  * A resumed run repeats the epochs after its checkpoint, so begin() drops any epoch the record
  * holds past the checkpoint (one written just before an interruption cut the checkpoint off).
@@ -11,13 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logs } from '../nn/sequential.js';
+import type { Callback, Logs } from '../nn/fit.js';
 import { readRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
 
 /** The settings a resumed run must share with the record it continues (epochs may grow; --load cannot be given). */
 const MATCHED: (keyof RunSettings)[] = ['model', 'optimizer', 'batchSize', 'seed', 'validation', 'validationSplit', 'limit', 'testLimit'];
 
-export class RunRecorder {
+export class RunRecorder implements Callback {
   private record?: RunRecord;
   private session?: RunSession;
   private sessionStarted = 0;

@@ -5,7 +5,7 @@
  */
 import type { Mnist } from '../data/mnist.js';
 import type { ValidationSource } from '../io/run-record.js';
-import type { FitArgs } from '../nn/sequential.js';
+import type { FitArgs } from '../nn/fit.js';
 
 /** The fraction 'split' holds out for a preset that holds out none of its own (Keras examples' usual 0.1). */
 export const DEFAULT_VALIDATION_SPLIT = 0.1;
