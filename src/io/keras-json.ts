@@ -228,6 +228,8 @@ function readLayer(kind: string, c: ConfigReader, args: { name?: string; inputSh
         if (initializer(c, key, value) !== value) c.unsupported(key, c.config[key]);
       }
       const axis = batchNormAxis(c);
+      // Keras 3.15 writes renorm: false with renorm_momentum 0.99, which only renorm uses.
+      if (c.config.renorm !== true) c.take('renorm_momentum');
       const layer = new BatchNormalization({
         ...args,
         momentum: number(c, 'momentum', 0.99),
@@ -388,7 +390,9 @@ function initializer(c: ConfigReader, key: string, fallback: Initializer): Initi
     return match?.init ?? fail(`only the VarianceScaling settings of ${supported.slice(11)}`);
   }
   const init = INITIALIZERS[value.class_name] ?? fail(supported);
-  if (Object.keys(settings).length > 0) fail(`arguments ${Object.keys(settings).join(', ')}`);
+  // Arguments a newer Keras adds (3.10+: input_axes, output_axes) are accepted while off.
+  const active = Object.keys(settings).filter((k) => settings[k] !== null && settings[k] !== false);
+  if (active.length > 0) fail(`arguments ${active.join(', ')}`);
   return init;
 }
 
