@@ -16,3 +16,4 @@ export { encodeTfjs, parseTfjsModelJson, tfjsModel, decodeTfjsWeights, loadTfjsW
 export { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './io/checkpoint.js';
 export { saveWeights, loadWeights, readTfjs, readTfjsModel, weightsFormat, writeCheckpoint, readCheckpoint } from './io/files.js';
 export { decodePng, imageToInput, type DecodedImage } from './io/png.js';
+export { loadModel, saveModel, loadKerasWeights, encodeKerasModel, decodeKerasModel, decodeKerasWeights } from './io/keras-file/index.js';
