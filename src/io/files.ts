@@ -9,6 +9,7 @@ import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './chec
 import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
 import { encodeTfjs, loadTfjsWeights, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
 import { loadKerasWeights, saveModel } from './keras-file/index.js';
+import { readBytes } from './read-file.js';
 
 export type WeightsFormat = 'safetensors' | 'tfjs' | 'keras';
 
@@ -87,13 +88,4 @@ export async function writeCheckpoint(model: Sequential, path: string, epoch: nu
 
 export async function readCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
   return restoreCheckpoint(model, await readBytes(path), path);
-}
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
 }

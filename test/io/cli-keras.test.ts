@@ -6,25 +6,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { run } from '../helpers/cli.js';
 import { loadModel } from '../../src/io/keras-file/index.js';
 
 const DIR = 'test/fixtures/keras-files/';
 const expected = JSON.parse(readFileSync(`${DIR}expected.json`, 'utf8'));
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    return { code: await main(argv), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 describe('webgpu-dl with Keras files', () => {
   it.each(['conv-adam.keras', 'conv-bn.h5'])('evaluate --load %s --limit 1000 prints the loss and accuracy Keras measured', async (file) => {

@@ -7,6 +7,7 @@
 import type { Sequential } from '../../nn/sequential.js';
 import { decodeKerasModel, decodeKerasWeights } from './read.js';
 import { encodeKerasModel } from './write.js';
+import { readBytes } from '../read-file.js';
 
 export { decodeKerasModel, decodeKerasWeights, encodeKerasModel };
 
@@ -33,13 +34,4 @@ export async function loadKerasWeights(model: Sequential, file: string | Uint8Ar
   const source = typeof file === 'string' ? file : name;
   const bytes = typeof file === 'string' ? await readBytes(file) : file;
   model.setWeights(decodeKerasWeights(model, bytes, source));
-}
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
 }
