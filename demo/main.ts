@@ -10,7 +10,7 @@
  *   training-curves.ts  loss and accuracy charts, epoch log
  *   test-grid.ts        test images with predictions
  *   drawing-panel.ts    the drawing pad's input and probabilities
- *   weights-panel.ts    Save weights / Load weights…
+ *   weights-panel.ts    Save weights / Load model… (safetensors weights, Keras .keras / .h5)
  *   model.ts            the current model; mnist-download.ts the data
  */
 import { createDevice, type Device } from '../src/index.js';
