@@ -10,7 +10,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../device/device.js';
-import type { AdapterChoice } from '../device/adapter.js';
 import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
@@ -22,6 +21,7 @@ import { decodePng, imageToInput } from '../io/png.js';
 import { withDefaults } from '../kernels/optimizer.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
+import { UsageError, adapterChoice, checkLoad, positiveInt } from './usage.js';
 
 /**
  * What `npm start` trains: the smallest seed model with Adam, two epochs. One epoch reached
@@ -75,15 +75,6 @@ Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
 
 The last line printed is 'test: loss <number> accuracy <number>'.`;
-
-class UsageError extends Error {}
-
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
-  return n;
-}
 
 async function train(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -222,15 +213,9 @@ async function predict(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.load) throw new UsageError('predict needs --load FILE (the trained weights)');
-  try {
-    weightsFormat(values.load);
-  } catch (err) {
-    throw new UsageError(`--load: ${(err as Error).message}`);
-  }
-  if (values.model !== undefined && !presets[values.model]) throw new UsageError(`unknown model '${values.model}' (choose from ${presetNames.join(', ')})`);
+  const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
-  const { model, weightsLoaded } = await modelForFile(values.load, values.model, DEFAULT_TRAINING.model);
+  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   const inputShape = imageShape(model);
 
   let images: Float32Array; // (n, ...inputShape)
@@ -246,7 +231,7 @@ async function predict(argv: string[]): Promise<void> {
   const device = await createDevice({ adapter: adapterChoice() });
   try {
     await model.compile({ device, optimizer: 'sgd' });
-    if (!weightsLoaded) await loadWeights(model, values.load);
+    if (!weightsLoaded) await loadWeights(model, load);
     const classes = model.outputShape[0];
     const probabilities = await model.predict(images);
     const predicted = labelsFromOneHot(probabilities, classes);
@@ -277,37 +262,25 @@ async function evaluate(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.load) throw new UsageError('evaluate needs --load FILE (the trained model)');
-  try {
-    weightsFormat(values.load);
-  } catch (err) {
-    throw new UsageError(`--load: ${(err as Error).message}`);
-  }
-  if (values.model !== undefined && !presets[values.model]) throw new UsageError(`unknown model '${values.model}' (choose from ${presetNames.join(', ')})`);
+  const load = checkLoad('evaluate', values.load, values.model);
   const limit = positiveInt('limit', values.limit);
   const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
-  const { model, weightsLoaded } = await modelForFile(values.load, values.model, DEFAULT_TRAINING.model);
+  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   checkMnistInput(model);
   const mnist = await loadMnist({ limit: 1, testLimit: limit });
 
   const device = await createDevice({ adapter: adapterChoice() });
   try {
     await model.compile({ device, optimizer: 'sgd' }); // evaluation takes no step: any optimizer does
-    if (!weightsLoaded) await loadWeights(model, values.load);
+    if (!weightsLoaded) await loadWeights(model, load);
     console.log(model.summary());
     const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
-    console.log(`evaluated ${values.load} on ${mnist.test.count} MNIST test images`);
+    console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);
     console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
     model.dispose();
   } finally {
     device.destroy();
   }
-}
-
-function adapterChoice(): AdapterChoice {
-  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
-  return adapter;
 }
 
 /** Model inputs from a PNG (one image) or an IDX images file (the first `limit`), pixels / 255. */
