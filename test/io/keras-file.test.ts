@@ -13,7 +13,7 @@ import { Sequential, layers, toKerasJson, type Device } from '../../src/index.js
 import { decodeKerasModel, loadKerasWeights, loadModel, saveModel } from '../../src/io/keras-file/index.js';
 import { kerasLayerPaths, snakeCase } from '../../src/io/keras-file/weights-layout.js';
 import { randomFloats, testDevice } from '../helpers/gpu.js';
-import { openWithH5wasm, writeH5, type Tree } from './keras-h5-files.js';
+import { FixedStrings, openWithH5wasm, writeH5, type Tree } from './keras-h5-files.js';
 
 let device: Device;
 beforeAll(async () => {
@@ -124,14 +124,17 @@ describe('saveModel → loadModel', () => {
   });
 });
 
-/** Weights and names of `m` in a legacy HDF5 group as tf.keras 2 writes it: layer/layer/kernel:0. */
+/**
+ * Weights and names of `m` in a legacy HDF5 group as tf.keras 2 writes it: layer/layer/kernel:0,
+ * its names as bytes (fixed-length, NUL-padded strings), an empty weight_names as an empty float array.
+ */
 async function tfKeras2Group(m: Sequential): Promise<Tree> {
   const weights = await m.getWeights();
-  const group: Tree = { attrs: { layer_names: m.layers.map((l) => l.name), backend: 'tensorflow', keras_version: '2.15.0' } };
+  const group: Tree = { attrs: { layer_names: new FixedStrings(m.layers.map((l) => l.name)), backend: new FixedStrings('tensorflow'), keras_version: new FixedStrings('2.15.0') } };
   let next = 0;
   for (const layer of m.layers) {
     const names = layer.weightSlots.map((s) => `${s.name}:0`); // features/kernel:0
-    const entry: Tree = { attrs: { weight_names: names } };
+    const entry: Tree = { attrs: { weight_names: names.length > 0 ? new FixedStrings(names) : [] } };
     for (const [i, slot] of layer.weightSlots.entries()) entry[names[i]] = { shape: slot.shape, data: weights[next++] };
     group[layer.name] = entry;
   }
@@ -142,7 +145,7 @@ describe('files written through h5wasm in Keras’ layouts, read by the engine',
   it('tf.keras 2 legacy .h5: model_config, model_weights/<layer>/<layer>/kernel:0, layer_names and weight_names', async () => {
     const source = await trained(['features', 'norm', 'pool', 'more', 'flat', 'drop', 'digits']);
     const h5 = await writeH5({
-      attrs: { model_config: toKerasJson(source, { layout: 'keras2' }), keras_version: '2.15.0', backend: 'tensorflow' },
+      attrs: { model_config: new FixedStrings(toKerasJson(source, { layout: 'keras2' })), keras_version: new FixedStrings('2.15.0'), backend: new FixedStrings('tensorflow') },
       model_weights: await tfKeras2Group(source),
     });
     const loaded = decodeKerasModel(h5, 'tf2.h5');

@@ -6,10 +6,17 @@
 import h5wasm from 'h5wasm';
 
 type Group = import('h5wasm').Group;
+/** Strings stored as h5py stores Python bytes (tf.keras 2 writes its names so): fixed-length, NUL-padded to the longest. */
+export class FixedStrings {
+  constructor(readonly value: string | string[]) {}
+}
+
+type Attribute = string | string[] | FixedStrings;
+
 /** A tree to write: a typed array is a dataset (with its shape), an object a group; `attrs` sets attributes. */
 export interface Tree {
-  attrs?: Record<string, string | string[]>;
-  [member: string]: Tree | { shape: number[]; data: Float32Array | Float64Array | Int32Array } | Record<string, string | string[]> | undefined;
+  attrs?: Record<string, Attribute>;
+  [member: string]: Tree | { shape: number[]; data: Float32Array | Float64Array | Int32Array } | Record<string, Attribute> | undefined;
 }
 
 let count = 0;
@@ -28,7 +35,11 @@ export async function writeH5(tree: Tree): Promise<Uint8Array> {
 function write(group: Group, tree: Tree): void {
   for (const [name, value] of Object.entries(tree.attrs ?? {})) {
     // h5py writes an empty list attribute (an empty weight_names) as an empty float64 array.
-    if (Array.isArray(value) && value.length === 0) group.create_attribute(name, new Float64Array(0), [0]);
+    if (value instanceof FixedStrings) {
+      const strings = Array.isArray(value.value) ? value.value : [value.value];
+      const longest = Math.max(...strings.map((v) => new TextEncoder().encode(v).length));
+      group.create_attribute(name, value.value, Array.isArray(value.value) ? [strings.length] : null, `A${longest}`);
+    } else if (Array.isArray(value) && value.length === 0) group.create_attribute(name, new Float64Array(0), [0]);
     else group.create_attribute(name, value);
   }
   for (const [name, value] of Object.entries(tree)) {

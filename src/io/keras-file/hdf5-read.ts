@@ -69,7 +69,7 @@ export class H5Group {
     const value = this.attrs()[name];
     if (value === undefined) return undefined;
     if (typeof value !== 'string') throw new Error(`${this.source}: attribute ${name} of ${this.path} is not a string`);
-    return value;
+    return unpad(value);
   }
 
   /**
@@ -84,9 +84,9 @@ export class H5Group {
       for (let i = 0; attrs[`${name}${i}`] !== undefined; i++) value = (value as unknown[]).concat(attrs[`${name}${i}`] as unknown[]);
     }
     if (value === undefined) return undefined;
-    if (typeof value === 'string') return [value];
+    if (typeof value === 'string') return [unpad(value)];
     if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new Error(`${this.source}: attribute ${name} of ${this.path} is not a list of strings`);
-    return value as string[];
+    return (value as string[]).map(unpad);
   }
 
   private attrs(): Record<string, unknown> {
@@ -121,6 +121,14 @@ export function openHdf5(bytes: Uint8Array, source: string): H5Group {
 export function isHdf5(bytes: Uint8Array): boolean {
   const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
   return bytes.length >= 8 && signature.every((b, i) => bytes[i] === b);
+}
+
+/**
+ * tf.keras 2 stores names as bytes, which h5py writes as fixed-length strings padded with NULs
+ * to the longest ('conv2d\0\0\0\0\0\0' beside 'dense_longer'); jsfive keeps the padding.
+ */
+function unpad(value: string): string {
+  return value.replace(/\0+$/, '');
 }
 
 function join(parent: string, name: string): string {
