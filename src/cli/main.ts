@@ -14,11 +14,11 @@ import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
-import { optimizers, resolveOptimizer, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { loadWeights, saveWeights, weightsFormat } from '../io/files.js';
+import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
+import { loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
+import { modelCheckpoint } from '../io/model-checkpoint.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
-import { withDefaults } from '../kernels/optimizer.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { UsageError, adapterChoice, checkLoad, positiveInt } from './usage.js';
@@ -160,7 +160,7 @@ async function train(argv: string[]): Promise<void> {
   }
   let initialEpoch = 0;
   if (values.resume) {
-    initialEpoch = (await model.loadCheckpoint(values.resume)).epoch;
+    initialEpoch = (await loadCheckpoint(model, values.resume)).epoch;
     console.log(`resuming from ${values.resume} after epoch ${initialEpoch}`);
   }
   const split = preset.fit.validationSplit;
@@ -176,15 +176,17 @@ async function train(argv: string[]): Promise<void> {
     validationSplit: split,
     verbose: 0,
     initialEpoch: Math.min(initialEpoch, epochs),
-    checkpoint: values.checkpoint ? { path: values.checkpoint } : undefined,
-    callbacks: {
-      onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
-      onProgress: (p) => progress.update(p),
-      onEpochEnd: (epoch, logs) => {
-        const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
-        progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+    callbacks: [
+      {
+        onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
+        onProgress: (p) => progress.update(p),
+        onEpochEnd: (epoch, logs) => {
+          const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
+          progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+        },
       },
-    },
+      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint)] : []),
+    ],
   });
 
   if (values.save) {

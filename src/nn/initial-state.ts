@@ -11,7 +11,7 @@ export interface SavedOptimizer {
   /** Optimizer steps already taken (Keras' iterations; Adam's t). */
   iterations: number;
   /**
-   * slots[s][i]: state slot s (the kind's layout in src/kernels/optimizer.ts) of the i-th
+   * slots[s][i]: state slot s (the kind's layout in src/nn/optimizers.ts) of the i-th
    * trainable weight, in that weight's shape. A slot the file does not hold (an empty list,
    * or past the end: SGD without momentum, RMSprop's unused slots) starts at zero. Absent:
    * the optimizer never took a step, and starts as a new one does.

@@ -43,7 +43,7 @@ describe('Keras-made files', () => {
     expect(model.layers.map((l) => l.name)).toEqual(['features', 'pool', 'flat', 'digits']);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's optimizer
     expect(model.trainingState().optimizer.config).toEqual({ kind: 'adam', learningRate: Math.fround(0.002), beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    expect(model.trainingState().step).toBe(expected['conv-adam.keras'].resume.iterations - 1);
+    expect(model.trainingState().optimizerSteps).toBe(expected['conv-adam.keras'].resume.iterations - 1);
     await expectKerasFigures(model, expected['conv-adam.keras']);
 
     // One more step on the first 32 training images, as Keras' train_on_batch took after saving.
@@ -56,7 +56,7 @@ describe('Keras-made files', () => {
   it('a fresh Adam from the same weights takes a different step (so the test above checks the restored state)', async () => {
     const model = await loadModel(bytes('conv-adam.keras'), 'conv-adam.keras');
     await model.compile({ device, optimizer: { kind: 'adam', learningRate: Math.fround(0.002) } });
-    expect(model.trainingState().step).toBe(0);
+    expect(model.trainingState().optimizerSteps).toBe(0);
     await model.trainOnBatch(train.images, train.labels);
     const after = await model.predict(test.images.subarray(0, 16 * 784));
     const expectedAfter = expected['conv-adam.keras'].resume.probabilities.flat();

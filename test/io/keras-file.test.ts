@@ -73,7 +73,7 @@ describe('saveModel → loadModel', () => {
     // No optimizer: the file's Adam resumes. The seed (dropout's stream) is not in a .keras file.
     await loaded.compile({ device, seed: 3 });
     expect(loaded.trainingState().optimizer.config).toEqual({ kind: 'adam', learningRate: Math.fround(0.01), beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    expect(loaded.trainingState().step).toBe(3);
+    expect(loaded.trainingState().optimizerSteps).toBe(3);
     expect(await loaded.getWeights()).toEqual(await original.getWeights());
     expect(await optimizerState(loaded)).toEqual(await optimizerState(original));
     expect(await loaded.predict(input)).toEqual(await original.predict(input));

@@ -9,11 +9,10 @@
  * (m0, v0, m1, v1, ...), for Adadelta likewise (accumulated grad², accumulated delta²), for
  * SGD with momentum one velocity per weight, for Adagrad one accumulator per weight, and for
  * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
- * average gradient. The engine's state slots (src/kernels/optimizer.ts) hold the same
+ * average gradient. The engine's state slots (src/nn/optimizers.ts) hold the same
  * quantities under the same update rules.
  */
-import type { OptimizerConfig, OptimizerKind } from '../../nn/optimizers.js';
-import { withDefaults } from '../../kernels/optimizer.js';
+import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
 
 type Json = Record<string, unknown>;
 

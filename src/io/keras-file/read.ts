@@ -17,7 +17,7 @@
 import { unzipSync } from 'fflate';
 import type { Sequential } from '../../nn/sequential.js';
 import type { SavedOptimizer } from '../../nn/initial-state.js';
-import { optimizerStateSlots } from '../../kernels/optimizer.js';
+import { optimizerStateSlots } from '../../nn/optimizers.js';
 import { fromKerasJson } from '../keras-json.js';
 import { weightSlots } from '../model-weights.js';
 import { isHdf5, openHdf5, type H5Group, type H5Tensor } from './hdf5-read.js';

@@ -49,7 +49,7 @@ export async function encodeKerasModel(model: Sequential): Promise<Uint8Array> {
 
   const trainable = weights.slots.filter((s) => s.trainable);
   const optimizerVars: Record<string, H5DatasetSpec> = {
-    '0': { shape: [], data: Int32Array.of(training.step) },
+    '0': { shape: [], data: Int32Array.of(training.optimizerSteps) },
     '1': { shape: [], data: Float32Array.of((optimizerToKeras(optimizer.config).config as { learning_rate: number }).learning_rate) },
   };
   kerasStateVariables(optimizer.config, trainable.length).forEach(({ slot, weight }, i) => {
