@@ -1,5 +1,5 @@
 /**
- * The Train card's Save weights and Load model… buttons. A load of a weights file runs in three
+ * The Train card's Save weights, Save model (.keras) and Load model… buttons. A load of a weights file runs in three
  * steps, each its own function:
  *   1. read the file into named tensors (weights-file.ts: safetensors, Keras names);
  *   2. build and compile the preset those tensors fit, and give it the weights;
@@ -15,6 +15,7 @@ import { applyPreset, readTrainingForm } from './training-form.js';
 import { resetCharts } from './training-curves.js';
 import { decodeWeightsFile, encodeWeights, presetForWeights, weightsFor, type WeightsFile } from './weights-file.js';
 import { decodeKerasModel } from '../src/io/keras-file/read.js';
+import { encodeKerasModel } from '../src/io/keras-file/write.js';
 import { MNIST_PIXELS } from './digit.js';
 
 /** Save weights: the current model's weights as `<preset>.safetensors`, with its test accuracy if measured. */
@@ -25,6 +26,13 @@ export async function saveWeights(page: DemoPage): Promise<void> {
   const bytes = await withModel(page, (m) => encodeWeights(m, metadata));
   if (!bytes) return;
   download(bytes, `${page.modelPreset}.safetensors`);
+}
+
+/** Save model (.keras): the current model as a Keras 3 file (architecture, weights, optimizer), `<name>.keras`. */
+export async function saveKerasModel(page: DemoPage): Promise<void> {
+  const bytes = await withModel(page, (m) => encodeKerasModel(m));
+  if (!bytes) return;
+  download(bytes, `${page.modelPreset}.keras`);
 }
 
 /** Has the browser save `bytes` as a file named `fileName`. */

@@ -6,8 +6,8 @@
 // loss went down and the charts and the test grid updated, draws a digit with the mouse and
 // checks the ten probabilities, saves the weights and loads them back, and keeps a
 // screenshot in test-output/demo.png. A second page loads Keras-made .keras and .h5 files
-// (test/fixtures/keras-files) and must show Keras' predictions. A third, without WebGPU, must
-// say so plainly.
+// (test/fixtures/keras-files), must show Keras' predictions, and saves each as a .keras file
+// with the same weights. A third, without WebGPU, must say so plainly.
 //
 // CHROMIUM_PATH overrides the browser. Without Chromium the test fails and says how to get it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadMnist } from '../../src/data/mnist.js';
+import { decodeKerasModel } from '../../src/io/keras-file/read.js';
+import { toKerasJson } from '../../src/io/keras-json.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BASE_FLAGS = [
@@ -234,7 +236,7 @@ describe('demo page in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 540_000);
 
-  it('loads Keras .keras and .h5 models with Load model…: their summary, and the predictions and accuracy Keras gives', async () => {
+  it('loads Keras .keras and .h5 models with Load model…: their summary, the predictions and accuracy Keras gives; saves them as .keras', async () => {
     const expected = JSON.parse(readFileSync(`${KERAS_FIXTURES}expected.json`, 'utf8'));
     const { page, pageErrors } = await openPage(WEBGPU_FLAGS);
     await waitForState(page, 'ready', 120_000);
@@ -253,6 +255,16 @@ describe('demo page in headless Chromium', () => {
       const kerasAccuracy = keras.classes.slice(0, n).filter((c, i) => c === labels[i]).length / n;
       const accuracy = Number(await page.$eval('#test-accuracy', (e) => (e as HTMLElement).dataset.accuracy));
       expect(Math.abs(accuracy - kerasAccuracy)).toBeLessThanOrEqual(1 / n + 1e-6); // float noise may flip one near tie
+
+      // Save model (.keras), written in the browser (h5wasm's chunk): the same architecture and weights, bit for bit.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-keras')]);
+      expect(download.suggestedFilename()).toBe(file.replace(/\.h5$/, '.keras'));
+      const savedPath = join(OUTPUT_DIR, `demo-${download.suggestedFilename()}`);
+      await download.saveAs(savedPath);
+      const saved = decodeKerasModel(new Uint8Array(readFileSync(savedPath)), savedPath);
+      const original = decodeKerasModel(new Uint8Array(readFileSync(KERAS_FIXTURES + file)), file);
+      expect(toKerasJson(saved)).toEqual(toKerasJson(original));
+      expect(saved.initialState!.weights).toEqual(original.initialState!.weights);
     }
     expect(pageErrors).toEqual([]);
   }, 360_000);
