@@ -143,6 +143,7 @@ export class Sequential {
         device.gpu.queue.writeBuffer(optimizer.state, 0, flatOptimizerState(weights, { ...resumed, slots: resumed.slots }, slotCount));
       }
       if (resumed) this.runner.optimizerSteps = resumed.iterations;
+      this.initialState = undefined; // on the GPU now: let the host copies go
     }
     device.throwIfFailed();
   }
