@@ -31,9 +31,9 @@ describe('scripts/pretrain.mjs', () => {
     expect(record.sessions.map((s) => s.startEpoch)).toEqual([0, 1]);
     expect(record.epochs.map((e) => e.epoch)).toEqual([1, 2]);
 
-    // The shipped form loads with a plain --load FILE --model NAME (what `evaluate` must accept too).
+    // The shipped form loads with a plain --load FILE --model NAME.
     const weights = join(dir, 'mnist-conv3.safetensors');
-    const tested = await run('node', ['scripts/run.mjs', 'src/cli/bin.ts', 'train', '--load', weights, '--model', 'mnist-conv3', '--epochs', '0', '--test-limit', '32'], { timeout: 120_000 });
+    const tested = await run('node', ['scripts/run.mjs', 'src/cli/bin.ts', 'evaluate', '--load', weights, '--model', 'mnist-conv3', '--limit', '32'], { timeout: 120_000 });
     expect(tested.stdout.trim().split('\n').at(-1)).toBe(`test: loss ${record.test!.loss.toFixed(4)} accuracy ${record.test!.accuracy.toFixed(4)}`);
   }, 400_000);
 

@@ -2,27 +2,28 @@
  * The `webgpu-dl` command.
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--resume FILE] [--validation-data split|test|none]
- *                   [--record FILE.json]
+ *                   [--checkpoint FILE] [--resume FILE] [--validation-data D] [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
+ *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../device/device.js';
-import type { AdapterChoice } from '../device/adapter.js';
 import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
-import type { Sequential } from '../nn/sequential.js';
 import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { loadCheckpoint, loadWeights, readTfjsModel, saveWeights, weightsFormat } from '../io/files.js';
+import { loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
+import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
 import { ProgressReporter } from './progress.js';
+import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { RunRecorder } from './record.js';
-import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT, type ValidationChoice } from './validation.js';
+import { UsageError, adapterChoice, checkLoad, positiveInt } from './usage.js';
+import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT } from './validation.js';
 
 /**
  * What `npm start` trains: the smallest seed model with Adam, two epochs. One epoch reached
@@ -35,6 +36,7 @@ const HELP = `webgpu-dl — train Keras-style MNIST CNNs on WebGPU (Dawn in Node
 Usage:
   webgpu-dl train [options]     train a preset model on MNIST and report test accuracy
   webgpu-dl predict [options]   print the classes a trained model predicts
+  webgpu-dl evaluate [options]  test a trained model (e.g. a Keras .keras or .h5 file) on MNIST
   webgpu-dl --help              this text
 
 Train options:
@@ -46,42 +48,41 @@ Train options:
   --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's)
   --limit N             train on the first N training images only
   --test-limit N        evaluate on the first N test images only
-  --save FILE           write the trained weights: FILE.safetensors (safetensors) or
-                        FILE.json (TF.js model.json, with .bin shards beside it)
-  --load FILE           start from these weights (.safetensors or TF.js .json)
+  --save FILE           write the trained weights: FILE.safetensors (safetensors),
+                        FILE.json (TF.js model.json, with .bin shards beside it) or
+                        FILE.keras (Keras 3 model file: architecture, weights, optimizer)
+  --load FILE           start from these weights (.safetensors, TF.js .json, Keras .keras or
+                        .h5); a Keras file brings its architecture and, unless --optimizer or
+                        --learning-rate is given, its optimizer with its state
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
-  --validation-data D   what each epoch validates on: split (the last part of the training
-                        images: the preset's share, or ${DEFAULT_VALIDATION_SPLIT * 100}%), test (train on every training
-                        image and validate on the test images, as Keras' mnist_cnn log did) or
-                        none (default: split for mnist-conv3, none for the other presets)
-  --record FILE.json    keep a record of the run: command, commit, adapter, wall time, each
-                        epoch's figures and the test figures, in FILE.json and FILE.md,
-                        rewritten after every epoch (a stopped run's record says 'partial');
-                        with --resume, the record of the run resumed is continued
+  --validation-data D   split (hold out the preset's share of the training images, else ${DEFAULT_VALIDATION_SPLIT * 100}%),
+                        test (train on all, validate on the test images, as Keras' mnist_cnn log
+                        did) or none; default: split for mnist-conv3, none for the other presets
+  --record FILE.json    record the run (command, commit, adapter, wall time, per-epoch and test
+                        figures) in FILE.json and FILE.md after every epoch, 'partial' until
+                        done; with --resume, the resumed run's record is continued
 
 Predict options:
-  --load FILE           the weights (required): .safetensors, or a TF.js model.json, whose
-                        architecture is used unless --model is given
+  --load FILE           the weights (required): .safetensors, a TF.js model.json, or a
+                        Keras .keras or .h5 file, whose architecture is used unless --model
+                        is given
   --model NAME          the preset the weights belong to (default ${DEFAULT_TRAINING.model})
   --input FILE          an 8-bit grayscale or RGB PNG of the model's input size, or an IDX
                         images file (MNIST's format); default: the MNIST test images
   --limit N             predict the first N images of an IDX file or MNIST (default 10)
 
+Evaluate options:
+  --load FILE           the model (required), as for predict
+  --model NAME          the preset the weights belong to (for .safetensors weights)
+  --limit N             test on the first N MNIST test images (default all 10,000)
+  --batch-size B        batch size (default 100)
+
 Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
 
 The last line printed is 'test: loss <number> accuracy <number>'.`;
-
-class UsageError extends Error {}
-
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
-  return n;
-}
 
 async function train(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -119,6 +120,7 @@ async function train(argv: string[]): Promise<void> {
       throw new UsageError(`--${option}: ${(err as Error).message}`);
     }
   }
+  if (values.save?.endsWith('.h5')) throw new UsageError(`--save: ${values.save}: Keras files are written as .keras (Keras 3's format); .h5 is read only`);
   if (values.load && values.resume) throw new UsageError('--load and --resume exclude each other: a checkpoint holds the weights');
   const name = values.model ?? DEFAULT_TRAINING.model;
   if (!presets[name]) throw new UsageError(`unknown model '${name}' (choose from ${presetNames.join(', ')})`);
@@ -131,6 +133,9 @@ async function train(argv: string[]): Promise<void> {
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
 
+  // A Keras file brings its architecture (and its optimizer, unless one is asked for).
+  const fromFile = values.load && values.model === undefined && weightsFormat(values.load) === 'keras' ? await loadModel(values.load) : undefined;
+  const keepFileOptimizer = fromFile?.initialState?.optimizer !== undefined && values.optimizer === undefined && values['learning-rate'] === undefined;
   let optimizer: OptimizerConfig = preset.optimizer;
   const kind = values.optimizer ?? (isDefault ? DEFAULT_TRAINING.optimizer : undefined);
   if (kind !== undefined) {
@@ -142,35 +147,27 @@ async function train(argv: string[]): Promise<void> {
     if (!(Number.isFinite(rate) && rate > 0)) throw new UsageError(`--learning-rate must be a positive number, got '${values['learning-rate']}'`);
     optimizer = { ...optimizer, learningRate: rate };
   }
-  let validation: ValidationChoice;
   try {
     optimizer = resolveOptimizer(optimizer);
-    validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  let record: RunRecorder | undefined;
-  if (values.record !== undefined) {
-    const settings = { model: name, optimizer: withDefaults(optimizer), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
-    try {
-      record = await RunRecorder.open(values.record, settings, argv, values.resume !== undefined);
-    } catch (err) {
-      throw new UsageError(`--record: ${(err as Error).message}`);
-    }
-  }
+  const validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
+  const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined);
 
-  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
-  const device = await createDevice({ adapter });
+  const device = await createDevice({ adapter: adapterChoice() });
   const a = device.adapter;
   const adapterText = `${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`;
   console.log(`adapter: ${adapterText}`);
 
   const mnist = await loadMnist({ limit, testLimit });
-  const { model } = preset;
-  await model.compile({ device, optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
+  const model = fromFile ?? preset.model;
+  checkMnistInput(model);
+  await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
+  optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
-  if (values.load) {
+  if (fromFile) console.log(`model, weights${keepFileOptimizer ? ' and optimizer state' : ''} loaded from ${values.load}`);
+  else if (values.load) {
     await loadWeights(model, values.load);
     console.log(`weights loaded from ${values.load}`);
   }
@@ -180,10 +177,11 @@ async function train(argv: string[]): Promise<void> {
     console.log(`resuming from ${values.resume} after epoch ${initialEpoch}`);
   }
   console.log(
-    `training ${name}: ${mnist.train.count} images${validationText(validation, mnist)}, ` +
+    `training ${fromFile ? values.load : name}: ${mnist.train.count} images${validationText(validation, mnist)}, ` +
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${withDefaults(optimizer).learningRate}`,
   );
-  await record?.begin(adapterText, Math.min(initialEpoch, epochs), { ...validationCounts(validation, mnist), test: mnist.test.count });
+  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
+  await record?.begin(settings, adapterText, Math.min(initialEpoch, epochs), { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);
   await model.fit(mnist.train.images, mnist.train.labels, {
@@ -201,8 +199,7 @@ async function train(argv: string[]): Promise<void> {
           progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
         },
       },
-      // The record before the checkpoint: a run stopped between the two resumes from the
-      // epoch before, and the record drops the epoch it holds past it (src/cli/record.ts).
+      // The record before the checkpoint: resumed, it drops epochs past the checkpoint (record.ts).
       ...(record ? [record] : []),
       ...(values.checkpoint ? [modelCheckpoint(values.checkpoint)] : []),
     ],
@@ -214,7 +211,6 @@ async function train(argv: string[]): Promise<void> {
   }
   const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize: Math.max(batchSize, 100) });
   await record?.finish(test);
-  if (record) console.log(`run recorded in ${record.path}`);
   console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
   model.dispose();
   device.destroy();
@@ -236,20 +232,10 @@ async function predict(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.load) throw new UsageError('predict needs --load FILE (the trained weights)');
-  let format;
-  try {
-    format = weightsFormat(values.load);
-  } catch (err) {
-    throw new UsageError(`--load: ${(err as Error).message}`);
-  }
-  if (values.model !== undefined && !presets[values.model]) throw new UsageError(`unknown model '${values.model}' (choose from ${presetNames.join(', ')})`);
+  const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
-  // The architecture: the preset named, else a TF.js model.json's own, else the default preset.
-  let model: Sequential;
-  if (values.model === undefined && format === 'tfjs') model = await readTfjsModel(values.load);
-  else model = presets[values.model ?? DEFAULT_TRAINING.model]().model;
-  const inputShape = model.inputShape;
+  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  const inputShape = imageShape(model);
 
   let images: Float32Array; // (n, ...inputShape)
   let labels: Uint8Array | undefined;
@@ -261,12 +247,10 @@ async function predict(argv: string[]): Promise<void> {
     images = await readInput(values.input, inputShape, limit);
   }
 
-  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
-  const device = await createDevice({ adapter });
+  const device = await createDevice({ adapter: adapterChoice() });
   try {
     await model.compile({ device, optimizer: 'sgd' });
-    await loadWeights(model, values.load);
+    if (!weightsLoaded) await loadWeights(model, load);
     const classes = model.outputShape[0];
     const probabilities = await model.predict(images);
     const predicted = labelsFromOneHot(probabilities, classes);
@@ -275,6 +259,43 @@ async function predict(argv: string[]): Promise<void> {
       console.log(`image ${i}: class ${c} probability ${probabilities[i * classes + c].toFixed(4)}${label}`);
     });
     if (labels) console.log(`correct: ${predicted.filter((c, i) => c === labels[i]).length} of ${predicted.length}`);
+    model.dispose();
+  } finally {
+    device.destroy();
+  }
+}
+
+async function evaluate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      load: { type: 'string' },
+      model: { type: 'string' },
+      limit: { type: 'string' },
+      'batch-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const load = checkLoad('evaluate', values.load, values.model);
+  const limit = positiveInt('limit', values.limit);
+  const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
+  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  checkMnistInput(model);
+  const mnist = await loadMnist({ limit: 1, testLimit: limit });
+
+  const device = await createDevice({ adapter: adapterChoice() });
+  try {
+    await model.compile({ device, optimizer: 'sgd' }); // evaluation takes no step: any optimizer does
+    if (!weightsLoaded) await loadWeights(model, load);
+    console.log(model.summary());
+    const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
+    console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);
+    console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
     model.dispose();
   } finally {
     device.destroy();
@@ -309,6 +330,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'predict') {
       await predict(rest);
+      return 0;
+    }
+    if (command === 'evaluate') {
+      await evaluate(rest);
       return 0;
     }
     throw new UsageError(`unknown command '${command}'`);

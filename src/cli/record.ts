@@ -1,8 +1,9 @@
 /**
  * `webgpu-dl train --record FILE.json`: keeps a run's record (src/io/run-record.ts) up to date.
  * open() checks the file before any work (a new record, or with --resume the record of the
- * run being resumed, with the same settings); begin() starts this session's entry; as a fit
- * callback it writes each epoch's figures as the epoch ends; finish() adds the test figures.
+ * run being resumed); begin() checks the settings against that record and starts this
+ * session's entry; as a fit callback it writes each epoch's figures as the epoch ends;
+ * finish() adds the test figures.
  *
  * A resumed run repeats the epochs after its checkpoint, so begin() drops any epoch the record
  * holds past the checkpoint (one written just before an interruption cut the checkpoint off).
@@ -12,7 +13,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Callback, Logs } from '../nn/fit.js';
-import { readRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
+import { UsageError } from './usage.js';
+import { parseRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
 
 /** The settings a resumed run must share with the record it continues (epochs may grow; --load cannot be given). */
 const MATCHED: (keyof RunSettings)[] = ['model', 'optimizer', 'batchSize', 'seed', 'validation', 'validationSplit', 'limit', 'testLimit'];
@@ -25,48 +27,52 @@ export class RunRecorder implements Callback {
 
   private constructor(
     readonly path: string,
-    private readonly settings: RunSettings,
     private readonly command: string,
     /** The record being continued (--resume), as read from the file. */
     private readonly previous: RunRecord | undefined,
   ) {}
 
-  /** Checks the record file before any work; throws a message naming the file and the problem. */
-  static async open(path: string, settings: RunSettings, argv: string[], resuming: boolean): Promise<RunRecorder> {
-    if (!path.endsWith('.json')) throw new Error(`${path}: name the record FILE.json (FILE.md is written beside it)`);
+  /** Checks the record file before any work (a UsageError names the file and the problem). */
+  static open(path: string, argv: string[], resuming: boolean): RunRecorder {
+    if (!path.endsWith('.json')) throw new UsageError(`--record: ${path}: name the record FILE.json (FILE.md is written beside it)`);
     const folder = dirname(path);
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${path}: no folder ${folder}`);
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--record: ${path}: no folder ${folder}`);
     const command = `webgpu-dl train ${argv.map(shellWord).join(' ')}`.trim();
-    if (!existsSync(path)) return new RunRecorder(path, settings, command, undefined);
-    if (!resuming) throw new Error(`${path} exists: resume that run with --resume CHECKPOINT, or record to a new file`);
-    const previous = await readRunRecord(path);
-    for (const key of MATCHED) {
-      const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(settings[key])];
-      if (was !== now) throw new Error(`${path} records a run with ${key} ${was ?? 'unset'}, this one has ${now ?? 'unset'}: resume with the run's options`);
-    }
-    return new RunRecorder(path, settings, command, previous);
+    if (!existsSync(path)) return new RunRecorder(path, command, undefined);
+    if (!resuming) throw new UsageError(`--record: ${path} exists: resume that run with --resume CHECKPOINT, or record to a new file`);
+    return new RunRecorder(path, command, parseRunRecord(readFileSync(path, 'utf8'), path));
   }
 
-  /** Starts this session's entry after `startEpoch` completed epochs, and writes the record. */
-  async begin(adapter: string, startEpoch: number, images: RunRecord['images']): Promise<void> {
+  /**
+   * Starts this session's entry after `startEpoch` completed epochs, and writes the record. A
+   * record being continued must hold the same settings (the epochs may grow) and reach the
+   * checkpoint's epoch; it is left as it was otherwise.
+   */
+  async begin(settings: RunSettings, adapter: string, startEpoch: number, images: RunRecord['images']): Promise<void> {
+    const previous = this.previous;
+    if (previous) {
+      for (const key of MATCHED) {
+        const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(settings[key])];
+        if (was !== now) throw new UsageError(`--record: ${this.path} records a run with ${key} ${was ?? 'unset'}, this one has ${now ?? 'unset'}: resume with the run's options`);
+      }
+      const last = previous.epochs.at(-1)?.epoch ?? previous.sessions[0]?.startEpoch ?? 0;
+      if (last < startEpoch) {
+        throw new UsageError(`--record: ${this.path} records ${last} epoch(s) but the checkpoint is after epoch ${startEpoch}: the record would miss epochs; record to a new file`);
+      }
+    }
     const now = new Date();
     this.sessionStarted = now.getTime();
     this.session = { command: this.command, commit: engineCommit(), adapter, startEpoch, startedAt: now.toISOString(), updatedAt: now.toISOString(), wallSeconds: 0 };
-    const previous = this.previous;
     if (previous) {
-      const last = previous.epochs.at(-1)?.epoch ?? previous.sessions[0]?.startEpoch ?? 0;
-      if (last < startEpoch) {
-        throw new Error(`${this.path} records ${last} epoch(s) but the checkpoint is after epoch ${startEpoch}: the record would miss epochs; record to a new file`);
-      }
       this.record = {
         ...previous,
-        settings: { ...this.settings, load: previous.settings.load },
+        settings: { ...settings, load: previous.settings.load },
         sessions: [...previous.sessions, this.session],
         epochs: previous.epochs.filter((e) => e.epoch <= startEpoch),
         test: undefined,
       };
     } else {
-      this.record = { format: RUN_RECORD_FORMAT, status: 'partial', statusNote: '', settings: this.settings, images, sessions: [this.session], epochs: [], wallSeconds: 0 };
+      this.record = { format: RUN_RECORD_FORMAT, status: 'partial', statusNote: '', settings, images, sessions: [this.session], epochs: [], wallSeconds: 0 };
     }
     await this.write();
   }
@@ -86,6 +92,7 @@ export class RunRecorder implements Callback {
   async finish(test: { loss: number; accuracy: number }): Promise<void> {
     this.started().test = test;
     await this.write();
+    console.log(`run recorded in ${this.path}`);
   }
 
   private started(): RunRecord {

@@ -6,6 +6,7 @@
 import type { Mnist } from '../data/mnist.js';
 import type { ValidationSource } from '../io/run-record.js';
 import type { FitArgs } from '../nn/fit.js';
+import { UsageError } from './usage.js';
 
 /** The fraction 'split' holds out for a preset that holds out none of its own (Keras examples' usual 0.1). */
 export const DEFAULT_VALIDATION_SPLIT = 0.1;
@@ -21,7 +22,7 @@ export function validationChoice(value: string | undefined, presetSplit: number 
   if (value === undefined) return presetSplit ? { source: 'split', split: presetSplit } : { source: 'none' };
   if (value === 'split') return { source: 'split', split: presetSplit ?? DEFAULT_VALIDATION_SPLIT };
   if (value === 'test' || value === 'none') return { source: value };
-  throw new Error(`--validation-data must be split, test or none, got '${value}'`);
+  throw new UsageError(`--validation-data must be split, test or none, got '${value}'`);
 }
 
 /** fit's validation arguments for the choice. */

@@ -86,26 +86,31 @@ describe('train --validation-data and --record', () => {
     expect(again.epochs[1].val_accuracy).toBe(complete.epochs[1].val_accuracy);
   });
 
-  it('bad uses fail before any work, with exit code 2, and leave an existing record as it was', async () => {
+  it('bad uses fail with exit code 2 before training, and leave an existing record as it was', async () => {
     const existing = join(dir, 'existing.json');
-    expect((await run('train', ...SMALL, '--epochs', '0', '--record', existing)).code).toBe(0);
+    const checkpoint = join(dir, 'existing.ckpt');
+    expect((await run('train', ...SMALL, '--epochs', '1', '--record', existing, '--checkpoint', checkpoint)).code).toBe(0);
     const before = readFileSync(existing, 'utf8');
-    const checkpoint = join(dir, 'unused.ckpt');
+    const absent = join(dir, 'absent.ckpt');
     const cases: [string[], RegExp][] = [
+      // Before any work:
       [['--validation-data', 'train'], /--validation-data must be split, test or none, got 'train'/],
       [['--record', join(dir, 'run.md')], /--record: .*run\.md: name the record FILE\.json/],
       [['--record', join(dir, 'absent', 'run.json')], /--record: .*no folder .*absent/],
       [['--record', existing], /--record: .*existing\.json exists: resume that run with --resume CHECKPOINT/],
-      [['--record', existing, '--resume', checkpoint, '--batch-size', '16'], /records a run with batchSize 32, this one has 16/],
-      [['--record', existing, '--resume', checkpoint, '--validation-data', 'test'], /records a run with validation "split", this one has "test"/],
+      [['--record', existing, '--checkpoint', absent], /--record: .*existing\.json exists/],
+      // Once the checkpoint is loaded (a Keras file's optimizer is known only then), before training:
+      [['--record', existing, '--resume', checkpoint, '--batch-size', '16'], /--record: .*records a run with batchSize 32, this one has 16/],
+      [['--record', existing, '--resume', checkpoint, '--validation-data', 'test'], /--record: .*records a run with validation "split", this one has "test"/],
+      [['--record', existing, '--resume', checkpoint, '--limit', '32'], /--record: .*records a run with limit 64, this one has 32/],
     ];
     for (const [extra, message] of cases) {
-      const { code, err } = await run('train', ...SMALL, '--epochs', '0', ...extra);
+      const { code, err } = await run('train', ...SMALL, '--epochs', '2', ...extra);
       expect(err).toMatch(message);
       expect(code).toBe(2);
     }
     expect(readFileSync(existing, 'utf8')).toBe(before);
-    expect(existsSync(checkpoint)).toBe(false);
+    expect(existsSync(absent)).toBe(false);
   });
 
   it('a record that begins at a resumed epoch says which epochs it misses', () => {

@@ -89,7 +89,7 @@ describe('webgpu-dl command', () => {
 
   it('bad options fail before any work, with exit code 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['train', '--save', join(dir, 'w.h5')], /--save: .*name weights files \*.safetensors/],
+      [['train', '--save', join(dir, 'w.bin')], /--save: .*name weights files \*.safetensors/],
       [['train', '--load', tiny, '--resume', tiny], /--load and --resume exclude each other/],
       [['predict'], /predict needs --load FILE/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
