@@ -1,7 +1,8 @@
 /**
  * The Keras-like Sequential model: a stack of layers that compiles to static GPU steps
  * (src/nn/step-compiler.ts) and trains with fit (src/nn/fit.ts) / trainOnBatch, evaluates
- * and predicts. Formats and checkpoints (src/io/) read and write it from outside.
+ * and predicts. Formats and checkpoints (src/io/) read and write it from outside, through the
+ * SavableModel interface it implements (src/nn/savable-model.ts).
  */
 import type { Device } from '../device/device.js';
 import { createRng } from '../data/batches.js';
@@ -11,6 +12,7 @@ import { Layer } from './layers/layer.js';
 import { createLoss, type LossName } from './loss.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
 import { Runner } from './runner.js';
+import { savableOptimizer, type SavableModel, type TrainingState } from './savable-model.js';
 import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
 import { WeightStore } from './weights.js';
@@ -26,17 +28,7 @@ export interface CompileArgs {
   seed?: number;
 }
 
-/** What a checkpoint saves and restores (src/io/checkpoint.ts reads it through trainingState()). */
-export interface TrainingState {
-  device: Device;
-  weights: WeightStore;
-  optimizer: Optimizer;
-  seed: number;
-  /** Optimizer steps taken: Adam's t and the dropout stream. */
-  optimizerSteps: number;
-}
-
-export class Sequential {
+export class Sequential implements SavableModel {
   readonly layers: Layer[] = [];
   name = 'sequential';
   /** Set to true from a callback to stop fit() after the current epoch. */
@@ -158,13 +150,11 @@ export class Sequential {
     return this.compiled().runner.compiled(mode, batch);
   }
 
-  /** For src/io/checkpoint.ts: the compiled state a checkpoint holds. */
+  /** For src/io/ (SavableModel): the compiled optimizer and counters a checkpoint or a .keras file holds. */
   trainingState(): TrainingState {
     const { state, runner } = this.compiled();
     return {
-      device: state.device,
-      weights: state.weights,
-      optimizer: this.optimizer!,
+      optimizer: savableOptimizer(state.device, state.weights, this.optimizer!),
       seed: this.seed,
       get optimizerSteps() {
         return runner.optimizerSteps;
