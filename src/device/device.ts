@@ -43,6 +43,11 @@ export class Device {
   lost: Error | undefined;
   /** The first error WebGPU reported outside an error scope, thrown at the next check. */
   private uncaptured: Error | undefined;
+  /** True once destroy() was called: the loss that follows is no failure. */
+  private destroyedByOwner = false;
+  /** Buffers created through this wrapper and not yet destroyed (see `memory`). */
+  private liveBuffers = 0;
+  private liveBytes = 0;
 
   constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures) {
     this.gpu = gpu;
@@ -54,8 +59,10 @@ export class Device {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.uncaptured ??= new Error(`WebGPU error: ${error.message}`);
     });
+    // A device destroyed by anyone but its owner (a test hook, a browser reclaiming it) is
+    // a loss like a driver reset.
     void gpu.lost.then((info) => {
-      if (info.reason === 'destroyed') return;
+      if (this.destroyedByOwner) return;
       this.lost = new Error(`WebGPU device lost: ${info.message || info.reason}`);
     });
   }
@@ -94,15 +101,45 @@ export class Device {
     return result;
   }
 
-  /** A storage buffer (`STORAGE | COPY_SRC | COPY_DST`), zero-filled by WebGPU. */
+  /** Live buffers and their bytes, of every buffer created through this wrapper (leak checks). */
+  get memory(): { buffers: number; bytes: number } {
+    return { buffers: this.liveBuffers, bytes: this.liveBytes };
+  }
+
+  /**
+   * A storage buffer (`STORAGE | COPY_SRC | COPY_DST`), zero-filled by WebGPU. A size over the
+   * device's limits throws here, naming the buffer, before WebGPU would queue an error.
+   */
   createBuffer(label: string, byteSize: number, extraUsage = 0): GPUBuffer {
-    if (this.lost) throw this.lost;
     const size = Math.max(16, Math.ceil(byteSize / 16) * 16);
-    return this.gpu.createBuffer({
-      label,
-      size,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
-    });
+    return this.createCounted(label, size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage);
+  }
+
+  /** A buffer the CPU maps to read (`MAP_READ | COPY_DST`), counted like the others. */
+  createReadback(label: string, byteSize: number): GPUBuffer {
+    return this.createCounted(label, byteSize, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  }
+
+  private createCounted(label: string, size: number, usage: number): GPUBuffer {
+    if (this.lost) throw this.lost;
+    if (!Number.isSafeInteger(size) || size > this.limits.maxBufferSize) {
+      throw new Error(`buffer '${label}' needs ${formatBytes(size)}, over this device's maxBufferSize of ${formatBytes(this.limits.maxBufferSize)}`);
+    }
+    const buffer = this.gpu.createBuffer({ label, size, usage });
+    this.liveBuffers++;
+    this.liveBytes += size;
+    // Counted down once, however often destroy() is called.
+    const destroy = buffer.destroy.bind(buffer);
+    let destroyed = false;
+    buffer.destroy = () => {
+      if (!destroyed) {
+        destroyed = true;
+        this.liveBuffers--;
+        this.liveBytes -= size;
+      }
+      destroy();
+    };
+    return buffer;
   }
 
   /** A storage buffer holding `data`. */
@@ -114,11 +151,7 @@ export class Device {
 
   /** Copies `byteSize` bytes of `buffer` from `byteOffset` back to the CPU. Waits for the GPU. */
   async read(buffer: GPUBuffer, byteOffset = 0, byteSize = buffer.size - byteOffset): Promise<ArrayBuffer> {
-    const staging = this.gpu.createBuffer({
-      label: `${buffer.label} readback`,
-      size: byteSize,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const staging = this.createReadback(`${buffer.label} readback`, byteSize);
     try {
       const encoder = this.gpu.createCommandEncoder({ label: `${buffer.label} readback` });
       encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, byteSize);
@@ -136,8 +169,17 @@ export class Device {
   }
 
   destroy(): void {
+    this.destroyedByOwner = true;
     this.gpu.destroy();
   }
+}
+
+/** A byte count for messages: '1.5 GB', '300 kB', '12 B'. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Dispatch } from '../runtime/dispatch.js';
 import type { Layer, Backward } from '../nn/layers/layer.js';
 import type { WeightStore } from '../nn/weights.js';
 import { Graph, type TensorId } from './graph.js';
+import { checkTensorSizes } from './limits.js';
 import { planMemory, type MemoryPlan } from './planner.js';
 import { recordBackward } from './autodiff.js';
 import type { LossRecorder, OptimizerRecorder } from './recorders.js';
@@ -49,10 +50,6 @@ export interface CompiledStep {
 export async function compileStep(state: ModelState, mode: StepMode, batch: number): Promise<CompiledStep> {
   const { device, layers, weights, inputShape, classes } = state;
   const label = `${mode} step (batch ${batch})`;
-  const inputElements = inputShape.reduce((a, b) => a * b, 1);
-  const xBuffer = device.createBuffer(`${label} x`, batch * inputElements * 4);
-  const targetBuffer = mode === 'predict' ? undefined : device.createBuffer(`${label} targets`, batch * classes * 4);
-
   const graph = new Graph();
   const ctx = {
     device,
@@ -62,7 +59,8 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     batch,
     stepInfo: { buffer: state.stepInfo, offset: 0, size: 16 },
   };
-  const x = graph.tensor('x', [batch, ...inputShape], xBuffer);
+  // The input, targets and probabilities get their buffers once every size is checked.
+  const x = graph.tensor('x', [batch, ...inputShape]);
   const backwards: Backward[] = [];
   let y: TensorId = x;
   for (const layer of layers) {
@@ -74,14 +72,12 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
   // y now holds the logits: the softmax of the output layer is fused with the loss.
-  let probabilities: CompiledStep['probabilities'];
+  let probs: TensorId | undefined;
+  let targets: TensorId | undefined;
   if (mode === 'predict') {
-    const probs = state.loss.recordProbabilities(ctx, y);
-    const range = { buffer: device.createBuffer(`${label} probabilities`, batch * classes * 4), offset: 0, size: batch * classes * 4 };
-    graph.tensors[probs].fixed = range;
-    probabilities = range;
+    probs = state.loss.recordProbabilities(ctx, y);
   } else {
-    const targets = graph.tensor('targets', [batch, classes], targetBuffer);
+    targets = graph.tensor('targets', [batch, classes]);
     const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
     if (mode === 'train') {
       recordBackward(backwards, dLogits!);
@@ -89,10 +85,28 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
 
-  const memory = planMemory(device, graph, label);
+  checkTensorSizes(device, graph, batch, label);
+  const fixed = (t: TensorId | undefined, name: string): GPUBuffer | undefined => {
+    if (t === undefined) return undefined;
+    const buffer = device.createBuffer(`${label} ${name}`, graph.tensors[t].elements * 4);
+    graph.tensors[t].fixed = t === probs ? { buffer, offset: 0, size: graph.tensors[t].elements * 4 } : buffer;
+    return buffer;
+  };
+  const xBuffer = fixed(x, 'x')!; // (batch, ...inputShape)
+  const targetBuffer = fixed(targets, 'targets'); // (batch, classes)
+  const probabilitiesBuffer = fixed(probs, 'probabilities'); // (batch, classes)
+  const probabilities = probs === undefined ? undefined : { buffer: probabilitiesBuffer!, offset: 0, size: batch * classes * 4 };
+  const extra = [xBuffer, targetBuffer, probabilitiesBuffer].filter((b): b is GPUBuffer => b !== undefined);
+  let memory: MemoryPlan | undefined;
   const dispatches: Dispatch[] = [];
-  for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind)));
-  const extra = [xBuffer, targetBuffer, probabilities?.buffer].filter((b): b is GPUBuffer => b !== undefined);
+  try {
+    memory = planMemory(device, graph, label);
+    for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind)));
+  } catch (err) {
+    for (const b of [...(memory?.buffers ?? []), ...extra]) b.destroy();
+    throw err;
+  }
+  const plan = memory;
   return {
     mode,
     batch,
@@ -100,9 +114,9 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     targets: targetBuffer,
     probabilities,
     dispatches,
-    memory,
+    memory: plan,
     destroy() {
-      for (const b of [...memory.buffers, ...extra]) b.destroy();
+      for (const b of [...plan.buffers, ...extra]) b.destroy();
     },
   };
 }

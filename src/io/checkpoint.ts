@@ -14,6 +14,7 @@
 import type { OptimizerConfig } from '../nn/optimizers.js';
 import type { Sequential } from '../nn/sequential.js';
 import { optimizerStateSlots, withDefaults } from '../kernels/optimizer.js';
+import { firstNonFinite } from '../nn/weights.js';
 import { toKerasJson } from './keras-json.js';
 import { matchWeights, namedWeights } from './model-weights.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -84,6 +85,8 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
     throw new Error(`${what}: ${STATE_TENSOR} has shape [${state.shape}], this model's ${optimizer.config.kind} needs [${slots}, ${params}]`);
   }
   const values = matchWeights(model, tensors.filter((t) => t !== state), what);
+  const bad = firstNonFinite(state.data);
+  if (bad >= 0) throw new Error(`${what}: ${STATE_TENSOR} holds ${state.data[bad]} at index ${bad}: optimizer state must be finite`);
 
   model.setWeights(values);
   device.gpu.queue.writeBuffer(optimizer.state, 0, state.data.buffer, state.data.byteOffset, state.data.byteLength);

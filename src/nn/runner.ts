@@ -29,7 +29,7 @@ export class Runner {
   constructor(private readonly state: ModelState, seed: number) {
     this.stepInfoHost[1] = seed >>> 0;
     this.ring = Array.from({ length: RING }, (_, i) => ({
-      buffer: state.device.gpu.createBuffer({ label: `metrics readback ${i}`, size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      buffer: state.device.createReadback(`metrics readback ${i}`, 16),
     }));
   }
 

@@ -11,9 +11,12 @@ import { toKerasJson, type KerasJsonOptions } from '../io/keras-json.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
 import { createLoss, type LossName } from './loss.js';
-import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { createOptimizer, resolveOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { optimizerStateSlots } from '../kernels/optimizer.js';
+import { preflightWeights } from './preflight.js';
 import { Runner, type MetricsSnapshot } from './runner.js';
 import { summaryTable } from './summary.js';
+import { checkBatchOptions, checkCompileArgs, checkFitOptions } from './validate.js';
 import { WeightStore } from './weights.js';
 
 export interface CompileArgs {
@@ -74,6 +77,11 @@ export interface FitArgs {
    * a file (Node), or handed to `write` (e.g. to store it in a browser).
    */
   checkpoint?: { path: string } | { write(bytes: Uint8Array, epoch: number): void | Promise<void> };
+  /**
+   * Stop at the first non-finite loss read back, restore the weights of the last finite
+   * check and throw (default true). False keeps Keras' old behaviour: train on with NaN.
+   */
+  terminateOnNaN?: boolean;
 }
 
 /** What a checkpoint saves and restores (src/io/checkpoint.ts). */
@@ -102,6 +110,7 @@ export class Sequential {
   private optimizer?: Optimizer;
   private seed = 1;
   private initRandom = createRng(1);
+  private disposed = false;
 
   constructor(layers: Layer[] = []) {
     for (const layer of layers) this.add(layer);
@@ -160,34 +169,46 @@ export class Sequential {
   }
 
   async compile(args: CompileArgs): Promise<void> {
-    if (!args?.device) throw new Error('compile needs { device } (from createDevice())');
+    this.checkNotDisposed();
+    const { device, seed } = checkCompileArgs(args);
     if (this.state) throw new Error('the model is already compiled');
-    if (args.metrics && args.metrics.some((m) => m !== 'accuracy')) throw new Error(`unsupported metrics ${JSON.stringify(args.metrics)}: only 'accuracy'`);
-    this.seed = args.seed ?? 1;
-    this.initRandom = createRng(this.seed);
     const loss = createLoss(args.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
+    const config = resolveOptimizer(args.optimizer);
     this.build();
     const weights = this.weights!;
-    const device = args.device;
-    weights.allocate(device);
-    const optimizer = createOptimizer(device, args.optimizer, weights);
-    this.optimizer = optimizer;
-    this.state = {
-      device,
-      layers: this.layers,
-      weights,
-      inputShape: this.inputShape,
-      classes: this.outputShape[0],
-      stepInfo: device.createBuffer('step info', 16),
-      metrics: device.createBuffer('metrics', 16),
-      loss,
-      optimizer,
-    };
-    this.runner = new Runner(this.state, this.seed);
-    device.throwIfFailed();
+    preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
+    this.seed = seed;
+    this.initRandom = createRng(seed);
+    // Inside error scopes, so that a WebGPU error surfaces here and not in a later call.
+    const created: { destroy(): void }[] = [];
+    try {
+      await device.checked('compile', () => {
+        weights.allocate(device);
+        created.push(weights);
+        const optimizer = createOptimizer(device, config, weights);
+        created.push(optimizer);
+        const stepInfo = device.createBuffer('step info', 16); // (4) u32
+        created.push(stepInfo);
+        const metrics = device.createBuffer('metrics', 16); // (4) f32
+        created.push(metrics);
+        this.optimizer = optimizer;
+        this.state = { device, layers: this.layers, weights, inputShape: this.inputShape, classes: this.outputShape[0], stepInfo, metrics, loss, optimizer };
+        this.runner = new Runner(this.state, seed);
+      });
+    } catch (err) {
+      for (const c of created) c.destroy();
+      this.runner?.destroy();
+      this.state = this.runner = this.optimizer = undefined;
+      throw err;
+    }
+  }
+
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new Error('the model was disposed (dispose() freed its GPU buffers): build and compile a new model');
   }
 
   private compiled(): { state: ModelState; runner: Runner } {
+    this.checkNotDisposed();
     if (!this.state || !this.runner) throw new Error('the model is not compiled: call model.compile({ device, optimizer, loss }) first');
     return { state: this.state, runner: this.runner };
   }
@@ -257,13 +278,7 @@ export class Sequential {
 
   async fit(x: Float32Array, y: Labels, args: FitArgs = {}): Promise<History> {
     const { state, runner } = this.compiled();
-    const batchSize = args.batchSize ?? 32;
-    const epochs = args.epochs ?? 1;
-    const initialEpoch = args.initialEpoch ?? 0;
-    const progressEvery = args.progressEvery ?? 20;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`epochs must be a non-negative integer, got ${epochs}`);
-    if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) throw new Error(`initialEpoch must be an integer in 0..epochs (${epochs}), got ${initialEpoch}`);
+    const { batchSize, epochs, initialEpoch, progressEvery } = checkFitOptions(args as Record<string, unknown>);
     const n = checkImages(x, state.inputShape);
     const targets = toTargets(y, n, state.classes);
     const perSample = x.length / n;
@@ -278,7 +293,6 @@ export class Sequential {
       validation = { x: vx, targets: toTargets(vy, vn, classes, 'validationData y') };
     } else if (args.validationSplit) {
       const split = args.validationSplit;
-      if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be between 0 and 1, got ${split}`);
       trainCount = Math.floor(n * (1 - split));
       if (trainCount === 0 || trainCount === n) throw new Error(`validationSplit ${split} of ${n} samples leaves no training or no validation samples`);
       validation = { x: x.subarray(trainCount * perSample), targets: targets.subarray(trainCount * classes) };
@@ -351,8 +365,9 @@ export class Sequential {
   /** Mean loss and accuracy over (x, y), in inference mode (no dropout, moving BN statistics). */
   async evaluate(x: Float32Array, y: Labels, args: { batchSize?: number } = {}): Promise<{ loss: number; accuracy: number }> {
     const { state } = this.compiled();
+    const batchSize = checkBatchOptions('evaluate', args);
     const n = checkImages(x, state.inputShape);
-    return this.evaluateTargets(x, toTargets(y, n, state.classes), args.batchSize ?? 32);
+    return this.evaluateTargets(x, toTargets(y, n, state.classes), batchSize);
   }
 
   private async evaluateTargets(x: Float32Array, targets: Float32Array, batchSize: number): Promise<{ loss: number; accuracy: number }> {
@@ -375,8 +390,8 @@ export class Sequential {
   /** Class probabilities, (N, classes) row-major. */
   async predict(x: Float32Array, args: { batchSize?: number } = {}): Promise<Float32Array> {
     const { state, runner } = this.compiled();
+    const batchSize = checkBatchOptions('predict', args);
     const n = checkImages(x, state.inputShape);
-    const batchSize = args.batchSize ?? 32;
     const perSample = x.length / n;
     const rowBytes = state.classes * 4;
     const output = state.device.createBuffer('predictions', n * rowBytes);
@@ -397,6 +412,7 @@ export class Sequential {
 
   /** Frees the model's GPU buffers. */
   dispose(): void {
+    this.disposed = true;
     this.runner?.destroy();
     this.weights?.destroy();
     this.state?.stepInfo.destroy();

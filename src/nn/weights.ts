@@ -86,6 +86,8 @@ export class WeightStore {
       const slot = this.slots[i];
       if (!(v instanceof Float32Array)) throw new Error(`weight ${slot.name}: expected a Float32Array`);
       if (v.length !== slot.elements) throw new Error(`weight ${slot.name}: expected ${slot.elements} values for shape [${slot.shape}], got ${v.length}`);
+      const bad = firstNonFinite(v);
+      if (bad >= 0) throw new Error(`weight ${slot.name}: value ${v[bad]} at index ${bad} is not finite; nothing was written`);
     });
     values.forEach((v, i) => {
       const r = this.range(this.slots[i]);
@@ -103,4 +105,10 @@ export class WeightStore {
     this.grads?.destroy();
     this.stats?.destroy();
   }
+}
+
+/** Index of the first NaN or infinity in `values`, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }
