@@ -15,6 +15,7 @@ import type { OptimizerConfig } from '../nn/optimizers.js';
 import type { Sequential } from '../nn/sequential.js';
 import { optimizerStateSlots, withDefaults } from '../kernels/optimizer.js';
 import { firstNonFinite } from '../nn/weights.js';
+import { architectureDifference } from './architecture-diff.js';
 import { toKerasJson } from './keras-json.js';
 import { matchWeights, namedWeights } from './model-weights.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -75,6 +76,9 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
 
   const training = model.trainingState();
   const { optimizer, device, weights } = training;
+  // The architecture first: any other mismatch follows from it.
+  const difference = architectureDifference(metadata.model, model);
+  if (difference) throw new Error(`${what}: written by a different architecture: ${difference}`);
   if (seed !== training.seed) throw new Error(`${what}: written by a model compiled with seed ${seed}; this one has seed ${training.seed}: compile with { seed: ${seed} } to resume it`);
   if (saved?.kind !== optimizer.config.kind) throw new Error(`${what}: holds ${String(saved?.kind)} optimizer state; this model is compiled with ${optimizer.config.kind}`);
   const slots = optimizerStateSlots(optimizer.config.kind);

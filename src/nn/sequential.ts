@@ -6,7 +6,7 @@ import type { Device } from '../device/device.js';
 import type { CompiledStep, ModelState, StepMode } from '../graph/compile.js';
 import { createRng, shuffledIndices } from '../data/batches.js';
 import { encodeCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
-import { readCheckpoint, writeCheckpoint } from '../io/files.js';
+import { checkWritablePath, readCheckpoint, writeCheckpoint } from '../io/files.js';
 import { toKerasJson, type KerasJsonOptions } from '../io/keras-json.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
@@ -16,7 +16,7 @@ import { optimizerStateSlots } from '../kernels/optimizer.js';
 import { preflightWeights } from './preflight.js';
 import { Runner, type MetricsSnapshot } from './runner.js';
 import { summaryTable } from './summary.js';
-import { checkBatchOptions, checkCompileArgs, checkFitOptions } from './validate.js';
+import { checkBatchOptions, checkCompileArgs, checkFitOptions, positiveInteger, show } from './validate.js';
 import { WeightStore } from './weights.js';
 
 export interface CompileArgs {
@@ -214,8 +214,10 @@ export class Sequential {
   }
 
   /** The compiled step of a mode and batch size, built on first use (its dispatches are what bench/ times). */
-  compiledStep(mode: StepMode, batch: number): Promise<CompiledStep> {
-    return this.compiled().runner.compiled(mode, batch);
+  async compiledStep(mode: StepMode, batch: number): Promise<CompiledStep> {
+    const { runner } = this.compiled();
+    if (!['train', 'evaluate', 'predict'].includes(mode)) throw new Error(`compiledStep: mode must be 'train', 'evaluate' or 'predict', got ${show(mode)}`);
+    return runner.compiled(mode, positiveInteger('compiledStep', 'batch', batch));
   }
 
   /** The architecture as Keras' `model.to_json()` writes it (Keras 3 layout unless options.layout is 'keras2'). */
@@ -298,6 +300,7 @@ export class Sequential {
       validation = { x: x.subarray(trainCount * perSample), targets: targets.subarray(trainCount * classes) };
     }
 
+    if (args.checkpoint && 'path' in args.checkpoint) await checkWritablePath(args.checkpoint.path, 'fit: checkpoint.path');
     if (initialEpoch === epochs) return history; // nothing to run (e.g. resumed after the last epoch): compile nothing
     const full = await runner.compiled('train', Math.min(batchSize, trainCount));
     const remainder = trainCount % batchSize;
