@@ -11,7 +11,8 @@ import { columnSum } from '../src/kernels/column-sum.js';
 import { col2im, im2col, type ConvParams } from '../src/kernels/conv.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
-import { encodeHyper, optimizerStateSlots, optimizerUpdate } from '../src/kernels/optimizer.js';
+import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';
+import { optimizerStateSlots, withDefaults } from '../src/nn/optimizers.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolParams } from '../src/kernels/pool.js';
 import { METRICS_LENGTH, softmaxCrossEntropy } from '../src/kernels/softmax.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
@@ -190,7 +191,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       break;
     }
     case 'optimizer': {
-      const config = { kind: spec.kind };
+      const config = withDefaults({ kind: spec.kind });
       const hyper = device.upload('bench hyper', encodeHyper(config));
       const stepInfo = device.upload('bench stepInfo', Uint32Array.of(1, 1, 0, 0));
       buffers.push(hyper, stepInfo);

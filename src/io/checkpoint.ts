@@ -11,9 +11,8 @@
  *
  * The shuffle order of epoch e derives from (seed, e) alone, so no generator state is saved.
  */
-import type { OptimizerConfig } from '../nn/optimizers.js';
+import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
 import type { Sequential } from '../nn/sequential.js';
-import { optimizerStateSlots, withDefaults } from '../kernels/optimizer.js';
 import { toKerasJson } from './keras-json.js';
 import { matchWeights, namedWeights } from './model-weights.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';

@@ -85,14 +85,3 @@ async function crossEntropyPasses(
     await createDispatch(device, { label: `${label} finish`, code, entryPoint: 'crossEntropyFinish', constants }, [partials, metrics], [1]),
   ];
 }
-
-/** Zeroes the metrics buffer (queue order: before the next submitted step). */
-export function clearMetrics(device: Device, metrics: GPUBuffer, byteOffset = 0): void {
-  device.gpu.queue.writeBuffer(metrics, byteOffset, new Float32Array(METRICS_LENGTH));
-}
-
-/** Mean loss and accuracy from the accumulated metrics values read back from the GPU. */
-export function summarizeMetrics(values: ArrayLike<number>): { loss: number; accuracy: number; samples: number } {
-  const samples = values[METRIC.samples];
-  return { loss: values[METRIC.lossSum] / samples, accuracy: values[METRIC.correct] / samples, samples };
-}

@@ -6,7 +6,7 @@
  */
 import { recordDispatches } from '../runtime/dispatch.js';
 import { compileStep, type CompiledStep, type ModelState, type StepMode } from './step-compiler.js';
-import { clearMetrics, summarizeMetrics } from '../kernels/softmax.js';
+import { clearMetrics, summarizeMetrics } from './metrics.js';
 
 export interface MetricsSnapshot {
   /** Mean loss over the samples summed so far. */

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  METRICS_LENGTH,
-  clearMetrics,
-  crossEntropyMetrics,
-  softmax,
-  softmaxCrossEntropy,
-  summarizeMetrics,
-} from '../../src/kernels/softmax.js';
+import { METRICS_LENGTH, crossEntropyMetrics, softmax, softmaxCrossEntropy } from '../../src/kernels/softmax.js';
+import { clearMetrics, summarizeMetrics } from '../../src/nn/metrics.js';
 import { crossEntropyRef, softmaxRef } from '../../src/reference/softmax.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { ScratchOwner } from '../../src/runtime/scratch.js';
