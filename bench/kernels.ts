@@ -8,7 +8,7 @@ import type { Device } from '../src/device/device.js';
 import { activationBackward, activationForward } from '../src/kernels/activation.js';
 import { batchNormBackward, batchNormTrainForward } from '../src/kernels/batchnorm.js';
 import { columnSum } from '../src/kernels/column-sum.js';
-import { col2im, im2col, type ConvParams } from '../src/kernels/conv.js';
+import { col2im, im2col, type ConvParams } from '../src/kernels/im2col.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';

@@ -4,7 +4,8 @@
  * forward and backward at a batch size, and every other kernel with its size. bench/index.ts
  * checks the GEMM list against the labels of the model's compiled training step.
  */
-import { convGeometry, type ConvParams } from '../src/kernels/conv.js';
+import type { ConvParams } from '../src/kernels/im2col.js';
+import { convGeometry } from '../src/kernels/window.js';
 import { poolGeometry, type PoolParams } from '../src/kernels/pool.js';
 import type { OptimizerKind } from '../src/kernels/optimizer.js';
 import { BatchNormalization } from '../src/nn/layers/batchnorm.js';

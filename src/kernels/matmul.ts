@@ -11,7 +11,7 @@ import plain from '../../shaders/matmul.wgsl';
 import quads from '../../shaders/matmul-quads.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
-import type { Constants } from '../runtime/pipelines.js';
+import type { Constants } from '../device/pipelines.js';
 import type { Scratch } from '../runtime/scratch.js';
 
 export interface MatmulParams {

@@ -4,7 +4,8 @@
  * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ).
  */
 import type { TensorId } from '../../graph/graph.js';
-import { col2im, convGeometry, im2col, type ConvParams, type Padding } from '../../kernels/conv.js';
+import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
+import { convGeometry, type Padding } from '../../kernels/window.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';

@@ -1,6 +1,6 @@
 /** MaxPooling2D and AveragePooling2D over NHWC, Keras defaults (strides = poolSize, padding 'valid'). */
 import type { TensorId } from '../../graph/graph.js';
-import type { Padding } from '../../kernels/conv.js';
+import type { Padding } from '../../kernels/window.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
 import type { WeightSpec } from '../weights.js';
 import { Layer, pair, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
