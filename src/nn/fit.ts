@@ -5,7 +5,7 @@
  * checkpoint is one such callback, provided by src/io/model-checkpoint.ts).
  */
 import { shuffledIndices } from '../data/batches.js';
-import { elements } from '../runtime/shape.js';
+import { elements } from '../data/shape.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import type { MetricsSnapshot, Runner } from './runner.js';
 import type { ModelState } from './step-compiler.js';

@@ -34,7 +34,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
           label: 'cross-entropy metrics',
           reads: [logits, targets],
           writes: [],
-          build: (bind, scratch) => crossEntropyMetrics(device, shape, { logits: bind(logits), targets: bind(targets), metrics: metricsRange }, scratch),
+          createDispatches: (bind, scratch) => crossEntropyMetrics(device, shape, { logits: bind(logits), targets: bind(targets), metrics: metricsRange }, scratch),
         });
         return undefined;
       }
@@ -43,7 +43,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
         label: 'softmax cross-entropy',
         reads: [logits, targets],
         writes: [dLogits],
-        build: (bind, scratch) =>
+        createDispatches: (bind, scratch) =>
           softmaxCrossEntropy(device, shape, { logits: bind(logits), targets: bind(targets), dLogits: bind(dLogits), metrics: metricsRange }, scratch),
       });
       return dLogits;
@@ -56,7 +56,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
         label: 'softmax',
         reads: [logits],
         writes: [probabilities],
-        build: async (bind) => [await softmax(device, { rows: batch, cols: classes }, { x: bind(logits), y: bind(probabilities) })],
+        createDispatches: async (bind) => [await softmax(device, { rows: batch, cols: classes }, { x: bind(logits), y: bind(probabilities) })],
       });
       return probabilities;
     },

@@ -108,7 +108,7 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
         label: `${config.kind} update`,
         reads: [],
         writes: [],
-        build: async () => [
+        createDispatches: async () => [
           await optimizerUpdate(device, withDefaults(config), { count }, {
             params: weights.params,
             grads: weights.grads,

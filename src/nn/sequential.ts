@@ -31,7 +31,7 @@ export interface TrainingState {
   optimizer: Optimizer;
   seed: number;
   /** Optimizer steps taken: Adam's t and the dropout stream. */
-  step: number;
+  optimizerSteps: number;
 }
 
 export class Sequential {
@@ -148,11 +148,11 @@ export class Sequential {
       weights: state.weights,
       optimizer: this.optimizer!,
       seed: this.seed,
-      get step() {
-        return runner.step;
+      get optimizerSteps() {
+        return runner.optimizerSteps;
       },
-      set step(value: number) {
-        runner.step = value;
+      set optimizerSteps(value: number) {
+        runner.optimizerSteps = value;
       },
     };
   }
@@ -173,9 +173,9 @@ export class Sequential {
     const { state, runner } = this.compiled();
     const n = checkImages(x, state.inputShape);
     const targets = toTargets(y, n, state.classes);
-    const step = await runner.compiled('train', n);
+    const compiled = await runner.compiled('train', n);
     runner.clearMetrics();
-    const run = await runner.run(step, x, targets, true);
+    const run = await runner.run(compiled, x, targets, true);
     const m = await run!.metrics;
     return { loss: m.loss, accuracy: m.accuracy };
   }
@@ -204,9 +204,9 @@ export class Sequential {
     try {
       for (let start = 0; start < n; start += batchSize) {
         const size = Math.min(batchSize, n - start);
-        const step = await runner.compiled('predict', size);
-        const probs = step.probabilities!;
-        await runner.run(step, x.subarray(start * perSample, (start + size) * perSample), undefined, false, (encoder) =>
+        const compiled = await runner.compiled('predict', size);
+        const probs = compiled.probabilities!;
+        await runner.run(compiled, x.subarray(start * perSample, (start + size) * perSample), undefined, false, (encoder) =>
           encoder.copyBufferToBuffer(probs.buffer, 0, output, start * rowBytes, size * rowBytes),
         );
       }

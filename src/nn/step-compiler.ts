@@ -12,6 +12,7 @@ import { Graph, type TensorId } from '../graph/graph.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
+import { elements } from '../data/shape.js';
 
 /** The loss as the step compiler sees it (src/nn/loss.ts). */
 export interface LossRecorder {
@@ -67,7 +68,7 @@ export interface CompiledStep {
 export async function compileStep(state: ModelState, mode: StepMode, batch: number): Promise<CompiledStep> {
   const { device, layers, weights, inputShape, classes } = state;
   const label = `${mode} step (batch ${batch})`;
-  const inputElements = inputShape.reduce((a, b) => a * b, 1);
+  const inputElements = elements(inputShape);
   const xBuffer = device.createBuffer(`${label} x`, batch * inputElements * 4);
   const targetBuffer = mode === 'predict' ? undefined : device.createBuffer(`${label} targets`, batch * classes * 4);
 
@@ -109,7 +110,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
 
   const memory = planMemory(device, graph, label);
   const dispatches: Dispatch[] = [];
-  for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind, memory.scratch)));
+  for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
   const extra = [xBuffer, targetBuffer, probabilities?.buffer].filter((b): b is GPUBuffer => b !== undefined);
   return {
     mode,

@@ -88,7 +88,7 @@ export class Conv2D extends Layer {
         label: `${this.name} im2col`,
         reads: [x],
         writes: [col],
-        build: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
+        createDispatches: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
       });
     }
     const linear = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], { rows, inner, units: this.filters }, kernel, bias, this.activation);
@@ -104,7 +104,7 @@ export class Conv2D extends Layer {
           label: `${this.name} col2im`,
           reads: [dCol],
           writes: [dX],
-          build: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX) })],
+          createDispatches: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX) })],
         });
         return dX;
       },

@@ -82,6 +82,5 @@ export function pair(layer: string, arg: string, v: number | [number, number]): 
   return [positiveInt(layer, arg, a), positiveInt(layer, arg, b)];
 }
 
-export function elements(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+/** For the layers beside this file. */
+export { elements } from '../../data/shape.js';

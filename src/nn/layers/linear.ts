@@ -37,7 +37,7 @@ export function recordLinear(
     label: `${label} matmul`,
     reads: [a],
     writes: [z],
-    build: (bind, scratch) =>
+    createDispatches: (bind, scratch) =>
       matmul(
         device,
         { m: rows, n: units, k: inner, bias: bias !== undefined, activation: fused, label: `${label} matmul` },
@@ -57,7 +57,7 @@ export function recordLinear(
       label: `${label} weight gradient`,
       reads: [a, dZ],
       writes: [],
-      build: async (bind, scratch) => [
+      createDispatches: async (bind, scratch) => [
         ...(await matmul(
           device,
           { m: inner, n: units, k: rows, transA: true, label: `${label} dW` },
@@ -73,7 +73,7 @@ export function recordLinear(
       label: `${label} input gradient`,
       reads: [dZ],
       writes: [dA],
-      build: (bind, scratch) =>
+      createDispatches: (bind, scratch) =>
         matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }, scratch),
     });
     return dA;
