@@ -5,7 +5,7 @@
  */
 import { createDevice, mnistFromBuffers, optimizers, presets, presetNames, type Device, type OptimizerKind, type Sequential } from '../src/index.js';
 import { MNIST_FILES } from '../src/data/mnist.js';
-import { withDefaults } from '../src/kernels/optimizer.js';
+import { withDefaults } from '../src/nn/optimizers.js';
 import { LineChart, type Series } from './chart.js';
 import { MNIST_SIDE, mnistInputFromDrawing } from './digit.js';
 import { DrawingPad } from './drawing-pad.js';

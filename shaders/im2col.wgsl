@@ -19,7 +19,7 @@
 //
 // Channels move in chunks of CHUNK: the arrays are read as arrays of Chunk, f32 or (when C is a
 // multiple of 4) vec4f, and each invocation handles one chunk. The block between the CHUNK
-// markers below is the scalar form; src/kernels/conv.ts swaps in the vec4 form. Four channels
+// markers below is the scalar form; src/kernels/im2col.ts swaps in the vec4 form. Four channels
 // per invocation cut the index arithmetic per value by four (about 2.5× faster on SwiftShader
 // at MNIST sizes) and keep accesses contiguous across a workgroup.
 //
@@ -80,17 +80,7 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 @group(0) @binding(0) var<storage, read> dCol: array<Chunk>;
 @group(0) @binding(1) var<storage, read_write> dX: array<Chunk>;
 
-// The first output index whose window, of `size` taps at `stride`, covers padded position p
-// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
-fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
-  if (p < size) { return 0u; }
-  return (p - size + stride) / stride;
-}
-
-// The last output index, below `count`, whose window starts at or before padded position p.
-fn lastWindow(p: u32, stride: u32, count: u32) -> u32 {
-  return min(p / stride, count - 1u);
-}
+// firstWindow and lastWindow: shaders/window.wgsl, appended to this file by its kernel.
 
 @compute @workgroup_size(WG)
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

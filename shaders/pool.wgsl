@@ -92,17 +92,7 @@ fn elementIndex(i: u32) -> ChunkIndex {
   return ChunkIndex(i * CHUNK) + LANES;
 }
 
-// The first output index whose window, of `size` taps at `stride`, covers padded position p
-// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
-fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
-  if (p < size) { return 0u; }
-  return (p - size + stride) / stride;
-}
-
-// The last output index, below `count`, whose window starts at or before padded position p.
-fn lastWindow(p: u32, stride: u32, count: u32) -> u32 {
-  return min(p / stride, count - 1u);
-}
+// firstWindow and lastWindow: shaders/window.wgsl, appended to this file by its kernel.
 
 @group(0) @binding(0) var<storage, read> x: array<Chunk>;
 @group(0) @binding(1) var<storage, read_write> y: array<Chunk>;

@@ -6,16 +6,17 @@
  */
 import type { Device } from '../device/device.js';
 import type { Binding } from '../runtime/dispatch.js';
+import type { Scratch } from '../runtime/scratch.js';
 import type { Graph, TensorId } from './graph.js';
 
 export interface MemoryPlan {
-  /** The buffers the plan created; the owner destroys them. */
+  /** The buffers the plan created, the kernels' scratch included; the owner destroys them. */
   buffers: GPUBuffer[];
-  /** Total bytes of the planned buffers. */
-  bytes: number;
   /** Total bytes the same tensors would need without reuse, for reports. */
   unplannedBytes: number;
   bind(t: TensorId): Binding;
+  /** Scratch for the ops' kernels, created while their dispatches are built (never during a step). */
+  scratch: Scratch;
 }
 
 export function planMemory(device: Device, graph: Graph, label: string): MemoryPlan {
@@ -56,7 +57,6 @@ export function planMemory(device: Device, graph: Graph, label: string): MemoryP
   const buffers = slots.map((slot, i) => device.createBuffer(`${label} slot ${i}`, slot.bytes));
   return {
     buffers,
-    bytes: slots.reduce((sum, s) => sum + s.bytes, 0),
     unplannedBytes,
     bind(t: TensorId): Binding {
       const tensor = graph.tensors[root(t)];
@@ -64,6 +64,11 @@ export function planMemory(device: Device, graph: Graph, label: string): MemoryP
       const slot = slotOf.get(tensor.id);
       if (slot === undefined) throw new Error(`tensor ${tensor.label} is used by no op`);
       return { buffer: buffers[slot], offset: 0, size: Math.max(16, tensor.elements * 4) };
+    },
+    scratch(scratchLabel, byteSize) {
+      const buffer = device.createBuffer(`${label} ${scratchLabel}`, byteSize);
+      buffers.push(buffer);
+      return buffer;
     },
   };
 }

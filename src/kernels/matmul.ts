@@ -11,7 +11,8 @@ import plain from '../../shaders/matmul.wgsl';
 import quads from '../../shaders/matmul-quads.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
-import type { Constants } from '../runtime/pipelines.js';
+import type { Constants } from '../device/pipelines.js';
+import type { Scratch } from '../runtime/scratch.js';
 
 export interface MatmulParams {
   m: number;
@@ -94,22 +95,11 @@ export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKern
   return Math.max(1, Math.min(wanted, deepEnough, fitsScratch));
 }
 
-/** Per-device stand-in for the bias binding when there is no bias (the shader never reads it). */
-const noBias = new WeakMap<Device, GPUBuffer>();
-function noBiasBuffer(device: Device): GPUBuffer {
-  let buffer = noBias.get(device);
-  if (!buffer) {
-    buffer = device.createBuffer('matmul no-bias', 16);
-    noBias.set(device, buffer);
-  }
-  return buffer;
-}
-
 /**
  * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU). One dispatch, or two with split-K (the
- * partial sums go to a scratch buffer of (S, M, N) floats created here, once).
+ * partial sums go to a scratch buffer of (S, M, N) floats taken from `scratch`, once).
  */
-export async function matmul(device: Device, params: MatmulParams, io: MatmulIO): Promise<Dispatch[]> {
+export async function matmul(device: Device, params: MatmulParams, io: MatmulIO, scratch: Scratch): Promise<Dispatch[]> {
   const { m, n, k, transA = false, transB = false, activation = 'linear' } = params;
   const label = params.label ?? `matmul ${m}×${n}×${k}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
@@ -124,7 +114,8 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
 
   const shape = { M: m, N: n, K: k, WG };
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
-  const bias = io.bias ?? noBiasBuffer(device);
+  // Without a bias, a 16-byte stand-in fills its binding (the shader never reads it).
+  const bias = io.bias ?? scratch(`${label} no bias`, 16);
   const rows = ROWS[kernel];
   const rowBlocks = Math.ceil(m / rows);
   const colBlocks = Math.ceil(n / COLS);
@@ -142,7 +133,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   }
 
   // partials: (splits, M, N)
-  const partials = device.createBuffer(`${label} split-K partials`, splits * m * n * 4);
+  const partials = scratch(`${label} split-K partials`, splits * m * n * 4);
   const partialSums = await createDispatch(
     device,
     { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, SPLIT: splits, K_PER_SPLIT: kPerSplit } },

@@ -3,10 +3,14 @@
  * backward. Max pooling's forward also writes `argmax`, the flat NHWC index into x of each
  * output's maximum, which its backward reads.
  */
-import code from '../../shaders/pool.wgsl';
+import poolCode from '../../shaders/pool.wgsl';
+import windowCode from '../../shaders/window.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
-import { channelChunk, convGeometry, withChunkBlock, type Padding } from './conv.js';
+import { channelChunk, convGeometry, withChunkBlock, type Padding } from './window.js';
+
+// The kernel's text is its own file followed by the shared window helpers.
+const code = `${poolCode}\n${windowCode}`;
 
 /** What a pooling layer knows: pool_size, strides (default: the pool size), padding (default 'valid'). */
 export interface PoolSpec {

@@ -64,7 +64,7 @@ export interface FitOptions {
 
 export const FIT_OPTIONS = [
   'batchSize', 'epochs', 'validationSplit', 'validationData', 'shuffle', 'verbose', 'callbacks',
-  'progressEvery', 'initialEpoch', 'checkpoint', 'terminateOnNaN',
+  'progressEvery', 'initialEpoch', 'terminateOnNaN',
 ] as const;
 
 /** fit's options with their defaults, every one checked. */
@@ -87,7 +87,6 @@ export function checkFitOptions(options: Record<string, unknown> | undefined): F
   }
   if (o.verbose !== undefined && o.verbose !== 0 && o.verbose !== 1) throw new Error(`${where}: verbose must be 0 or 1, got ${show(o.verbose)}`);
   checkCallbacks(where, o.callbacks);
-  checkCheckpoint(where, o.checkpoint);
   return {
     batchSize: batchSize(where, o.batchSize),
     epochs,
@@ -100,21 +99,23 @@ export function checkFitOptions(options: Record<string, unknown> | undefined): F
   };
 }
 
-const CALLBACKS = ['onEpochBegin', 'onProgress', 'onEpochEnd'];
+const CALLBACK_METHODS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onProgress', 'onEpochEnd'];
 
+/** One callback object or a list of them; a method a callback names must be a function, and one fit does not know (`on...`) is an error. */
 function checkCallbacks(where: Where, callbacks: unknown): void {
   if (callbacks === undefined) return;
-  checkOptions(`${where}: callbacks`, callbacks, CALLBACKS);
-  for (const [name, f] of Object.entries(callbacks as object)) {
-    if (f !== undefined && typeof f !== 'function') throw new Error(`${where}: callbacks.${name} must be a function, got ${show(f)}`);
-  }
-}
-
-function checkCheckpoint(where: Where, checkpoint: unknown): void {
-  if (checkpoint === undefined) return;
-  const c = checkpoint as { path?: unknown; write?: unknown } | null;
-  const ok = c !== null && typeof c === 'object' && ((typeof c.path === 'string' && c.path !== '') || typeof c.write === 'function');
-  if (!ok) throw new Error(`${where}: checkpoint must be { path: 'run.ckpt' } or { write(bytes, epoch) {...} }, got ${show(checkpoint)}`);
+  const list = Array.isArray(callbacks) ? callbacks : [callbacks];
+  list.forEach((callback, i) => {
+    const name = Array.isArray(callbacks) ? `callbacks[${i}]` : 'callbacks';
+    if (callback === null || typeof callback !== 'object') throw new Error(`${where}: ${name} must be an object such as { onEpochEnd(epoch, logs) {...} }, got ${show(callback)}`);
+    for (const [key, f] of Object.entries(callback as object)) {
+      if (CALLBACK_METHODS.includes(key)) {
+        if (f !== undefined && typeof f !== 'function') throw new Error(`${where}: ${name}.${key} must be a function, got ${show(f)}`);
+      } else if (/^on[A-Z_]/.test(key)) {
+        throw new Error(`${where}: ${name}: unknown callback '${key}' (known: ${CALLBACK_METHODS.join(', ')})`);
+      }
+    }
+  });
 }
 
 /** The options of evaluate and predict: only batchSize. */

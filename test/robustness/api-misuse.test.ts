@@ -4,7 +4,7 @@
  * the model's weights bit-equal and no GPU buffer behind.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, layers, type FitArgs } from '../../src/index.js';
+import { Sequential, layers, modelCheckpoint, type FitArgs } from '../../src/index.js';
 import { testDevice } from '../helpers/gpu.js';
 import { CLASSES, compiledTinyModel, expectRefused, tinyData, tinyModel } from './harness.js';
 
@@ -33,9 +33,11 @@ const fitCases: Case[] = [
   ['an unknown option', (m) => fit(m, { lr: 0.1 }), /fit: unknown option 'lr' \(known: batchSize/],
   ['options null', (m) => m.fit(x, y, null as unknown as FitArgs), /fit: options must be an object/],
   ['a callback that is not a function', (m) => fit(m, { callbacks: { onEpochEnd: 'log' } }), /fit: callbacks.onEpochEnd must be a function, got "log"/],
-  ['an unknown callback', (m) => fit(m, { callbacks: { on_epoch_end: () => {} } }), /fit: callbacks: unknown option 'on_epoch_end'/],
-  ['checkpoint without path or write', (m) => fit(m, { checkpoint: {} }), /fit: checkpoint must be \{ path: 'run.ckpt' \} or \{ write/],
-  ['checkpoint in a missing folder', (m) => fit(m, { checkpoint: { path: '/no/such/folder/run.ckpt' } }), /checkpoint.path \/no\/such\/folder\/run.ckpt: the folder \/no\/such\/folder does not exist/],
+  ['an unknown callback', (m) => fit(m, { callbacks: [{}, { on_epoch_end: () => {} }] }), /fit: callbacks\[1\]: unknown callback 'on_epoch_end'/],
+  ['a callback that is a function', (m) => fit(m, { callbacks: [() => {}] }), /fit: callbacks\[0\] must be an object such as \{ onEpochEnd\(epoch, logs\) \{...\} \}, got a function/],
+  ['the old checkpoint option', (m) => fit(m, { checkpoint: { path: 'run.ckpt' } }), /fit: unknown option 'checkpoint' \(known: /],
+  ['a checkpoint in a missing folder', (m) => fit(m, { callbacks: [modelCheckpoint('/no/such/folder/run.ckpt')] }), /modelCheckpoint \/no\/such\/folder\/run.ckpt: the folder \/no\/such\/folder does not exist/],
+  ['a checkpoint target that is a number', () => modelCheckpoint(7 as never), /modelCheckpoint needs a file path or a write\(bytes, epoch\) function, got 7/],
   ['terminateOnNaN "no"', (m) => fit(m, { terminateOnNaN: 'no' }), /fit: terminateOnNaN must be true or false, got "no"/],
   ['x a plain array', (m) => m.fit(Array.from(x) as unknown as Float32Array, y), /x must be a Float32Array in NHWC order, got Array/],
   ['x not a whole number of samples', (m) => m.fit(x.subarray(0, 40), y), /x has 40 values, which is not a whole number of samples of shape \[6,6,1\]/],

@@ -36,7 +36,7 @@ export class Dropout extends Layer {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y],
-      build: async (bind) => [await dropoutForward(device, count, options, { stepInfo, x: bind(x), y: bind(y) })],
+      createDispatches: async (bind) => [await dropoutForward(device, count, options, { stepInfo, x: bind(x), y: bind(y) })],
     });
     return {
       y,
@@ -46,7 +46,7 @@ export class Dropout extends Layer {
           label: `${this.name} backward`,
           reads: [dY],
           writes: [dX],
-          build: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY), dX: bind(dX) })],
+          createDispatches: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY), dX: bind(dX) })],
         });
         return dX;
       },

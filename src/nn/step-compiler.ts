@@ -7,13 +7,31 @@
  */
 import type { Device } from '../device/device.js';
 import type { Dispatch } from '../runtime/dispatch.js';
-import type { Layer, Backward } from '../nn/layers/layer.js';
-import type { WeightStore } from '../nn/weights.js';
-import { Graph, type TensorId } from './graph.js';
-import { checkTensorSizes } from './limits.js';
-import { planMemory, type MemoryPlan } from './planner.js';
-import { recordBackward } from './autodiff.js';
-import type { LossRecorder, OptimizerRecorder } from './recorders.js';
+import { recordBackward, type Backward } from '../graph/autodiff.js';
+import { Graph, type TensorId } from '../graph/graph.js';
+import { checkTensorSizes } from '../graph/limits.js';
+import { planMemory, type MemoryPlan } from '../graph/planner.js';
+import type { Layer, RecordContext } from './layers/layer.js';
+import type { WeightStore } from './weights.js';
+
+/** The loss as the step compiler sees it (src/nn/loss.ts). */
+export interface LossRecorder {
+  /**
+   * Records the loss on `logits` (batch, classes) against `targets` (batch, classes): adds
+   * the batch's loss and accuracy sums to `metrics`, and in training returns dLoss/dLogits.
+   */
+  record(ctx: RecordContext, logits: TensorId, targets: TensorId, metrics: GPUBuffer, training: boolean): TensorId | undefined;
+  /** Records softmax(logits) for prediction. */
+  recordProbabilities(ctx: RecordContext, logits: TensorId): TensorId;
+}
+
+/** The optimizer as the step compiler sees it (src/nn/optimizers.ts). */
+export interface OptimizerRecorder {
+  /** Records the update of every trainable parameter from the flat gradient buffer. */
+  record(ctx: RecordContext): void;
+  /** Frees the optimizer's state buffers. */
+  destroy(): void;
+}
 
 export type StepMode = 'train' | 'evaluate' | 'predict';
 
@@ -101,8 +119,9 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   const dispatches: Dispatch[] = [];
   try {
     memory = planMemory(device, graph, label);
-    for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind)));
+    for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
   } catch (err) {
+    // Kernels' scratch is created during this loop and owned by the plan: free all of it.
     for (const b of [...(memory?.buffers ?? []), ...extra]) b.destroy();
     throw err;
   }

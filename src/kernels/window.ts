@@ -1,12 +1,9 @@
 /**
- * Convolution data movement: Keras/TF output geometry, im2col (forward) and col2im (its
- * adjoint, the backward to the input). The convolution itself is a matmul:
- *   y = col × W        col: (N*OH*OW, KH*KW*C), W: HWIO (KH, KW, C, COUT) as (KH*KW*C, COUT)
- *   dW = colᵀ × dY,  dCol = dY × Wᵀ,  dX = col2im(dCol).
+ * What im2col/col2im and pooling share: the geometry of a sliding window over an NHWC image
+ * (output size and padding, by Keras/TF's rules), and the channel chunking of their shaders
+ * (one channel, or four as a vec4, per invocation). The shaders' window helpers are
+ * shaders/window.wgsl.
  */
-import code from '../../shaders/im2col.wgsl';
-import type { Device } from '../device/device.js';
-import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 
 export type Padding = 'valid' | 'same';
 
@@ -33,9 +30,6 @@ export interface ConvGeometry extends ConvSpec {
   padBottom: number;
   padRight: number;
 }
-
-/** A geometry with the batch and channel counts: everything an im2col/col2im dispatch needs. */
-export type ConvParams = ConvGeometry & { batch: number; channels: number };
 
 interface AxisGeometry {
   out: number;
@@ -84,8 +78,6 @@ export function convGeometry(spec: ConvSpec, what = 'convolution'): ConvGeometry
   };
 }
 
-const WG = 256;
-
 /**
  * Channels per invocation for a channel count: 4 (as one vec4) when 4 divides the count, else 1.
  * For 4, the kernels swap their shader's scalar CHUNK block for its vec4 form (withChunkBlock).
@@ -99,58 +91,4 @@ export function withChunkBlock(code: string, block: string): string {
   const marked = /\/\/ BEGIN CHUNK\n[\s\S]*?\/\/ END CHUNK\n/;
   if (!marked.test(code)) throw new Error('shader has no CHUNK block');
   return code.replace(marked, `// BEGIN CHUNK\n${block}\n// END CHUNK\n`);
-}
-
-const vec4Code = withChunkBlock(code, 'alias Chunk = vec4f;\nconst CHUNK = 4u;');
-
-function shaderFor(p: ConvParams): string {
-  return channelChunk(p.channels) === 4 ? vec4Code : code;
-}
-
-function shaderConstants(p: ConvParams): Record<string, number> {
-  return {
-    N: p.batch,
-    H: p.height,
-    W: p.width,
-    C: p.channels,
-    KH: p.kernelH,
-    KW: p.kernelW,
-    SH: p.strideH,
-    SW: p.strideW,
-    PAD_TOP: p.padTop,
-    PAD_LEFT: p.padLeft,
-    OH: p.outH,
-    OW: p.outW,
-    WG,
-  };
-}
-
-/**
- * col[(n*OH + oh)*OW + ow, (kh*KW + kw)*C + c] = x[n, oh*SH - padTop + kh, ow*SW - padLeft + kw, c],
- * 0 in the padding.
- *   x: (N, H, W, C)   col: (N*OH*OW, KH*KW*C)
- */
-export function im2col(device: Device, p: ConvParams, io: { x: Binding; col: Binding }): Promise<Dispatch> {
-  const chunks = (p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels) / channelChunk(p.channels);
-  return createDispatch(
-    device,
-    { label: 'im2col', code: shaderFor(p), entryPoint: 'im2col', constants: shaderConstants(p) },
-    [io.x, io.col],
-    grid(chunks, WG),
-  );
-}
-
-/**
- * The adjoint of im2col: dX[n, h, w, c] = Σ dCol over every entry im2col copied from x[n, h, w, c].
- * Writes every element of dX (0 where no window reaches), so dX needs no clearing.
- *   dCol: (N*OH*OW, KH*KW*C)   dX: (N, H, W, C)
- */
-export function col2im(device: Device, p: ConvParams, io: { dCol: Binding; dX: Binding }): Promise<Dispatch> {
-  const chunks = (p.batch * p.height * p.width * p.channels) / channelChunk(p.channels);
-  return createDispatch(
-    device,
-    { label: 'col2im', code: shaderFor(p), entryPoint: 'col2im', constants: shaderConstants(p) },
-    [io.dCol, io.dX],
-    grid(chunks, WG),
-  );
 }
