@@ -45,8 +45,8 @@ export class Device {
   private uncaptured: Error | undefined;
   /** True once destroy() was called: the loss that follows is no failure. */
   private destroyedByOwner = false;
-  /** Buffers created through this wrapper and not yet destroyed (see `memory`). */
-  private liveBuffers = 0;
+  /** Buffers created through this wrapper and not yet destroyed, with their sizes (see `memory`). */
+  private readonly live = new Map<GPUBuffer, number>();
   private liveBytes = 0;
 
   constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures) {
@@ -103,7 +103,12 @@ export class Device {
 
   /** Live buffers and their bytes, of every buffer created through this wrapper (leak checks). */
   get memory(): { buffers: number; bytes: number } {
-    return { buffers: this.liveBuffers, bytes: this.liveBytes };
+    return { buffers: this.live.size, bytes: this.liveBytes };
+  }
+
+  /** The labels of the live buffers, sorted: what a leak report shows. */
+  liveBufferLabels(): string[] {
+    return [...this.live.keys()].map((b) => b.label).sort();
   }
 
   /**
@@ -126,17 +131,12 @@ export class Device {
       throw new Error(`buffer '${label}' needs ${formatBytes(size)}, over this device's maxBufferSize of ${formatBytes(this.limits.maxBufferSize)}`);
     }
     const buffer = this.gpu.createBuffer({ label, size, usage });
-    this.liveBuffers++;
+    this.live.set(buffer, size);
     this.liveBytes += size;
     // Counted down once, however often destroy() is called.
     const destroy = buffer.destroy.bind(buffer);
-    let destroyed = false;
     buffer.destroy = () => {
-      if (!destroyed) {
-        destroyed = true;
-        this.liveBuffers--;
-        this.liveBytes -= size;
-      }
+      if (this.live.delete(buffer)) this.liveBytes -= size;
       destroy();
     };
     return buffer;

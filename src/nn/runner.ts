@@ -20,6 +20,9 @@ const RING = 2;
 
 export class Runner {
   private readonly compiledSteps = new Map<string, Promise<CompiledStep>>();
+  /** Steps whose compilation finished, so that destroy() frees them at once. */
+  private readonly built = new Set<CompiledStep>();
+  private destroyed = false;
   private readonly stepInfoHost = new Uint32Array(4); // [step, seed, 0, 0]
   /** (RING × 16 bytes) mappable copies of the metrics buffer. */
   private readonly ring: { buffer: GPUBuffer; pending?: Promise<MetricsSnapshot> }[];
@@ -39,7 +42,12 @@ export class Runner {
     const key = `${mode}:${batch}`;
     let compiled = this.compiledSteps.get(key);
     if (!compiled) {
-      compiled = compileStep(this.state, mode, batch);
+      compiled = compileStep(this.state, mode, batch).then((s) => {
+        // A step that finishes compiling after destroy() is freed at once.
+        if (this.destroyed) s.destroy();
+        else this.built.add(s);
+        return s;
+      });
       this.compiledSteps.set(key, compiled);
       compiled.catch(() => this.compiledSteps.delete(key));
     }
@@ -96,7 +104,9 @@ export class Runner {
   }
 
   destroy(): void {
-    for (const compiled of this.compiledSteps.values()) void compiled.then((s) => s.destroy(), () => undefined);
+    this.destroyed = true;
+    for (const compiled of this.built) compiled.destroy();
+    this.built.clear();
     for (const slot of this.ring) slot.buffer.destroy();
   }
 }
