@@ -49,7 +49,11 @@ export class Device {
   private readonly live = new Map<GPUBuffer, number>();
   private liveBytes = 0;
 
-  constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures) {
+  /**
+   * @param options what createDevice was asked for: a device lost mid-training is replaced by
+   *   one created with the same options (src/nn/device-recovery.ts).
+   */
+  constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures, readonly options: DeviceOptions = {}) {
     this.gpu = gpu;
     this.adapter = adapter;
     this.timestamps = features.timestamps;
@@ -69,6 +73,15 @@ export class Device {
 
   get limits(): GPUSupportedLimits {
     return this.gpu.limits;
+  }
+
+  /**
+   * The loss of this device, if it was lost: called after an operation failed, it first lets
+   * pending events run, since WebGPU may reject a mapping before it reports the loss.
+   */
+  async lossAfterFailure(): Promise<Error | undefined> {
+    if (!this.lost) await new Promise((resolve) => setTimeout(resolve, 10));
+    return this.lost;
   }
 
   /** Throws the first WebGPU error reported since the last check, or a device loss. */
@@ -213,5 +226,5 @@ export async function createDevice(options: DeviceOptions = {}): Promise<Device>
     device: info.device,
     description: info.description,
     software: isSoftwareAdapter(adapter),
-  }, { timestamps, quads });
+  }, { timestamps, quads }, options);
 }

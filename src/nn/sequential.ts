@@ -5,14 +5,15 @@
  */
 import type { Device } from '../device/device.js';
 import { createRng } from '../data/batches.js';
-import { evaluateBatches, fit, type FitArgs, type History } from './fit.js';
+import { createDevice } from '../device/device.js';
+import { evaluateBatches, fit, type FitArgs, type FitContext, type History } from './fit.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
 import { createLoss, type LossName } from './loss.js';
-import { createOptimizer, optimizerStateSlots, resolveOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { createOptimizer, optimizerStateSlots, resolveOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSpec } from './optimizers.js';
 import { preflightWeights } from './preflight.js';
 import { Runner } from './runner.js';
-import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
+import type { CompiledStep, LossRecorder, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
 import { checkBatchOptions, checkCompileArgs, positiveInteger, show } from './validate.js';
 import { WeightStore } from './weights.js';
@@ -116,11 +117,17 @@ export class Sequential {
     preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
     this.seed = seed;
     this.initRandom = createRng(seed);
+    await this.allocate(device, config, loss, true);
+  }
+
+  /** Creates the model's buffers on `device` (initial weights drawn when `initialize`), inside error scopes. */
+  private async allocate(device: Device, config: OptimizerConfig, loss: LossRecorder, initialize: boolean): Promise<void> {
+    const weights = this.weights!;
     // Inside error scopes, so that a WebGPU error surfaces here and not in a later call.
     const created: { destroy(): void }[] = [];
     try {
       await device.checked('compile', () => {
-        weights.allocate(device);
+        weights.allocate(device, initialize);
         created.push(weights);
         const optimizer = createOptimizer(device, config, weights);
         created.push(optimizer);
@@ -130,7 +137,7 @@ export class Sequential {
         created.push(metrics);
         this.optimizer = optimizer;
         this.state = { device, layers: this.layers, weights, inputShape: this.inputShape, classes: this.outputShape[0], stepInfo, metrics, loss, optimizer };
-        this.runner = new Runner(this.state, seed);
+        this.runner = new Runner(this.state, this.seed);
       });
     } catch (err) {
       for (const c of created) c.destroy();
@@ -199,8 +206,26 @@ export class Sequential {
 
   /** Trains on (x, y) for args.epochs epochs (src/nn/fit.ts); callbacks may set stopTraining. */
   async fit(x: Float32Array, y: Labels, args: FitArgs<Sequential> = {}): Promise<History> {
+    return fit<Sequential>(this, this.fitContext(), x, y, args);
+  }
+
+  private fitContext(): FitContext {
     const { state, runner } = this.compiled();
-    return fit<Sequential>(this, { state, runner, seed: this.seed }, x, y, args);
+    return { state, runner, seed: this.seed, optimizerState: this.optimizer!.state, rebuild: () => this.rebuildOnNewDevice() };
+  }
+
+  /**
+   * After the device was lost: the same model on a new device created with the old one's
+   * options, its buffers allocated but not filled (fit writes its snapshot into them).
+   */
+  private async rebuildOnNewDevice(): Promise<FitContext> {
+    const { state } = this.compiled();
+    const config = this.optimizer!.config; // with any learning rate set since compile
+    const device = await createDevice(state.device.options);
+    this.releaseBuffers();
+    this.state = this.runner = this.optimizer = undefined;
+    await this.allocate(device, config, state.loss, false);
+    return this.fitContext();
   }
 
   /** Mean loss and accuracy over (x, y), in inference mode (no dropout, moving BN statistics). */
@@ -224,9 +249,9 @@ export class Sequential {
         const size = Math.min(batchSize, n - start);
         const compiled = await runner.compiled('predict', size);
         const probs = compiled.probabilities!;
-        await runner.run(compiled, x.subarray(start * perSample, (start + size) * perSample), undefined, false, (encoder) =>
-          encoder.copyBufferToBuffer(probs.buffer, 0, output, start * rowBytes, size * rowBytes),
-        );
+        await runner.run(compiled, x.subarray(start * perSample, (start + size) * perSample), undefined, false, {
+          after: (encoder) => encoder.copyBufferToBuffer(probs.buffer, 0, output, start * rowBytes, size * rowBytes),
+        });
       }
       return await state.device.readFloats(output, 0, n * state.classes);
     } finally {
@@ -237,6 +262,10 @@ export class Sequential {
   /** Frees the model's GPU buffers. */
   dispose(): void {
     this.disposed = true;
+    this.releaseBuffers();
+  }
+
+  private releaseBuffers(): void {
     this.runner?.destroy();
     this.weights?.destroy();
     this.state?.stepInfo.destroy();

@@ -60,12 +60,15 @@ export class WeightStore {
     return this.paramFloats;
   }
 
-  /** Creates the buffers and uploads every tensor's initial value. */
-  allocate(device: Device): void {
+  /**
+   * Creates the buffers and uploads every tensor's initial value (or, with `initialize` false,
+   * leaves them zero for the caller to fill, as after a device loss).
+   */
+  allocate(device: Device, initialize = true): void {
     this.params = device.createBuffer('params', this.paramFloats * 4);
     this.grads = device.createBuffer('grads', this.paramFloats * 4);
     this.stats = device.createBuffer('stats', this.statFloats * 4);
-    this.write(device, this.slots.map((s) => s.init()));
+    if (initialize) this.write(device, this.slots.map((s) => s.init()));
   }
 
   /** The tensor's range in its flat buffer; `count` tensors packed together from it (packWithPrevious). */
