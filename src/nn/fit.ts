@@ -152,7 +152,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
       const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(seed, epoch));
       const snapshot = ctx.rebuild ? await takeSnapshot(ctx) : undefined;
       const started = performance.now();
-      let totals: MetricsSnapshot;
+      const logs: Logs = { loss: NaN, accuracy: NaN };
       try {
         const { runner } = ctx;
         runner.clearMetrics();
@@ -187,8 +187,14 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
             );
           }
         }
-        totals = await latest!;
+        const totals = await latest!;
         if (guard?.firstBad) throw new NonFiniteLossSeen();
+        [logs.loss, logs.accuracy] = [totals.loss, totals.accuracy];
+        if (validation) {
+          const v = await evaluateBatches(ctx, validation.x, validation.targets, batchSize);
+          logs.val_loss = v.loss;
+          logs.val_accuracy = v.accuracy;
+        }
       } catch (err) {
         if (err instanceof NonFiniteLossSeen) throw stopAtNonFinite(guard!, ctx, steps, progressEvery, history);
         const loss = await ctx.state.device.lossAfterFailure();
@@ -206,12 +212,6 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
         console.warn(recoveryMessage(loss, epoch, ctx.state.device));
         epoch--; // repeat it
         continue;
-      }
-      const logs: Logs = { loss: totals.loss, accuracy: totals.accuracy };
-      if (validation) {
-        const v = await evaluateBatches(ctx, validation.x, validation.targets, batchSize);
-        logs.val_loss = v.loss;
-        logs.val_accuracy = v.accuracy;
       }
       history.epoch.push(epoch);
       history.history.loss.push(logs.loss);
