@@ -3,23 +3,8 @@
  * once uninterrupted and once with its device destroyed mid-epoch from a callback, and puts
  * what it saw on `window.deviceLossResult` for the test to read.
  */
-import { Sequential, createDevice, layers, type Device } from '../../src/index.js';
-
-const SAMPLES = 24;
-const x = Float32Array.from({ length: SAMPLES * 64 }, (_, i) => ((i * 37) % 101) / 101);
-const y = Uint8Array.from({ length: SAMPLES }, (_, i) => (i * 7) % 4);
-const fitArgs = { batchSize: 4, epochs: 3, progressEvery: 2, verbose: 0 as const };
-
-async function model(device: Device): Promise<Sequential> {
-  const m = new Sequential([
-    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
-    layers.dropout({ rate: 0.25 }),
-    layers.flatten(),
-    layers.dense({ units: 4, activation: 'softmax' }),
-  ]);
-  await m.compile({ device, optimizer: 'adam', seed: 12 });
-  return m;
-}
+import { createDevice, type Sequential } from '../../src/index.js';
+import { deviceLossModel as model, fitArgs, x, y } from '../helpers/device-loss-model.js';
 
 const bits = async (m: Sequential) => (await m.getWeights()).flatMap((w) => Array.from(new Uint32Array(w.buffer, w.byteOffset, w.length)));
 

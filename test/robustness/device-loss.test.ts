@@ -5,27 +5,11 @@
  * gets. A second loss right after gives up with a clear error.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Sequential, createDevice, layers, presets, type Device } from '../../src/index.js';
+import { createDevice, presets, type Sequential } from '../../src/index.js';
 import { takeSnapshot } from '../../src/nn/device-recovery.js';
 import { randomFloats } from '../helpers/gpu.js';
+import { deviceLossModel as model, fitArgs, x, y } from '../helpers/device-loss-model.js';
 import { weightBits } from './harness.js';
-
-const SAMPLES = 24;
-const x = randomFloats(SAMPLES * 64, 31, 0, 1);
-const y = Uint8Array.from({ length: SAMPLES }, (_, i) => (i * 7) % 4);
-const fitArgs = { batchSize: 4, epochs: 3, progressEvery: 2, verbose: 0 as const };
-
-/** Dropout and Adam, so that the repeated epoch needs the restored step counter and optimizer state. */
-async function model(device: Device): Promise<Sequential> {
-  const m = new Sequential([
-    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
-    layers.dropout({ rate: 0.25 }),
-    layers.flatten(),
-    layers.dense({ units: 4, activation: 'softmax' }),
-  ]);
-  await m.compile({ device, optimizer: 'adam', seed: 12 });
-  return m;
-}
 
 /** A callback that destroys the model's device at the given (epoch, read-back)s, as a test hook. */
 function destroyAt(m: Sequential, at: [epoch: number, read: number][]) {
