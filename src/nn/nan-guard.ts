@@ -72,7 +72,10 @@ export class NanGuard {
   observe(read: number, metrics: Promise<MetricsSnapshot>, epoch: number, step: number): void {
     void metrics.then(
       (m) => {
-        if (Number.isFinite(m.loss)) this.finite.set(read, { epoch, step });
+        if (Number.isFinite(m.loss)) {
+          this.finite.set(read, { epoch, step });
+          this.finite.delete(read - SLOTS); // only the last few are ever asked for
+        }
         else if (!this.firstBad || read < this.firstBad.read) this.firstBad = { read, loss: m.loss, epoch, step };
       },
       () => undefined, // a failed read-back (a lost device) is fit's to report, not the guard's

@@ -28,12 +28,12 @@ export function positiveInteger(where: Where, name: string, value: unknown): num
   return value;
 }
 
-export function nonNegativeInteger(where: Where, name: string, value: unknown): number {
+function nonNegativeInteger(where: Where, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new Error(`${where}: ${name} must be a non-negative integer, got ${show(value)}`);
   return value;
 }
 
-export function boolean(where: Where, name: string, value: unknown): boolean {
+function boolean(where: Where, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new Error(`${where}: ${name} must be true or false, got ${show(value)}`);
   return value;
 }
@@ -47,7 +47,7 @@ export function checkDevice(where: Where, value: unknown): Device {
 }
 
 /** A batch-size option (default 32). */
-export function batchSize(where: Where, value: unknown): number {
+function batchSize(where: Where, value: unknown): number {
   return value === undefined ? 32 : positiveInteger(where, 'batchSize', value);
 }
 
@@ -62,7 +62,7 @@ export interface FitOptions {
   terminateOnNaN: boolean;
 }
 
-export const FIT_OPTIONS = [
+const FIT_OPTIONS = [
   'batchSize', 'epochs', 'validationSplit', 'validationData', 'shuffle', 'verbose', 'callbacks',
   'progressEvery', 'initialEpoch', 'terminateOnNaN',
 ] as const;
