@@ -35,22 +35,10 @@ alias Chunk = f32;
 const CHUNK = 1u;
 // END CHUNK
 
-override N: u32;
-override H: u32;
-override W: u32;
-override C: u32;
-override KH: u32;
-override KW: u32;
-override SH: u32;
-override SW: u32;
-override PAD_TOP: u32;
-override PAD_LEFT: u32;
-override OH: u32;
-override OW: u32;
-override WG: u32 = 256u;
+// The window geometry (N, H, W, C, KH, KW, SH, SW, PAD_TOP, PAD_LEFT, OH, OW, WG, CC) is
+// declared in shaders/window.wgsl.
 
-// Channel chunks per pixel, and chunks per row of col (one per (kh, kw, chunk)).
-override CC: u32 = C / CHUNK;
+// Chunks per row of col (one per (kh, kw, chunk)).
 override KC: u32 = KH * KW * CC;
 
 @group(0) @binding(0) var<storage, read> x: array<Chunk>;
@@ -79,8 +67,6 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 
 @group(0) @binding(0) var<storage, read> dCol: array<Chunk>;
 @group(0) @binding(1) var<storage, read_write> dX: array<Chunk>;
-
-// firstWindow and lastWindow: shaders/window.wgsl, appended to this file by its kernel.
 
 @compute @workgroup_size(WG)
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

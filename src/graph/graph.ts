@@ -17,8 +17,13 @@ export interface Tensor {
   shape: readonly number[];
   /** Element count; every element is 4 bytes (f32 or u32). */
   elements: number;
-  /** Where the tensor lives when it is not planned: parameters, inputs, persistent state. */
+  /** Where the tensor lives when it is not planned: parameters and persistent state the model owns. */
   fixed?: Binding;
+  /**
+   * The host writes it before a step or reads it after one (the batch, the targets, the
+   * predictions): the planner gives it a buffer of its own, shared with no other tensor.
+   */
+  hostVisible?: boolean;
   /** Another tensor whose buffer this one shares (a reshape such as Flatten). */
   aliasOf?: TensorId;
 }

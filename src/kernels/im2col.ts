@@ -8,13 +8,13 @@ import im2colCode from '../../shaders/im2col.wgsl';
 import windowCode from '../../shaders/window.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
-import { channelChunk, withChunkBlock, type ConvGeometry } from './window.js';
+import { channelChunk, windowConstants, withChunkBlock, type WindowParams } from './window.js';
 
 // The kernel's text is its own file followed by the shared window helpers.
 const code = `${im2colCode}\n${windowCode}`;
 
-/** A geometry with the batch and channel counts: everything an im2col/col2im dispatch needs. */
-export type ConvParams = ConvGeometry & { batch: number; channels: number };
+/** Everything an im2col/col2im dispatch needs (the window geometry with batch and channels). */
+export type ConvParams = WindowParams;
 
 const WG = 256;
 
@@ -22,24 +22,6 @@ const vec4Code = withChunkBlock(code, 'alias Chunk = vec4f;\nconst CHUNK = 4u;')
 
 function shaderFor(p: ConvParams): string {
   return channelChunk(p.channels) === 4 ? vec4Code : code;
-}
-
-function shaderConstants(p: ConvParams): Record<string, number> {
-  return {
-    N: p.batch,
-    H: p.height,
-    W: p.width,
-    C: p.channels,
-    KH: p.kernelH,
-    KW: p.kernelW,
-    SH: p.strideH,
-    SW: p.strideW,
-    PAD_TOP: p.padTop,
-    PAD_LEFT: p.padLeft,
-    OH: p.outH,
-    OW: p.outW,
-    WG,
-  };
 }
 
 /**
@@ -51,7 +33,7 @@ export function im2col(device: Device, p: ConvParams, io: { x: Binding; col: Bin
   const chunks = (p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels) / channelChunk(p.channels);
   return createDispatch(
     device,
-    { label: 'im2col', code: shaderFor(p), entryPoint: 'im2col', constants: shaderConstants(p) },
+    { label: 'im2col', code: shaderFor(p), entryPoint: 'im2col', constants: windowConstants(p, WG) },
     [io.x, io.col],
     grid(chunks, WG),
   );
@@ -66,7 +48,7 @@ export function col2im(device: Device, p: ConvParams, io: { dCol: Binding; dX: B
   const chunks = (p.batch * p.height * p.width * p.channels) / channelChunk(p.channels);
   return createDispatch(
     device,
-    { label: 'col2im', code: shaderFor(p), entryPoint: 'col2im', constants: shaderConstants(p) },
+    { label: 'col2im', code: shaderFor(p), entryPoint: 'col2im', constants: windowConstants(p, WG) },
     [io.dCol, io.dX],
     grid(chunks, WG),
   );

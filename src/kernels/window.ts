@@ -19,10 +19,10 @@ export interface ConvSpec {
 }
 
 /**
- * The spec plus what follows from it: the output size and the padding on each side.
+ * What follows from a window spec: the output size and the padding on each side.
  * `padBottom`/`padRight` are implied by the output size; they are given for the reader.
  */
-export interface ConvGeometry extends ConvSpec {
+export interface WindowPlacement {
   outH: number;
   outW: number;
   padTop: number;
@@ -30,6 +30,12 @@ export interface ConvGeometry extends ConvSpec {
   padBottom: number;
   padRight: number;
 }
+
+/** The spec plus its output size and padding. */
+export interface ConvGeometry extends ConvSpec, WindowPlacement {}
+
+/** A geometry with the batch and channel counts: everything an im2col/col2im or pooling dispatch needs. */
+export type WindowParams = ConvGeometry & { batch: number; channels: number };
 
 interface AxisGeometry {
   out: number;
@@ -75,6 +81,25 @@ export function convGeometry(spec: ConvSpec, what = 'convolution'): ConvGeometry
     padLeft: cols.padBefore,
     padBottom: rows.padAfter,
     padRight: cols.padAfter,
+  };
+}
+
+/** The override constants of shaders/window.wgsl, and the workgroup size. */
+export function windowConstants(p: WindowParams, workgroupSize: number): Record<string, number> {
+  return {
+    N: p.batch,
+    H: p.height,
+    W: p.width,
+    C: p.channels,
+    KH: p.kernelH,
+    KW: p.kernelW,
+    SH: p.strideH,
+    SW: p.strideW,
+    PAD_TOP: p.padTop,
+    PAD_LEFT: p.padLeft,
+    OH: p.outH,
+    OW: p.outW,
+    WG: workgroupSize,
   };
 }
 

@@ -77,8 +77,8 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     batch,
     stepInfo: { buffer: state.stepInfo, offset: 0, size: 16 },
   };
-  // The input, targets and probabilities get their buffers once every size is checked.
   const x = graph.tensor('x', [batch, ...inputShape]);
+  graph.tensors[x].hostVisible = true;
   const backwards: Backward[] = [];
   let y: TensorId = x;
   for (const layer of layers) {
@@ -90,12 +90,14 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
   // y now holds the logits: the softmax of the output layer is fused with the loss.
-  let probs: TensorId | undefined;
+  let probabilities: TensorId | undefined;
   let targets: TensorId | undefined;
   if (mode === 'predict') {
-    probs = state.loss.recordProbabilities(ctx, y);
+    probabilities = state.loss.recordProbabilities(ctx, y);
+    graph.tensors[probabilities].hostVisible = true;
   } else {
     targets = graph.tensor('targets', [batch, classes]);
+    graph.tensors[targets].hostVisible = true;
     const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
     if (mode === 'train') {
       recordBackward(backwards, dLogits!);
@@ -103,39 +105,27 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
 
+  // Every tensor against the device's limits before the planner creates any buffer.
   checkTensorSizes(device, graph, batch, label);
-  const fixed = (t: TensorId | undefined, name: string): GPUBuffer | undefined => {
-    if (t === undefined) return undefined;
-    const buffer = device.createBuffer(`${label} ${name}`, graph.tensors[t].elements * 4);
-    graph.tensors[t].fixed = t === probs ? { buffer, offset: 0, size: graph.tensors[t].elements * 4 } : buffer;
-    return buffer;
-  };
-  const xBuffer = fixed(x, 'x')!; // (batch, ...inputShape)
-  const targetBuffer = fixed(targets, 'targets'); // (batch, classes)
-  const probabilitiesBuffer = fixed(probs, 'probabilities'); // (batch, classes)
-  const probabilities = probs === undefined ? undefined : { buffer: probabilitiesBuffer!, offset: 0, size: batch * classes * 4 };
-  const extra = [xBuffer, targetBuffer, probabilitiesBuffer].filter((b): b is GPUBuffer => b !== undefined);
-  let memory: MemoryPlan | undefined;
+  const memory = planMemory(device, graph, label);
   const dispatches: Dispatch[] = [];
   try {
-    memory = planMemory(device, graph, label);
     for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
   } catch (err) {
-    // Kernels' scratch is created during this loop and owned by the plan: free all of it.
-    for (const b of [...(memory?.buffers ?? []), ...extra]) b.destroy();
+    // A pipeline that failed to build: free the plan's buffers, scratch made so far included.
+    for (const b of memory.buffers) b.destroy();
     throw err;
   }
-  const plan = memory;
   return {
     mode,
     batch,
-    x: xBuffer,
-    targets: targetBuffer,
-    probabilities,
+    x: memory.hostBuffer(x),
+    targets: targets === undefined ? undefined : memory.hostBuffer(targets),
+    probabilities: probabilities === undefined ? undefined : { buffer: memory.hostBuffer(probabilities), offset: 0, size: batch * classes * 4 },
     dispatches,
-    memory: plan,
+    memory,
     destroy() {
-      for (const b of [...plan.buffers, ...extra]) b.destroy();
+      for (const b of memory.buffers) b.destroy();
     },
   };
 }
