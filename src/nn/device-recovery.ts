@@ -1,8 +1,8 @@
 /**
  * fit's defence against a lost device (a driver reset, a GPU process crash, a laptop
- * switching GPUs, a browser reclaiming the device). At the start of every epoch fit copies
- * the weights, the non-trainable statistics, the optimizer state and the step counter to the
- * CPU. When the device is lost, the model is rebuilt on a new device with the same options,
+ * switching GPUs, a browser reclaiming the device). When it starts and after every epoch, fit
+ * copies the weights, the non-trainable statistics, the optimizer state and the step counter
+ * to the CPU: the state at the start of the next epoch. When the device is lost, the model is rebuilt on a new device with the same options,
  * the snapshot is written back and the epoch starts again: its shuffle order and dropout
  * stream derive from (seed, epoch) and the step counter, so the repeated epoch is the one an
  * uninterrupted run trains. At most one epoch of work is lost. A second loss before the

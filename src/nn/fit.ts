@@ -144,13 +144,14 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   let guardStarted = false;
   let reads = 0; // read-backs so far in this fit: the guard's backup slots go by it
   let recovered: { at: number; epoch: number } | undefined;
+  // The training state at the start of the current epoch, on the CPU (device-recovery.ts).
+  let snapshot = ctx.rebuild ? await takeSnapshot(ctx) : undefined;
 
   try {
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
       // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
       const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(seed, epoch));
-      const snapshot = ctx.rebuild ? await takeSnapshot(ctx) : undefined;
       const started = performance.now();
       const logs: Logs = { loss: NaN, accuracy: NaN };
       try {
@@ -195,6 +196,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
           logs.val_loss = v.loss;
           logs.val_accuracy = v.accuracy;
         }
+        // The next epoch's starting point; taken here, a loss noticed only now repeats this epoch.
+        if (snapshot) snapshot = await takeSnapshot(ctx);
       } catch (err) {
         if (err instanceof NonFiniteLossSeen) throw stopAtNonFinite(guard!, ctx, steps, progressEvery, history);
         const loss = await ctx.state.device.lossAfterFailure();

@@ -47,6 +47,18 @@ describe('device loss during fit', () => {
     reference.dispose();
   }, 120_000);
 
+  it('a loss between epochs (the device destroyed as an epoch ends) repeats only the next epoch', async () => {
+    const reference = await model(await createDevice());
+    await reference.fit(x, y, fitArgs);
+    const device = await createDevice();
+    const m = await model(device);
+    await m.fit(x, y, { ...fitArgs, callbacks: { onEpochEnd: (epoch) => (epoch === 0 ? device.gpu.destroy() : undefined) } });
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/in epoch 2; created a new device/);
+    expect(await weightBits(m)).toEqual(await weightBits(reference));
+    m.dispose();
+    reference.dispose();
+  }, 120_000);
+
   it('a second loss in the repeated epoch gives up, naming the epoch', async () => {
     const m = await model(await createDevice());
     await expect(m.fit(x, y, { ...fitArgs, callbacks: destroyAt(m, [[0, 1], [0, 2]]) })).rejects.toThrow(
