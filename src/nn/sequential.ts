@@ -17,10 +17,12 @@ import type { CompiledStep, LossRecorder, ModelState, StepMode } from './step-co
 import { summaryTable } from './summary.js';
 import { checkBatchOptions, checkCompileArgs, positiveInteger, show } from './validate.js';
 import { WeightStore } from './weights.js';
+import { flatOptimizerState, type InitialState } from './initial-state.js';
 
 export interface CompileArgs {
   device: Device;
-  optimizer: OptimizerSpec;
+  /** Required, except for a model read by loadModel from a file that saved its optimizer: then that optimizer resumes, state included. */
+  optimizer?: OptimizerSpec;
   loss?: LossName;
   metrics?: 'accuracy'[];
   /** Seeds weight initialisation, shuffling and dropout. Default 1. */
@@ -42,6 +44,8 @@ export class Sequential {
   name = 'sequential';
   /** Set to true from a callback to stop fit() after the current epoch. */
   stopTraining = false;
+  /** Set by loadModel: the weights (and optimizer) compile() starts from instead of initialising them. */
+  initialState?: InitialState;
   private weights?: WeightStore;
   private state?: ModelState;
   private runner?: Runner;
@@ -110,14 +114,30 @@ export class Sequential {
     this.checkNotDisposed();
     const { device, seed } = checkCompileArgs(args);
     if (this.state) throw new Error('the model is already compiled');
+    const saved = this.initialState; // weights and optimizer of a model read from a file
+    const optimizerSpec = args.optimizer ?? saved?.optimizer?.config;
+    if (!optimizerSpec) throw new Error(`compile needs { optimizer }${saved ? ` (the model's file saved no optimizer the engine can resume${saved.optimizerNote ? `: ${saved.optimizerNote}` : ''})` : ' (e.g. \'adam\' or optimizers.sgd({ learningRate: 0.01 }))'}`);
     const loss = createLoss(args.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
-    const config = resolveOptimizer(args.optimizer);
+    const config = resolveOptimizer(optimizerSpec);
     this.build();
     const weights = this.weights!;
     preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
+    if (saved) weights.check(saved.weights);
     this.seed = seed;
     this.initRandom = createRng(seed);
-    await this.allocate(device, config, loss, true);
+    await this.allocate(device, config, loss, !saved);
+    if (saved) {
+      const optimizer = this.optimizer!;
+      weights.write(device, saved.weights);
+      // The saved optimizer resumes only when none is given, as Keras' compile() after load_model.
+      const resumed = args.optimizer ? undefined : saved.optimizer;
+      if (resumed?.slots) {
+        const slotCount = optimizer.state.size / 4 / weights.paramCount;
+        device.gpu.queue.writeBuffer(optimizer.state, 0, flatOptimizerState(weights, { ...resumed, slots: resumed.slots }, slotCount));
+      }
+      if (resumed) this.runner!.optimizerSteps = resumed.iterations;
+      this.initialState = undefined; // on the GPU now: let the host copies go
+    }
   }
 
   /** Creates the model's buffers on `device` (initial weights drawn when `initialize`), inside error scopes. */

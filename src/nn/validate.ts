@@ -126,7 +126,7 @@ export function checkBatchOptions(where: Where, options: unknown): number {
 
 const COMPILE_OPTIONS = ['device', 'optimizer', 'loss', 'metrics', 'seed'];
 
-/** compile's arguments other than the optimizer and loss (checked where they are resolved). */
+/** compile's arguments other than the optimizer (a model read from a file may bring its own) and the loss, checked where they are resolved. */
 export function checkCompileArgs(args: unknown): { device: Device; seed: number } {
   const where = 'compile';
   if (args === undefined || args === null || typeof args !== 'object') {
@@ -135,7 +135,6 @@ export function checkCompileArgs(args: unknown): { device: Device; seed: number 
   checkOptions(where, args, COMPILE_OPTIONS);
   const a = args as Record<string, unknown>;
   const device = checkDevice(where, a.device);
-  if (a.optimizer === undefined) throw new Error(`${where}: optimizer is missing (e.g. 'adam' or optimizers.sgd({ learningRate: 0.01 }))`);
   if (a.metrics !== undefined && (!Array.isArray(a.metrics) || a.metrics.some((m) => m !== 'accuracy'))) {
     throw new Error(`${where}: unsupported metrics ${show(a.metrics)}: only ['accuracy']`);
   }

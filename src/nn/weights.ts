@@ -83,6 +83,15 @@ export class WeightStore {
 
   /** Checks every array's length against its slot, then writes all of them (all or nothing). */
   write(device: Device, values: Float32Array[]): void {
+    this.check(values);
+    values.forEach((v, i) => {
+      const r = this.range(this.slots[i]);
+      device.gpu.queue.writeBuffer(r.buffer, r.offset!, v.buffer, v.byteOffset, v.byteLength);
+    });
+  }
+
+  /** Throws unless `values` are one finite Float32Array per slot, of the slot's size. */
+  check(values: Float32Array[]): void {
     if (values.length !== this.slots.length) {
       throw new Error(`expected ${this.slots.length} weight arrays (${this.slots.map((s) => s.name).join(', ')}), got ${values.length}`);
     }
@@ -92,10 +101,6 @@ export class WeightStore {
       if (v.length !== slot.elements) throw new Error(`weight ${slot.name}: expected ${slot.elements} values for shape [${slot.shape}], got ${v.length}`);
       const bad = firstNonFinite(v);
       if (bad >= 0) throw new Error(`weight ${slot.name}: value ${v[bad]} at index ${bad} is not finite; nothing was written`);
-    });
-    values.forEach((v, i) => {
-      const r = this.range(this.slots[i]);
-      device.gpu.queue.writeBuffer(r.buffer, r.offset!, v.buffer, v.byteOffset, v.byteLength);
     });
   }
 

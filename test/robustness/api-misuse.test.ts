@@ -76,7 +76,7 @@ const compileCases: [string, () => unknown, RegExp][] = [
   ['compile without a device', () => tinyModel().compile({ optimizer: 'sgd' } as never), /compile: device must come from createDevice\(\) .* got undefined/],
   ['compile with a device name', () => tinyModel().compile({ device: 'gpu', optimizer: 'sgd' } as never), /compile: device must come from createDevice\(\) .* got "gpu"/],
   ['compile without arguments', () => tinyModel().compile(undefined as never), /compile needs \{ device, optimizer \}/],
-  ['compile without an optimizer', async () => tinyModel().compile({ device: await testDevice() } as never), /compile: optimizer is missing/],
+  ['compile without an optimizer', async () => tinyModel().compile({ device: await testDevice() } as never), /compile needs \{ optimizer \} \(e.g. 'adam' or optimizers.sgd/],
   ['compile with an unknown optimizer', async () => tinyModel().compile({ device: await testDevice(), optimizer: 'adamw' as never }), /unknown optimizer "adamw" \(supported: sgd, adam/],
   ['compile with a negative learning rate', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'sgd', learningRate: -1 } }), /sgd: learningRate must be a non-negative number, got -1/],
   ['compile with a NaN learning rate', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'adam', learningRate: NaN } }), /adam: learningRate must be a non-negative number, got NaN/],

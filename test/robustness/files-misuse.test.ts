@@ -58,7 +58,7 @@ describe('file misuses are refused with the culprit named and weights bit-equal'
     writeFileSync(reshaped, encodeSafetensors(tensors.map((t) => (t.name === 'dense/kernel' ? { ...t, shape: [3, 32] } : t))));
     await expectRefused(model, () => loadWeights(model, reshaped), /reshaped.safetensors: dense\/kernel has shape \[3,32\], the model needs \[32,3\]/);
     await expectRefused(model, () => loadWeights(model, join(dir, 'absent.safetensors')), /cannot read .*absent.safetensors/);
-    await expectRefused(model, () => loadWeights(model, join(dir, 'weights.h5')), /weights.h5: name weights files \*.safetensors/);
+    await expectRefused(model, () => loadWeights(model, join(dir, 'weights.bin')), /weights.bin: name weights files \*.safetensors/);
     const truncated = join(dir, 'truncated.safetensors');
     writeFileSync(truncated, (await import('node:fs')).readFileSync(weights).subarray(0, 40));
     await expectRefused(model, () => loadWeights(model, truncated), /truncated.safetensors: /);
