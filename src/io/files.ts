@@ -4,6 +4,7 @@
  * shards beside it, `*.keras` and `*.h5` Keras' own files (keras-file/; .h5 is read only). Node modules are imported inside the functions, so this module also
  * bundles for the browser (where the encode/decode functions of the other modules work on bytes).
  */
+import type { SavableModel } from '../nn/savable-model.js';
 import type { Sequential } from '../nn/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
@@ -22,10 +23,11 @@ export function weightsFormat(path: string): WeightsFormat {
 }
 
 /** Writes the model's weights (and, for TF.js, its architecture); returns the paths written. */
-export async function saveWeights(model: Sequential, path: string): Promise<string[]> {
+export async function saveWeights(model: SavableModel, path: string): Promise<string[]> {
   const { writeFile } = await import('node:fs/promises');
   const { basename, dirname, join } = await import('node:path');
   const format = weightsFormat(path);
+  await checkWritablePath(path, 'saveWeights');
   if (format === 'safetensors') {
     await writeFile(path, await encodeWeightsSafetensors(model));
     return [path];
@@ -47,7 +49,7 @@ export async function saveWeights(model: Sequential, path: string): Promise<stri
 }
 
 /** Loads weights saved by saveWeights (or by TF.js) into a compiled model; on error it is unchanged. */
-export async function loadWeights(model: Sequential, path: string): Promise<void> {
+export async function loadWeights(model: SavableModel, path: string): Promise<void> {
   const format = weightsFormat(path);
   if (format === 'safetensors') {
     loadWeightsSafetensors(model, await readBytes(path), path);
@@ -78,8 +80,28 @@ export async function readTfjsModel(path: string): Promise<Sequential> {
   return tfjsModel(modelJson);
 }
 
+/**
+ * Throws unless the folder `path` will be written in exists and is writable: run before
+ * training, so that a bad --save or checkpoint path fails in a second, not after an epoch.
+ */
+export async function checkWritablePath(path: string, what: string): Promise<void> {
+  const { access, stat, constants } = await import('node:fs/promises');
+  const { dirname, resolve } = await import('node:path');
+  const folder = dirname(resolve(path));
+  const info = await stat(folder).catch(() => undefined);
+  if (!info) throw new Error(`${what} ${path}: the folder ${folder} does not exist`);
+  if (!info.isDirectory()) throw new Error(`${what} ${path}: ${folder} is not a folder`);
+  try {
+    await access(folder, constants.W_OK);
+  } catch {
+    throw new Error(`${what} ${path}: the folder ${folder} is not writable`);
+  }
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw new Error(`${what} ${path}: is a folder, not a file name`);
+}
+
 /** Writes a checkpoint after `epoch` completed epochs, atomically (a temporary file, then a rename). */
-export async function saveCheckpoint(model: Sequential, path: string, epoch: number): Promise<void> {
+export async function saveCheckpoint(model: SavableModel, path: string, epoch: number): Promise<void> {
   const { rename, writeFile } = await import('node:fs/promises');
   const bytes = await encodeCheckpoint(model, epoch);
   await writeFile(`${path}.partial`, bytes);
@@ -90,6 +112,6 @@ export async function saveCheckpoint(model: Sequential, path: string, epoch: num
  * Restores a checkpoint file into a compiled model (same architecture, seed and optimizer
  * kind). Resume with fit(x, y, { epochs, initialEpoch: returned.epoch }).
  */
-export async function loadCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
+export async function loadCheckpoint(model: SavableModel, path: string): Promise<CheckpointInfo> {
   return restoreCheckpoint(model, await readBytes(path), path);
 }
