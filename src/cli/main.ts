@@ -1,8 +1,11 @@
 /**
- * The `webgpu-dl` command.
+ * Over 350 lines: the help text and the three commands it describes read best side by side
+ * (argument checks live in usage.ts, model files in model-file.ts, run records in record.ts,
+ * validation choices in validation.ts). The `webgpu-dl` command:
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--resume FILE] [--validation-data D] [--record FILE.json]
+ *                   [--checkpoint FILE] [--resume FILE] [--tuning MODE]
+ *                   [--validation-data D] [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
  */
