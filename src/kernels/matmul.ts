@@ -1,14 +1,23 @@
 /**
- * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU): register-blocked, with no workgroup
- * memory (shaders/matmul.wgsl says why), optionally split along K. Two shaders: 8×4 blocks
- * whose quads share their loads of A (shaders/matmul-quads.wgsl, on devices with quads),
- * and 8×4 or 4×4 blocks that need no optional feature (shaders/matmul.wgsl). The forward of
- * dense and conv layers and both of their weight/input gradients (through transA / transB,
- * read in place) go through here.
+ * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU), optionally split along K, by one of
+ * several kernels with one contract (the candidates; src/runtime/tuner.ts times them on the
+ * device, chooseKernel() is the untimed default):
+ *  - 'quads': 8×4 register blocks whose quads share their loads of A (shaders/matmul-quads.wgsl,
+ *    devices with quads);
+ *  - 'rows8', 'rows4': 8×4 or 4×4 register blocks, no optional feature (shaders/matmul.wgsl);
+ *  - 'vec4': 16×8 blocks with both operands bound as vec4 arrays (shaders/matmul-vec4.wgsl),
+ *    only for shapes whose stored rows start on a vec4 (see vec4Problem);
+ *  - 'tiled': workgroup tiles staged in workgroup memory, the GPU kind (shaders/matmul-tiled.wgsl).
+ * The register-blocked ones read no workgroup memory (shaders/matmul.wgsl says why). The
+ * forward of dense and conv layers and both of their weight/input gradients (through transA /
+ * transB, read in place) go through here.
  */
 import common from '../../shaders/matmul-common.wgsl';
+import output from '../../shaders/matmul-output.wgsl';
 import plain from '../../shaders/matmul.wgsl';
 import quads from '../../shaders/matmul-quads.wgsl';
+import tiled from '../../shaders/matmul-tiled.wgsl';
+import vec4 from '../../shaders/matmul-vec4.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../runtime/pipelines.js';
@@ -31,11 +40,9 @@ export interface MatmulParams {
   kernel?: MatmulKernel;
 }
 
-/**
- * 'quads': 8×4 blocks of C per invocation, op(A) loads shared across each quad (needs
- * device.quads). 'rows8' and 'rows4': 8×4 and 4×4 blocks, any device.
- */
-export type MatmulKernel = 'quads' | 'rows8' | 'rows4';
+/** The candidates, in the order the tuner tries them (see the file comment). */
+export const MATMUL_KERNELS = ['quads', 'rows8', 'rows4', 'vec4', 'tiled'] as const;
+export type MatmulKernel = (typeof MATMUL_KERNELS)[number];
 
 export interface MatmulIO {
   /** (M, K), or (K, M) with transA. */
@@ -48,15 +55,27 @@ export interface MatmulIO {
   bias?: Binding;
 }
 
-/** Rows of C per invocation, fixed by each kernel; every kernel takes 4 columns. */
-const ROWS: Record<MatmulKernel, number> = { quads: 8, rows8: 8, rows4: 4 };
-const COLS = 4;
+/** Rows × columns of C per invocation (per workgroup for 'tiled'). */
+const BLOCK: Record<MatmulKernel, { rows: number; cols: number }> = {
+  quads: { rows: 8, cols: 4 },
+  rows8: { rows: 8, cols: 4 },
+  rows4: { rows: 4, cols: 4 },
+  vec4: { rows: 16, cols: 8 },
+  tiled: { rows: 32, cols: 32 },
+};
 const WG = 64;
+/** The tiled kernel's tile along K; its workgroup is (rows / 4)·(cols / 4) = 64 invocations. */
+const TILE_K = 16;
 
-// Each kernel's text is its own file followed by the shared one (WGSL's module-scope
+// Each kernel's text is its own file followed by the shared ones (WGSL's module-scope
 // declarations may come in any order; the quad file's directives stay first).
-const plainCode = `${plain}\n${common}`;
-const quadsCode = `${quads}\n${common}`;
+const CODE: Record<MatmulKernel, string> = {
+  quads: `${quads}\n${common}\n${output}`,
+  rows8: `${plain}\n${common}\n${output}`,
+  rows4: `${plain}\n${common}\n${output}`,
+  vec4: `${vec4}\n${output}`,
+  tiled: `${tiled}\n${common}\n${output}`,
+};
 
 /**
  * Shape limits, measured on first conv layers on SwiftShader: below this K the quad kernel's
@@ -73,6 +92,27 @@ export function chooseKernel(device: Device, m: number, k: number): MatmulKernel
   return device.quads && k >= QUADS_MIN_K ? 'quads' : 'rows8';
 }
 
+/**
+ * Why `kernel` cannot run this matmul on this device, or undefined when it can. The vec4
+ * kernel binds A and B as vec4 arrays: every stored row must start on a vec4, so the
+ * contiguous dimension of each stored operand (K of A, or M with transA; N of B, or K with
+ * transB) must be a multiple of 4, and K always (it walks K four at a time).
+ */
+export function kernelProblem(device: Device, params: MatmulParams, kernel: MatmulKernel): string | undefined {
+  if (kernel === 'quads' && !device.quads) return 'the quads kernel needs a device with quads (device.quads is false)';
+  if (kernel !== 'vec4') return undefined;
+  const { m, n, k, transA = false, transB = false } = params;
+  if (k % 4) return `the vec4 kernel needs K % 4 == 0 (K = ${k})`;
+  if (transA && m % 4) return `the vec4 kernel needs M % 4 == 0 with transA (M = ${m})`;
+  if (!transB && n % 4) return `the vec4 kernel needs N % 4 == 0 without transB (N = ${n})`;
+  return undefined;
+}
+
+/** The kernels that can run this matmul on this device, in MATMUL_KERNELS' order. */
+export function matmulCandidates(device: Device, params: MatmulParams): MatmulKernel[] {
+  return MATMUL_KERNELS.filter((kernel) => kernelProblem(device, params, kernel) === undefined);
+}
+
 /** Split-K heuristic parameters (see chooseSplitK). */
 const SPLIT_TARGET_INVOCATIONS = 4096;
 const SPLIT_MIN_K = 256;
@@ -87,7 +127,7 @@ const SPLIT_MAX_SCRATCH_BYTES = 64 << 20;
  * multiply-adds, and keep the scratch buffer of S·M·N floats under SPLIT_MAX_SCRATCH_BYTES.
  */
 export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKernel = 'rows4'): number {
-  const blocks = Math.ceil(m / ROWS[kernel]) * Math.ceil(n / COLS);
+  const blocks = Math.ceil(m / BLOCK[kernel].rows) * Math.ceil(n / BLOCK[kernel].cols);
   const wanted = Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks);
   const deepEnough = Math.floor(k / SPLIT_MIN_K);
   const fitsScratch = Math.floor(SPLIT_MAX_SCRATCH_BYTES / (m * n * 4));
@@ -116,28 +156,40 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
 
   const kernel = params.kernel ?? chooseKernel(device, m, k);
-  if (kernel === 'quads' && !device.quads) throw new Error(`${label}: the quads kernel needs a device with quads (device.quads is false)`);
+  const problem = kernelProblem(device, params, kernel);
+  if (problem) throw new Error(`${label}: ${problem}`);
   const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
-  const kPerSplit = Math.ceil(k / requested);
+  // The vec4 kernel walks K four at a time: its slices are whole multiples of 4.
+  const step = kernel === 'vec4' ? 4 : 1;
+  const kPerSplit = Math.ceil(Math.ceil(k / requested) / step) * step;
   // Recount so that no slice is empty.
   const splits = Math.ceil(k / kPerSplit);
 
   const shape = { M: m, N: n, K: k, WG };
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
   const bias = io.bias ?? noBiasBuffer(device);
-  const rows = ROWS[kernel];
-  const rowBlocks = Math.ceil(m / rows);
-  const colBlocks = Math.ceil(n / COLS);
-  // The quad kernel gives each row block whole quads of column blocks.
-  const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
-  const [x, y] = grid(invocations, WG);
   const variant = { TRANS_A: transA, TRANS_B: transB };
-  const code = kernel === 'quads' ? quadsCode : plainCode;
-  const rowsConstant: Constants = kernel === 'quads' ? {} : { ROWS: rows };
+  const code = CODE[kernel];
+  const { rows, cols } = BLOCK[kernel];
+  const rowBlocks = Math.ceil(m / rows);
+  const colBlocks = Math.ceil(n / cols);
+  let kernelConstants: Constants = {};
+  let x: number;
+  let y: number;
+  if (kernel === 'tiled') {
+    // One workgroup per tile.
+    kernelConstants = { TILE_M: rows, TILE_N: cols, TILE_K, WG: (rows / 4) * (cols / 4) };
+    [x, y] = grid(rowBlocks * colBlocks, 1);
+  } else {
+    if (kernel === 'rows8' || kernel === 'rows4') kernelConstants = { ROWS: rows };
+    // The quad kernel gives each row block whole quads of column blocks.
+    const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
+    [x, y] = grid(invocations, WG);
+  }
 
   if (splits === 1) {
     return [
-      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, ...epilogue } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, 1]),
     ];
   }
 
@@ -145,13 +197,13 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const partials = device.createBuffer(`${label} split-K partials`, splits * m * n * 4);
   const partialSums = await createDispatch(
     device,
-    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
+    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...kernelConstants, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
     [bias, partials, io.a, io.b],
     [x, y, splits],
   );
   const reduce = await createDispatch(
     device,
-    { label: `${label} split-K reduce`, code: plainCode, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
+    { label: `${label} split-K reduce`, code: CODE.rows4, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
     [bias, io.c, partials],
     grid(m * n, WG),
   );
