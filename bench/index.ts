@@ -24,7 +24,7 @@ import { startTfjs, tfjsMatmulMs, tfjsTrainingThroughput, type TfjsPeer } from '
 import { fmt, fmtRatio, kernelRowText, markdownReport, ratioChart, readmeSection, summaryText } from './report.js';
 import type { BenchResults, BreakdownResult, Goal, KernelResult, TrainingResult } from './results-types.js';
 import { square, stepFlops, trainingKernels, type KernelSpec, type KernelUse } from './shapes.js';
-import { DispatchTimer, type RepOptions } from './timing.js';
+import { DispatchTimer, type RepOptions } from '../src/runtime/timing.js';
 import { EngineTrainer, stepBreakdown } from './training.js';
 
 /** Sizes and time budgets: the full run, and the smoke test. */

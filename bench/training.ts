@@ -8,7 +8,7 @@ import type { Preset } from '../src/nn/presets.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
 import { describe } from './kernels.js';
 import type { KernelUse } from './shapes.js';
-import type { DispatchTimer } from './timing.js';
+import type { DispatchTimer } from '../src/runtime/timing.js';
 
 /** Random inputs in [0, 1) and random labels: the speed of a step does not depend on them. */
 function syntheticData(inputElements: number, classes: number, samples: number): { x: Float32Array; y: Uint8Array } {
