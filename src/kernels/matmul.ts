@@ -21,6 +21,7 @@ import vec4 from '../../shaders/matmul-vec4.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../runtime/pipelines.js';
+import { chooseCandidate } from '../runtime/tuner.js';
 
 export interface MatmulParams {
   m: number;
@@ -86,8 +87,13 @@ const CODE: Record<MatmulKernel, string> = {
 const QUADS_MIN_K = 16;
 const ROWS8_MIN_M = 5;
 
-/** The quad kernel where the device has quads and the shape suits it; else 8 rows, or 4 for M ≤ 4. */
+/**
+ * The untimed default (tuning 'off'), per adapter class. Software (SwiftShader): the quad kernel
+ * where the device has quads and the shape suits it; else 8 rows, or 4 for M ≤ 4 (measured, see
+ * above). Hardware: the tiled kernel, the kind that wins on GPUs (not yet timed on one here).
+ */
 export function chooseKernel(device: Device, m: number, k: number): MatmulKernel {
+  if (!device.adapter.software) return 'tiled';
   if (m < ROWS8_MIN_M) return 'rows4';
   return device.quads && k >= QUADS_MIN_K ? 'quads' : 'rows8';
 }
@@ -145,6 +151,74 @@ function noBiasBuffer(device: Device): GPUBuffer {
   return buffer;
 }
 
+/** Timing runs of a matmul do at most this many FLOPs: larger shapes are timed on a proxy. */
+const TUNING_MAX_FLOPS = 2 ** 27;
+/** Changes with any matmul shader, so that stored choices of older shaders are not reused. */
+const CODE_VERSION = hash(Object.values(CODE).join('\n'));
+
+/** The cache key of a matmul call: shaders' version, shape and variant. */
+export function matmulTuningKey(params: MatmulParams): string {
+  const { m, n, k, transA, transB, bias, activation, splitK } = params;
+  const parts = [`matmul@${CODE_VERSION} ${m}×${n}×${k}`];
+  if (transA) parts.push('Aᵀ');
+  if (transB) parts.push('Bᵀ');
+  if (bias) parts.push('+bias');
+  if (activation === 'relu') parts.push('+relu');
+  if (splitK) parts.push(`split-K ${splitK}`);
+  return parts.join(' ');
+}
+
+/**
+ * The problem the tuner times for a shape: the shape itself up to TUNING_MAX_FLOPS, else the
+ * same N and variant with the larger of M and K cut down (keeping its remainder modulo 32, so
+ * the edge blocks and the vec4 rule stay as they are). On a GPU a much smaller M could fill the
+ * device less than the real one; 2^27 FLOPs still leaves thousands of blocks for the usual N.
+ */
+export function tuningProxy(params: MatmulParams): MatmulParams {
+  const { m, n, k } = params;
+  const excess = (2 * m * n * k) / TUNING_MAX_FLOPS;
+  if (excess <= 1) return params;
+  const cut = (size: number, factor: number) => Math.min(size, Math.max(64, Math.ceil(size / factor / 32) * 32) + (size % 32));
+  if (m >= k) {
+    const m2 = cut(m, excess);
+    return { ...params, m: m2, k: cut(k, (2 * m2 * n * k) / TUNING_MAX_FLOPS) };
+  }
+  const k2 = cut(k, excess);
+  return { ...params, k: k2, m: cut(m, (2 * m * n * k2) / TUNING_MAX_FLOPS) };
+}
+
+/** The kernel for a call that does not force one: by device.kernelChoices' mode (see tuner.ts). */
+async function tunedKernel(device: Device, params: MatmulParams, label: string): Promise<MatmulKernel> {
+  return chooseCandidate(device, {
+    key: matmulTuningKey(params),
+    candidates: matmulCandidates(device, params),
+    fallback: chooseKernel(device, params.m, params.k),
+    async prepare() {
+      const proxy = tuningProxy(params);
+      const { m, n, k } = proxy;
+      // Scratch operands of the proxy's sizes; their (zero) contents do not matter to the time.
+      const buffers = {
+        a: device.createBuffer(`${label} tuning A`, m * k * 4),
+        b: device.createBuffer(`${label} tuning B`, k * n * 4),
+        c: device.createBuffer(`${label} tuning C`, m * n * 4),
+        bias: params.bias ? device.createBuffer(`${label} tuning bias`, n * 4) : undefined,
+      };
+      return {
+        timedShape: proxy === params ? undefined : `${m}×${n}×${k}`,
+        build: (kernel) => matmul(device, { ...proxy, kernel, label: `${label} tuning` }, buffers),
+        dispose: () => Object.values(buffers).forEach((buffer) => buffer?.destroy()),
+      };
+    },
+  });
+}
+
+/** FNV-1a of a text, as 8 hex digits. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /**
  * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU). One dispatch, or two with split-K (the
  * partial sums go to a scratch buffer of (S, M, N) floats created here, once).
@@ -155,7 +229,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
 
-  const kernel = params.kernel ?? chooseKernel(device, m, k);
+  const kernel = params.kernel ?? (await tunedKernel(device, params, label));
   const problem = kernelProblem(device, params, kernel);
   if (problem) throw new Error(`${label}: ${problem}`);
   const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
@@ -189,7 +263,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
 
   if (splits === 1) {
     return [
-      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+      await createDispatch(device, { label: `${label} (${kernel})`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, 1]),
     ];
   }
 
@@ -197,7 +271,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   const partials = device.createBuffer(`${label} split-K partials`, splits * m * n * 4);
   const partialSums = await createDispatch(
     device,
-    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...kernelConstants, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
+    { label: `${label} (${kernel}) split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...kernelConstants, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
     [bias, partials, io.a, io.b],
     [x, y, splits],
   );
