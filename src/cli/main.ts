@@ -2,13 +2,14 @@
  * The `webgpu-dl` command.
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--resume FILE]
+ *                   [--checkpoint FILE] [--resume FILE] [--tuning MODE]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createDevice } from '../device/device.js';
+import { createDevice, type Device } from '../device/device.js';
+import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
 import type { AdapterChoice } from '../device/adapter.js';
 import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
@@ -49,6 +50,9 @@ Train options:
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
+  --tuning MODE         how the matmul kernel is chosen per shape: measure (default: time the
+                        candidates on this adapter once, then use the cache), cached (use the
+                        cache, time nothing), off (the default kernel per adapter class)
 
 Predict options:
   --load FILE           the weights (required): .safetensors, or a TF.js model.json, whose
@@ -60,10 +64,27 @@ Predict options:
 
 Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
+  WEBGPU_DL_CACHE_DIR   where --tuning keeps kernel-choices.json (default
+                        $XDG_CACHE_HOME/webgpu-dl, else ~/.cache/webgpu-dl)
 
 The last line printed is 'test: loss <number> accuracy <number>'.`;
 
 class UsageError extends Error {}
+
+function tuningMode(value: string): TuningMode {
+  if (!(TUNING_MODES as readonly string[]).includes(value)) throw new UsageError(`--tuning must be one of ${TUNING_MODES.join(', ')}, got '${value}'`);
+  return value as TuningMode;
+}
+
+/**
+ * What kernel tuning did while the training and test steps were compiled: a second run on this
+ * machine times nothing.
+ */
+function tuningLine(device: Device): string {
+  const c = device.kernelChoices;
+  if (c.mode === 'off') return 'kernel tuning: off (default kernels per adapter class)';
+  return `kernel tuning (${c.mode}): ${c.timed} candidate(s) timed, ${c.cacheHits} choice(s) from the cache ${c.where ?? '(none)'}`;
+}
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -88,6 +109,7 @@ async function train(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       checkpoint: { type: 'string' },
       resume: { type: 'string' },
+      tuning: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -137,7 +159,8 @@ async function train(argv: string[]): Promise<void> {
 
   const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
   if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
-  const device = await createDevice({ adapter });
+  const tuning = tuningMode(values.tuning ?? 'measure');
+  const device = await createDevice({ adapter, tuning });
   const a = device.adapter;
   console.log(`adapter: ${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`);
 
@@ -183,6 +206,7 @@ async function train(argv: string[]): Promise<void> {
     console.log(`weights saved to ${values.save}`);
   }
   const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize: Math.max(batchSize, 100) });
+  console.log(tuningLine(device));
   console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
   model.dispose();
   device.destroy();

@@ -152,7 +152,7 @@ function noBiasBuffer(device: Device): GPUBuffer {
 }
 
 /** Timing runs of a matmul do at most this many FLOPs: larger shapes are timed on a proxy. */
-const TUNING_MAX_FLOPS = 2 ** 27;
+const TUNING_MAX_FLOPS = 2 ** 25;
 /** Changes with any matmul shader, so that stored choices of older shaders are not reused. */
 const CODE_VERSION = hash(Object.values(CODE).join('\n'));
 
@@ -172,7 +172,7 @@ export function matmulTuningKey(params: MatmulParams): string {
  * The problem the tuner times for a shape: the shape itself up to TUNING_MAX_FLOPS, else the
  * same N and variant with the larger of M and K cut down (keeping its remainder modulo 32, so
  * the edge blocks and the vec4 rule stay as they are). On a GPU a much smaller M could fill the
- * device less than the real one; 2^27 FLOPs still leaves thousands of blocks for the usual N.
+ * device less than the real one; 2^25 FLOPs still leaves thousands of blocks for the usual N.
  */
 export function tuningProxy(params: MatmulParams): MatmulParams {
   const { m, n, k } = params;

@@ -6,7 +6,7 @@
  * The bound on time: each candidate runs once untimed-as-warm-up (first use of its pipeline),
  * then TIMED_RUNS times; a candidate whose warm-up run took more than CUT_FACTOR times the best
  * candidate's is dropped without its timed runs. The caller keeps each run small (the matmul
- * times a proxy of at most 2^27 FLOPs, see matmul.ts), so a shape costs at most
+ * times a proxy of at most 2^25 FLOPs, see matmul.ts), so a shape costs at most
  * candidates × (1 + TIMED_RUNS) such runs.
  * Timing is by timestamp queries where the device has them, else by the wall clock around a
  * submit and onSubmittedWorkDone (src/runtime/timing.ts).
