@@ -151,8 +151,13 @@ function noBiasBuffer(device: Device): GPUBuffer {
   return buffer;
 }
 
-/** Timing runs of a matmul do at most this many FLOPs: larger shapes are timed on a proxy. */
+/**
+ * Timing runs of a matmul do at most this many FLOPs and touch at most this many elements of
+ * A, B and C together (a skinny conv layer, K = 9, is bound by memory, not FLOPs): larger
+ * shapes are timed on a proxy.
+ */
 const TUNING_MAX_FLOPS = 2 ** 25;
+const TUNING_MAX_ELEMENTS = 2 ** 20;
 /** Changes with any matmul shader, so that stored choices of older shaders are not reused. */
 const CODE_VERSION = hash(Object.values(CODE).join('\n'));
 
@@ -169,22 +174,23 @@ export function matmulTuningKey(params: MatmulParams): string {
 }
 
 /**
- * The problem the tuner times for a shape: the shape itself up to TUNING_MAX_FLOPS, else the
- * same N and variant with the larger of M and K cut down (keeping its remainder modulo 32, so
- * the edge blocks and the vec4 rule stay as they are). On a GPU a much smaller M could fill the
- * device less than the real one; 2^25 FLOPs still leaves thousands of blocks for the usual N.
+ * The problem the tuner times for a shape: the shape itself within TUNING_MAX_FLOPS and
+ * TUNING_MAX_ELEMENTS, else the same N and variant with the larger of M and K cut down (to no
+ * less than 64, keeping its remainder modulo 32 so that the edge blocks and the vec4 rule stay
+ * as they are). On a GPU a much smaller M could fill the device less than the real one; the
+ * proxy still has thousands of blocks for the usual N.
  */
 export function tuningProxy(params: MatmulParams): MatmulParams {
-  const { m, n, k } = params;
-  const excess = (2 * m * n * k) / TUNING_MAX_FLOPS;
-  if (excess <= 1) return params;
+  const { n } = params;
+  let { m, k } = params;
+  const excess = () => Math.max((2 * m * n * k) / TUNING_MAX_FLOPS, (m * k + k * n + m * n) / TUNING_MAX_ELEMENTS);
   const cut = (size: number, factor: number) => Math.min(size, Math.max(64, Math.ceil(size / factor / 32) * 32) + (size % 32));
-  if (m >= k) {
-    const m2 = cut(m, excess);
-    return { ...params, m: m2, k: cut(k, (2 * m2 * n * k) / TUNING_MAX_FLOPS) };
+  // Cut the larger dimension; if it hits its floor, the other one next.
+  for (let round = 0; round < 2 && excess() > 1; round++) {
+    if (m >= k) m = cut(m, excess());
+    else k = cut(k, excess());
   }
-  const k2 = cut(k, excess);
-  return { ...params, k: k2, m: cut(m, (2 * m * n * k2) / TUNING_MAX_FLOPS) };
+  return m === params.m && k === params.k ? params : { ...params, m, k };
 }
 
 /** The kernel for a call that does not force one: by device.kernelChoices' mode (see tuner.ts). */

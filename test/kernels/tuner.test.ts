@@ -101,10 +101,13 @@ describe('kernel tuner', () => {
     await expect(createDevice({ tuning: 'fast' as never })).rejects.toThrow(/tuning must be one of measure, cached, off \(got 'fast'\)/);
   });
 
-  it('times large shapes on a proxy of at most 2^25 FLOPs that keeps N, the variant and the edge remainders', () => {
+  it('times large shapes on a proxy of at most 2^25 FLOPs and 2^20 elements that keeps N, the variant and the edge remainders', () => {
     const conv = { m: 128 * 24 * 24, n: 64, k: 288, bias: true };
     const proxy = tuningProxy(conv);
     expect(2 * proxy.m * proxy.n * proxy.k).toBeLessThanOrEqual(2 ** 25 * 1.1);
+    const skinny = tuningProxy({ m: 128 * 26 * 26, n: 32, k: 9 });
+    expect(skinny.m * 9 + 9 * 32 + skinny.m * 32).toBeLessThanOrEqual(2 ** 20 * 1.1);
+    expect(skinny.k).toBe(9);
     expect([proxy.n, proxy.k, proxy.bias, proxy.m % 32]).toEqual([64, 288, true, conv.m % 32]);
     const weightGradient = { m: 288, n: 64, k: 73_728, transA: true };
     const dW = tuningProxy(weightGradient);
