@@ -52,6 +52,8 @@ interface Plan {
   peerRetimeBelowMs: number;
   /** Runs of the step whose per-dispatch median the breakdown reports. */
   breakdownRuns: number;
+  /** Whether every matmul candidate is timed on the presets' GEMMs too (always on the squares). */
+  candidatesOnPresets: boolean;
 }
 
 const FULL: Plan = {
@@ -67,6 +69,7 @@ const FULL: Plan = {
   peerWarmupBatch: 16,
   peerRetimeBelowMs: 120_000,
   breakdownRuns: 3,
+  candidatesOnPresets: true,
 };
 
 const QUICK: Plan = {
@@ -83,6 +86,7 @@ const QUICK: Plan = {
   peerWarmupBatch: 8,
   peerRetimeBelowMs: 120_000,
   breakdownRuns: 1,
+  candidatesOnPresets: false,
 };
 
 const clamp = (value: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(lo, value));
@@ -228,10 +232,11 @@ async function main(argv: readonly string[]): Promise<number> {
       ours = { name, shape: c.shape, ms, engine: 'webgpu-dl', family: c.family, uses: c.uses, reps };
       if (c.flops) ours.gflops = c.flops / ms / 1e6;
       if (c.bytes) ours.gbps = c.bytes / ms / 1e6;
-      // The tuner's pick, and every candidate beside it, where TF.js runs the shape too.
+      // The tuner's pick, and every candidate beside it on the squares and where TF.js runs the shape too.
       if (c.gemm && !c.gemm.kernel) {
         ours.picked = pickedKernel(built.dispatches);
-        if (peerRunsMatmul(options, c)) ours.candidates = await candidateRates(device, timer, c, repOptions);
+        const square = c.uses.some((use) => use.startsWith('square'));
+        if (square || (plan.candidatesOnPresets && peerRunsMatmul(options, c))) ours.candidates = await candidateRates(device, timer, c, repOptions);
       }
     } catch (err) {
       notes.push(`kernel ${c.name} ${c.shape} failed: ${(err as Error).message}`);

@@ -62,11 +62,12 @@ describe('bench --quick', () => {
     }
     expect(typeof result.bestMatmulGflops).toBe('number');
     // Every square matmul shows every candidate's rate and the tuner's pick, one of them.
-    const squares = result.kernels.filter((k) => k.engine === 'webgpu-dl' && k.name === 'matmul' && k.uses.includes('square'));
+    const squares = result.kernels.filter((k) => k.engine === 'webgpu-dl' && k.name === 'matmul' && (k.uses as string[]).includes('square'));
     expect(squares.length).toBeGreaterThan(0);
     for (const k of squares) {
-      expect(Object.keys(k.candidates ?? {})).toEqual(expect.arrayContaining(['rows8', 'rows4', 'tiled']));
-      expect(Object.keys(k.candidates!)).toContain(k.picked);
+      const candidates = Object.keys((k.candidates ?? {}) as Record<string, number>);
+      expect(candidates).toEqual(expect.arrayContaining(['rows8', 'rows4', 'tiled']));
+      expect(candidates).toContain(k.picked);
     }
 
     const figures = numbers({ kernels: result.kernels, training: result.training, bestMatmulGflops: result.bestMatmulGflops })

@@ -3,11 +3,12 @@
  * (kernel, shape, adapter): the result goes to device.kernelChoices, which remembers it across
  * runs (src/device/kernel-choices.ts). Runs when a model is compiled, never in a step.
  *
- * The bound on time: each candidate runs once untimed-as-warm-up (first use of its pipeline),
- * then TIMED_RUNS times; a candidate whose warm-up run took more than CUT_FACTOR times the best
- * candidate's is dropped without its timed runs. The caller keeps each run small (the matmul
- * times a proxy of at most 2^25 FLOPs, see matmul.ts), so a shape costs at most
- * candidates × (1 + TIMED_RUNS) such runs.
+ * The bound on time: each candidate runs once as a warm-up (first use of its pipeline), timed
+ * only to drop a candidate whose warm-up took more than CUT_FACTOR times the best one's; then
+ * as many timed runs as fill TARGET_MS, within [MIN_RUNS, MAX_RUNS] (short kernels need more
+ * to rise above the noise of a shared CPU). The caller keeps each run small (the matmul times
+ * a proxy of at most 2^25 FLOPs and 2^20 elements, see matmul.ts), so a shape costs at most
+ * candidates × (1 + MIN_RUNS) such runs, or candidates × (warm-up + TARGET_MS) for short ones.
  * Timing is by timestamp queries where the device has them, else by the wall clock around a
  * submit and onSubmittedWorkDone (src/runtime/timing.ts).
  */
@@ -16,7 +17,9 @@ import type { KernelChoice } from '../device/kernel-choices.js';
 import type { Dispatch } from './dispatch.js';
 import { DispatchTimer } from './timing.js';
 
-export const TIMED_RUNS = 2;
+export const MIN_RUNS = 2;
+export const MAX_RUNS = 16;
+export const TARGET_MS = 30;
 export const CUT_FACTOR = 3;
 
 /** What the tuner needs of a kernel: its candidates and a way to run each on scratch buffers. */
@@ -72,7 +75,8 @@ async function timeCandidates<K extends string>(device: Device, problem: TuningP
         continue;
       }
       bestWarmup = Math.min(bestWarmup, warmup);
-      ms[candidate] = (await timer.perCall(dispatches, runs(TIMED_RUNS))).ms;
+      const timedRuns = Math.min(MAX_RUNS, Math.max(MIN_RUNS, Math.round(TARGET_MS / Math.max(warmup, 1e-3))));
+      ms[candidate] = (await timer.perCall(dispatches, runs(timedRuns))).ms;
       if (ms[candidate] < bestMs) {
         best = candidate;
         bestMs = ms[candidate];
