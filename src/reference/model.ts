@@ -1,78 +1,122 @@
 /**
  * A float64 forward pass of a Sequential model on the CPU, built only from the kernel
- * references: the independent check of what the compiled GPU steps compute.
+ * references and each layer's Keras form (class name and config), not from the engine's
+ * layer classes: the independent check of what the compiled GPU steps compute.
  * Inference semantics (dropout off, BatchNormalization with moving statistics).
  */
 import { convGeometry, type ConvParams } from '../kernels/conv.js';
 import { poolGeometry, type PoolParams } from '../kernels/pool.js';
-import { Activation } from '../nn/layers/activation.js';
-import { BatchNormalization } from '../nn/layers/batchnorm.js';
-import { Conv2D } from '../nn/layers/conv2d.js';
-import { Dense } from '../nn/layers/dense.js';
-import { Dropout } from '../nn/layers/dropout.js';
-import { Flatten } from '../nn/layers/flatten.js';
-import type { Layer } from '../nn/layers/layer.js';
-import { AveragePooling2D, MaxPooling2D } from '../nn/layers/pooling.js';
-import type { Sequential } from '../nn/sequential.js';
 import { activate } from './activation.js';
 import { conv2dRef } from './conv.js';
 import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
 
-/** Logits of the output layer (before its softmax), (batch, classes). */
-export function referenceLogits(model: Sequential, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): Float64Array {
-  let values: Float64Array = Float64Array.from(x);
-  let shape = [...model.inputShape];
-  let w = 0;
-  for (const layer of model.layers) {
-    const own = weights.slice(w, w + layer.weightSlots.length);
-    w += layer.weightSlots.length;
-    values = layerForward(layer, own, values, shape, batch);
-    shape = layer.outputShape;
-  }
-  return values;
+/** What the reference reads of a model (a Sequential is one): its input shape and each layer's Keras form. */
+export interface ReferenceModel {
+  /** Per-sample input shape, without the batch dimension. */
+  readonly inputShape: readonly number[];
+  readonly layers: readonly { readonly className: string; config(): Record<string, unknown> }[];
 }
 
-export function referenceProbabilities(model: Sequential, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): Float64Array {
-  const classes = model.outputShape[0];
-  return softmaxRef(referenceLogits(model, weights, x, batch), batch, classes);
+/** One layer of the reference: how many weights it takes (Keras order), its output shape and its forward pass. */
+interface ReferenceLayer {
+  weightCount: number;
+  outputShape: number[];
+  forward(w: ArrayLike<number>[], x: Float64Array, batch: number): Float64Array;
+}
+
+/** Logits of the output layer (before its softmax), (batch, classes). */
+export function referenceLogits(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): Float64Array {
+  return referenceForward(model, weights, x, batch).values;
+}
+
+export function referenceProbabilities(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): Float64Array {
+  const { values, shape } = referenceForward(model, weights, x, batch);
+  return softmaxRef(values, batch, shape[0]);
 }
 
 /** Mean categorical cross-entropy of the model on (x, one-hot targets). */
-export function referenceLoss(model: Sequential, weights: ArrayLike<number>[], x: ArrayLike<number>, targets: ArrayLike<number>, batch: number): number {
-  const classes = model.outputShape[0];
-  return crossEntropyRef(referenceLogits(model, weights, x, batch), targets, batch, classes).lossSum / batch;
+export function referenceLoss(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, targets: ArrayLike<number>, batch: number): number {
+  const { values, shape } = referenceForward(model, weights, x, batch);
+  return crossEntropyRef(values, targets, batch, shape[0]).lossSum / batch;
 }
 
-function layerForward(layer: Layer, w: ArrayLike<number>[], x: Float64Array, inShape: number[], batch: number): Float64Array {
-  if (layer instanceof Conv2D) {
-    const [height, width, channels] = inShape;
-    const geometry = convGeometry({ height, width, kernelH: layer.kernelSize[0], kernelW: layer.kernelSize[1], strideH: layer.strides[0], strideW: layer.strides[1], padding: layer.padding });
-    const p: ConvParams = { ...geometry, batch, channels };
-    return activateAll(layer.activation, conv2dRef(x, w[0], layer.useBias ? w[1] : null, p));
+/** The output values (batch, ...shape) and the per-sample output shape. */
+function referenceForward(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): { values: Float64Array; shape: number[] } {
+  let values: Float64Array = Float64Array.from(x);
+  let shape = [...model.inputShape];
+  let w = 0;
+  for (const modelLayer of model.layers) {
+    const { className } = modelLayer;
+    const make = Object.hasOwn(REFERENCE_LAYERS, className) ? REFERENCE_LAYERS[className] : undefined;
+    if (!make) throw new Error(`no reference for ${className}`);
+    const layer = make(modelLayer.config() as unknown as KerasArgs, shape);
+    values = layer.forward(weights.slice(w, w + layer.weightCount), values, batch);
+    w += layer.weightCount;
+    shape = layer.outputShape;
   }
-  if (layer instanceof Dense) {
-    const y = matmulRef({ m: batch, n: layer.units, k: inShape[0] }, x, w[0], layer.useBias ? w[1] : undefined);
-    return activateAll(layer.activation, y);
-  }
-  if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
-    const [height, width, channels] = inShape;
-    const geometry = poolGeometry({ height, width, poolH: layer.poolSize[0], poolW: layer.poolSize[1], strideH: layer.strides[0], strideW: layer.strides[1], padding: layer.padding });
-    const p: PoolParams = { ...geometry, batch, channels };
-    return layer instanceof MaxPooling2D ? maxPoolForwardRef(x, p).y : avgPoolForwardRef(x, p);
-  }
-  if (layer instanceof BatchNormalization) {
-    const channels = inShape[inShape.length - 1];
-    const [gamma, beta, mean, variance] = w;
-    return x.map((v, i) => {
-      const c = i % channels;
-      return ((v - mean[c]) / Math.sqrt(variance[c] + layer.epsilon)) * gamma[c] + beta[c];
-    });
-  }
-  if (layer instanceof Activation) return activateAll(layer.activation, x);
-  if (layer instanceof Flatten || layer instanceof Dropout) return x;
-  throw new Error(`no reference for ${layer.className}`);
+  if (w !== weights.length) throw new Error(`the model's layers take ${w} weights, ${weights.length} given`);
+  return { values, shape };
+}
+
+/** The config keys the references read, as Keras writes them. */
+interface KerasArgs {
+  filters: number;
+  units: number;
+  kernel_size: [number, number];
+  pool_size: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  activation: string;
+  use_bias: boolean;
+  epsilon: number;
+}
+
+/** Each Keras layer class's reference, from its config and per-sample input shape. */
+const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) => ReferenceLayer> = {
+  Conv2D: (c, [height, width, channels]) => {
+    const geometry = convGeometry({ height, width, kernelH: c.kernel_size[0], kernelW: c.kernel_size[1], strideH: c.strides[0], strideW: c.strides[1], padding: c.padding });
+    return {
+      weightCount: c.use_bias ? 2 : 1,
+      outputShape: [geometry.outH, geometry.outW, c.filters],
+      forward: (w, x, batch) => {
+        const p: ConvParams = { ...geometry, batch, channels };
+        return activateAll(c.activation, conv2dRef(x, w[0], c.use_bias ? w[1] : null, p));
+      },
+    };
+  },
+  Dense: (c, [inputs]) => ({
+    weightCount: c.use_bias ? 2 : 1,
+    outputShape: [c.units],
+    forward: (w, x, batch) => activateAll(c.activation, matmulRef({ m: batch, n: c.units, k: inputs }, x, w[0], c.use_bias ? w[1] : undefined)),
+  }),
+  MaxPooling2D: (c, inShape) => pooling(c, inShape, (x, p) => maxPoolForwardRef(x, p).y),
+  AveragePooling2D: (c, inShape) => pooling(c, inShape, avgPoolForwardRef),
+  BatchNormalization: (c, inShape) => ({
+    weightCount: 4, // gamma, beta, moving mean, moving variance
+    outputShape: inShape,
+    forward: ([gamma, beta, mean, variance], x) => {
+      const channels = inShape[inShape.length - 1];
+      return x.map((v, i) => {
+        const ch = i % channels;
+        return ((v - mean[ch]) / Math.sqrt(variance[ch] + c.epsilon)) * gamma[ch] + beta[ch];
+      });
+    },
+  }),
+  Activation: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => activateAll(c.activation, x) }),
+  // Flatten keeps NHWC order, Keras' (h, w, c); dropout is off at inference.
+  Flatten: (_c, inShape) => ({ weightCount: 0, outputShape: [inShape.reduce((a, b) => a * b, 1)], forward: (_w, x) => x }),
+  Dropout: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
+};
+
+function pooling(c: KerasArgs, [height, width, channels]: number[], pool: (x: Float64Array, p: PoolParams) => Float64Array): ReferenceLayer {
+  const geometry = poolGeometry({ height, width, poolH: c.pool_size[0], poolW: c.pool_size[1], strideH: c.strides[0], strideW: c.strides[1], padding: c.padding });
+  return {
+    weightCount: 0,
+    outputShape: [geometry.outH, geometry.outW, channels],
+    forward: (_w, x, batch) => pool(x, { ...geometry, batch, channels }),
+  };
 }
 
 /** Softmax is left to the loss (these are logits); other activations apply element-wise. */

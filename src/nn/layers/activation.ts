@@ -1,6 +1,7 @@
 /** The Activation layer, and the activation step shared by Dense and Conv2D. */
 import type { TensorId } from '../../graph/graph.js';
 import { activationBackward, activationForward, type Activation as ElementwiseActivation } from '../../kernels/activation.js';
+import type { ConfigReader, KerasConfig } from './keras-config.js';
 import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import type { WeightSpec } from '../weights.js';
 
@@ -15,6 +16,15 @@ export function checkActivation(layer: string, name: unknown): ActivationName {
     throw new Error(`${layer}: unknown activation '${String(name)}' (supported: ${ACTIVATIONS.join(', ')})`);
   }
   return name as ActivationName;
+}
+
+/** Reads the `activation` argument of a Keras config (Activation, Dense, Conv2D). */
+export function readActivation(c: ConfigReader): ActivationName {
+  const value = c.take('activation') ?? 'linear';
+  if (typeof value !== 'string' || !ACTIVATIONS.includes(value as ActivationName)) {
+    throw new Error(`${c.where}: unsupported argument activation: ${JSON.stringify(value)} (supported: ${ACTIVATIONS.join(', ')})`);
+  }
+  return value as ActivationName;
 }
 
 /** Records y = f(z) as its own op, for activations the matmul epilogue does not fuse. */
@@ -52,6 +62,7 @@ export interface ActivationArgs extends LayerArgs {
 export class Activation extends Layer {
   readonly className = 'Activation';
   readonly namePrefix = 'activation';
+  readonly keras3BuildConfig = false;
   readonly activation: ActivationName;
 
   constructor(args: ActivationArgs) {
@@ -72,7 +83,11 @@ export class Activation extends Layer {
     return { y, backward: (dY) => recordActivationBackward(ctx, this.name, kind, y, dY) };
   }
 
-  config(): Record<string, unknown> {
+  static fromConfig(c: ConfigReader, args: LayerArgs): Activation {
+    return new Activation({ ...args, activation: readActivation(c) });
+  }
+
+  config(): KerasConfig {
     return { activation: this.activation };
   }
 }

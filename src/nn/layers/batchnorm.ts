@@ -5,10 +5,14 @@
  */
 import type { TensorId } from '../../graph/graph.js';
 import { batchNormBackward, batchNormInferForward, batchNormTrainForward, type BatchNormOptions } from '../../kernels/batchnorm.js';
+import type { Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
+import { initializerConfig, nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
+  /** The axis normalized, with the batch dimension counted: only the last (-1, the default) is supported. */
+  axis?: number;
   momentum?: number;
   epsilon?: number;
   center?: boolean;
@@ -18,6 +22,8 @@ export interface BatchNormalizationArgs extends LayerArgs {
 export class BatchNormalization extends Layer {
   readonly className = 'BatchNormalization';
   readonly namePrefix = 'batch_normalization';
+  readonly keras3BuildConfig = true;
+  readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
   readonly center: boolean;
@@ -25,6 +31,8 @@ export class BatchNormalization extends Layer {
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args);
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis)) throw new Error(`BatchNormalization: axis must be an integer, got ${String(args.axis)}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     this.center = args.center ?? true;
@@ -37,6 +45,8 @@ export class BatchNormalization extends Layer {
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {
+    const rank = inputShape.length + 1; // with the batch dimension
+    if (this.axis !== -1 && this.axis !== rank - 1) this.fail(`axis ${this.axis} is not supported: only the last axis (-1 or ${rank - 1}) is`);
     const channels = inputShape[inputShape.length - 1];
     this.outputShape = [...inputShape];
     const filled = (value: number) => () => new Float32Array(channels).fill(value);
@@ -91,7 +101,44 @@ export class BatchNormalization extends Layer {
     };
   }
 
-  config(): Record<string, unknown> {
-    return { momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+  static fromConfig(c: ConfigReader, args: LayerArgs): BatchNormalization {
+    c.requireNull(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
+    for (const [key, value] of FIXED_INITIALIZERS) {
+      if (c.initializer(key, value) !== value) c.unsupported(key, c.config[key]);
+    }
+    let axis = c.take('axis') ?? -1;
+    if (Array.isArray(axis) && axis.length === 1) axis = axis[0]; // tf.keras writes [3] once built
+    if (typeof axis !== 'number' || !Number.isInteger(axis)) c.unsupported('axis', c.config.axis);
+    return new BatchNormalization({
+      ...args,
+      axis,
+      momentum: c.number('momentum', 0.99),
+      epsilon: c.number('epsilon', 1e-3),
+      center: c.bool('center', true),
+      scale: c.bool('scale', true),
+    });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    // tf.keras writes the axis it resolved at build time, as a list; Keras 3 and TF.js write -1.
+    if (flavor === 'keras2' && this.outputShape.length === 0) this.fail("tf.keras' config names the input's last axis: build the model first");
+    return {
+      axis: flavor === 'keras2' ? [this.outputShape.length] : -1,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      ...Object.fromEntries(FIXED_INITIALIZERS.map(([key, value]) => [key, initializerConfig(value, flavor)])),
+      ...nulls('beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint'),
+      ...(flavor === 'keras3' ? { synchronized: false } : {}),
+    };
   }
 }
+
+/** The initial values of the four weights, in Keras' key order; Keras lets them differ, the engine does not. */
+const FIXED_INITIALIZERS: [string, Initializer][] = [
+  ['beta_initializer', 'zeros'],
+  ['gamma_initializer', 'ones'],
+  ['moving_mean_initializer', 'zeros'],
+  ['moving_variance_initializer', 'ones'],
+];

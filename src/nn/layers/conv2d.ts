@@ -8,8 +8,9 @@ import { col2im, convGeometry, im2col, type ConvParams, type Padding } from '../
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
+import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, pair, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { recordLinear } from './linear.js';
+import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -25,6 +26,7 @@ export interface Conv2DArgs extends LayerArgs {
 export class Conv2D extends Layer {
   readonly className = 'Conv2D';
   readonly namePrefix = 'conv2d';
+  readonly keras3BuildConfig = true;
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
@@ -110,14 +112,33 @@ export class Conv2D extends Layer {
     };
   }
 
-  config(): Record<string, unknown> {
+  static fromConfig(c: ConfigReader, args: LayerArgs): Conv2D {
+    c.channelsLast();
+    if (!c.pair('dilation_rate', 1).every((d) => d === 1)) c.unsupported('dilation_rate', c.config.dilation_rate);
+    const groups = c.take('groups');
+    if (groups != null && groups !== 1) c.unsupported('groups', groups);
+    const linear = readLinearArgs(c);
+    return new Conv2D({
+      ...args,
+      filters: c.take('filters') as number,
+      kernelSize: c.pair('kernel_size'),
+      strides: c.pair('strides', 1),
+      padding: c.padding(),
+      ...linear,
+    });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
     return {
       filters: this.filters,
-      kernel_size: this.kernelSize,
-      strides: this.strides,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
       padding: this.padding,
-      activation: this.activation,
-      use_bias: this.useBias,
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
+      ...linearConfig(this, flavor),
+      ...nulls('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
     };
   }
 }

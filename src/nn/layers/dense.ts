@@ -3,8 +3,9 @@ import type { TensorId } from '../../graph/graph.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
+import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { recordLinear } from './linear.js';
+import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -17,6 +18,7 @@ export interface DenseArgs extends LayerArgs {
 export class Dense extends Layer {
   readonly className = 'Dense';
   readonly namePrefix = 'dense';
+  readonly keras3BuildConfig = true;
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -54,7 +56,19 @@ export class Dense extends Layer {
     return { y, backward };
   }
 
-  config(): Record<string, unknown> {
-    return { units: this.units, activation: this.activation, use_bias: this.useBias };
+  static fromConfig(c: ConfigReader, args: LayerArgs): Dense {
+    const linear = readLinearArgs(c);
+    return new Dense({ ...args, units: c.take('units') as number, ...linear });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    return {
+      units: this.units,
+      ...linearConfig(this, flavor),
+      // Keras 3's Dense does not write activity_regularizer.
+      ...(flavor === 'keras3'
+        ? nulls('kernel_regularizer', 'bias_regularizer', 'kernel_constraint', 'bias_constraint')
+        : nulls('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint')),
+    };
   }
 }

@@ -2,6 +2,7 @@
 import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
 import type { WeightSpec } from '../weights.js';
+import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
@@ -11,6 +12,7 @@ export interface DropoutArgs extends LayerArgs {
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly namePrefix = 'dropout';
+  readonly keras3BuildConfig = false;
   readonly rate: number;
 
   constructor(args: DropoutArgs) {
@@ -53,8 +55,15 @@ export class Dropout extends Layer {
     };
   }
 
-  config(): Record<string, unknown> {
-    return { rate: this.rate };
+  static fromConfig(c: ConfigReader, args: LayerArgs): Dropout {
+    c.requireNull(['noise_shape']);
+    c.take('seed'); // the engine's masks derive from the model's seed
+    return new Dropout({ ...args, rate: c.take('rate') as number });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    // The same three keys; Keras 3 writes them in another order.
+    return flavor === 'keras3' ? { rate: this.rate, seed: null, noise_shape: null } : { rate: this.rate, noise_shape: null, seed: null };
   }
 }
 

@@ -1,11 +1,13 @@
 /** Flatten: [h, w, c] → [h·w·c] in NHWC order, which is Keras' order. A reshape: no op, no copy. */
 import type { TensorId } from '../../graph/graph.js';
 import type { WeightSpec } from '../weights.js';
-import { Layer, elements, type RecordContext, type Recorded } from './layer.js';
+import type { ConfigReader, KerasConfig } from './keras-config.js';
+import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';
   readonly namePrefix = 'flatten';
+  readonly keras3BuildConfig = true;
 
   protected configure(inputShape: number[]): WeightSpec[] {
     this.outputShape = [elements(inputShape)];
@@ -19,7 +21,12 @@ export class Flatten extends Layer {
     return { y, backward: (dY) => graph.reshape(dY, `${this.name}/dInput`, inShape) };
   }
 
-  config(): Record<string, unknown> {
-    return {};
+  static fromConfig(c: ConfigReader, args: LayerArgs): Flatten {
+    c.channelsLast();
+    return new Flatten(args);
+  }
+
+  config(): KerasConfig {
+    return { data_format: 'channels_last' };
   }
 }

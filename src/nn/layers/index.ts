@@ -5,12 +5,27 @@ import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Dropout, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
-import type { LayerArgs } from './layer.js';
+import type { LayerArgs, LayerClass } from './layer.js';
 import { AveragePooling2D, MaxPooling2D, type PoolingArgs } from './pooling.js';
 
 export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D };
 export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, LayerArgs, PoolingArgs };
-export { Layer } from './layer.js';
+export { Layer, type LayerClass } from './layer.js';
+
+/**
+ * The layer classes by Keras class name, which the Keras JSON reader builds from
+ * (LayerClass.fromConfig). A new layer is added here, to `layers` below, and nowhere else in nn.
+ */
+export const layerClasses: Record<string, LayerClass> = {
+  Conv2D,
+  Dense,
+  MaxPooling2D,
+  AveragePooling2D,
+  Flatten,
+  Dropout,
+  BatchNormalization,
+  Activation,
+};
 
 export const layers = {
   conv2d: (args: Conv2DArgs) => new Conv2D(args),

@@ -3,6 +3,7 @@ import type { Device } from '../../device/device.js';
 import type { Graph, TensorId } from '../../graph/graph.js';
 import type { BufferRange } from '../../runtime/dispatch.js';
 import type { WeightSlot, WeightSpec, WeightStore } from '../weights.js';
+import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 
 /** What a layer sees while it records its ops for one compiled step. */
 export interface RecordContext {
@@ -56,8 +57,16 @@ export abstract class Layer {
   /** Records the forward ops for a batch (and returns the backward recorder). */
   abstract record(ctx: RecordContext, x: TensorId): Recorded;
 
-  /** Keras config (the `config` object of `model.to_json()`), without name. */
-  abstract config(): Record<string, unknown>;
+  /**
+   * The layer's arguments as Keras' `model.to_json()` writes them in the layer's `config`, in
+   * Keras' order, without the name, trainable and dtype that every layer has (the model
+   * writer adds those). Keras 3's form unless `flavor` asks for tf.keras 2 or TF.js.
+   * Each layer class also has the inverse, `static fromConfig` (see LayerClass).
+   */
+  abstract config(flavor?: KerasFlavor): KerasConfig;
+
+  /** Whether Keras 3 writes a `build_config` (the input shape) for this layer: layers with a build step do. */
+  abstract readonly keras3BuildConfig: boolean;
 
   /** `random` draws the initial weights (seeded by the model). */
   build(inputShape: number[], store: WeightStore, random: () => number): void {
@@ -73,6 +82,16 @@ export abstract class Layer {
   protected fail(message: string): never {
     throw new Error(`${this.className} layer '${this.name}': ${message}`);
   }
+}
+
+/**
+ * A layer class as the Keras JSON reader sees it (the registry in index.ts maps Keras class
+ * names to these). fromConfig reads the layer's own arguments from `config` strictly, leaving
+ * the reader to refuse what nobody read; `args` carries the name and input shape, which the
+ * model reader has already taken.
+ */
+export interface LayerClass {
+  fromConfig(config: ConfigReader, args: LayerArgs): Layer;
 }
 
 /** Checks a positive integer argument of a layer. */

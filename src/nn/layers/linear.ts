@@ -6,8 +6,10 @@
 import type { TensorId } from '../../graph/graph.js';
 import { columnSum } from '../../kernels/column-sum.js';
 import { matmul } from '../../kernels/matmul.js';
+import type { Initializer } from '../initializers.js';
 import type { WeightSlot } from '../weights.js';
-import { recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
+import { readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
+import { initializerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import type { RecordContext } from './layer.js';
 
 export interface LinearShape {
@@ -77,4 +79,33 @@ export function recordLinear(
     return dA;
   };
   return { y, backward };
+}
+
+/** The arguments Dense and Conv2D share. */
+export interface LinearArgs {
+  activation: ActivationName;
+  useBias: boolean;
+  kernelInitializer: Initializer;
+  biasInitializer: Initializer;
+}
+
+/** Reads the arguments Dense and Conv2D share from their Keras config; regularizers and constraints must be off. */
+export function readLinearArgs(c: ConfigReader): LinearArgs {
+  c.requireNull(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
+  return {
+    activation: readActivation(c),
+    useBias: c.bool('use_bias', true),
+    kernelInitializer: c.initializer('kernel_initializer', 'glorotUniform'),
+    biasInitializer: c.initializer('bias_initializer', 'zeros'),
+  };
+}
+
+/** Writes them as Keras does, in its order (the regularizers and constraints, all off, are the layer's to write). */
+export function linearConfig(layer: LinearArgs, flavor: KerasFlavor): KerasConfig {
+  return {
+    activation: layer.activation,
+    use_bias: layer.useBias,
+    kernel_initializer: initializerConfig(layer.kernelInitializer, flavor),
+    bias_initializer: initializerConfig(layer.biasInitializer, flavor),
+  };
 }

@@ -3,6 +3,7 @@ import type { TensorId } from '../../graph/graph.js';
 import type { Padding } from '../../kernels/conv.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
 import type { WeightSpec } from '../weights.js';
+import type { ConfigReader, KerasConfig } from './keras-config.js';
 import { Layer, pair, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface PoolingArgs extends LayerArgs {
@@ -12,6 +13,7 @@ export interface PoolingArgs extends LayerArgs {
 }
 
 abstract class Pooling2D extends Layer {
+  readonly keras3BuildConfig = false;
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
@@ -40,9 +42,16 @@ abstract class Pooling2D extends Layer {
     return [];
   }
 
-  config(): Record<string, unknown> {
-    return { pool_size: this.poolSize, strides: this.strides, padding: this.padding };
+  config(): KerasConfig {
+    return { pool_size: [...this.poolSize], padding: this.padding, strides: [...this.strides], data_format: 'channels_last' };
   }
+}
+
+/** The arguments of either pooling layer from its Keras config (strides default to pool_size). */
+function readPoolingArgs(c: ConfigReader, args: LayerArgs): PoolingArgs {
+  c.channelsLast();
+  const poolSize = c.pair('pool_size', 2);
+  return { ...args, poolSize, strides: c.pair('strides', poolSize), padding: c.padding() };
 }
 
 export class MaxPooling2D extends Pooling2D {
@@ -51,6 +60,10 @@ export class MaxPooling2D extends Pooling2D {
 
   constructor(args: PoolingArgs = {}) {
     super(args, 'MaxPooling2D');
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): MaxPooling2D {
+    return new MaxPooling2D(readPoolingArgs(c, args));
   }
 
   record(ctx: RecordContext, x: TensorId): Recorded {
@@ -89,6 +102,10 @@ export class AveragePooling2D extends Pooling2D {
 
   constructor(args: PoolingArgs = {}) {
     super(args, 'AveragePooling2D');
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): AveragePooling2D {
+    return new AveragePooling2D(readPoolingArgs(c, args));
   }
 
   record(ctx: RecordContext, x: TensorId): Recorded {

@@ -1,0 +1,186 @@
+/**
+ * The Keras form of a layer's arguments, both ways: ConfigReader reads a layer's `config`
+ * strictly (for the layers' fromConfig), and initializerConfig / nulls write the pieces
+ * several layers share (for the layers' config()). The model around the layers (InputLayer,
+ * names, dtypes, shapes) is io/keras-json's business.
+ *
+ * Reading is strict: an argument the engine does not implement is an error that names the
+ * layer and the argument. Arguments the engine has no use for and whose value is null or
+ * false (off) are accepted, so that the newer fields of later Keras versions (`optional`,
+ * `synchronized`, `lora_rank`, ...) do not break reading. The only values read and then
+ * ignored are initializer and dropout seeds: the engine draws from the seed given to compile().
+ */
+import type { Initializer } from '../initializers.js';
+
+/** A layer's `config` object as Keras' `model.to_json()` writes it. */
+export type KerasConfig = Record<string, unknown>;
+
+/**
+ * Which Keras a config is written for: Keras 3 (the default), tf.keras 2.x, or TF.js (the
+ * Keras 2 layout as TF.js writes it in a model.json's modelTopology).
+ */
+export type KerasFlavor = 'keras3' | 'keras2' | 'tfjs';
+
+/**
+ * A layer's config, read key by key. finish() refuses every key that was not read and whose
+ * value is not null or false: an argument the engine would otherwise silently drop.
+ */
+export class ConfigReader {
+  private readonly read = new Set<string>();
+  constructor(
+    /** Names the layer in errors, e.g. `Conv2D layer 'conv2d'`. */
+    readonly where: string,
+    readonly config: KerasConfig,
+  ) {}
+
+  take(key: string): unknown {
+    this.read.add(key);
+    return this.config[key];
+  }
+
+  unsupported(key: string, value: unknown): never {
+    throw new Error(`${this.where}: unsupported argument ${key}: ${JSON.stringify(value)}`);
+  }
+
+  finish(): void {
+    for (const [key, value] of Object.entries(this.config)) {
+      if (!this.read.has(key) && value !== null && value !== false) this.unsupported(key, value);
+    }
+  }
+
+  /** Requires each of `keys` to be null or absent (regularizers, constraints, noise shapes). */
+  requireNull(keys: string[]): void {
+    for (const key of keys) {
+      const value = this.take(key);
+      if (value != null) this.unsupported(key, value);
+    }
+  }
+
+  channelsLast(): void {
+    const format = this.take('data_format');
+    if (format != null && format !== 'channels_last') this.unsupported('data_format', format);
+  }
+
+  /** An int or a pair of ints (kernel_size, strides, pool_size, dilation_rate); `fallback` when absent. */
+  pair(key: string, fallback?: number | [number, number]): [number, number] {
+    const value = this.take(key);
+    return pairOf(value == null && fallback !== undefined ? fallback : value, `${this.where}: ${key}`);
+  }
+
+  padding(): 'valid' | 'same' {
+    const value = this.take('padding') ?? 'valid';
+    if (value !== 'valid' && value !== 'same') this.unsupported('padding', value);
+    return value;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const value = this.take(key) ?? fallback;
+    if (typeof value !== 'boolean') throw new Error(`${this.where}: ${key} must be true or false, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  number(key: string, fallback: number): number {
+    const value = this.take(key) ?? fallback;
+    if (typeof value !== 'number') throw new Error(`${this.where}: ${key} must be a number, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  /** A Keras initializer: a name, or {class_name, config} (VarianceScaling included). */
+  initializer(key: string, fallback: Initializer): Initializer {
+    const value = this.take(key);
+    if (value == null) return fallback;
+    const fail = (why: string): never => {
+      throw new Error(`${this.where}: unsupported argument ${key}: ${JSON.stringify(value)} (${why})`);
+    };
+    const supported = 'supported: GlorotUniform, GlorotNormal, HeNormal, HeUniform, Zeros, Ones';
+    if (typeof value === 'string') return INITIALIZERS[value] ?? fail(supported);
+    if (!isObject(value) || typeof value.class_name !== 'string') return fail('expected a name or {class_name, config}');
+    checkModule(`${this.where}: ${key}`, value.module, value.registered_name, value.class_name);
+    const { seed, ...settings } = isObject(value.config) ? value.config : {};
+    void seed; // initial values come from the model's seed
+    if (value.class_name === 'VarianceScaling') {
+      const match = VARIANCE_SCALING.find((v) => v.scale === settings.scale && v.mode === settings.mode && v.distribution === settings.distribution);
+      return match?.init ?? fail(`only the VarianceScaling settings of ${supported.slice(11)}`);
+    }
+    const init = INITIALIZERS[value.class_name] ?? fail(supported);
+    if (Object.keys(settings).length > 0) fail(`arguments ${Object.keys(settings).join(', ')}`);
+    return init;
+  }
+}
+
+/** Keras initializer names and classes, and the VarianceScaling settings each one is. */
+const INITIALIZERS: Record<string, Initializer> = {
+  GlorotUniform: 'glorotUniform',
+  glorot_uniform: 'glorotUniform',
+  GlorotNormal: 'glorotNormal',
+  glorot_normal: 'glorotNormal',
+  HeNormal: 'heNormal',
+  he_normal: 'heNormal',
+  HeUniform: 'heUniform',
+  he_uniform: 'heUniform',
+  Zeros: 'zeros',
+  zeros: 'zeros',
+  Ones: 'ones',
+  ones: 'ones',
+};
+
+const VARIANCE_SCALING: { init: Initializer; scale: number; mode: string; distribution: string }[] = [
+  { init: 'glorotUniform', scale: 1, mode: 'fan_avg', distribution: 'uniform' },
+  { init: 'glorotNormal', scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
+  { init: 'glorotNormal', scale: 1, mode: 'fan_avg', distribution: 'normal' },
+  { init: 'heNormal', scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
+  // Keras 2.0-2.2 and TF.js write 'normal' for the truncated normal.
+  { init: 'heNormal', scale: 2, mode: 'fan_in', distribution: 'normal' },
+  { init: 'heUniform', scale: 2, mode: 'fan_in', distribution: 'uniform' },
+];
+
+const INITIALIZER_CLASSES: Record<Initializer, string> = {
+  glorotUniform: 'GlorotUniform',
+  glorotNormal: 'GlorotNormal',
+  heNormal: 'HeNormal',
+  heUniform: 'HeUniform',
+  zeros: 'Zeros',
+  ones: 'Ones',
+};
+
+/** An initializer as Keras writes it: Keras 3 adds module and registered_name. */
+export function initializerConfig(kind: Initializer, flavor: KerasFlavor): KerasConfig {
+  const className = INITIALIZER_CLASSES[kind];
+  const config = kind === 'zeros' || kind === 'ones' ? {} : { seed: null };
+  if (flavor === 'keras3') return { module: 'keras.initializers', class_name: className, config, registered_name: null };
+  return { class_name: className, config };
+}
+
+/** `{key: null}` for each key: the regularizers and constraints Keras writes as off. */
+export function nulls(...keys: string[]): KerasConfig {
+  return Object.fromEntries(keys.map((k) => [k, null]));
+}
+
+/** Refuses custom objects: a module other than Keras' own, or a registered name of its own. */
+export function checkModule(where: string, module: unknown, registeredName: unknown, className: string): void {
+  if (module !== undefined && module !== null && (typeof module !== 'string' || !(module === 'keras' || module.startsWith('keras.')))) {
+    throw new Error(`${where}: module ${JSON.stringify(module)} is not Keras' own (custom objects are not supported)`);
+  }
+  if (registeredName !== undefined && registeredName !== null && registeredName !== className) {
+    throw new Error(`${where}: registered_name ${JSON.stringify(registeredName)} is a custom object, which is not supported`);
+  }
+}
+
+/** A Keras list, unwrapping Keras 2's {"class_name": "__tuple__", "items": [...]}. */
+export function list(value: unknown, what: string): unknown[] {
+  if (isObject(value) && Array.isArray(value.items)) return value.items;
+  if (!Array.isArray(value)) throw new Error(`${what}: expected a list, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function pairOf(value: unknown, what: string): [number, number] {
+  const items = typeof value === 'number' ? [value, value] : list(value, what);
+  if (items.length !== 2 || !items.every((v) => typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+    throw new Error(`${what}: expected a positive integer or two, got ${JSON.stringify(value)}`);
+  }
+  return items as [number, number];
+}
+
+export function isObject(v: unknown): v is KerasConfig {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,88 @@
+/**
+ * Each layer owns its Keras form: for every class in the registry, fromConfig reads back what
+ * config() writes, in each flavor Keras writes, and the float64 reference runs from Keras
+ * configs alone (no engine layer class). No GPU: models are built, not compiled.
+ */
+import { describe, expect, it } from 'vitest';
+import { Sequential, layers } from '../../src/index.js';
+import { layerClasses } from '../../src/nn/layers/index.js';
+import { ConfigReader, type KerasFlavor } from '../../src/nn/layers/keras-config.js';
+import { referenceLogits } from '../../src/reference/model.js';
+
+/** One layer of every registered class, with arguments other than the defaults. */
+function everyLayer(): Sequential {
+  const model = new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: [1, 2], padding: 'same', useBias: false, activation: 'tanh', kernelInitializer: 'heUniform', inputShape: [8, 6, 2] }),
+    layers.batchNormalization({ momentum: 0.8, epsilon: 1e-4, axis: 3 }),
+    layers.maxPooling2d({ poolSize: [2, 1], strides: 1, padding: 'same' }),
+    layers.averagePooling2d({ poolSize: 2 }),
+    layers.activation({ activation: 'sigmoid' }),
+    layers.dropout({ rate: 0.25 }),
+    layers.flatten(),
+    layers.dense({ units: 4, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'glorotNormal' }),
+  ]);
+  model.build();
+  return model;
+}
+
+describe('layer Keras configs', () => {
+  it('covers every registered layer class, each under its Keras class name', () => {
+    const classNames = everyLayer().layers.map((l) => l.className);
+    expect([...classNames].sort()).toEqual(Object.keys(layerClasses).sort());
+  });
+
+  for (const flavor of ['keras3', 'keras2', 'tfjs'] as KerasFlavor[]) {
+    it(`fromConfig reads back what config('${flavor}') writes, every key read`, () => {
+      for (const layer of everyLayer().layers) {
+        const reader = new ConfigReader(layer.className, layer.config(flavor));
+        const back = layerClasses[layer.className].fromConfig(reader, { name: layer.name });
+        reader.finish(); // throws on a key fromConfig left unread
+        expect(back.className).toBe(layer.className);
+        expect(back.config(), layer.className).toEqual(layer.config());
+      }
+    });
+  }
+
+  it('writes the layout differences of each flavor', () => {
+    const [conv, norm, , , , dropout, , dense] = everyLayer().layers;
+    expect(conv.config('keras3').groups).toBe(1);
+    expect('groups' in conv.config('tfjs')).toBe(false);
+    expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });
+    expect(conv.config('keras2').kernel_initializer).toEqual({ class_name: 'HeUniform', config: { seed: null } });
+    expect(norm.config('keras2').axis).toEqual([3]);
+    expect(norm.config('keras3')).toMatchObject({ axis: -1, synchronized: false });
+    expect(Object.keys(dropout.config('keras3'))).toEqual(['rate', 'seed', 'noise_shape']);
+    expect(Object.keys(dropout.config('keras2'))).toEqual(['rate', 'noise_shape', 'seed']);
+    expect('activity_regularizer' in dense.config('keras3')).toBe(false);
+    expect(dense.config('keras2').activity_regularizer).toBeNull();
+  });
+
+  it('BatchNormalization accepts only the last axis', () => {
+    const model = (axis: number) => new Sequential([layers.batchNormalization({ axis, inputShape: [4, 4, 2] }), layers.flatten(), layers.dense({ units: 2 })]);
+    expect(() => model(3).build()).not.toThrow();
+    expect(() => model(1).build()).toThrow(/BatchNormalization layer 'batch_normalization': axis 1 is not supported: only the last axis \(-1 or 3\) is/);
+    expect(() => model(1.5)).toThrow(/BatchNormalization: axis must be an integer, got 1.5/);
+  });
+});
+
+describe('the float64 reference from Keras configs', () => {
+  // Flatten then Dense(1, relu): y = relu(x0·1 + x1·(−2) + 0.5), worked by hand.
+  const model = {
+    inputShape: [1, 2],
+    layers: [
+      { className: 'Flatten', config: () => ({ data_format: 'channels_last' }) },
+      { className: 'Dense', config: () => ({ units: 1, activation: 'relu', use_bias: true }) },
+    ],
+  };
+
+  it('runs a model given only class names and configs', () => {
+    const logits = referenceLogits(model, [[1, -2], [0.5]], [3, 1, 0, 1], 2);
+    expect(Array.from(logits)).toEqual([1.5, 0]); // 3 − 2 + 0.5, and relu(−2 + 0.5)
+  });
+
+  it('refuses a class it has no reference for, and a weight list of the wrong length', () => {
+    const lstm = { inputShape: [2], layers: [{ className: 'LSTM', config: () => ({ units: 1 }) }] };
+    expect(() => referenceLogits(lstm, [], [0, 0], 1)).toThrow(/no reference for LSTM/);
+    expect(() => referenceLogits(model, [[1, -2]], [3, 1], 1)).toThrow(/the model's layers take 2 weights, 1 given/);
+  });
+});
