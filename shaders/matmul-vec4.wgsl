@@ -30,10 +30,6 @@ const BLOCK_COLS = 8u;
 override ROW_BLOCKS: u32 = (M + BLOCK_ROWS - 1u) / BLOCK_ROWS;
 override COL_BLOCKS: u32 = (N + BLOCK_COLS - 1u) / BLOCK_COLS;
 
-// Sub-block (row group g, column group c) in acc[2g + c]; column i of it is row 4g + i of
-// the block over 4 columns. Indexed only by constants (see matmul-common.wgsl's acc).
-var<private> acc: array<mat4x4f, 8>;
-
 // op(A)[row0 .. row0 + 3, k .. k + 3] as Am: column i = op(A)[row0 + i, k .. k + 3].
 fn loadA(row0: u32, k: u32) -> mat4x4f {
   if (TRANS_A) {
@@ -82,29 +78,38 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let kStart = gid.z * K_PER_SPLIT;
   let kEnd = min(kStart + K_PER_SPLIT, K);
 
-  acc = array<mat4x4f, 8>();
+  // Sub-block (row group g, column group c) in cGC; column i of it is row 4g + i of the block
+  // over 4 columns. Function variables, not an array: they stay in registers.
+  var c00 = mat4x4f();
+  var c01 = mat4x4f();
+  var c10 = mat4x4f();
+  var c11 = mat4x4f();
+  var c20 = mat4x4f();
+  var c21 = mat4x4f();
+  var c30 = mat4x4f();
+  var c31 = mat4x4f();
   for (var k = kStart; k < kEnd; k += 4u) {
     let b0 = loadB(k, col0);
     let b1 = loadB(k, col0 + 4u);
     let a0 = loadA(row0, k);
-    acc[0] += b0 * a0;
-    acc[1] += b1 * a0;
+    c00 += b0 * a0;
+    c01 += b1 * a0;
     let a1 = loadA(row0 + 4u, k);
-    acc[2] += b0 * a1;
-    acc[3] += b1 * a1;
+    c10 += b0 * a1;
+    c11 += b1 * a1;
     let a2 = loadA(row0 + 8u, k);
-    acc[4] += b0 * a2;
-    acc[5] += b1 * a2;
+    c20 += b0 * a2;
+    c21 += b1 * a2;
     let a3 = loadA(row0 + 12u, k);
-    acc[6] += b0 * a3;
-    acc[7] += b1 * a3;
+    c30 += b0 * a3;
+    c31 += b1 * a3;
   }
-  storeSubBlock(gid.z, row0, col0, acc[0]);
-  storeSubBlock(gid.z, row0, col0 + 4u, acc[1]);
-  storeSubBlock(gid.z, row0 + 4u, col0, acc[2]);
-  storeSubBlock(gid.z, row0 + 4u, col0 + 4u, acc[3]);
-  storeSubBlock(gid.z, row0 + 8u, col0, acc[4]);
-  storeSubBlock(gid.z, row0 + 8u, col0 + 4u, acc[5]);
-  storeSubBlock(gid.z, row0 + 12u, col0, acc[6]);
-  storeSubBlock(gid.z, row0 + 12u, col0 + 4u, acc[7]);
+  storeSubBlock(gid.z, row0, col0, c00);
+  storeSubBlock(gid.z, row0, col0 + 4u, c01);
+  storeSubBlock(gid.z, row0 + 4u, col0, c10);
+  storeSubBlock(gid.z, row0 + 4u, col0 + 4u, c11);
+  storeSubBlock(gid.z, row0 + 8u, col0, c20);
+  storeSubBlock(gid.z, row0 + 8u, col0 + 4u, c21);
+  storeSubBlock(gid.z, row0 + 12u, col0, c30);
+  storeSubBlock(gid.z, row0 + 12u, col0 + 4u, c31);
 }
