@@ -344,7 +344,7 @@ function report(run: BenchRun, results: BenchResults): void {
     writeFileSync(join(options.out, candidatesSvg), candidateChart(results));
     say(`\nwrote ${path('json')}, ${path('md')}, ${path('svg')}, ${join(options.out, candidatesSvg)}`);
     if (options.updateReadme) {
-      updateReadme(readmeSection(results, path('md'), path('svg')));
+      updateReadme(readmeSection(results, path('md'), path('svg'), join(options.out, candidatesSvg)));
       say('updated the Performance section of README.md');
     }
   }

@@ -208,7 +208,7 @@ export function markdownReport(r: BenchResults, chartFile: string, candidateChar
 }
 
 /** The README's Performance section (without its heading). */
-export function readmeSection(r: BenchResults, reportPath: string, chartPath: string): string {
+export function readmeSection(r: BenchResults, reportPath: string, chartPath: string, candidatesChartPath: string): string {
   const whereTimeGoes = r.breakdown.map((b) => {
     const top = b.kernels.slice(0, 4).map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ');
     const slowest = [...b.dispatches].sort((x, y) => y.ms - x.ms)[0];
@@ -224,6 +224,9 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     ...(whereTimeGoes.length ? [`Where a training step's time goes (each dispatch timed by ${r.clock === 'gpu-timestamps' ? 'GPU timestamps' : 'the wall clock'}):`, '', ...whereTimeGoes, ''] : []),
     `![webgpu-dl ÷ TF.js](${chartPath})`,
     '',
+    ...(candidateTable(r).rows.length
+      ? [`Every matmul kernel on each shape, the tuner's pick dark (the report's "Matmul candidates" table has the figures):`, '', `![matmul candidates](${candidatesChartPath})`, '']
+      : []),
     '```sh',
     'npm run bench                        # kernels, training, the TF.js peer, files under bench/results/',
     'npm run bench -- --quick             # tiny sizes: a smoke test (npm test runs it)',
