@@ -9,6 +9,7 @@
  */
 
 export const MNIST_SIDE = 28;
+export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
 /** The side of the box the digit's bounding box is scaled to fit. */
 export const DIGIT_BOX = 20;
 

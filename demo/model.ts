@@ -1,0 +1,52 @@
+/**
+ * The page's current model: building and compiling one from a preset, running GPU work on it
+ * in turn with everything else, evaluating it on the test set.
+ */
+import { presets, type Sequential } from '../src/index.js';
+import { MNIST_PIXELS } from './digit.js';
+import { formatCount, percent } from './format.js';
+import type { DemoPage } from './page.js';
+import type { TrainingSettings } from './training-form.js';
+
+/** Runs GPU work on the current model, after any work already queued; skipped if the model changed meanwhile. */
+export function withModel<T>(page: DemoPage, work: (m: Sequential) => Promise<T>): Promise<T | undefined> {
+  const current = page.model;
+  if (!current) return Promise.resolve(undefined);
+  return page.gpu.run(async () => (page.model === current ? work(current) : undefined));
+}
+
+/** Replaces the current model with a new, compiled one of the preset the settings name. */
+export function newModel(page: DemoPage, settings: Pick<TrainingSettings, 'preset' | 'optimizer' | 'learningRate'>): Promise<Sequential> {
+  return replaceModel(page, settings.preset, () => presets[settings.preset]().model, settings);
+}
+
+/**
+ * Frees the current model's GPU memory, then makes the one `build` returns the page's model,
+ * compiled with this optimizer, and shows its summary. `preset` names it in saved weights.
+ */
+export async function replaceModel(page: DemoPage, preset: string, build: () => Sequential, optimizer: Pick<TrainingSettings, 'optimizer' | 'learningRate'>): Promise<Sequential> {
+  const old = page.model;
+  page.model = undefined;
+  if (old) await page.gpu.run(async () => old.dispose());
+  const m = build();
+  await m.compile({
+    device: page.device!,
+    optimizer: { kind: optimizer.optimizer, learningRate: optimizer.learningRate },
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  page.elements.summary.textContent = m.summary();
+  page.modelPreset = preset;
+  page.model = m;
+  return m;
+}
+
+/** Evaluates the model on the first `page.testCount` test images and shows its accuracy. */
+export async function evaluateTest(page: DemoPage): Promise<void> {
+  const { elements: ui, test, testCount } = page;
+  ui.status.textContent = `Evaluating on ${formatCount(testCount)} test images…`;
+  const result = await withModel(page, (m) => m.evaluate(test!.images.subarray(0, testCount * MNIST_PIXELS), test!.labels.subarray(0, testCount), { batchSize: 100 }));
+  if (!result) return;
+  ui.testAccuracy.textContent = `${percent(result.accuracy)} on ${formatCount(testCount)} images (loss ${result.loss.toFixed(4)})`;
+  ui.testAccuracy.dataset.accuracy = String(result.accuracy);
+}

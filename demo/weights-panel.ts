@@ -1,0 +1,78 @@
+/**
+ * The Train card's Save weights and Load weights… buttons. A load runs in three steps, each
+ * its own function:
+ *   1. read the file into named tensors (weights-file.ts: safetensors, Keras names);
+ *   2. build and compile the preset those tensors fit, and give it the weights;
+ *   3. show the model: fresh charts, its predictions on the grid and the drawing, its test accuracy.
+ * Another kind of file reuses what fits: a whole Keras model (architecture and weights) would
+ * replace steps 1 and 2 with its reader and model.ts' `replaceModel` (which takes any model),
+ * then call `showLoadedModel`.
+ */
+import { predictDrawing, warmUpDrawing } from './drawing-panel.js';
+import { evaluateTest, newModel, withModel } from './model.js';
+import { setPageState, type DemoPage } from './page.js';
+import { predictGrid } from './test-grid.js';
+import { applyPreset, readTrainingForm } from './training-form.js';
+import { resetCharts } from './training-curves.js';
+import { decodeWeightsFile, encodeWeights, presetForWeights, weightsFor, type WeightsFile } from './weights-file.js';
+
+/** Save weights: the current model's weights as `<preset>.safetensors`, with its test accuracy if measured. */
+export async function saveWeights(page: DemoPage): Promise<void> {
+  const metadata: Record<string, string> = { preset: page.modelPreset };
+  const { accuracy } = page.elements.testAccuracy.dataset;
+  if (accuracy) metadata.test_accuracy = accuracy;
+  const bytes = await withModel(page, (m) => encodeWeights(m, metadata));
+  if (!bytes) return;
+  download(bytes, `${page.modelPreset}.safetensors`);
+}
+
+/** Has the browser save `bytes` as a file named `fileName`. */
+function download(bytes: Uint8Array, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** Load weights…: a model of the preset the file's weights fit, with those weights. */
+export async function loadWeights(page: DemoPage, file: File): Promise<void> {
+  setPageState(page, 'busy');
+  page.elements.status.textContent = `Reading ${file.name}…`;
+  const weights = decodeWeightsFile(new Uint8Array(await file.arrayBuffer()), file.name);
+  const preset = presetForWeights(weights);
+  await modelWithWeights(page, preset, weights);
+  await showLoadedModel(page, `${preset}, weights loaded from ${file.name}.`, file.name);
+}
+
+/** Selects `preset` in the form (with its settings), compiles it afresh and sets its weights from `weights`. */
+async function modelWithWeights(page: DemoPage, preset: string, weights: WeightsFile): Promise<void> {
+  const ui = page.elements;
+  if (ui.preset.value !== preset) {
+    ui.preset.value = preset;
+    applyPreset(ui, preset, page.device!.adapter.software);
+  }
+  const settings = readTrainingForm(ui);
+  ui.status.textContent = `Compiling ${preset}…`;
+  const m = await newModel(page, settings);
+  await page.gpu.run(async () => m.setWeights(weightsFor(m, weights)));
+}
+
+/**
+ * Shows a model that came from a file rather than from training: empty charts, `origin` under
+ * the buttons, its predictions and its test accuracy; `fileName` goes on the status line.
+ */
+export async function showLoadedModel(page: DemoPage, origin: string, fileName: string): Promise<void> {
+  const ui = page.elements;
+  resetCharts(page, 1);
+  ui.progress.value = 0;
+  ui.speed.textContent = ui.eta.textContent = '–';
+  ui.modelOrigin.textContent = origin;
+  await Promise.all([predictGrid(page), predictDrawing(page)]);
+  await evaluateTest(page);
+  await warmUpDrawing(page);
+  ui.status.textContent = `Loaded ${fileName}`;
+}
