@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDevice, type Device } from '../../src/device/device.js';
-import { cacheDirectory, fileChoiceStore, type ChoiceStore, type KernelChoice } from '../../src/device/kernel-choices.js';
+import { cacheDirectory, defaultChoiceStore, fileChoiceStore, type ChoiceStore, type KernelChoice } from '../../src/device/kernel-choices.js';
 import { chooseKernel, matmul, matmulCandidates, matmulTuningKey, tuningProxy } from '../../src/kernels/matmul.js';
 import { chooseCandidate } from '../../src/runtime/tuner.js';
 
@@ -114,6 +114,24 @@ describe('kernel tuner', () => {
     expect([dW.m, dW.n, dW.k % 32]).toEqual([288, 64, 73_728 % 32]);
     expect(dW.k).toBeLessThan(73_728);
     expect(tuningProxy({ m: 64, n: 64, k: 64 })).toEqual({ m: 64, n: 64, k: 64 });
+  });
+
+  it('in a browser (where localStorage exists) the choices round-trip through localStorage', async () => {
+    const items = new Map<string, string>();
+    const fake = { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value) };
+    (globalThis as { localStorage?: unknown }).localStorage = fake;
+    try {
+      const store = (await defaultChoiceStore())!;
+      expect(store.where).toBe('localStorage');
+      store.save('adapter', { 'matmul 1×2×3': { kernel: 'rows8', ms: { rows8: 1, rows4: 2 } } });
+      store.save('adapter', { 'matmul 4×5×6': { kernel: 'vec4', ms: { vec4: 1 } } });
+      expect((await defaultChoiceStore())!.load().adapter).toEqual({
+        'matmul 1×2×3': { kernel: 'rows8', ms: { rows8: 1, rows4: 2 } },
+        'matmul 4×5×6': { kernel: 'vec4', ms: { vec4: 1 } },
+      });
+    } finally {
+      delete (globalThis as { localStorage?: unknown }).localStorage;
+    }
   });
 
   it('stores under WEBGPU_DL_CACHE_DIR, else $XDG_CACHE_HOME/webgpu-dl', async () => {
