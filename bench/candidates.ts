@@ -1,27 +1,14 @@
 /**
  * Every matmul candidate on the bench's matmul shapes, beside the one the engine's tuner picked.
- * The bench's device tunes (tuning 'measure', choices kept in memory for this run only), so
+ * The bench's device tunes (tuning 'measure', choices in a memoryChoiceStore: this run only), so
  * a matmul case built without a forced kernel runs the tuner's pick, which its dispatch label
  * names; here every candidate is then built with its kernel forced and timed like the case.
  */
 import type { Device } from '../src/device/device.js';
-import type { ChoiceStore, KernelChoice } from '../src/device/kernel-choices.js';
 import { matmulCandidates } from '../src/kernels/matmul.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
 import type { DispatchTimer, RepOptions } from '../src/runtime/timing.js';
 import { buildCase, describe, type KernelCase } from './kernels.js';
-
-/** A choice store that lives as long as the bench run: each run tunes afresh. */
-export function memoryChoiceStore(): ChoiceStore {
-  const all: Record<string, Record<string, KernelChoice>> = {};
-  return {
-    where: 'memory (this bench run)',
-    load: () => structuredClone(all),
-    save(adapter, choices) {
-      all[adapter] = { ...(all[adapter] ?? {}), ...choices };
-    },
-  };
-}
 
 /** The kernel a matmul's dispatches run, from their label `... (kernel)`. */
 export function pickedKernel(dispatches: readonly Dispatch[]): string | undefined {

@@ -117,6 +117,18 @@ export async function fileChoiceStore(dir: string): Promise<ChoiceStore> {
   };
 }
 
+/** A store in memory: choices last as long as the process (the bench: each run tunes afresh; tests). */
+export function memoryChoiceStore(): ChoiceStore {
+  const all: Record<string, Record<string, KernelChoice>> = {};
+  return {
+    where: 'memory',
+    load: () => structuredClone(all),
+    save(adapter, choices) {
+      all[adapter] = { ...(all[adapter] ?? {}), ...choices };
+    },
+  };
+}
+
 function localStorageStore(storage: Storage): ChoiceStore {
   const read = (): Record<string, Record<string, KernelChoice>> => {
     try {

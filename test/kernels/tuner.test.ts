@@ -3,22 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDevice, type Device } from '../../src/device/device.js';
-import { cacheDirectory, defaultChoiceStore, fileChoiceStore, type ChoiceStore, type KernelChoice } from '../../src/device/kernel-choices.js';
+import { cacheDirectory, defaultChoiceStore, fileChoiceStore, memoryChoiceStore, type KernelChoice } from '../../src/device/kernel-choices.js';
 import { chooseKernel, matmul, matmulCandidates, matmulTuningKey, tuningProxy } from '../../src/kernels/matmul.js';
 import { chooseCandidate } from '../../src/runtime/tuner.js';
-
-/** A store in memory, so that no test reads or writes the user's cache directory. */
-function memoryStore(initial: Record<string, Record<string, KernelChoice>> = {}): ChoiceStore & { data: typeof initial } {
-  const data = structuredClone(initial);
-  return {
-    where: 'memory',
-    data,
-    load: () => structuredClone(data),
-    save(adapter, choices) {
-      data[adapter] = { ...(data[adapter] ?? {}), ...choices };
-    },
-  };
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'webgpu-dl-tuner-'));
 const devices: Device[] = [];
@@ -34,7 +21,7 @@ afterAll(() => {
 
 describe('kernel tuner', () => {
   it('does not pick a slow candidate, whatever the order and the fallback', async () => {
-    const gpu = await device({ tuning: 'measure', choiceStore: memoryStore() });
+    const gpu = await device({ tuning: 'measure', choiceStore: memoryChoiceStore() });
     const size = 64;
     const buffers = { a: gpu.createBuffer('a', size * size * 4), b: gpu.createBuffer('b', size * size * 4), c: gpu.createBuffer('c', size * size * 4) };
     // 'slow' is the same matmul run 40 times over: 40 times the work of 'fast'.
@@ -82,14 +69,14 @@ describe('kernel tuner', () => {
 
   it("'cached' without an entry and 'off' time nothing and take the default; 'off' ignores the store", async () => {
     const params = { m: 64, n: 32, k: 48 };
-    const bogus = memoryStore();
+    const bogus = memoryChoiceStore();
     const cached = await device({ tuning: 'cached', choiceStore: bogus });
     const buffer = cached.createBuffer('x', 64 * 48 * 4);
     const [d] = await matmul(cached, params, { a: buffer, b: buffer, c: cached.createBuffer('c', 64 * 32 * 4) });
     expect(d.label).toContain(`(${chooseKernel(cached, 64, 48)})`);
     expect(cached.kernelChoices.timed).toBe(0);
 
-    bogus.data[cached.kernelChoices.adapterKey] = { [matmulTuningKey(params)]: { kernel: 'rows4', ms: {} } };
+    bogus.save(cached.kernelChoices.adapterKey, { [matmulTuningKey(params)]: { kernel: 'rows4', ms: {} } });
     const off = await device({ tuning: 'off', choiceStore: bogus });
     const offBuffer = off.createBuffer('x', 64 * 48 * 4);
     const [e] = await matmul(off, params, { a: offBuffer, b: offBuffer, c: off.createBuffer('c', 64 * 32 * 4) });
