@@ -195,7 +195,7 @@ export function markdownReport(r: BenchResults, chartFile: string, candidateChar
     lines.push(
       '## Matmul candidates',
       '',
-      'GFLOP/s of every matmul kernel (src/kernels/matmul.ts) on each shape, timed like the rows above; `*` marks the one the engine\'s tuner picked on this adapter (timing each candidate on a proxy of at most 2^25 FLOPs and 2^20 elements, warm-up, then runs filling 30 ms, 2 to 16 of them), and "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.',
+      'GFLOP/s of every matmul kernel (src/kernels/matmul.ts) on each shape, timed like the rows above; `*` marks the one the engine\'s tuner picked on this adapter (timing each candidate on a proxy of at most 2^25 FLOPs and 2^20 elements, warm-up, then 3 interleaved rounds filling 30 ms; the default is kept unless another beats it by more than 10%), and "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.',
       '',
       `![candidates](${candidateChartFile})`,
       '',

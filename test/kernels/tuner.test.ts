@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDevice, type Device } from '../../src/device/device.js';
 import { cacheDirectory, defaultChoiceStore, fileChoiceStore, memoryChoiceStore, type KernelChoice } from '../../src/device/kernel-choices.js';
 import { chooseKernel, matmul, matmulCandidates, matmulTuningKey, tuningProxy } from '../../src/kernels/matmul.js';
-import { chooseCandidate } from '../../src/runtime/tuner.js';
+import { chooseCandidate, MARGIN, pick } from '../../src/runtime/tuner.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'webgpu-dl-tuner-'));
 const devices: Device[] = [];
@@ -44,6 +44,13 @@ describe('kernel tuner', () => {
       expect(stored.ms.slow).toBeGreaterThan(stored.ms.fast);
     }
     Object.values(buffers).forEach((b) => b.destroy());
+  });
+
+  it('keeps the default unless another candidate beats it by more than the margin', () => {
+    expect(pick(['quads', 'vec4'], { quads: 1 + MARGIN / 2, vec4: 1 }, 'quads')).toBe('quads');
+    expect(pick(['quads', 'vec4'], { quads: 1 + 2 * MARGIN, vec4: 1 }, 'quads')).toBe('vec4');
+    // A default dropped at the warm-up (not among the timed) is no reason to keep it.
+    expect(pick(['vec4', 'tiled'], { quads: 0.5, vec4: 1, tiled: 2 }, 'quads')).toBe('vec4');
   });
 
   it('a choice measured once is read back from the cache file by a second device, which times nothing', async () => {
