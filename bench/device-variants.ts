@@ -18,6 +18,7 @@ import { createDevice, type Device, type DeviceOptions } from '../src/device/dev
 import { memoryChoiceStore, type TuningMode } from '../src/device/kernel-choices.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { presets } from '../src/nn/presets.js';
+import { ScratchOwner } from '../src/runtime/scratch.js';
 import { DispatchTimer, median } from '../src/runtime/timing.js';
 import { EngineTrainer } from './training.js';
 
@@ -57,7 +58,7 @@ const variants: Variant[] = [];
 for (const name of values.variants!.split(';')) {
   const device = await createDevice(variantOptions(name));
   const buffer = () => device.createBuffer('x', size * size * 4);
-  const matmulCall = await matmul(device, { m: size, n: size, k: size }, { a: buffer(), b: buffer(), c: buffer() });
+  const matmulCall = await matmul(device, { m: size, n: size, k: size }, { a: buffer(), b: buffer(), c: buffer() }, new ScratchOwner(device).scratch);
   const preset = presets[presetName]();
   const trainer = await EngineTrainer.start(device, preset, preset.fit.batchSize, 1);
   variants.push({ name, device, timer: new DispatchTimer(device, 'wall-clock'), matmulCall, trainer, matmulMs: [], stepMs: [] });

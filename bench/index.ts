@@ -1,3 +1,4 @@
+// Over 350 lines: plan, run and report in one main() until issue 10 splits them.
 /**
  * `npm run bench`: kernel and training throughput of webgpu-dl, side by side with TF.js'
  * WebGPU backend on the same Dawn adapter, in one run. `--help` lists the options.

@@ -8,13 +8,15 @@ import type { Device } from '../src/device/device.js';
 import { activationBackward, activationForward } from '../src/kernels/activation.js';
 import { batchNormBackward, batchNormTrainForward } from '../src/kernels/batchnorm.js';
 import { columnSum } from '../src/kernels/column-sum.js';
-import { col2im, im2col, type ConvParams } from '../src/kernels/conv.js';
+import { col2im, im2col, type ConvParams } from '../src/kernels/im2col.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
-import { encodeHyper, optimizerStateSlots, optimizerUpdate } from '../src/kernels/optimizer.js';
+import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';
+import { optimizerStateSlots, withDefaults } from '../src/nn/optimizers.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolParams } from '../src/kernels/pool.js';
 import { METRICS_LENGTH, softmaxCrossEntropy } from '../src/kernels/softmax.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
+import type { Scratch } from '../src/runtime/scratch.js';
 import { gemmFlops, type GemmShape, type KernelSpec } from './shapes.js';
 
 export interface KernelCase {
@@ -118,6 +120,8 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
     buffers.push(b);
     return b;
   };
+  // Kernels' scratch buffers, freed with the case's own.
+  const scratch: Scratch = (label, byteSize) => buffer(label, byteSize / F32);
   const spec = c.spec;
   let dispatches: Dispatch[];
   switch (spec.family) {
@@ -127,6 +131,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
         device,
         { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', splitK: g.splitK, kernel: g.kernel, label: `bench ${c.name}` },
         { a: buffer('a', g.m * g.k), b: buffer('b', g.k * g.n), c: buffer('c', g.m * g.n), bias: g.bias ? buffer('bias', g.n) : undefined },
+        scratch,
       );
       break;
     }
@@ -155,7 +160,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       dispatches = [await activationBackward(device, spec.activation, spec.count, { y: buffer('y', spec.count), dY: buffer('dY', spec.count), dX: buffer('dX', spec.count) })];
       break;
     case 'column sum':
-      dispatches = await columnSum(device, { rows: spec.rows, cols: spec.cols }, { x: buffer('x', spec.rows * spec.cols), out: buffer('out', spec.cols) });
+      dispatches = await columnSum(device, { rows: spec.rows, cols: spec.cols }, { x: buffer('x', spec.rows * spec.cols), out: buffer('out', spec.cols) }, scratch);
       break;
     case 'dropout':
       dispatches = [await dropoutForward(device, spec.count, { rate: spec.rate, layerSeed: 1 }, { stepInfo: buffer('stepInfo', 4), x: buffer('x', spec.count), y: buffer('y', spec.count) })];
@@ -182,11 +187,11 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       const size = spec.batch * spec.classes;
       dispatches = await softmaxCrossEntropy(device, { batch: spec.batch, classes: spec.classes }, {
         logits: buffer('logits', size), targets: buffer('targets', size), dLogits: buffer('dLogits', size), metrics: buffer('metrics', METRICS_LENGTH),
-      });
+      }, scratch);
       break;
     }
     case 'optimizer': {
-      const config = { kind: spec.kind };
+      const config = withDefaults({ kind: spec.kind });
       const hyper = device.upload('bench hyper', encodeHyper(config));
       const stepInfo = device.upload('bench stepInfo', Uint32Array.of(1, 1, 0, 0));
       buffers.push(hyper, stepInfo);

@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { kerasModelConfig } from '../src/io/keras-json.js';
-import { withDefaults, type OptimizerConfig } from '../src/kernels/optimizer.js';
+import { withDefaults, type OptimizerConfig } from '../src/nn/optimizers.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import type { GemmShape } from './shapes.js';
 

@@ -4,7 +4,8 @@
  * forward and backward at a batch size, and every other kernel with its size. bench/index.ts
  * checks the GEMM list against the labels of the model's compiled training step.
  */
-import { convGeometry, type ConvParams } from '../src/kernels/conv.js';
+import type { ConvParams } from '../src/kernels/im2col.js';
+import { convGeometry } from '../src/kernels/window.js';
 import { poolGeometry, type PoolParams } from '../src/kernels/pool.js';
 import type { OptimizerKind } from '../src/kernels/optimizer.js';
 import { BatchNormalization } from '../src/nn/layers/batchnorm.js';
@@ -16,6 +17,7 @@ import { AveragePooling2D, MaxPooling2D } from '../src/nn/layers/pooling.js';
 import { Activation } from '../src/nn/layers/activation.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import type { MatmulKernel } from '../src/kernels/matmul.js';
+import { elements } from '../src/data/shape.js';
 
 /** C[M, N] = op(A)·op(B) (+ bias) (then ReLU), as src/kernels/matmul.ts takes it. */
 export interface GemmShape {
@@ -152,18 +154,18 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       forward.push({ spec: { family: `${kind} pool forward`, pool }, use: at('forward') });
       back.push({ spec: { family: `${kind} pool backward`, pool }, use: at('backward') });
     } else if (layer instanceof Dropout) {
-      const count = batch * shape.reduce((a, b) => a * b, 1);
+      const count = batch * elements(shape);
       if (layer.rate > 0) {
         forward.push({ spec: { family: 'dropout', count, rate: layer.rate }, use: at('forward') });
         back.push({ spec: { family: 'dropout', count, rate: layer.rate }, use: at('backward') });
       }
     } else if (layer instanceof BatchNormalization) {
       const channels = shape[shape.length - 1];
-      const rows = (batch * shape.reduce((a, b) => a * b, 1)) / channels;
+      const rows = (batch * elements(shape)) / channels;
       forward.push({ spec: { family: 'batchnorm forward', rows, channels }, use: at('forward') });
       back.push({ spec: { family: 'batchnorm backward', rows, channels }, use: at('backward') });
     } else if (layer instanceof Activation) {
-      const count = batch * shape.reduce((a, b) => a * b, 1);
+      const count = batch * elements(shape);
       const kind = layer.activation;
       if (kind === 'relu' || kind === 'sigmoid' || kind === 'tanh') {
         forward.push({ spec: { family: 'activation forward', activation: kind, count }, use: at('forward') });

@@ -9,6 +9,7 @@ import type { Dispatch } from '../src/runtime/dispatch.js';
 import { describe } from './kernels.js';
 import type { KernelUse } from './shapes.js';
 import type { DispatchTimer } from '../src/runtime/timing.js';
+import { elements } from '../src/data/shape.js';
 
 /** Random inputs in [0, 1) and random labels: the speed of a step does not depend on them. */
 function syntheticData(inputElements: number, classes: number, samples: number): { x: Float32Array; y: Uint8Array } {
@@ -43,7 +44,7 @@ export class EngineTrainer {
   /** Wall-clock milliseconds of `steps` training steps: one fit call over steps × batch samples. */
   async time(steps: number): Promise<number> {
     const model = this.preset.model;
-    const inputElements = model.inputShape.reduce((a, b) => a * b, 1);
+    const inputElements = elements(model.inputShape);
     const data = syntheticData(inputElements, model.outputShape[0], steps * this.batch);
     const start = performance.now();
     await model.fit(data.x, data.y, { batchSize: this.batch, epochs: 1, verbose: 0 });

@@ -10,10 +10,11 @@ import { performance } from 'node:perf_hooks';
 import { createDevice } from '../src/device/device.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { recordDispatches } from '../src/runtime/dispatch.js';
+import { ScratchOwner } from '../src/runtime/scratch.js';
 const device = await createDevice();
 const n = 512;
 const buf = () => device.createBuffer('x', n * n * 4);
-const call = await matmul(device, { m: n, n, k: n }, { a: buf(), b: buf(), c: buf() });
+const call = await matmul(device, { m: n, n, k: n }, { a: buf(), b: buf(), c: buf() }, new ScratchOwner(device).scratch);
 import { readFileSync } from 'node:fs';
 // Main thread's CPU ms from /proc (Linux): utime + stime, in clock ticks of 10 ms.
 const mainCpuMs = () => { const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };

@@ -3,7 +3,7 @@
  * many training images. Choosing a preset fills in its Keras settings and shows its summary.
  */
 import { optimizers, presets, presetNames, type OptimizerKind } from '../src/index.js';
-import { withDefaults } from '../src/kernels/optimizer.js';
+import { withDefaults } from '../src/nn/optimizers.js';
 import { formatCount, percent } from './format.js';
 import { TRAIN_POOL } from './mnist-download.js';
 import type { PageElements } from './page.js';

@@ -19,7 +19,7 @@
 //
 // Channels move in chunks of CHUNK: the arrays are read as arrays of Chunk, f32 or (when C is a
 // multiple of 4) vec4f, and each invocation handles one chunk. The block between the CHUNK
-// markers below is the scalar form; src/kernels/conv.ts swaps in the vec4 form. Four channels
+// markers below is the scalar form; src/kernels/im2col.ts swaps in the vec4 form. Four channels
 // per invocation cut the index arithmetic per value by four (about 2.5× faster on SwiftShader
 // at MNIST sizes) and keep accesses contiguous across a workgroup.
 //
@@ -35,22 +35,10 @@ alias Chunk = f32;
 const CHUNK = 1u;
 // END CHUNK
 
-override N: u32;
-override H: u32;
-override W: u32;
-override C: u32;
-override KH: u32;
-override KW: u32;
-override SH: u32;
-override SW: u32;
-override PAD_TOP: u32;
-override PAD_LEFT: u32;
-override OH: u32;
-override OW: u32;
-override WG: u32 = 256u;
+// The window geometry (N, H, W, C, KH, KW, SH, SW, PAD_TOP, PAD_LEFT, OH, OW, WG, CC) is
+// declared in shaders/window.wgsl.
 
-// Channel chunks per pixel, and chunks per row of col (one per (kh, kw, chunk)).
-override CC: u32 = C / CHUNK;
+// Chunks per row of col (one per (kh, kw, chunk)).
 override KC: u32 = KH * KW * CC;
 
 @group(0) @binding(0) var<storage, read> x: array<Chunk>;
@@ -79,18 +67,6 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 
 @group(0) @binding(0) var<storage, read> dCol: array<Chunk>;
 @group(0) @binding(1) var<storage, read_write> dX: array<Chunk>;
-
-// The first output index whose window, of `size` taps at `stride`, covers padded position p
-// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
-fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
-  if (p < size) { return 0u; }
-  return (p - size + stride) / stride;
-}
-
-// The last output index, below `count`, whose window starts at or before padded position p.
-fn lastWindow(p: u32, stride: u32, count: u32) -> u32 {
-  return min(p / stride, count - 1u);
-}
 
 @compute @workgroup_size(WG)
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

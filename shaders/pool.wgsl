@@ -2,7 +2,7 @@
 // AveragePooling2D).
 //
 // Output pixel (n, oh, ow) pools channel by channel over the window of input pixels
-//   h = oh*SH - PAD_TOP + ph,  w = ow*SW - PAD_LEFT + pw,  0 ≤ ph < PH, 0 ≤ pw < PW,
+//   h = oh*SH - PAD_TOP + ph,  w = ow*SW - PAD_LEFT + pw,  0 ≤ ph < KH, 0 ≤ pw < KW,
 // clipped to the input: padding cells take no part. (The geometry guarantees every window
 // holds at least one input pixel.)
 //
@@ -37,22 +37,8 @@ const LANES = ChunkIndex(0u);
 const CHUNK = 1u;
 // END CHUNK
 
-override N: u32;
-override H: u32;
-override W: u32;
-override C: u32;
-override PH: u32;
-override PW: u32;
-override SH: u32;
-override SW: u32;
-override PAD_TOP: u32;
-override PAD_LEFT: u32;
-override OH: u32;
-override OW: u32;
-override WG: u32 = 256u;
-
-// Channel chunks per pixel.
-override CC: u32 = C / CHUNK;
+// The window geometry (N, H, W, C, KH, KW, SH, SW, PAD_TOP, PAD_LEFT, OH, OW, WG, CC; the
+// pool is KH×KW) is declared in shaders/window.wgsl.
 
 // A window clipped to the input: rows [h0, h1), columns [w0, w1).
 struct Window {
@@ -67,9 +53,9 @@ fn window(oh: u32, ow: u32) -> Window {
   let left = i32(ow * SW) - i32(PAD_LEFT);
   return Window(
     u32(max(top, 0)),
-    u32(min(top + i32(PH), i32(H))),
+    u32(min(top + i32(KH), i32(H))),
     u32(max(left, 0)),
-    u32(min(left + i32(PW), i32(W))),
+    u32(min(left + i32(KW), i32(W))),
   );
 }
 
@@ -90,18 +76,6 @@ fn inputPosition(i: u32) -> vec4u {
 // The flat element indices into x of the channels of chunk index i.
 fn elementIndex(i: u32) -> ChunkIndex {
   return ChunkIndex(i * CHUNK) + LANES;
-}
-
-// The first output index whose window, of `size` taps at `stride`, covers padded position p
-// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
-fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
-  if (p < size) { return 0u; }
-  return (p - size + stride) / stride;
-}
-
-// The last output index, below `count`, whose window starts at or before padded position p.
-fn lastWindow(p: u32, stride: u32, count: u32) -> u32 {
-  return min(p / stride, count - 1u);
 }
 
 @group(0) @binding(0) var<storage, read> x: array<Chunk>;
@@ -145,8 +119,8 @@ fn maxBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let ohLast = lastWindow(hp, SH, OH);
   let owLast = lastWindow(wp, SW, OW);
   var sum = Chunk();
-  for (var oh = firstWindow(hp, PH, SH); oh <= ohLast; oh++) {
-    for (var ow = firstWindow(wp, PW, SW); ow <= owLast; ow++) {
+  for (var oh = firstWindow(hp, KH, SH); oh <= ohLast; oh++) {
+    for (var ow = firstWindow(wp, KW, SW); ow <= owLast; ow++) {
       let o = ((pos.x * OH + oh) * OW + ow) * CC + pos.w;
       sum += select(Chunk(), dY[o], argmaxIn[o] == own);
     }
@@ -179,8 +153,8 @@ fn avgBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let ohLast = lastWindow(hp, SH, OH);
   let owLast = lastWindow(wp, SW, OW);
   var sum = Chunk();
-  for (var oh = firstWindow(hp, PH, SH); oh <= ohLast; oh++) {
-    for (var ow = firstWindow(wp, PW, SW); ow <= owLast; ow++) {
+  for (var oh = firstWindow(hp, KH, SH); oh <= ohLast; oh++) {
+    for (var ow = firstWindow(wp, KW, SW); ow <= owLast; ow++) {
       sum += dY[((pos.x * OH + oh) * OW + ow) * CC + pos.w] / windowCount(window(oh, ow));
     }
   }

@@ -1,7 +1,8 @@
 /** webgpu-dl: Keras-style CNN training on WebGPU, in the browser and in Node (Dawn). */
 export { createDevice, Device, type AdapterSummary, type DeviceOptions } from './device/device.js';
 export type { AdapterChoice } from './device/adapter.js';
-export { Sequential, type CompileArgs, type FitArgs, type Callbacks, type Progress, type Logs, type History } from './nn/sequential.js';
+export { Sequential, type CompileArgs } from './nn/sequential.js';
+export type { FitArgs, Callback, Progress, Logs, History } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';
 export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpec } from './nn/optimizers.js';
 export type { LossName } from './nn/loss.js';
@@ -14,5 +15,6 @@ export { encodeSafetensors, decodeSafetensors, type NamedTensor, type DecodedSaf
 export { namedWeights, setNamedWeights, encodeWeightsSafetensors, loadWeightsSafetensors } from './io/model-weights.js';
 export { encodeTfjs, parseTfjsModelJson, tfjsModel, decodeTfjsWeights, loadTfjsWeights, type TfjsArtifacts, type TfjsModelJson } from './io/tfjs.js';
 export { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './io/checkpoint.js';
-export { saveWeights, loadWeights, readTfjs, readTfjsModel, weightsFormat, writeCheckpoint, readCheckpoint } from './io/files.js';
+export { saveWeights, loadWeights, readTfjs, readTfjsModel, weightsFormat, saveCheckpoint, loadCheckpoint } from './io/files.js';
+export { modelCheckpoint, type CheckpointTarget } from './io/model-checkpoint.js';
 export { decodePng, imageToInput, type DecodedImage } from './io/png.js';

@@ -50,14 +50,10 @@ function runSetup(env: Record<string, string>, cwd = process.cwd(), file = scrip
 }
 
 describe('scripts/setup.mjs', () => {
-  it('finds everything in place on this machine: nothing to do, no output, quick', () => {
+  it('finds everything in place on this machine: nothing to do, no output', () => {
     // The test machines have SwiftShader and the Vulkan loader installed, and node_modules.
-    const started = performance.now();
-    const quiet = runSetup({});
-    const elapsedMs = performance.now() - started;
-    expect(quiet).toEqual({ status: 0, output: '' });
-    // Node's own start-up is most of this; the checks take a few milliseconds.
-    expect(elapsedMs).toBeLessThan(1000);
+    expect(runSetup({})).toEqual({ status: 0, output: '' });
+    // The plan is empty, so no installer runs (a step would also print its message above).
     expect(runSetup({ WEBGPU_DL_SETUP_DRY_RUN: '1' })).toEqual({ status: 0, output: 'setup: (dry run) nothing to do\n' });
   });
 

@@ -16,10 +16,10 @@ import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
 import type { Sequential } from '../nn/sequential.js';
-import { optimizers, resolveOptimizer, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { loadWeights, readTfjsModel, saveWeights, weightsFormat } from '../io/files.js';
+import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
+import { loadCheckpoint, loadWeights, readTfjsModel, saveWeights, weightsFormat } from '../io/files.js';
+import { modelCheckpoint } from '../io/model-checkpoint.js';
 import { decodePng, imageToInput } from '../io/png.js';
-import { withDefaults } from '../kernels/optimizer.js';
 import { ProgressReporter } from './progress.js';
 
 /**
@@ -174,7 +174,7 @@ async function train(argv: string[]): Promise<void> {
   }
   let initialEpoch = 0;
   if (values.resume) {
-    initialEpoch = (await model.loadCheckpoint(values.resume)).epoch;
+    initialEpoch = (await loadCheckpoint(model, values.resume)).epoch;
     console.log(`resuming from ${values.resume} after epoch ${initialEpoch}`);
   }
   const split = preset.fit.validationSplit;
@@ -190,15 +190,17 @@ async function train(argv: string[]): Promise<void> {
     validationSplit: split,
     verbose: 0,
     initialEpoch: Math.min(initialEpoch, epochs),
-    checkpoint: values.checkpoint ? { path: values.checkpoint } : undefined,
-    callbacks: {
-      onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
-      onProgress: (p) => progress.update(p),
-      onEpochEnd: (epoch, logs) => {
-        const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
-        progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+    callbacks: [
+      {
+        onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
+        onProgress: (p) => progress.update(p),
+        onEpochEnd: (epoch, logs) => {
+          const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
+          progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+        },
       },
-    },
+      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint)] : []),
+    ],
   });
 
   if (values.save) {

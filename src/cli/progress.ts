@@ -1,5 +1,5 @@
 /** Keras-style progress: a bar with ETA and samples/s on a terminal, plain lines otherwise. */
-import type { Progress } from '../nn/sequential.js';
+import type { Progress } from '../nn/fit.js';
 
 const BAR = 30;
 

@@ -8,6 +8,7 @@
  * MNIST uses two kinds: images (magic 0x00000803, u8 [n, rows, cols]) and labels
  * (magic 0x00000801, u8 [n]). Only unsigned-byte files are read here.
  */
+import { elements } from './shape.js';
 
 export type IdxKind = 'images' | 'labels';
 
@@ -47,8 +48,7 @@ export function parseIdx(bytes: Uint8Array, what: string, expected?: IdxKind): I
     if (size === 0) throw invalid(`dimension ${d} is 0`);
     shape.push(size);
   }
-  const elements = shape.reduce((a, b) => a * b, 1);
-  const expectedBytes = headerBytes + elements;
+  const expectedBytes = headerBytes + elements(shape);
   if (bytes.length !== expectedBytes) {
     const why = bytes.length < expectedBytes ? 'truncated' : 'trailing bytes';
     throw invalid(`${why}: shape [${shape.join(', ')}] needs ${expectedBytes} bytes, found ${bytes.length}`);

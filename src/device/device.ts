@@ -3,7 +3,7 @@
  * description, and WebGPU errors turned into thrown JS errors.
  */
 import { isSoftwareAdapter, requestAdapter, type AdapterOptions } from './adapter.js';
-import { PipelineCache } from '../runtime/pipelines.js';
+import { PipelineCache } from './pipelines.js';
 import { quadsAreConsecutive } from './quads.js';
 import { adapterKey, defaultChoiceStore, KernelChoices, TUNING_MODES, type ChoiceStore, type TuningMode } from './kernel-choices.js';
 

@@ -11,9 +11,8 @@
  *
  * The shuffle order of epoch e derives from (seed, e) alone, so no generator state is saved.
  */
-import type { OptimizerConfig } from '../nn/optimizers.js';
+import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
 import type { Sequential } from '../nn/sequential.js';
-import { optimizerStateSlots, withDefaults } from '../kernels/optimizer.js';
 import { toKerasJson } from './keras-json.js';
 import { matchWeights, namedWeights } from './model-weights.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -40,7 +39,7 @@ export async function encodeCheckpoint(model: Sequential, epoch: number): Promis
   return encodeSafetensors([...tensors, { name: STATE_TENSOR, shape: [slots, params], data: state }], {
     checkpoint: CHECKPOINT_VERSION,
     epoch: String(epoch),
-    step: String(training.step),
+    step: String(training.optimizerSteps),
     seed: String(training.seed),
     optimizer: JSON.stringify(optimizer.config),
     model: toKerasJson(model),
@@ -89,6 +88,6 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
   device.gpu.queue.writeBuffer(optimizer.state, 0, state.data.buffer, state.data.byteOffset, state.data.byteLength);
   const rate = withDefaults(saved).learningRate;
   if (rate !== withDefaults(optimizer.config).learningRate) optimizer.setLearningRate(rate);
-  training.step = step;
+  training.optimizerSteps = step;
   return { epoch, step, seed, optimizer: saved };
 }

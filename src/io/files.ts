@@ -66,14 +66,18 @@ export async function readTfjsModel(path: string): Promise<Sequential> {
 }
 
 /** Writes a checkpoint after `epoch` completed epochs, atomically (a temporary file, then a rename). */
-export async function writeCheckpoint(model: Sequential, path: string, epoch: number): Promise<void> {
+export async function saveCheckpoint(model: Sequential, path: string, epoch: number): Promise<void> {
   const { rename, writeFile } = await import('node:fs/promises');
   const bytes = await encodeCheckpoint(model, epoch);
   await writeFile(`${path}.partial`, bytes);
   await rename(`${path}.partial`, path);
 }
 
-export async function readCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
+/**
+ * Restores a checkpoint file into a compiled model (same architecture, seed and optimizer
+ * kind). Resume with fit(x, y, { epochs, initialEpoch: returned.epoch }).
+ */
+export async function loadCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
   return restoreCheckpoint(model, await readBytes(path), path);
 }
 

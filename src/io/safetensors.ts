@@ -3,6 +3,7 @@
  * header length, a JSON header mapping each tensor name to its dtype, shape and byte range,
  * then the raw little-endian data. Tensor names are Keras', e.g. `conv2d/kernel`.
  */
+import { elements } from '../data/shape.js';
 
 export interface NamedTensor {
   name: string;
@@ -14,8 +15,7 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
   const header: Record<string, unknown> = { __metadata__: { format: 'webgpu-dl', ...metadata } };
   let offset = 0;
   for (const t of tensors) {
-    const elements = t.shape.reduce((a, b) => a * b, 1);
-    if (elements !== t.data.length) throw new Error(`safetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
+    if (elements(t.shape) !== t.data.length) throw new Error(`safetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
@@ -80,10 +80,10 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): Deco
       fail(`tensor ${name}: data_offsets ${JSON.stringify(offsets)} is not a [begin, end] byte range`);
     }
     const [begin, end] = offsets as [number, number];
-    const elements = (shape as number[]).reduce((a, b) => a * b, 1);
+    const count = elements(shape as number[]);
     if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(dtype)}`);
-    if (end - begin !== elements * DTYPE_BYTES[dtype as string]) {
-      fail(`tensor ${name}: ${end - begin} bytes for ${elements} ${dtype} values of shape [${shape}]`);
+    if (end - begin !== count * DTYPE_BYTES[dtype as string]) {
+      fail(`tensor ${name}: ${end - begin} bytes for ${count} ${dtype} values of shape [${shape}]`);
     }
     if (end > data.length) fail(`truncated: tensor ${name} ends at byte ${end} of the data, which has ${data.length} bytes`);
     if (dtype !== 'F32') throw new Error(`${what}: tensor ${name} has dtype ${dtype}; only F32 tensors can be loaded`);

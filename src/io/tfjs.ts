@@ -13,6 +13,7 @@ import { Sequential } from '../nn/sequential.js';
 import { fromKerasJson, kerasModelConfig } from './keras-json.js';
 import { namedWeights, setNamedWeights } from './model-weights.js';
 import type { NamedTensor } from './safetensors.js';
+import { elements } from '../data/shape.js';
 
 export interface TfjsWeightSpec {
   name: string;
@@ -121,7 +122,7 @@ export function decodeTfjsWeights(modelJson: TfjsModelJson, shards: ReadonlyMap<
       if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${what}: weight ${name}: shape ${JSON.stringify(spec.shape)} is not a list of sizes`);
       if ('quantization' in spec && spec.quantization) throw new Error(`${what}: weight ${name} is quantized; only float32 weights can be loaded`);
       if (spec.dtype !== 'float32') throw new Error(`${what}: weight ${name} has dtype ${JSON.stringify(spec.dtype)}; only float32 weights can be loaded`);
-      const byteLength = spec.shape.reduce((a, b) => a * b, 1) * 4;
+      const byteLength = elements(spec.shape) * 4;
       if (offset + byteLength > size) {
         throw new Error(`${what}: truncated weights: ${name} needs bytes ${offset}..${offset + byteLength} of ${group.paths.join(' + ')}, which hold ${size} bytes`);
       }

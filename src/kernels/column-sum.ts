@@ -2,6 +2,7 @@
 import code from '../../shaders/column-sum.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, type Binding, type Dispatch } from '../runtime/dispatch.js';
+import type { Scratch } from '../runtime/scratch.js';
 
 const WG = 64;
 /** Rows each invocation of the first pass sums: long enough to amortise, short enough to spread. */
@@ -9,13 +10,13 @@ const ROWS_PER_CHUNK = 128;
 
 /**
  * x: (rows, cols) → out: (cols). Two dispatches: per-chunk partial sums into a scratch
- * buffer (chunks, cols) created here once, then their sum.
+ * buffer (chunks, cols) taken from `scratch` once, then their sum.
  */
-export async function columnSum(device: Device, shape: { rows: number; cols: number }, io: { x: Binding; out: Binding }): Promise<Dispatch[]> {
+export async function columnSum(device: Device, shape: { rows: number; cols: number }, io: { x: Binding; out: Binding }, scratch: Scratch): Promise<Dispatch[]> {
   const { rows, cols } = shape;
   if (!(rows >= 1 && cols >= 1)) throw new Error(`column sum: rows and cols must be ≥ 1 (got ${rows}, ${cols})`);
   const chunks = Math.ceil(rows / ROWS_PER_CHUNK);
-  const partials = device.createBuffer(`column sum partials ${chunks}×${cols}`, chunks * cols * 4);
+  const partials = scratch(`column sum partials ${chunks}×${cols}`, chunks * cols * 4);
   const constants = { ROWS: rows, COLS: cols, CHUNKS: chunks, ROWS_PER_CHUNK, WG };
   return [
     await createDispatch(device, { label: 'column sum', code, entryPoint: 'partial', constants }, [io.x, partials], [Math.ceil(cols / WG), chunks]),

@@ -20,7 +20,8 @@ import tiled from '../../shaders/matmul-tiled.wgsl';
 import vec4 from '../../shaders/matmul-vec4.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
-import type { Constants } from '../runtime/pipelines.js';
+import type { Constants } from '../device/pipelines.js';
+import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
 import { chooseCandidate } from '../runtime/tuner.js';
 
 export interface MatmulParams {
@@ -140,17 +141,6 @@ export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKern
   return Math.max(1, Math.min(wanted, deepEnough, fitsScratch));
 }
 
-/** Per-device stand-in for the bias binding when there is no bias (the shader never reads it). */
-const noBias = new WeakMap<Device, GPUBuffer>();
-function noBiasBuffer(device: Device): GPUBuffer {
-  let buffer = noBias.get(device);
-  if (!buffer) {
-    buffer = device.createBuffer('matmul no-bias', 16);
-    noBias.set(device, buffer);
-  }
-  return buffer;
-}
-
 /**
  * Timing runs of a matmul do at most this many FLOPs and touch at most this many elements of
  * A, B and C together (a skinny conv layer, K = 9, is bound by memory, not FLOPs): larger
@@ -202,17 +192,19 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
     async prepare() {
       const proxy = tuningProxy(params);
       const { m, n, k } = proxy;
-      // Scratch operands of the proxy's sizes; their (zero) contents do not matter to the time.
+      // Operands of the proxy's sizes, and every candidate's own scratch (split-K partials),
+      // all freed once the timing is done; their (zero) contents do not matter to the time.
+      const owner = new ScratchOwner(device);
       const buffers = {
-        a: device.createBuffer(`${label} tuning A`, m * k * 4),
-        b: device.createBuffer(`${label} tuning B`, k * n * 4),
-        c: device.createBuffer(`${label} tuning C`, m * n * 4),
-        bias: params.bias ? device.createBuffer(`${label} tuning bias`, n * 4) : undefined,
+        a: owner.scratch(`${label} tuning A`, m * k * 4),
+        b: owner.scratch(`${label} tuning B`, k * n * 4),
+        c: owner.scratch(`${label} tuning C`, m * n * 4),
+        bias: params.bias ? owner.scratch(`${label} tuning bias`, n * 4) : undefined,
       };
       return {
         timedShape: proxy === params ? undefined : `${m}×${n}×${k}`,
-        build: (kernel) => matmul(device, { ...proxy, kernel, label: `${label} tuning` }, buffers),
-        dispose: () => Object.values(buffers).forEach((buffer) => buffer?.destroy()),
+        build: (kernel) => matmul(device, { ...proxy, kernel, label: `${label} tuning` }, buffers, owner.scratch),
+        dispose: () => owner.destroy(),
       };
     },
   });
@@ -227,9 +219,9 @@ function hash(text: string): string {
 
 /**
  * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU). One dispatch, or two with split-K (the
- * partial sums go to a scratch buffer of (S, M, N) floats created here, once).
+ * partial sums go to a scratch buffer of (S, M, N) floats taken from `scratch`, once).
  */
-export async function matmul(device: Device, params: MatmulParams, io: MatmulIO): Promise<Dispatch[]> {
+export async function matmul(device: Device, params: MatmulParams, io: MatmulIO, scratch: Scratch): Promise<Dispatch[]> {
   const { m, n, k, transA = false, transB = false, activation = 'linear' } = params;
   const label = params.label ?? `matmul ${m}×${n}×${k}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
@@ -247,7 +239,8 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
 
   const shape = { M: m, N: n, K: k, WG };
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
-  const bias = io.bias ?? noBiasBuffer(device);
+  // Without a bias, a 16-byte stand-in fills its binding (the shader never reads it).
+  const bias = io.bias ?? scratch(`${label} no bias`, 16);
   const variant = { TRANS_A: transA, TRANS_B: transB };
   const code = CODE[kernel];
   const { rows, cols } = BLOCK[kernel];
@@ -274,7 +267,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO)
   }
 
   // partials: (splits, M, N)
-  const partials = device.createBuffer(`${label} split-K partials`, splits * m * n * 4);
+  const partials = scratch(`${label} split-K partials`, splits * m * n * 4);
   const partialSums = await createDispatch(
     device,
     { label: `${label} (${kernel}) split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...kernelConstants, SPLIT: splits, K_PER_SPLIT: kPerSplit } },

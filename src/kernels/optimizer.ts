@@ -1,6 +1,7 @@
 /**
  * Optimizer updates (SGD, Adam, Adadelta, RMSprop, Adagrad) as one dispatch over the flat
- * parameter buffer, with Keras 3's update rules and defaults.
+ * parameter buffer, with Keras 3's update rules. The kernel takes every hyper-parameter
+ * explicitly; Keras' defaults are filled in above it (src/nn/optimizers.ts).
  */
 import code from '../../shaders/optimizer.wgsl';
 import type { Device } from '../device/device.js';
@@ -8,38 +9,13 @@ import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/di
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adadelta' | 'rmsprop' | 'adagrad';
 
-/** An optimizer as a user writes it: the kind, and any hyper-parameter to change from Keras' default. */
-export interface OptimizerConfig {
-  kind: OptimizerKind;
-  learningRate?: number;
-  momentum?: number;
-  nesterov?: boolean;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  rho?: number;
-  centered?: boolean;
-  initialAccumulatorValue?: number;
-}
-
-/** An optimizer with every hyper-parameter of its kind filled in. */
+/** An optimizer with every hyper-parameter of its kind given (nn/optimizers.ts' withDefaults makes one). */
 export type ResolvedOptimizer =
   | { kind: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
   | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'adadelta'; learningRate: number; rho: number; epsilon: number }
   | { kind: 'rmsprop'; learningRate: number; rho: number; momentum: number; epsilon: number; centered: boolean }
   | { kind: 'adagrad'; learningRate: number; initialAccumulatorValue: number; epsilon: number };
-
-type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K }>, 'kind'>;
-
-/** Keras 3's defaults, per kind. (Adadelta's is 0.001; the old Keras 1.0 is the presets' business.) */
-export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: Readonly<Hyper<K>> } = {
-  sgd: { learningRate: 0.01, momentum: 0, nesterov: false },
-  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  adadelta: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 },
-  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
-  adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
-};
 
 /**
  * State slots per parameter, laid out slot-major `[slots, count]`:
@@ -51,35 +27,12 @@ export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, ad
 const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adadelta: 2, rmsprop: 3, adagrad: 4 };
 const WG = 256;
 
-/** Fills in Keras' defaults; a hyper-parameter that the kind does not have is an error. */
-export function withDefaults(config: OptimizerConfig): ResolvedOptimizer {
-  const defaults: Record<string, number | boolean> = OPTIMIZER_DEFAULTS[config.kind];
-  for (const [name, value] of Object.entries(config)) {
-    if (name !== 'kind' && value !== undefined && !(name in defaults)) throw new Error(`${config.kind} has no hyper-parameter '${name}'`);
-  }
-  const given = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
-  return { ...defaults, ...given } as ResolvedOptimizer;
-}
-
-export function optimizerStateSlots(kind: OptimizerKind): number {
-  return OPTIMIZER_STATE_SLOTS[kind];
-}
-
-/** The state before the first step, `[slots, count]`: zeros, except Adagrad's accumulator. */
-export function initialState(config: OptimizerConfig, count: number): Float32Array {
-  const resolved = withDefaults(config);
-  const state = new Float32Array(optimizerStateSlots(resolved.kind) * count);
-  if (resolved.kind === 'adagrad') state.fill(resolved.initialAccumulatorValue);
-  return state;
-}
-
 /**
  * The `hyper` buffer's contents, learning rate first (so a schedule rewrites only float 0);
  * the layout per kind is in shaders/optimizer.wgsl. Adam also gets ln β1 and ln β2 (of the
  * float32 β the kernel sees), from which the kernel forms its bias correction accurately.
  */
-export function encodeHyper(config: OptimizerConfig): Float32Array {
-  const c = withDefaults(config);
+export function encodeHyper(c: ResolvedOptimizer): Float32Array {
   switch (c.kind) {
     case 'sgd': return Float32Array.of(c.learningRate, c.momentum, c.nesterov ? 1 : 0);
     case 'adam': return Float32Array.of(c.learningRate, c.beta1, c.beta2, c.epsilon, Math.log(Math.fround(c.beta1)), Math.log(Math.fround(c.beta2)));
@@ -96,7 +49,7 @@ export function encodeHyper(config: OptimizerConfig): Float32Array {
  */
 export async function optimizerUpdate(
   device: Device,
-  config: OptimizerConfig,
+  config: ResolvedOptimizer,
   { count }: { count: number },
   io: { params: Binding; grads: Binding; state: Binding; hyper: Binding; stepInfo: Binding },
 ): Promise<Dispatch> {
@@ -106,7 +59,7 @@ export async function optimizerUpdate(
   const needed: [string, Binding, number][] = [
     ['params', io.params, count * 4],
     ['grads', io.grads, count * 4],
-    ['state', io.state, optimizerStateSlots(kind) * count * 4],
+    ['state', io.state, OPTIMIZER_STATE_SLOTS[kind] * count * 4],
     ['hyper', io.hyper, encodeHyper(config).byteLength],
     ['stepInfo', io.stepInfo, 4 * 4],
   ];

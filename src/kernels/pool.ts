@@ -3,10 +3,14 @@
  * backward. Max pooling's forward also writes `argmax`, the flat NHWC index into x of each
  * output's maximum, which its backward reads.
  */
-import code from '../../shaders/pool.wgsl';
+import poolCode from '../../shaders/pool.wgsl';
+import windowCode from '../../shaders/window.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
-import { channelChunk, convGeometry, withChunkBlock, type Padding } from './conv.js';
+import { channelChunk, convGeometry, windowConstants, withChunkBlock, type Padding, type WindowPlacement } from './window.js';
+
+// The kernel's text is its own file followed by the shared window helpers.
+const code = `${poolCode}\n${windowCode}`;
 
 /** What a pooling layer knows: pool_size, strides (default: the pool size), padding (default 'valid'). */
 export interface PoolSpec {
@@ -20,14 +24,7 @@ export interface PoolSpec {
 }
 
 /** The spec with its defaults filled in, plus the output size and padding on each side. */
-export interface PoolGeometry extends Required<PoolSpec> {
-  outH: number;
-  outW: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
-}
+export interface PoolGeometry extends Required<PoolSpec>, WindowPlacement {}
 
 /** A geometry with the batch and channel counts: everything a pooling dispatch needs. */
 export type PoolParams = PoolGeometry & { batch: number; channels: number };
@@ -50,21 +47,8 @@ export function poolGeometry(spec: PoolSpec): PoolGeometry {
     strideW,
     padding,
   }, 'pooling');
-  return {
-    height: spec.height,
-    width: spec.width,
-    poolH: spec.poolH,
-    poolW: spec.poolW,
-    strideH,
-    strideW,
-    padding,
-    outH: g.outH,
-    outW: g.outW,
-    padTop: g.padTop,
-    padLeft: g.padLeft,
-    padBottom: g.padBottom,
-    padRight: g.padRight,
-  };
+  const { outH, outW, padTop, padLeft, padBottom, padRight } = g;
+  return { height: spec.height, width: spec.width, poolH: spec.poolH, poolW: spec.poolW, strideH, strideW, padding, outH, outW, padTop, padLeft, padBottom, padRight };
 }
 
 const WG = 256;
@@ -79,22 +63,9 @@ function shaderFor(p: PoolParams): string {
   return channelChunk(p.channels) === 4 ? vec4Code : code;
 }
 
+/** The window constants, the pool being the window. */
 function shaderConstants(p: PoolParams): Record<string, number> {
-  return {
-    N: p.batch,
-    H: p.height,
-    W: p.width,
-    C: p.channels,
-    PH: p.poolH,
-    PW: p.poolW,
-    SH: p.strideH,
-    SW: p.strideW,
-    PAD_TOP: p.padTop,
-    PAD_LEFT: p.padLeft,
-    OH: p.outH,
-    OW: p.outW,
-    WG,
-  };
+  return windowConstants({ ...p, kernelH: p.poolH, kernelW: p.poolW }, WG);
 }
 
 /** Invocations: one per channel chunk of y, or of x and dX. */

@@ -5,6 +5,7 @@
 import code from '../../shaders/softmax.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+import type { Scratch } from '../runtime/scratch.js';
 
 /** Rows (and, in the cross-entropy passes, the partial sums) per workgroup. A power of two. */
 const WG = 64;
@@ -42,8 +43,9 @@ export function softmaxCrossEntropy(
   device: Device,
   shape: CrossEntropyShape,
   io: { logits: Binding; targets: Binding; dLogits: Binding; metrics: Binding },
+  scratch: Scratch,
 ): Promise<Dispatch[]> {
-  return crossEntropyPasses(device, shape, { label: 'softmax cross-entropy', entryPoint: 'crossEntropyTrain' }, io.metrics, (partials) => [
+  return crossEntropyPasses(device, shape, { label: 'softmax cross-entropy', entryPoint: 'crossEntropyTrain' }, io.metrics, scratch, (partials) => [
     io.logits,
     io.targets,
     partials,
@@ -56,8 +58,9 @@ export function crossEntropyMetrics(
   device: Device,
   shape: CrossEntropyShape,
   io: { logits: Binding; targets: Binding; metrics: Binding },
+  scratch: Scratch,
 ): Promise<Dispatch[]> {
-  return crossEntropyPasses(device, shape, { label: 'cross-entropy metrics', entryPoint: 'crossEntropyEval' }, io.metrics, (partials) => [
+  return crossEntropyPasses(device, shape, { label: 'cross-entropy metrics', entryPoint: 'crossEntropyEval' }, io.metrics, scratch, (partials) => [
     io.logits,
     io.targets,
     partials,
@@ -69,26 +72,16 @@ async function crossEntropyPasses(
   shape: CrossEntropyShape,
   rowsPass: { label: string; entryPoint: string },
   metrics: Binding,
+  scratch: Scratch,
   rowsBindings: (partials: GPUBuffer) => Binding[],
 ): Promise<Dispatch[]> {
   const partialCount = Math.ceil(shape.batch / WG);
   const constants = { ROWS: shape.batch, COLS: shape.classes, WG, PARTIALS: partialCount };
   const { label, entryPoint } = rowsPass;
-  // partials: (partialCount, 2) = [loss, correct] per row workgroup. Scratch, owned by the dispatches.
-  const partials = device.createBuffer(`${label} partials`, partialCount * 2 * 4);
+  // partials: (partialCount, 2) = [loss, correct] per row workgroup.
+  const partials = scratch(`${label} partials`, partialCount * 2 * 4);
   return [
     await createDispatch(device, { label, code, entryPoint, constants }, rowsBindings(partials), grid(shape.batch, WG)),
     await createDispatch(device, { label: `${label} finish`, code, entryPoint: 'crossEntropyFinish', constants }, [partials, metrics], [1]),
   ];
-}
-
-/** Zeroes the metrics buffer (queue order: before the next submitted step). */
-export function clearMetrics(device: Device, metrics: GPUBuffer, byteOffset = 0): void {
-  device.gpu.queue.writeBuffer(metrics, byteOffset, new Float32Array(METRICS_LENGTH));
-}
-
-/** Mean loss and accuracy from the accumulated metrics values read back from the GPU. */
-export function summarizeMetrics(values: ArrayLike<number>): { loss: number; accuracy: number; samples: number } {
-  const samples = values[METRIC.samples];
-  return { loss: values[METRIC.lossSum] / samples, accuracy: values[METRIC.correct] / samples, samples };
 }

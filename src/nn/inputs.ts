@@ -1,4 +1,5 @@
 /** Checks of user data before anything is uploaded: a bad call throws and changes nothing. */
+import { elements } from '../data/shape.js';
 
 /** Integer class labels, or one-hot (or soft) targets of shape (N, classes). */
 export type Labels = Uint8Array | Int32Array | Uint32Array | Float32Array;
@@ -6,7 +7,7 @@ export type Labels = Uint8Array | Int32Array | Uint32Array | Float32Array;
 /** Number of samples in x, checking its type, length and values. */
 export function checkImages(x: unknown, sampleShape: readonly number[], what = 'x'): number {
   if (!(x instanceof Float32Array)) throw new Error(`${what} must be a Float32Array in NHWC order, got ${describe(x)}`);
-  const perSample = sampleShape.reduce((a, b) => a * b, 1);
+  const perSample = elements(sampleShape);
   if (x.length === 0 || x.length % perSample !== 0) {
     throw new Error(`${what} has ${x.length} values, which is not a whole number of samples of shape [${sampleShape}] (${perSample} values each)`);
   }

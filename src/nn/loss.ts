@@ -4,7 +4,7 @@
  * cross-entropy on the output layer's logits, which is exact and numerically stable.
  */
 import type { TensorId } from '../graph/graph.js';
-import type { LossRecorder } from '../graph/recorders.js';
+import type { LossRecorder } from './step-compiler.js';
 import { crossEntropyMetrics, softmax, softmaxCrossEntropy } from '../kernels/softmax.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 
@@ -34,7 +34,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
           label: 'cross-entropy metrics',
           reads: [logits, targets],
           writes: [],
-          build: (bind) => crossEntropyMetrics(device, shape, { logits: bind(logits), targets: bind(targets), metrics: metricsRange }),
+          createDispatches: (bind, scratch) => crossEntropyMetrics(device, shape, { logits: bind(logits), targets: bind(targets), metrics: metricsRange }, scratch),
         });
         return undefined;
       }
@@ -43,7 +43,8 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
         label: 'softmax cross-entropy',
         reads: [logits, targets],
         writes: [dLogits],
-        build: (bind) => softmaxCrossEntropy(device, shape, { logits: bind(logits), targets: bind(targets), dLogits: bind(dLogits), metrics: metricsRange }),
+        createDispatches: (bind, scratch) =>
+          softmaxCrossEntropy(device, shape, { logits: bind(logits), targets: bind(targets), dLogits: bind(dLogits), metrics: metricsRange }, scratch),
       });
       return dLogits;
     },
@@ -55,7 +56,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
         label: 'softmax',
         reads: [logits],
         writes: [probabilities],
-        build: async (bind) => [await softmax(device, { rows: batch, cols: classes }, { x: bind(logits), y: bind(probabilities) })],
+        createDispatches: async (bind) => [await softmax(device, { rows: batch, cols: classes }, { x: bind(logits), y: bind(probabilities) })],
       });
       return probabilities;
     },

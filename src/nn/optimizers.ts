@@ -1,15 +1,65 @@
 /**
  * Optimizers as users name them (`optimizers.adam({ learningRate })` or 'adam'), and the
  * update step recorded at the end of every training step: one dispatch over the flat
- * parameter buffer, its state in one buffer [slots, params].
+ * parameter buffer, its state in one buffer [slots, params]. Keras 3's defaults are filled in
+ * here (withDefaults), so the kernel takes every hyper-parameter explicitly.
  */
 import type { Device } from '../device/device.js';
-import type { OptimizerRecorder } from '../graph/recorders.js';
-import { encodeHyper, initialState, optimizerStateSlots, optimizerUpdate, withDefaults, type OptimizerConfig, type OptimizerKind } from '../kernels/optimizer.js';
+import type { OptimizerRecorder } from './step-compiler.js';
+import { encodeHyper, OPTIMIZER_STATE_SLOTS, optimizerUpdate, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
 
-export type { OptimizerConfig, OptimizerKind };
+export type { OptimizerKind, ResolvedOptimizer };
+
+/** An optimizer as a user writes it: the kind, and any hyper-parameter to change from Keras' default. */
+export interface OptimizerConfig {
+  kind: OptimizerKind;
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  rho?: number;
+  centered?: boolean;
+  initialAccumulatorValue?: number;
+}
+
+type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K }>, 'kind'>;
+
+/** Keras 3's defaults, per kind. (Adadelta's is 0.001; the old Keras 1.0 is the presets' business.) */
+export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: Readonly<Hyper<K>> } = {
+  sgd: { learningRate: 0.01, momentum: 0, nesterov: false },
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+  adadelta: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 },
+  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
+};
+
+/** Fills in Keras' defaults; a hyper-parameter that the kind does not have is an error. */
+export function withDefaults(config: OptimizerConfig): ResolvedOptimizer {
+  const defaults: Record<string, number | boolean> = OPTIMIZER_DEFAULTS[config.kind];
+  for (const [name, value] of Object.entries(config)) {
+    if (name !== 'kind' && value !== undefined && !(name in defaults)) throw new Error(`${config.kind} has no hyper-parameter '${name}'`);
+  }
+  const given = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
+  return { ...defaults, ...given } as ResolvedOptimizer;
+}
+
+/** State slots per parameter of each kind (the layout shaders/optimizer.wgsl defines). */
+export function optimizerStateSlots(kind: OptimizerKind): number {
+  return OPTIMIZER_STATE_SLOTS[kind];
+}
+
+/** The state before the first step, `[slots, count]`: zeros, except Adagrad's accumulator. */
+export function initialState(config: OptimizerConfig, count: number): Float32Array {
+  const resolved = withDefaults(config);
+  const state = new Float32Array(optimizerStateSlots(resolved.kind) * count);
+  if (resolved.kind === 'adagrad') state.fill(resolved.initialAccumulatorValue);
+  return state;
+}
+
 export type OptimizerSpec = OptimizerConfig | OptimizerKind;
 
 type Args<K extends OptimizerKind> = Omit<OptimizerConfig, 'kind'> & { kind?: K };
@@ -46,7 +96,7 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
   let config = resolveOptimizer(spec);
   const count = weights.paramCount;
   const state = device.upload(`${config.kind} state`, initialState(config, count)); // (slots, count)
-  const hyperValues = encodeHyper(config);
+  const hyperValues = encodeHyper(withDefaults(config));
   const hyper = device.upload(`${config.kind} hyper-parameters`, hyperValues);
   return {
     get config() {
@@ -58,8 +108,8 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
         label: `${config.kind} update`,
         reads: [],
         writes: [],
-        build: async () => [
-          await optimizerUpdate(device, config, { count }, {
+        createDispatches: async () => [
+          await optimizerUpdate(device, withDefaults(config), { count }, {
             params: weights.params,
             grads: weights.grads,
             state: { buffer: state, offset: 0, size: optimizerStateSlots(config.kind) * count * 4 },

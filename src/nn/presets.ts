@@ -2,7 +2,7 @@
  * The seed models: Keras MNIST CNN examples with their training settings
  * (see the README for sources and the accuracies Keras reached).
  */
-import type { FitArgs } from './sequential.js';
+import type { FitArgs } from './fit.js';
 import { Sequential } from './sequential.js';
 import { layers } from './layers/index.js';
 import { optimizers, type OptimizerConfig } from './optimizers.js';

@@ -1,12 +1,13 @@
 /**
- * Runs compiled steps: uploads a batch, records the step's dispatches into one command
- * encoder, submits once. Loss and accuracy stay on the GPU (summed by the loss kernels) and
- * are copied into a small ring of mappable buffers only every `syncEvery` steps, so the CPU
- * runs ahead of the GPU by at most that many steps and never waits inside them.
+ * Runs compiled steps: uploads a batch, records the compiled step's dispatches into one
+ * command encoder, submits once. Loss and accuracy stay on the GPU (summed by the loss
+ * kernels) and are copied into a small ring of RING mappable buffers only when the caller asks
+ * (`readMetrics`: fit does every `progressEvery` steps), so the CPU runs ahead of the GPU by at
+ * most RING read-backs and never waits between them.
  */
 import { recordDispatches } from '../runtime/dispatch.js';
-import { compileStep, type CompiledStep, type ModelState, type StepMode } from '../graph/compile.js';
-import { clearMetrics, summarizeMetrics } from '../kernels/softmax.js';
+import { compileStep, type CompiledStep, type ModelState, type StepMode } from './step-compiler.js';
+import { clearMetrics, summarizeMetrics } from './metrics.js';
 
 export interface MetricsSnapshot {
   /** Mean loss over the samples summed so far. */
@@ -18,13 +19,13 @@ export interface MetricsSnapshot {
 const RING = 2;
 
 export class Runner {
-  private readonly steps = new Map<string, Promise<CompiledStep>>();
+  private readonly compiledSteps = new Map<string, Promise<CompiledStep>>();
   private readonly stepInfoHost = new Uint32Array(4); // [step, seed, 0, 0]
   /** (RING × 16 bytes) mappable copies of the metrics buffer. */
   private readonly ring: { buffer: GPUBuffer; pending?: Promise<MetricsSnapshot> }[];
   private ringNext = 0;
   /** Optimizer steps taken so far (Adam's t, the dropout stream). */
-  step = 0;
+  optimizerSteps = 0;
 
   constructor(private readonly state: ModelState, seed: number) {
     this.stepInfoHost[1] = seed >>> 0;
@@ -36,13 +37,13 @@ export class Runner {
   /** The compiled step for a mode and batch size, built on first use. */
   compiled(mode: StepMode, batch: number): Promise<CompiledStep> {
     const key = `${mode}:${batch}`;
-    let step = this.steps.get(key);
-    if (!step) {
-      step = compileStep(this.state, mode, batch);
-      this.steps.set(key, step);
-      step.catch(() => this.steps.delete(key));
+    let compiled = this.compiledSteps.get(key);
+    if (!compiled) {
+      compiled = compileStep(this.state, mode, batch);
+      this.compiledSteps.set(key, compiled);
+      compiled.catch(() => this.compiledSteps.delete(key));
     }
-    return step;
+    return compiled;
   }
 
   clearMetrics(): void {
@@ -50,12 +51,12 @@ export class Runner {
   }
 
   /**
-   * Uploads one batch and submits the step. With `readMetrics`, the running sums are copied
+   * Uploads one batch and submits the compiled step. With `readMetrics`, the running sums are copied
    * out in the same submit; `metrics` resolves with them once the GPU is there. (Wrapped in
    * an object so that awaiting run() does not also wait for the GPU.)
    */
   async run(
-    step: CompiledStep,
+    compiled: CompiledStep,
     x: Float32Array,
     targets: Float32Array | undefined,
     readMetrics: boolean,
@@ -64,15 +65,15 @@ export class Runner {
     const { device } = this.state;
     const queue = device.gpu.queue;
     device.throwIfFailed();
-    queue.writeBuffer(step.x, 0, x.buffer, x.byteOffset, x.byteLength);
-    if (step.targets && targets) queue.writeBuffer(step.targets, 0, targets.buffer, targets.byteOffset, targets.byteLength);
-    if (step.mode === 'train') {
-      this.step++;
-      this.stepInfoHost[0] = this.step;
+    queue.writeBuffer(compiled.x, 0, x.buffer, x.byteOffset, x.byteLength);
+    if (compiled.targets && targets) queue.writeBuffer(compiled.targets, 0, targets.buffer, targets.byteOffset, targets.byteLength);
+    if (compiled.mode === 'train') {
+      this.optimizerSteps++;
+      this.stepInfoHost[0] = this.optimizerSteps;
       queue.writeBuffer(this.state.stepInfo, 0, this.stepInfoHost);
     }
-    const encoder = device.gpu.createCommandEncoder({ label: `${step.mode} step` });
-    recordDispatches(encoder, step.dispatches, `${step.mode} step`);
+    const encoder = device.gpu.createCommandEncoder({ label: `${compiled.mode} step` });
+    recordDispatches(encoder, compiled.dispatches, `${compiled.mode} step`);
     extra?.(encoder);
     if (!readMetrics) {
       queue.submit([encoder.finish()]);
@@ -95,7 +96,7 @@ export class Runner {
   }
 
   destroy(): void {
-    for (const step of this.steps.values()) void step.then((s) => s.destroy(), () => undefined);
+    for (const compiled of this.compiledSteps.values()) void compiled.then((s) => s.destroy(), () => undefined);
     for (const slot of this.ring) slot.buffer.destroy();
   }
 }

@@ -1,18 +1,17 @@
 /**
  * The Keras-like Sequential model: a stack of layers that compiles to static GPU steps
- * (src/graph/compile.ts) and trains with fit / trainOnBatch, evaluates and predicts.
+ * (src/nn/step-compiler.ts) and trains with fit (src/nn/fit.ts) / trainOnBatch, evaluates
+ * and predicts. Formats and checkpoints (src/io/) read and write it from outside.
  */
 import type { Device } from '../device/device.js';
-import type { CompiledStep, ModelState, StepMode } from '../graph/compile.js';
-import { createRng, shuffledIndices } from '../data/batches.js';
-import { encodeCheckpoint, type CheckpointInfo } from '../io/checkpoint.js';
-import { readCheckpoint, writeCheckpoint } from '../io/files.js';
-import { toKerasJson, type KerasJsonOptions } from '../io/keras-json.js';
+import { createRng } from '../data/batches.js';
+import { evaluateBatches, fit, type FitArgs, type History } from './fit.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
 import { createLoss, type LossName } from './loss.js';
 import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
-import { Runner, type MetricsSnapshot } from './runner.js';
+import { Runner } from './runner.js';
+import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
 import { WeightStore } from './weights.js';
 
@@ -25,70 +24,14 @@ export interface CompileArgs {
   seed?: number;
 }
 
-export interface Logs {
-  loss: number;
-  accuracy: number;
-  val_loss?: number;
-  val_accuracy?: number;
-}
-
-export interface Progress {
-  epoch: number;
-  epochs: number;
-  /** Training samples of this epoch the GPU has finished. */
-  samplesDone: number;
-  samplesTotal: number;
-  /** Running means over this epoch so far. */
-  loss: number;
-  accuracy: number;
-  /** Milliseconds since the epoch began. */
-  elapsedMs: number;
-}
-
-export interface Callbacks {
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  /** Called every few steps (see FitArgs.progressEvery) with figures read back from the GPU. */
-  onProgress?(progress: Progress): void;
-  onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
-}
-
-export interface FitArgs {
-  batchSize?: number;
-  epochs?: number;
-  /** Fraction of the samples, taken from the end as Keras does, held out for validation. */
-  validationSplit?: number;
-  validationData?: [Float32Array, Labels];
-  shuffle?: boolean;
-  /** 0: silent; 1: one line per epoch on the console. Default 1. */
-  verbose?: 0 | 1;
-  callbacks?: Callbacks;
-  /** Steps between read-backs of the running loss and accuracy. Default 20. */
-  progressEvery?: number;
-  /**
-   * The epoch to start at (Keras' initial_epoch): epochs initialEpoch..epochs-1 run. To resume
-   * from a checkpoint, pass the epoch model.loadCheckpoint returned. Default 0.
-   */
-  initialEpoch?: number;
-  /**
-   * Writes a checkpoint (weights, optimizer state, epoch, step counter) after every epoch: to
-   * a file (Node), or handed to `write` (e.g. to store it in a browser).
-   */
-  checkpoint?: { path: string } | { write(bytes: Uint8Array, epoch: number): void | Promise<void> };
-}
-
-/** What a checkpoint saves and restores (src/io/checkpoint.ts). */
+/** What a checkpoint saves and restores (src/io/checkpoint.ts reads it through trainingState()). */
 export interface TrainingState {
   device: Device;
   weights: WeightStore;
   optimizer: Optimizer;
   seed: number;
   /** Optimizer steps taken: Adam's t and the dropout stream. */
-  step: number;
-}
-
-export interface History {
-  epoch: number[];
-  history: { loss: number[]; accuracy: number[]; val_loss: number[]; val_accuracy: number[] };
+  optimizerSteps: number;
 }
 
 export class Sequential {
@@ -197,11 +140,6 @@ export class Sequential {
     return this.compiled().runner.compiled(mode, batch);
   }
 
-  /** The architecture as Keras' `model.to_json()` writes it (Keras 3 layout unless options.layout is 'keras2'). */
-  toKerasJson(options?: KerasJsonOptions): string {
-    return toKerasJson(this, options);
-  }
-
   /** For src/io/checkpoint.ts: the compiled state a checkpoint holds. */
   trainingState(): TrainingState {
     const { state, runner } = this.compiled();
@@ -210,26 +148,13 @@ export class Sequential {
       weights: state.weights,
       optimizer: this.optimizer!,
       seed: this.seed,
-      get step() {
-        return runner.step;
+      get optimizerSteps() {
+        return runner.optimizerSteps;
       },
-      set step(value: number) {
-        runner.step = value;
+      set optimizerSteps(value: number) {
+        runner.optimizerSteps = value;
       },
     };
-  }
-
-  /** Node: writes a checkpoint file after `epoch` completed epochs (fit's `checkpoint` option does it every epoch). */
-  async saveCheckpoint(path: string, epoch: number): Promise<void> {
-    await writeCheckpoint(this, path, epoch);
-  }
-
-  /**
-   * Node: restores a checkpoint into this compiled model (same architecture, seed and
-   * optimizer kind). Resume with fit(x, y, { epochs, initialEpoch: returned.epoch }).
-   */
-  async loadCheckpoint(path: string): Promise<CheckpointInfo> {
-    return readCheckpoint(this, path);
   }
 
   /** Keras order and layouts: per layer kernel then bias; BatchNormalization gamma, beta, moving mean, moving variance. */
@@ -248,128 +173,24 @@ export class Sequential {
     const { state, runner } = this.compiled();
     const n = checkImages(x, state.inputShape);
     const targets = toTargets(y, n, state.classes);
-    const step = await runner.compiled('train', n);
+    const compiled = await runner.compiled('train', n);
     runner.clearMetrics();
-    const run = await runner.run(step, x, targets, true);
+    const run = await runner.run(compiled, x, targets, true);
     const m = await run!.metrics;
     return { loss: m.loss, accuracy: m.accuracy };
   }
 
-  async fit(x: Float32Array, y: Labels, args: FitArgs = {}): Promise<History> {
+  /** Trains on (x, y) for args.epochs epochs (src/nn/fit.ts); callbacks may set stopTraining. */
+  async fit(x: Float32Array, y: Labels, args: FitArgs<Sequential> = {}): Promise<History> {
     const { state, runner } = this.compiled();
-    const batchSize = args.batchSize ?? 32;
-    const epochs = args.epochs ?? 1;
-    const initialEpoch = args.initialEpoch ?? 0;
-    const progressEvery = args.progressEvery ?? 20;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-    if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`epochs must be a non-negative integer, got ${epochs}`);
-    if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) throw new Error(`initialEpoch must be an integer in 0..epochs (${epochs}), got ${initialEpoch}`);
-    const n = checkImages(x, state.inputShape);
-    const targets = toTargets(y, n, state.classes);
-    const perSample = x.length / n;
-    const classes = state.classes;
-    const history: History = { epoch: [], history: { loss: [], accuracy: [], val_loss: [], val_accuracy: [] } };
-
-    let trainCount = n;
-    let validation: { x: Float32Array; targets: Float32Array } | undefined;
-    if (args.validationData) {
-      const [vx, vy] = args.validationData;
-      const vn = checkImages(vx, state.inputShape, 'validationData x');
-      validation = { x: vx, targets: toTargets(vy, vn, classes, 'validationData y') };
-    } else if (args.validationSplit) {
-      const split = args.validationSplit;
-      if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be between 0 and 1, got ${split}`);
-      trainCount = Math.floor(n * (1 - split));
-      if (trainCount === 0 || trainCount === n) throw new Error(`validationSplit ${split} of ${n} samples leaves no training or no validation samples`);
-      validation = { x: x.subarray(trainCount * perSample), targets: targets.subarray(trainCount * classes) };
-    }
-
-    if (initialEpoch === epochs) return history; // nothing to run (e.g. resumed after the last epoch): compile nothing
-    const full = await runner.compiled('train', Math.min(batchSize, trainCount));
-    const remainder = trainCount % batchSize;
-    const last = remainder && trainCount > batchSize ? await runner.compiled('train', remainder) : full;
-    const xBatch = new Float32Array(full.batch * perSample);
-    const tBatch = new Float32Array(full.batch * classes);
-    this.stopTraining = false;
-
-    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-      await args.callbacks?.onEpochBegin?.(epoch);
-      // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
-      const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(this.seed, epoch));
-      const started = performance.now();
-      runner.clearMetrics();
-      const steps = Math.ceil(trainCount / batchSize);
-      let latest: Promise<MetricsSnapshot> | undefined;
-      for (let s = 0; s < steps; s++) {
-        const start = s * batchSize;
-        const size = Math.min(batchSize, trainCount - start);
-        const step = size === full.batch ? full : last;
-        for (let j = 0; j < size; j++) {
-          const i = order[start + j];
-          xBatch.set(x.subarray(i * perSample, (i + 1) * perSample), j * perSample);
-          tBatch.set(targets.subarray(i * classes, (i + 1) * classes), j * classes);
-        }
-        const read = s === steps - 1 || (s + 1) % progressEvery === 0;
-        const run = await runner.run(step, xBatch.subarray(0, size * perSample), tBatch.subarray(0, size * classes), read);
-        if (run) {
-          latest = run.metrics;
-          const onProgress = args.callbacks?.onProgress;
-          if (onProgress) {
-            void run.metrics.then((m) =>
-              onProgress({ epoch, epochs, samplesDone: m.samples, samplesTotal: trainCount, loss: m.loss, accuracy: m.accuracy, elapsedMs: performance.now() - started }),
-            );
-          }
-        }
-      }
-      const totals = await latest!;
-      const logs: Logs = { loss: totals.loss, accuracy: totals.accuracy };
-      if (validation) {
-        const v = await this.evaluateTargets(validation.x, validation.targets, batchSize);
-        logs.val_loss = v.loss;
-        logs.val_accuracy = v.accuracy;
-      }
-      history.epoch.push(epoch);
-      history.history.loss.push(logs.loss);
-      history.history.accuracy.push(logs.accuracy);
-      if (validation) {
-        history.history.val_loss.push(logs.val_loss!);
-        history.history.val_accuracy.push(logs.val_accuracy!);
-      }
-      if ((args.verbose ?? 1) === 1) {
-        const seconds = (performance.now() - started) / 1000;
-        const val = validation ? ` - val_loss: ${logs.val_loss!.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}` : '';
-        console.log(`Epoch ${epoch + 1}/${epochs} - ${seconds.toFixed(1)}s - loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
-      }
-      await args.callbacks?.onEpochEnd?.(epoch, logs);
-      const checkpoint = args.checkpoint;
-      if (checkpoint && 'path' in checkpoint) await writeCheckpoint(this, checkpoint.path, epoch + 1);
-      else if (checkpoint) await checkpoint.write(await encodeCheckpoint(this, epoch + 1), epoch + 1);
-    }
-    return history;
+    return fit<Sequential>(this, { state, runner, seed: this.seed }, x, y, args);
   }
 
   /** Mean loss and accuracy over (x, y), in inference mode (no dropout, moving BN statistics). */
   async evaluate(x: Float32Array, y: Labels, args: { batchSize?: number } = {}): Promise<{ loss: number; accuracy: number }> {
     const { state } = this.compiled();
     const n = checkImages(x, state.inputShape);
-    return this.evaluateTargets(x, toTargets(y, n, state.classes), args.batchSize ?? 32);
-  }
-
-  private async evaluateTargets(x: Float32Array, targets: Float32Array, batchSize: number): Promise<{ loss: number; accuracy: number }> {
-    const { state, runner } = this.compiled();
-    const perSample = state.inputShape.reduce((a, b) => a * b, 1);
-    const n = x.length / perSample;
-    runner.clearMetrics();
-    let latest: Promise<MetricsSnapshot> | undefined;
-    for (let start = 0; start < n; start += batchSize) {
-      const size = Math.min(batchSize, n - start);
-      const step = await runner.compiled('evaluate', size);
-      const read = start + size >= n || (start / batchSize) % 50 === 49;
-      const run = await runner.run(step, x.subarray(start * perSample, (start + size) * perSample), targets.subarray(start * state.classes, (start + size) * state.classes), read);
-      if (run) latest = run.metrics;
-    }
-    const m = await latest!;
-    return { loss: m.loss, accuracy: m.accuracy };
+    return evaluateBatches(this.compiled(), x, toTargets(y, n, state.classes), args.batchSize ?? 32);
   }
 
   /** Class probabilities, (N, classes) row-major. */
@@ -383,9 +204,9 @@ export class Sequential {
     try {
       for (let start = 0; start < n; start += batchSize) {
         const size = Math.min(batchSize, n - start);
-        const step = await runner.compiled('predict', size);
-        const probs = step.probabilities!;
-        await runner.run(step, x.subarray(start * perSample, (start + size) * perSample), undefined, false, (encoder) =>
+        const compiled = await runner.compiled('predict', size);
+        const probs = compiled.probabilities!;
+        await runner.run(compiled, x.subarray(start * perSample, (start + size) * perSample), undefined, false, (encoder) =>
           encoder.copyBufferToBuffer(probs.buffer, 0, output, start * rowBytes, size * rowBytes),
         );
       }
@@ -403,9 +224,4 @@ export class Sequential {
     this.state?.metrics.destroy();
     this.state?.optimizer.destroy();
   }
-}
-
-/** The shuffle seed of one epoch: a mix of the model's seed and the epoch number. */
-function epochShuffleSeed(seed: number, epoch: number): number {
-  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
 }

@@ -6,6 +6,7 @@
  */
 import type { Device } from '../device/device.js';
 import type { BufferRange } from '../runtime/dispatch.js';
+import { elements } from '../data/shape.js';
 
 /** 256 bytes: the minimum storage-buffer offset alignment WebGPU guarantees. */
 const ALIGN_FLOATS = 64;
@@ -39,17 +40,17 @@ export class WeightStore {
   stats!: GPUBuffer; // (statFloats): non-trainable tensors
 
   add(spec: WeightSpec): WeightSlot {
-    const elements = spec.shape.reduce((a, b) => a * b, 1);
+    const count = elements(spec.shape);
     let offset = spec.trainable ? this.paramFloats : this.statFloats;
     if (spec.packWithPrevious) {
       const previous = this.slots.filter((s) => s.trainable === spec.trainable).at(-1);
       if (!previous) throw new Error(`${spec.name}: nothing to pack with`);
       offset = previous.offset + previous.elements;
     }
-    const end = Math.ceil((offset + elements) / ALIGN_FLOATS) * ALIGN_FLOATS;
+    const end = Math.ceil((offset + count) / ALIGN_FLOATS) * ALIGN_FLOATS;
     if (spec.trainable) this.paramFloats = end;
     else this.statFloats = end;
-    const slot = { ...spec, elements, offset };
+    const slot = { ...spec, elements: count, offset };
     this.slots.push(slot);
     return slot;
   }

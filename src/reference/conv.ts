@@ -5,7 +5,7 @@
  *   x: (N, H, W, C)  w: HWIO (KH, KW, C, COUT)  bias: (COUT)  y, dY: (N, OH, OW, COUT)
  *   col, dCol: (N*OH*OW, KH*KW*C)
  */
-import type { ConvParams } from '../kernels/conv.js';
+import type { ConvParams } from '../kernels/im2col.js';
 
 /**
  * Calls `visit(row, k, xIndex)` for every entry of col that im2col copies from x (padding

@@ -4,7 +4,8 @@
  * layer classes: the independent check of what the compiled GPU steps compute.
  * Inference semantics (dropout off, BatchNormalization with moving statistics).
  */
-import { convGeometry, type ConvParams } from '../kernels/conv.js';
+import type { ConvParams } from '../kernels/im2col.js';
+import { convGeometry } from '../kernels/window.js';
 import { poolGeometry, type PoolParams } from '../kernels/pool.js';
 import { activate } from './activation.js';
 import { conv2dRef } from './conv.js';

@@ -1,5 +1,5 @@
 /** Float64 reference for the optimizer updates: Keras 3's rules, written out per parameter. */
-import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../kernels/optimizer.js';
+import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
 
 /**
  * One optimizer step at step count t (1-based), in place: params (count) and state

@@ -3,7 +3,7 @@
  * or a kernel call is compiled, then recorded into command encoders any number of times.
  */
 import type { Device } from '../device/device.js';
-import type { PipelineKey } from './pipelines.js';
+import type { PipelineKey } from '../device/pipelines.js';
 
 /** A range of a GPU buffer in bytes. Offsets must be multiples of 256 (WebGPU's binding alignment). */
 export interface BufferRange {

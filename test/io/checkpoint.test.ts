@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, layers } from '../../src/index.js';
+import { Sequential, layers, loadCheckpoint, modelCheckpoint, saveCheckpoint } from '../../src/index.js';
 import { restoreCheckpoint } from '../../src/io/checkpoint.js';
 import { encodeWeightsSafetensors } from '../../src/io/model-weights.js';
 import { randomFloats, testDevice } from '../helpers/gpu.js';
@@ -44,13 +44,13 @@ describe('checkpoints', () => {
 
     const path = join(dir, 'run.ckpt');
     const first = await model();
-    await first.fit(x, y, { ...fitArgs, epochs: 1, checkpoint: { path } });
+    await first.fit(x, y, { ...fitArgs, epochs: 1, callbacks: [modelCheckpoint(path)] });
     const afterOne = await first.getWeights();
     first.dispose();
     expect(afterOne).not.toEqual(expected); // the second epoch does change the weights
 
     const resumed = await model();
-    const info = await resumed.loadCheckpoint(path);
+    const info = await loadCheckpoint(resumed, path);
     expect(info).toMatchObject({ epoch: 1, step: 3, seed: 9, optimizer: { kind: 'adam' } });
     expect(await resumed.getWeights()).toEqual(afterOne);
     const history = await resumed.fit(x, y, { ...fitArgs, epochs: 2, initialEpoch: info.epoch });
@@ -63,7 +63,7 @@ describe('checkpoints', () => {
   it('hands each epoch\'s checkpoint to a write callback', async () => {
     const m = await model(4, 'sgd');
     const written: [number, Uint8Array][] = [];
-    await m.fit(x, y, { ...fitArgs, epochs: 2, checkpoint: { write: (bytes, epoch) => void written.push([epoch, bytes]) } });
+    await m.fit(x, y, { ...fitArgs, epochs: 2, callbacks: [modelCheckpoint((bytes, epoch) => void written.push([epoch, bytes]))] });
     expect(written.map(([epoch]) => epoch)).toEqual([1, 2]);
     const restored = await model(4, 'sgd');
     expect(restoreCheckpoint(restored, written[1][1])).toMatchObject({ epoch: 2, step: 6 });
@@ -75,7 +75,7 @@ describe('checkpoints', () => {
   it('refuses a checkpoint that does not fit, and leaves the model unchanged', async () => {
     const path = join(dir, 'refused.ckpt');
     const source = await model(9);
-    await source.saveCheckpoint(path, 1);
+    await saveCheckpoint(source, path, 1);
     const bytes = readFileSync(path);
     source.dispose();
 
@@ -96,7 +96,7 @@ describe('checkpoints', () => {
       expect(await m.getWeights()).toEqual(weights);
     }
     writeFileSync(join(dir, 'empty.ckpt'), '');
-    await expect(target.loadCheckpoint(join(dir, 'empty.ckpt'))).rejects.toThrow(/empty.ckpt: not a valid safetensors file/);
+    await expect(loadCheckpoint(target, join(dir, 'empty.ckpt'))).rejects.toThrow(/empty.ckpt: not a valid safetensors file/);
     expect(await target.getWeights()).toEqual(before);
     for (const m of [target, otherSeed, otherOptimizer]) m.dispose();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { col2im, convGeometry, im2col, type ConvParams, type ConvSpec } from '../../src/kernels/conv.js';
+import { col2im, im2col, type ConvParams } from '../../src/kernels/im2col.js';
+import { convGeometry, type ConvSpec } from '../../src/kernels/window.js';
 import { col2imRef, colWidth, conv2dBackwardRef, conv2dRef, im2colRef } from '../../src/reference/conv.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';

@@ -4,6 +4,7 @@ import { createDevice } from '../../src/device/device.js';
 import { chooseKernel, chooseSplitK, kernelProblem, matmul, MATMUL_KERNELS, matmulCandidates, type MatmulParams } from '../../src/kernels/matmul.js';
 import { columnSumRef, matmulRef } from '../../src/reference/matmul.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
+import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // Odd sizes (K of 1, 2 and 3 past a multiple of 4 for the quad kernel's remainder steps),
@@ -34,9 +35,11 @@ async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array,
     c: device.createBuffer('c', m * n * 4),
     bias: bias && device.upload('bias', bias),
   };
-  await runDispatches(device, await matmul(device, params, io));
+  const owner = new ScratchOwner(device);
+  await runDispatches(device, await matmul(device, params, io, owner.scratch));
   const c = await device.readFloats(io.c, 0, m * n);
   for (const buffer of [io.a, io.b, io.c, io.bias]) buffer?.destroy();
+  owner.destroy();
   return c;
 }
 
@@ -84,7 +87,7 @@ describe('matmul kernel choice', () => {
     expect(matmulCandidates(device, { m: 9, n: 16, k: 48, transA: true })).not.toContain('vec4');
     expect(matmulCandidates(device, { m: 9, n: 16, k: 6 })).toEqual(MATMUL_KERNELS.filter((k) => k !== 'vec4' && (device.quads || k !== 'quads')));
     const buffer = device.createBuffer('x', 64);
-    await expect(matmul(device, { m: 4, n: 4, k: 6, kernel: 'vec4' }, { a: buffer, b: buffer, c: buffer })).rejects.toThrow(/vec4 kernel needs K % 4 == 0 \(K = 6\)/);
+    await expect(matmul(device, { m: 4, n: 4, k: 6, kernel: 'vec4' }, { a: buffer, b: buffer, c: buffer }, new ScratchOwner(device).scratch)).rejects.toThrow(/vec4 kernel needs K % 4 == 0 \(K = 6\)/);
     buffer.destroy();
   });
 
@@ -101,7 +104,7 @@ describe('matmul kernel choice', () => {
     expect(device.quads).toBe(false);
     expect(chooseKernel(device, 64, 288)).toBe('rows8');
     const buffer = device.createBuffer('x', 64);
-    await expect(matmul(device, { m: 2, n: 2, k: 2, kernel: 'quads' }, { a: buffer, b: buffer, c: buffer })).rejects.toThrow(/quads kernel needs a device with quads/);
+    await expect(matmul(device, { m: 2, n: 2, k: 2, kernel: 'quads' }, { a: buffer, b: buffer, c: buffer }, new ScratchOwner(device).scratch)).rejects.toThrow(/quads kernel needs a device with quads/);
     device.destroy();
   });
 });
@@ -138,7 +141,8 @@ describe('columnSum vs float64 reference', () => {
       const x = randomFloats(rows * cols, rows + cols);
       const xBuf = device.upload('x', x);
       const out = device.createBuffer('out', cols * 4);
-      await runDispatches(device, await columnSum(device, { rows, cols }, { x: xBuf, out }));
+      const owner = new ScratchOwner(device);
+      await runDispatches(device, await columnSum(device, { rows, cols }, { x: xBuf, out }, owner.scratch));
       // Sums of `rows` values in [-1, 1]: error grows like sqrt(rows) ulps of the magnitude.
       expectClose(await device.readFloats(out, 0, cols), columnSumRef(rows, cols, x), { atol: 1e-6 * Math.sqrt(rows) * 4, rtol: 1e-6 }, `${rows}×${cols}`);
       xBuf.destroy();

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Device } from '../../src/device/device.js';
-import {
-  encodeHyper,
-  initialState,
-  OPTIMIZER_DEFAULTS,
-  optimizerStateSlots,
-  optimizerUpdate,
-  withDefaults,
-  type OptimizerConfig,
-} from '../../src/kernels/optimizer.js';
+import { encodeHyper, optimizerUpdate } from '../../src/kernels/optimizer.js';
+import { initialState, OPTIMIZER_DEFAULTS, optimizerStateSlots, withDefaults, type OptimizerConfig } from '../../src/nn/optimizers.js';
 import { optimizerStepRef } from '../../src/reference/optimizer.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { expectClose, randomFloats, rng, testDevice } from '../helpers/gpu.js';
@@ -60,10 +53,10 @@ async function gpuOptimizer(device: Device, config: OptimizerConfig, params: Flo
     params: device.upload('params', params), // (count)
     grads: device.createBuffer('grads', count * 4), // (count)
     state: device.upload('state', initialState(config, count)), // (slots, count)
-    hyper: device.upload('hyper', encodeHyper(config)), // (H)
+    hyper: device.upload('hyper', encodeHyper(withDefaults(config))), // (H)
     stepInfo: device.createBuffer('stepInfo', 16), // [t, seed, 0, 0] u32
   };
-  const update = await optimizerUpdate(device, config, { count }, buffers);
+  const update = await optimizerUpdate(device, withDefaults(config), { count }, buffers);
   return {
     buffers,
     async step(t: number, grads: Float32Array) {
@@ -253,8 +246,8 @@ describe('optimizer configuration', () => {
   });
 
   it('encodes hyper-parameters learning rate first, and sets the initial state', () => {
-    expect(Array.from(encodeHyper({ kind: 'sgd', momentum: 0.5, nesterov: true }))).toEqual([Math.fround(0.01), 0.5, 1]);
-    const adam = encodeHyper({ kind: 'adam', learningRate: 0.125 });
+    expect(Array.from(encodeHyper(withDefaults({ kind: 'sgd', momentum: 0.5, nesterov: true })))).toEqual([Math.fround(0.01), 0.5, 1]);
+    const adam = encodeHyper(withDefaults({ kind: 'adam', learningRate: 0.125 }));
     expect(adam[0]).toBe(0.125);
     expect(adam[4]).toBeCloseTo(Math.log(0.9), 6);
     expect(Array.from(initialState({ kind: 'adagrad' }, 3))).toEqual([0.1, 0.1, 0.1].map(Math.fround));
@@ -269,10 +262,10 @@ describe('optimizer configuration', () => {
       params: device.createBuffer('params', count * 4),
       grads: device.createBuffer('grads', count * 4),
       state: device.createBuffer('state', count * 4), // Adam needs (2, count)
-      hyper: device.upload('hyper', encodeHyper({ kind: 'adam' })),
+      hyper: device.upload('hyper', encodeHyper(withDefaults({ kind: 'adam' }))),
       stepInfo: device.createBuffer('stepInfo', 16),
     };
-    await expect(optimizerUpdate(device, { kind: 'adam' }, { count }, buffers)).rejects.toThrow(/adam update: state holds 400 bytes, needs 800/);
+    await expect(optimizerUpdate(device, withDefaults({ kind: 'adam' }), { count }, buffers)).rejects.toThrow(/adam update: state holds 400 bytes, needs 800/);
     Object.values(buffers).forEach((b) => b.destroy());
   });
 });

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  METRICS_LENGTH,
-  clearMetrics,
-  crossEntropyMetrics,
-  softmax,
-  softmaxCrossEntropy,
-  summarizeMetrics,
-} from '../../src/kernels/softmax.js';
+import { METRICS_LENGTH, crossEntropyMetrics, softmax, softmaxCrossEntropy } from '../../src/kernels/softmax.js';
+import { clearMetrics, summarizeMetrics } from '../../src/nn/metrics.js';
 import { crossEntropyRef, softmaxRef } from '../../src/reference/softmax.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
+import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { expectClose, numericGradient, randomFloats, rng, testDevice } from '../helpers/gpu.js';
 
 type Labels = 'one-hot' | 'soft' | 'unnormalised';
@@ -72,8 +67,9 @@ describe('softmax kernels vs float64 reference', () => {
       // Garbage first: clearMetrics must zero it.
       const metricsBuf = device.upload('metrics', new Float32Array([5, 6, 7, 8]));
       clearMetrics(device, metricsBuf);
-      const train = await softmaxCrossEntropy(device, { batch, classes }, { logits: logitsBuf, targets: targetsBuf, dLogits: dLogitsBuf, metrics: metricsBuf });
-      const evaluate = await crossEntropyMetrics(device, { batch, classes }, { logits: logitsBuf, targets: targetsBuf, metrics: metricsBuf });
+      const owner = new ScratchOwner(device);
+      const train = await softmaxCrossEntropy(device, { batch, classes }, { logits: logitsBuf, targets: targetsBuf, dLogits: dLogitsBuf, metrics: metricsBuf }, owner.scratch);
+      const evaluate = await crossEntropyMetrics(device, { batch, classes }, { logits: logitsBuf, targets: targetsBuf, metrics: metricsBuf }, owner.scratch);
 
       const ref = crossEntropyRef(logits, targets, batch, classes);
       // |batch·dLogits| ≤ max(1, Σt) and the probability inside is within 5e-6 relative.
@@ -97,6 +93,7 @@ describe('softmax kernels vs float64 reference', () => {
       expect(summary.accuracy).toBeCloseTo(ref.correct / batch, 12);
 
       for (const b of [logitsBuf, targetsBuf, dLogitsBuf, metricsBuf]) b.destroy();
+      owner.destroy();
     });
   }
 
@@ -109,7 +106,9 @@ describe('softmax kernels vs float64 reference', () => {
     const logitsBuf = device.upload('logits', logits);
     const targetsBuf = device.upload('targets', targets);
     const metricsBuf = device.createBuffer('metrics', METRICS_LENGTH * 4);
-    await runDispatches(device, await crossEntropyMetrics(device, { batch: 4, classes }, { logits: logitsBuf, targets: targetsBuf, metrics: metricsBuf }));
+    const owner = new ScratchOwner(device);
+    await runDispatches(device, await crossEntropyMetrics(device, { batch: 4, classes }, { logits: logitsBuf, targets: targetsBuf, metrics: metricsBuf }, owner.scratch));
+    owner.destroy();
     const metrics = await device.readFloats(metricsBuf, 0, METRICS_LENGTH);
     expect(metrics[1]).toBe(2);
     expect(crossEntropyRef(logits, targets, 4, classes).correct).toBe(2);

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDevice, type Device } from '../../src/device/device.js';
 import { cacheDirectory, defaultChoiceStore, fileChoiceStore, memoryChoiceStore, type KernelChoice } from '../../src/device/kernel-choices.js';
 import { chooseKernel, matmul, matmulCandidates, matmulTuningKey, tuningProxy } from '../../src/kernels/matmul.js';
+import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { chooseCandidate, MARGIN, pick } from '../../src/runtime/tuner.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'webgpu-dl-tuner-'));
@@ -25,7 +26,7 @@ describe('kernel tuner', () => {
     const size = 64;
     const buffers = { a: gpu.createBuffer('a', size * size * 4), b: gpu.createBuffer('b', size * size * 4), c: gpu.createBuffer('c', size * size * 4) };
     // 'slow' is the same matmul run 40 times over: 40 times the work of 'fast'.
-    const once = await matmul(gpu, { m: size, n: size, k: size, kernel: 'rows4' }, buffers);
+    const once = await matmul(gpu, { m: size, n: size, k: size, kernel: 'rows4' }, buffers, new ScratchOwner(gpu).scratch);
     for (const order of [['slow', 'fast'], ['fast', 'slow']] as const) {
       const before = gpu.kernelChoices.timed;
       const picked = await chooseCandidate(gpu, {
@@ -59,7 +60,7 @@ describe('kernel tuner', () => {
     const io = (gpu: Device) => ({ a: gpu.createBuffer('a', 40 * 36 * 4), b: gpu.createBuffer('b', 36 * 24 * 4), c: gpu.createBuffer('c', 40 * 24 * 4), bias: gpu.createBuffer('bias', 24 * 4) });
 
     const first = await device({ tuning: 'measure', choiceStore: store });
-    const [firstDispatch] = await matmul(first, params, io(first));
+    const [firstDispatch] = await matmul(first, params, io(first), new ScratchOwner(first).scratch);
     expect(first.kernelChoices.timed).toBe(matmulCandidates(first, params).length);
     const file = JSON.parse(readFileSync(join(scratch, 'kernel-choices.json'), 'utf8')) as Record<string, Record<string, KernelChoice>>;
     const entry = file[first.kernelChoices.adapterKey][matmulTuningKey(params)];
@@ -68,7 +69,7 @@ describe('kernel tuner', () => {
 
     // A new process would build a new store from the same file: so does this.
     const second = await device({ tuning: 'cached', choiceStore: await fileChoiceStore(scratch) });
-    const [secondDispatch] = await matmul(second, params, io(second));
+    const [secondDispatch] = await matmul(second, params, io(second), new ScratchOwner(second).scratch);
     expect(second.kernelChoices.timed).toBe(0);
     expect(second.kernelChoices.cacheHits).toBe(1);
     expect(secondDispatch.label).toContain(`(${entry.kernel})`);
@@ -79,14 +80,14 @@ describe('kernel tuner', () => {
     const bogus = memoryChoiceStore();
     const cached = await device({ tuning: 'cached', choiceStore: bogus });
     const buffer = cached.createBuffer('x', 64 * 48 * 4);
-    const [d] = await matmul(cached, params, { a: buffer, b: buffer, c: cached.createBuffer('c', 64 * 32 * 4) });
+    const [d] = await matmul(cached, params, { a: buffer, b: buffer, c: cached.createBuffer('c', 64 * 32 * 4) }, new ScratchOwner(cached).scratch);
     expect(d.label).toContain(`(${chooseKernel(cached, 64, 48)})`);
     expect(cached.kernelChoices.timed).toBe(0);
 
     bogus.save(cached.kernelChoices.adapterKey, { [matmulTuningKey(params)]: { kernel: 'rows4', ms: {} } });
     const off = await device({ tuning: 'off', choiceStore: bogus });
     const offBuffer = off.createBuffer('x', 64 * 48 * 4);
-    const [e] = await matmul(off, params, { a: offBuffer, b: offBuffer, c: off.createBuffer('c', 64 * 32 * 4) });
+    const [e] = await matmul(off, params, { a: offBuffer, b: offBuffer, c: off.createBuffer('c', 64 * 32 * 4) }, new ScratchOwner(off).scratch);
     expect(e.label).toContain(`(${chooseKernel(off, 64, 48)})`);
     expect(off.kernelChoices.cacheHits).toBe(0);
   });

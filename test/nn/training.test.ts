@@ -53,6 +53,39 @@ describe('training', () => {
     model.dispose();
   });
 
+  it('a compiled step owns every buffer it creates, kernel scratch included: destroy() frees them all', async () => {
+    const device = await testDevice();
+    const model = smallCnn();
+    await model.compile({ device, optimizer: 'adam', seed: 2 });
+    const created: GPUBuffer[] = [];
+    const destroyed = new Set<GPUBuffer>();
+    const gpu = device.gpu as unknown as { createBuffer(d: GPUBufferDescriptor): GPUBuffer };
+    const original = gpu.createBuffer;
+    gpu.createBuffer = (descriptor: GPUBufferDescriptor) => {
+      const buffer = original.call(device.gpu, descriptor);
+      const destroy = buffer.destroy.bind(buffer);
+      buffer.destroy = () => {
+        destroyed.add(buffer);
+        destroy();
+      };
+      created.push(buffer);
+      return buffer;
+    };
+    let step;
+    try {
+      // Batch 96: the first conv's weight gradient is split along K, so the step has split-K,
+      // column-sum and cross-entropy scratch.
+      step = await model.compiledStep('train', 96);
+    } finally {
+      gpu.createBuffer = original;
+    }
+    const labels = created.map((b) => b.label);
+    for (const scratch of [/split-K partials/, /column sum partials/, /cross-entropy partials/]) expect(labels.some((l) => scratch.test(l)), String(scratch)).toBe(true);
+    step.destroy();
+    expect(created.filter((b) => !destroyed.has(b)).map((b) => b.label)).toEqual([]);
+    model.dispose();
+  });
+
   it('bad input is a clear error and leaves the model usable', async () => {
     const device = await testDevice();
     const model = smallCnn();

@@ -36,7 +36,7 @@ export function recordActivation(ctx: RecordContext, label: string, kind: Elemen
     label: `${label} ${kind}`,
     reads: [z],
     writes: [y],
-    build: async (bind) => [await activationForward(device, kind, elements(shape), { x: bind(z), y: bind(y) })],
+    createDispatches: async (bind) => [await activationForward(device, kind, elements(shape), { x: bind(z), y: bind(y) })],
   });
   return y;
 }
@@ -50,7 +50,7 @@ export function recordActivationBackward(ctx: RecordContext, label: string, kind
     label: `${label} ${kind} backward`,
     reads: [y, dY],
     writes: [dZ],
-    build: async (bind) => [await activationBackward(device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: bind(dZ) })],
+    createDispatches: async (bind) => [await activationBackward(device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: bind(dZ) })],
   });
   return dZ;
 }

@@ -73,7 +73,7 @@ export class BatchNormalization extends Layer {
         label: `${this.name} inference`,
         reads: [x],
         writes: [y],
-        build: async (bind) => [await batchNormInferForward(device, size, options, { x: bind(x), gammaBeta, moving, y: bind(y) })],
+        createDispatches: async (bind) => [await batchNormInferForward(device, size, options, { x: bind(x), gammaBeta, moving, y: bind(y) })],
       });
       return { y };
     }
@@ -82,7 +82,7 @@ export class BatchNormalization extends Layer {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y, saved],
-      build: async (bind) => [await batchNormTrainForward(device, size, options, { x: bind(x), gammaBeta, y: bind(y), moving, saved: bind(saved) })],
+      createDispatches: async (bind) => [await batchNormTrainForward(device, size, options, { x: bind(x), gammaBeta, y: bind(y), moving, saved: bind(saved) })],
     });
     return {
       y,
@@ -92,7 +92,7 @@ export class BatchNormalization extends Layer {
           label: `${this.name} backward`,
           reads: [x, saved, dY],
           writes: [dX],
-          build: async (bind) => [
+          createDispatches: async (bind) => [
             await batchNormBackward(device, size, options, { x: bind(x), gammaBeta, saved: bind(saved), dY: bind(dY), dX: bind(dX), dGammaBeta: weights.gradRange(gamma, 2) }),
           ],
         });

@@ -4,7 +4,8 @@
  * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ).
  */
 import type { TensorId } from '../../graph/graph.js';
-import { col2im, convGeometry, im2col, type ConvParams, type Padding } from '../../kernels/conv.js';
+import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
+import { convGeometry, type Padding } from '../../kernels/window.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
@@ -89,7 +90,7 @@ export class Conv2D extends Layer {
         label: `${this.name} im2col`,
         reads: [x],
         writes: [col],
-        build: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
+        createDispatches: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
       });
     }
     const linear = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], { rows, inner, units: this.filters }, kernel, bias, this.activation);
@@ -105,7 +106,7 @@ export class Conv2D extends Layer {
           label: `${this.name} col2im`,
           reads: [dCol],
           writes: [dX],
-          build: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX) })],
+          createDispatches: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX) })],
         });
         return dX;
       },

@@ -38,7 +38,7 @@ export class Dropout extends Layer {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y],
-      build: async (bind) => [await dropoutForward(device, count, options, { stepInfo, x: bind(x), y: bind(y) })],
+      createDispatches: async (bind) => [await dropoutForward(device, count, options, { stepInfo, x: bind(x), y: bind(y) })],
     });
     return {
       y,
@@ -48,7 +48,7 @@ export class Dropout extends Layer {
           label: `${this.name} backward`,
           reads: [dY],
           writes: [dX],
-          build: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY), dX: bind(dX) })],
+          createDispatches: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY), dX: bind(dX) })],
         });
         return dX;
       },

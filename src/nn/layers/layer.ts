@@ -1,5 +1,6 @@
 /** The base of every layer: shape inference, weights, and the ops of its forward and backward pass. */
 import type { Device } from '../../device/device.js';
+import type { Backward } from '../../graph/autodiff.js';
 import type { Graph, TensorId } from '../../graph/graph.js';
 import type { BufferRange } from '../../runtime/dispatch.js';
 import type { WeightSlot, WeightSpec, WeightStore } from '../weights.js';
@@ -16,12 +17,6 @@ export interface RecordContext {
   /** (4) u32: [step, seed, 0, 0], written by the host before each step. */
   stepInfo: BufferRange;
 }
-
-/**
- * Records the backward ops of one layer given the gradient of its output; returns the
- * gradient of its input, or undefined when `needInputGrad` is false (the first layer).
- */
-export type Backward = (dY: TensorId, needInputGrad: boolean) => TensorId | undefined;
 
 export interface Recorded {
   y: TensorId;
@@ -106,6 +101,5 @@ export function pair(layer: string, arg: string, v: number | [number, number]): 
   return [positiveInt(layer, arg, a), positiveInt(layer, arg, b)];
 }
 
-export function elements(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
+/** For the layers beside this file. */
+export { elements } from '../../data/shape.js';

@@ -39,11 +39,12 @@ export function recordLinear(
     label: `${label} matmul`,
     reads: [a],
     writes: [z],
-    build: (bind) =>
+    createDispatches: (bind, scratch) =>
       matmul(
         device,
         { m: rows, n: units, k: inner, bias: bias !== undefined, activation: fused, label: `${label} matmul` },
         { a: bind(a), b: weights.range(kernel), c: bind(z), bias: bias && weights.range(bias) },
+        scratch,
       ),
   });
   const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
@@ -58,13 +59,14 @@ export function recordLinear(
       label: `${label} weight gradient`,
       reads: [a, dZ],
       writes: [],
-      build: async (bind) => [
+      createDispatches: async (bind, scratch) => [
         ...(await matmul(
           device,
           { m: inner, n: units, k: rows, transA: true, label: `${label} dW` },
           { a: bind(a), b: bind(dZ), c: weights.gradRange(kernel) },
+          scratch,
         )),
-        ...(bias ? await columnSum(device, { rows, cols: units }, { x: bind(dZ), out: weights.gradRange(bias) }) : []),
+        ...(bias ? await columnSum(device, { rows, cols: units }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch) : []),
       ],
     });
     if (!needDA) return undefined;
@@ -73,8 +75,8 @@ export function recordLinear(
       label: `${label} input gradient`,
       reads: [dZ],
       writes: [dA],
-      build: (bind) =>
-        matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }),
+      createDispatches: (bind, scratch) =>
+        matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }, scratch),
     });
     return dA;
   };

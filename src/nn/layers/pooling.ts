@@ -1,6 +1,6 @@
 /** MaxPooling2D and AveragePooling2D over NHWC, Keras defaults (strides = poolSize, padding 'valid'). */
 import type { TensorId } from '../../graph/graph.js';
-import type { Padding } from '../../kernels/conv.js';
+import type { Padding } from '../../kernels/window.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
@@ -77,7 +77,7 @@ export class MaxPooling2D extends Pooling2D {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y, argmax],
-      build: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) })],
+      createDispatches: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) })],
     });
     const inputShape = graph.shape(x);
     return {
@@ -88,7 +88,7 @@ export class MaxPooling2D extends Pooling2D {
           label: `${this.name} backward`,
           reads: [dY, argmax],
           writes: [dX],
-          build: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY), argmax: bind(argmax), dX: bind(dX) })],
+          createDispatches: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY), argmax: bind(argmax), dX: bind(dX) })],
         });
         return dX;
       },
@@ -116,7 +116,7 @@ export class AveragePooling2D extends Pooling2D {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y],
-      build: async (bind) => [await avgPoolForward(device, p, { x: bind(x), y: bind(y) })],
+      createDispatches: async (bind) => [await avgPoolForward(device, p, { x: bind(x), y: bind(y) })],
     });
     const inputShape = graph.shape(x);
     return {
@@ -127,7 +127,7 @@ export class AveragePooling2D extends Pooling2D {
           label: `${this.name} backward`,
           reads: [dY],
           writes: [dX],
-          build: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY), dX: bind(dX) })],
+          createDispatches: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY), dX: bind(dX) })],
         });
         return dX;
       },

@@ -7,12 +7,30 @@
  */
 import type { Device } from '../device/device.js';
 import type { Dispatch } from '../runtime/dispatch.js';
-import type { Layer, Backward } from '../nn/layers/layer.js';
-import type { WeightStore } from '../nn/weights.js';
-import { Graph, type TensorId } from './graph.js';
-import { planMemory, type MemoryPlan } from './planner.js';
-import { recordBackward } from './autodiff.js';
-import type { LossRecorder, OptimizerRecorder } from './recorders.js';
+import { recordBackward, type Backward } from '../graph/autodiff.js';
+import { Graph, type TensorId } from '../graph/graph.js';
+import { planMemory, type MemoryPlan } from '../graph/planner.js';
+import type { Layer, RecordContext } from './layers/layer.js';
+import type { WeightStore } from './weights.js';
+
+/** The loss as the step compiler sees it (src/nn/loss.ts). */
+export interface LossRecorder {
+  /**
+   * Records the loss on `logits` (batch, classes) against `targets` (batch, classes): adds
+   * the batch's loss and accuracy sums to `metrics`, and in training returns dLoss/dLogits.
+   */
+  record(ctx: RecordContext, logits: TensorId, targets: TensorId, metrics: GPUBuffer, training: boolean): TensorId | undefined;
+  /** Records softmax(logits) for prediction. */
+  recordProbabilities(ctx: RecordContext, logits: TensorId): TensorId;
+}
+
+/** The optimizer as the step compiler sees it (src/nn/optimizers.ts). */
+export interface OptimizerRecorder {
+  /** Records the update of every trainable parameter from the flat gradient buffer. */
+  record(ctx: RecordContext): void;
+  /** Frees the optimizer's state buffers. */
+  destroy(): void;
+}
 
 export type StepMode = 'train' | 'evaluate' | 'predict';
 
@@ -49,10 +67,6 @@ export interface CompiledStep {
 export async function compileStep(state: ModelState, mode: StepMode, batch: number): Promise<CompiledStep> {
   const { device, layers, weights, inputShape, classes } = state;
   const label = `${mode} step (batch ${batch})`;
-  const inputElements = inputShape.reduce((a, b) => a * b, 1);
-  const xBuffer = device.createBuffer(`${label} x`, batch * inputElements * 4);
-  const targetBuffer = mode === 'predict' ? undefined : device.createBuffer(`${label} targets`, batch * classes * 4);
-
   const graph = new Graph();
   const ctx = {
     device,
@@ -62,7 +76,8 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     batch,
     stepInfo: { buffer: state.stepInfo, offset: 0, size: 16 },
   };
-  const x = graph.tensor('x', [batch, ...inputShape], xBuffer);
+  const x = graph.tensor('x', [batch, ...inputShape]);
+  graph.tensors[x].hostVisible = true;
   const backwards: Backward[] = [];
   let y: TensorId = x;
   for (const layer of layers) {
@@ -74,14 +89,14 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
   // y now holds the logits: the softmax of the output layer is fused with the loss.
-  let probabilities: CompiledStep['probabilities'];
+  let probabilities: TensorId | undefined;
+  let targets: TensorId | undefined;
   if (mode === 'predict') {
-    const probs = state.loss.recordProbabilities(ctx, y);
-    const range = { buffer: device.createBuffer(`${label} probabilities`, batch * classes * 4), offset: 0, size: batch * classes * 4 };
-    graph.tensors[probs].fixed = range;
-    probabilities = range;
+    probabilities = state.loss.recordProbabilities(ctx, y);
+    graph.tensors[probabilities].hostVisible = true;
   } else {
-    const targets = graph.tensor('targets', [batch, classes], targetBuffer);
+    targets = graph.tensor('targets', [batch, classes]);
+    graph.tensors[targets].hostVisible = true;
     const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
     if (mode === 'train') {
       recordBackward(backwards, dLogits!);
@@ -91,18 +106,17 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
 
   const memory = planMemory(device, graph, label);
   const dispatches: Dispatch[] = [];
-  for (const op of graph.ops) dispatches.push(...(await op.build(memory.bind)));
-  const extra = [xBuffer, targetBuffer, probabilities?.buffer].filter((b): b is GPUBuffer => b !== undefined);
+  for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
   return {
     mode,
     batch,
-    x: xBuffer,
-    targets: targetBuffer,
-    probabilities,
+    x: memory.hostBuffer(x),
+    targets: targets === undefined ? undefined : memory.hostBuffer(targets),
+    probabilities: probabilities === undefined ? undefined : { buffer: memory.hostBuffer(probabilities), offset: 0, size: batch * classes * 4 },
     dispatches,
     memory,
     destroy() {
-      for (const b of [...memory.buffers, ...extra]) b.destroy();
+      for (const b of memory.buffers) b.destroy();
     },
   };
 }

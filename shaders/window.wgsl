@@ -1,0 +1,35 @@
+// What im2col/col2im and pooling share: the geometry of a window sliding over an NHWC
+// image, and helpers for their backward passes, which gather for each input pixel the
+// outputs whose windows cover it. src/kernels/im2col.ts and src/kernels/pool.ts append this
+// file to their shader's text; src/kernels/window.ts' windowConstants sets the constants.
+
+// Input (N, H, W, C); window KH×KW at stride SH×SW; padding PAD_TOP and PAD_LEFT before the
+// first row and column (the rest after); output (N, OH, OW, C).
+override N: u32;
+override H: u32;
+override W: u32;
+override C: u32;
+override KH: u32;
+override KW: u32;
+override SH: u32;
+override SW: u32;
+override PAD_TOP: u32;
+override PAD_LEFT: u32;
+override OH: u32;
+override OW: u32;
+override WG: u32 = 256u;
+
+// Channel chunks per pixel (CHUNK: 1 or 4, from the including shader's CHUNK block).
+override CC: u32 = C / CHUNK;
+
+// The first output index whose window, of `size` taps at `stride`, covers padded position p
+// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
+fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
+  if (p < size) { return 0u; }
+  return (p - size + stride) / stride;
+}
+
+// The last output index, below `count`, whose window starts at or before padded position p.
+fn lastWindow(p: u32, stride: u32, count: u32) -> u32 {
+  return min(p / stride, count - 1u);
+}
