@@ -8,8 +8,9 @@ import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // Odd sizes (K of 1, 2 and 3 past a multiple of 4 for the quad kernel's remainder steps),
-// multiples of the block shapes, one long K (split along K automatically), and shapes the
-// vec4 kernel takes (M, N, K multiples of 4) with partial 16 × 8 blocks and 32 × 32 tiles.
+// multiples of the block shapes, a long K (split along K automatically), and shapes the vec4
+// kernel takes (M, N, K multiples of 4) with partial 16 × 8 blocks and 32 × 32 tiles.
+// Every candidate runs every variant on each: each shape costs ~40 pipelines, so few shapes.
 const shapes: [number, number, number][] = [
   [1, 1, 1],
   [7, 13, 5],
@@ -17,9 +18,7 @@ const shapes: [number, number, number][] = [
   [33, 17, 67],
   [64, 32, 48],
   [6, 10, 3000],
-  [4, 4, 4],
   [20, 12, 68],
-  [36, 44, 20],
   [8, 12, 3000],
 ];
 
@@ -72,7 +71,7 @@ for (const kernel of kernels) {
           const c = await gpuMatmul(params, a, b, bias);
           expectClose(c, matmulRef(params, a, b, bias), tolerance(k), `${name} ${m}×${n}×${k}`);
         }
-        expect(tested, 'shapes this kernel was tested on').toBeGreaterThanOrEqual(kernel === 'vec4' ? 4 : shapes.length);
+        expect(tested, 'shapes this kernel was tested on').toBeGreaterThanOrEqual(kernel === 'vec4' ? 3 : shapes.length);
       });
     }
   });
