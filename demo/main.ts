@@ -10,7 +10,7 @@
  *   training-curves.ts  loss and accuracy charts, epoch log
  *   test-grid.ts        test images with predictions
  *   drawing-panel.ts    the drawing pad's input and probabilities
- *   weights-panel.ts    Save weights / Load weights…
+ *   weights-panel.ts    Save weights / Save model (.keras) / Load model… (safetensors, Keras .keras / .h5)
  *   model.ts            the current model; mnist-download.ts the data
  */
 import { createDevice, type Device } from '../src/index.js';
@@ -23,7 +23,7 @@ import { fillTrainingForm } from './training-form.js';
 import { createCharts, drawCharts, emptyCurves } from './training-curves.js';
 import { startTraining, stopTraining, togglePause } from './training-panel.js';
 import { GpuSerial } from './training.js';
-import { loadWeights, saveWeights } from './weights-panel.js';
+import { loadWeights, saveKerasModel, saveWeights } from './weights-panel.js';
 
 const elements = findPageElements();
 window.addEventListener('error', (event) => showError(elements, event.error ?? event.message));
@@ -59,6 +59,7 @@ function wireControls(): void {
   ui.stop.addEventListener('click', () => stopTraining(page));
   // Saving works during training too (between two chunks), so it leaves the page's state alone.
   ui.save.addEventListener('click', () => void saveWeights(page).catch((error) => showError(ui, error)));
+  ui.saveKeras.addEventListener('click', () => void saveKerasModel(page).catch((error) => showError(ui, error)));
   ui.load.addEventListener('change', () => {
     const file = ui.load.files?.[0];
     ui.load.value = '';

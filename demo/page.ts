@@ -42,6 +42,7 @@ export function findPageElements() {
     eta: element<HTMLElement>('eta'),
     testAccuracy: element<HTMLElement>('test-accuracy'),
     save: element<HTMLButtonElement>('save'),
+    saveKeras: element<HTMLButtonElement>('save-keras'),
     load: element<HTMLInputElement>('load'),
     loadLabel: element<HTMLLabelElement>('load-label'),
     modelOrigin: element<HTMLParagraphElement>('model-origin'),
@@ -119,7 +120,7 @@ export function setPageState(page: DemoPage, state: PageState): void {
   ui.pause.textContent = state === 'paused' ? 'Resume' : 'Pause';
   ui.stop.disabled = !training;
   for (const field of ui.form.elements) (field as HTMLInputElement).disabled = !ready;
-  ui.save.disabled = !page.model || !(ready || training);
+  ui.save.disabled = ui.saveKeras.disabled = !page.model || !(ready || training);
   ui.load.disabled = !ready;
   ui.loadLabel.setAttribute('aria-disabled', String(!ready));
   ui.otherTests.disabled = !page.test;

@@ -27,7 +27,7 @@ const gzipAsync = promisify(gzip);
 
 export const MNIST_FILE_NAMES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
 
-/** Bundles the page's TypeScript; returns `{ 'main.js': Uint8Array, 'main.js.map': Uint8Array }`. */
+/** Bundles the page's TypeScript; returns `{ 'main.js': Uint8Array, 'main.js.map': Uint8Array, ... }` (and its chunks). */
 export async function buildDemo() {
   let esbuild;
   try {
@@ -48,6 +48,8 @@ export async function buildDemo() {
     external: ['webgpu', 'node:*'],
     sourcemap: 'external',
     logLevel: 'warning',
+    // Code loaded on demand (h5wasm, to write a .keras file) goes to chunks of its own.
+    splitting: true,
   });
   const files = {};
   for (const file of result.outputFiles) files[file.path.slice(file.path.lastIndexOf('/') + 1)] = file.contents;
@@ -95,6 +97,10 @@ export async function startDemoServer({ port = 8080, host = 'localhost', log = c
     ['/main.js', new Asset('text/javascript; charset=utf-8', () => bundle['main.js'])],
     ['/main.js.map', new Asset('application/json', () => bundle['main.js.map'])],
   ]);
+  // The chunks main.js imports on demand (chunk-*.js, h5wasm's), beside it.
+  for (const name of Object.keys(bundle).filter((n) => !n.startsWith('main.js'))) {
+    assets.set(`/${name}`, new Asset(name.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8', () => bundle[name]));
+  }
   for (const name of MNIST_FILE_NAMES) {
     assets.set(`/mnist/${name}`, new Asset('application/octet-stream', () => readFileSync(join(mnistDir, name)), 'public, max-age=86400'));
   }

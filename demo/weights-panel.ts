@@ -1,20 +1,22 @@
 /**
- * The Train card's Save weights and Load weights… buttons. A load runs in three steps, each
- * its own function:
+ * The Train card's Save weights, Save model (.keras) and Load model… buttons. A load of a weights file runs in three
+ * steps, each its own function:
  *   1. read the file into named tensors (weights-file.ts: safetensors, Keras names);
  *   2. build and compile the preset those tensors fit, and give it the weights;
  *   3. show the model: fresh charts, its predictions on the grid and the drawing, its test accuracy.
- * Another kind of file reuses what fits: a whole Keras model (architecture and weights) would
- * replace steps 1 and 2 with its reader and model.ts' `replaceModel` (which takes any model),
- * then call `showLoadedModel`.
+ * A Keras .keras or .h5 file (architecture and weights) replaces steps 1 and 2 with its reader
+ * and model.ts' `replaceModel`, then shows the model the same way.
  */
 import { predictDrawing, warmUpDrawing } from './drawing-panel.js';
-import { evaluateTest, newModel, withModel } from './model.js';
+import { evaluateTest, newModel, replaceModel, withModel } from './model.js';
 import { setPageState, type DemoPage } from './page.js';
 import { predictGrid } from './test-grid.js';
 import { applyPreset, readTrainingForm } from './training-form.js';
 import { resetCharts } from './training-curves.js';
 import { decodeWeightsFile, encodeWeights, presetForWeights, weightsFor, type WeightsFile } from './weights-file.js';
+import { decodeKerasModel } from '../src/io/keras-file/read.js';
+import { encodeKerasModel } from '../src/io/keras-file/write.js';
+import { MNIST_PIXELS } from './digit.js';
 
 /** Save weights: the current model's weights as `<preset>.safetensors`, with its test accuracy if measured. */
 export async function saveWeights(page: DemoPage): Promise<void> {
@@ -24,6 +26,13 @@ export async function saveWeights(page: DemoPage): Promise<void> {
   const bytes = await withModel(page, (m) => encodeWeights(m, metadata));
   if (!bytes) return;
   download(bytes, `${page.modelPreset}.safetensors`);
+}
+
+/** Save model (.keras): the current model as a Keras 3 file (architecture, weights, optimizer), `<name>.keras`. */
+export async function saveKerasModel(page: DemoPage): Promise<void> {
+  const bytes = await withModel(page, (m) => encodeKerasModel(m));
+  if (!bytes) return;
+  download(bytes, `${page.modelPreset}.keras`);
 }
 
 /** Has the browser save `bytes` as a file named `fileName`. */
@@ -38,14 +47,30 @@ function download(bytes: Uint8Array, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** Load weights…: a model of the preset the file's weights fit, with those weights. */
+/** Load model…: a Keras model file, or a weights file and the preset its weights fit. */
 export async function loadWeights(page: DemoPage, file: File): Promise<void> {
   setPageState(page, 'busy');
   page.elements.status.textContent = `Reading ${file.name}…`;
+  if (/\.(keras|h5)$/.test(file.name)) {
+    await loadKerasModel(page, file);
+    return;
+  }
   const weights = decodeWeightsFile(new Uint8Array(await file.arrayBuffer()), file.name);
   const preset = presetForWeights(weights);
   await modelWithWeights(page, preset, weights);
   await showLoadedModel(page, `${preset}, weights loaded from ${file.name}.`, file.name);
+}
+
+/** A .keras or .h5 file: its own architecture and weights, compiled with the form's optimizer (for training on). */
+async function loadKerasModel(page: DemoPage, file: File): Promise<void> {
+  const model = decodeKerasModel(new Uint8Array(await file.arrayBuffer()), file.name);
+  const pixels = model.inputShape.reduce((a, b) => a * b, 1);
+  if (pixels !== MNIST_PIXELS || model.outputShape[0] !== 10) {
+    throw new Error(`${file.name}: the model takes [${model.inputShape}] and gives ${model.outputShape[0]} classes; this page needs MNIST's 28×28 images (or 784 values) and 10 classes`);
+  }
+  page.elements.status.textContent = `Compiling ${file.name}…`;
+  await replaceModel(page, file.name.replace(/\.(keras|h5)$/, ''), () => model, readTrainingForm(page.elements));
+  await showLoadedModel(page, `${model.name}, a Keras model (${model.countParams().toLocaleString('en')} parameters) loaded from ${file.name}.`, file.name);
 }
 
 /** Selects `preset` in the form (with its settings), compiles it afresh and sets its weights from `weights`. */

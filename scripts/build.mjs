@@ -2,7 +2,8 @@
 // Builds the package with esbuild, WGSL inlined as text:
 //   dist/index.js             the library for Node (ESM; Dawn, npm `webgpu`, stays an import)
 //   dist/cli.js               the `webgpu-dl` command
-//   dist/webgpu-dl.browser.js the same engine source for browsers (navigator.gpu)
+//   dist/webgpu-dl.browser.js the same engine source for browsers (navigator.gpu), with
+//                             dist/chunks/ (h5wasm, loaded when a .keras file is written)
 // and the type declarations (dist/types) with tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -16,12 +17,15 @@ await Promise.all([
   build({ ...nodeOptions, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js' }),
   build({
     ...nodeOptions,
-    entryPoints: ['src/index.ts'],
-    outfile: 'dist/webgpu-dl.browser.js',
+    entryPoints: { 'webgpu-dl.browser': 'src/index.ts' },
+    outdir: 'dist',
     platform: 'browser',
     target: 'es2022',
     // Node-only code paths (Dawn, file loading) import these lazily and never run in a browser.
     external: ['webgpu', 'node:*'],
+    // h5wasm (writing .keras files) goes to a chunk of its own, fetched only when a file is written.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
   }),
 ]);
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

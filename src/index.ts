@@ -18,3 +18,4 @@ export { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './io/c
 export { saveWeights, loadWeights, readTfjs, readTfjsModel, weightsFormat, saveCheckpoint, loadCheckpoint } from './io/files.js';
 export { modelCheckpoint, type CheckpointTarget } from './io/model-checkpoint.js';
 export { decodePng, imageToInput, type DecodedImage } from './io/png.js';
+export { loadModel, saveModel, loadKerasWeights, encodeKerasModel, decodeKerasModel, decodeKerasWeights } from './io/keras-file/index.js';

@@ -4,23 +4,24 @@
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
  *                   [--checkpoint FILE] [--resume FILE] [--tuning MODE]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
+ *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDevice, type Device } from '../device/device.js';
-import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
-import type { AdapterChoice } from '../device/adapter.js';
 import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
-import type { Sequential } from '../nn/sequential.js';
 import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { loadCheckpoint, loadWeights, readTfjsModel, saveWeights, weightsFormat } from '../io/files.js';
+import { loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
+import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
 import { ProgressReporter } from './progress.js';
+import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
+import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
 
 /**
  * What `npm start` trains: the smallest seed model with Adam, two epochs. One epoch reached
@@ -33,6 +34,7 @@ const HELP = `webgpu-dl — train Keras-style MNIST CNNs on WebGPU (Dawn in Node
 Usage:
   webgpu-dl train [options]     train a preset model on MNIST and report test accuracy
   webgpu-dl predict [options]   print the classes a trained model predicts
+  webgpu-dl evaluate [options]  test a trained model (e.g. a Keras .keras or .h5 file) on MNIST
   webgpu-dl --help              this text
 
 Train options:
@@ -44,9 +46,12 @@ Train options:
   --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's)
   --limit N             train on the first N training images only
   --test-limit N        evaluate on the first N test images only
-  --save FILE           write the trained weights: FILE.safetensors (safetensors) or
-                        FILE.json (TF.js model.json, with .bin shards beside it)
-  --load FILE           start from these weights (.safetensors or TF.js .json)
+  --save FILE           write the trained weights: FILE.safetensors (safetensors),
+                        FILE.json (TF.js model.json, with .bin shards beside it) or
+                        FILE.keras (Keras 3 model file: architecture, weights, optimizer)
+  --load FILE           start from these weights (.safetensors, TF.js .json, Keras .keras or
+                        .h5); a Keras file brings its architecture and, unless --optimizer or
+                        --learning-rate is given, its optimizer with its state
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
@@ -55,12 +60,19 @@ Train options:
                         cache, time nothing), off (the default kernel per adapter class)
 
 Predict options:
-  --load FILE           the weights (required): .safetensors, or a TF.js model.json, whose
-                        architecture is used unless --model is given
+  --load FILE           the weights (required): .safetensors, a TF.js model.json, or a
+                        Keras .keras or .h5 file, whose architecture is used unless --model
+                        is given
   --model NAME          the preset the weights belong to (default ${DEFAULT_TRAINING.model})
   --input FILE          an 8-bit grayscale or RGB PNG of the model's input size, or an IDX
                         images file (MNIST's format); default: the MNIST test images
   --limit N             predict the first N images of an IDX file or MNIST (default 10)
+
+Evaluate options:
+  --load FILE           the model (required), as for predict
+  --model NAME          the preset the weights belong to (for .safetensors weights)
+  --limit N             test on the first N MNIST test images (default all 10,000)
+  --batch-size B        batch size (default 100)
 
 Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
@@ -68,13 +80,6 @@ Environment:
                         $XDG_CACHE_HOME/webgpu-dl, else ~/.cache/webgpu-dl)
 
 The last line printed is 'test: loss <number> accuracy <number>'.`;
-
-class UsageError extends Error {}
-
-function tuningMode(value: string): TuningMode {
-  if (!(TUNING_MODES as readonly string[]).includes(value)) throw new UsageError(`--tuning must be one of ${TUNING_MODES.join(', ')}, got '${value}'`);
-  return value as TuningMode;
-}
 
 /**
  * What kernel tuning did while the training and test steps were compiled: a second run on this
@@ -84,13 +89,6 @@ function tuningLine(device: Device): string {
   const c = device.kernelChoices;
   if (c.mode === 'off') return 'kernel tuning: off (default kernels per adapter class)';
   return `kernel tuning (${c.mode}): ${c.timed} candidate(s) timed, ${c.cacheHits} choice(s) from the cache ${c.where ?? '(none)'}`;
-}
-
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
-  return n;
 }
 
 async function train(argv: string[]): Promise<void> {
@@ -128,6 +126,7 @@ async function train(argv: string[]): Promise<void> {
       throw new UsageError(`--${option}: ${(err as Error).message}`);
     }
   }
+  if (values.save?.endsWith('.h5')) throw new UsageError(`--save: ${values.save}: Keras files are written as .keras (Keras 3's format); .h5 is read only`);
   if (values.load && values.resume) throw new UsageError('--load and --resume exclude each other: a checkpoint holds the weights');
   const name = values.model ?? DEFAULT_TRAINING.model;
   if (!presets[name]) throw new UsageError(`unknown model '${name}' (choose from ${presetNames.join(', ')})`);
@@ -140,6 +139,9 @@ async function train(argv: string[]): Promise<void> {
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
 
+  // A Keras file brings its architecture (and its optimizer, unless one is asked for).
+  const fromFile = values.load && values.model === undefined && weightsFormat(values.load) === 'keras' ? await loadModel(values.load) : undefined;
+  const keepFileOptimizer = fromFile?.initialState?.optimizer !== undefined && values.optimizer === undefined && values['learning-rate'] === undefined;
   let optimizer: OptimizerConfig = preset.optimizer;
   const kind = values.optimizer ?? (isDefault ? DEFAULT_TRAINING.optimizer : undefined);
   if (kind !== undefined) {
@@ -157,18 +159,18 @@ async function train(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
 
-  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
-  const tuning = tuningMode(values.tuning ?? 'measure');
-  const device = await createDevice({ adapter, tuning });
+  const device = await createDevice({ adapter: adapterChoice(), tuning: tuningMode(values.tuning ?? 'measure') });
   const a = device.adapter;
   console.log(`adapter: ${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`);
 
   const mnist = await loadMnist({ limit, testLimit });
-  const { model } = preset;
-  await model.compile({ device, optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
+  const model = fromFile ?? preset.model;
+  checkMnistInput(model);
+  await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
+  optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
-  if (values.load) {
+  if (fromFile) console.log(`model, weights${keepFileOptimizer ? ' and optimizer state' : ''} loaded from ${values.load}`);
+  else if (values.load) {
     await loadWeights(model, values.load);
     console.log(`weights loaded from ${values.load}`);
   }
@@ -179,7 +181,7 @@ async function train(argv: string[]): Promise<void> {
   }
   const split = preset.fit.validationSplit;
   console.log(
-    `training ${name}: ${mnist.train.count} images${split ? ` (${Math.round(split * 100)}% held out for validation)` : ''}, ` +
+    `training ${fromFile ? values.load : name}: ${mnist.train.count} images${split ? ` (${Math.round(split * 100)}% held out for validation)` : ''}, ` +
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${withDefaults(optimizer).learningRate}`,
   );
 
@@ -230,20 +232,10 @@ async function predict(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  if (!values.load) throw new UsageError('predict needs --load FILE (the trained weights)');
-  let format;
-  try {
-    format = weightsFormat(values.load);
-  } catch (err) {
-    throw new UsageError(`--load: ${(err as Error).message}`);
-  }
-  if (values.model !== undefined && !presets[values.model]) throw new UsageError(`unknown model '${values.model}' (choose from ${presetNames.join(', ')})`);
+  const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
-  // The architecture: the preset named, else a TF.js model.json's own, else the default preset.
-  let model: Sequential;
-  if (values.model === undefined && format === 'tfjs') model = await readTfjsModel(values.load);
-  else model = presets[values.model ?? DEFAULT_TRAINING.model]().model;
-  const inputShape = model.inputShape;
+  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  const inputShape = imageShape(model);
 
   let images: Float32Array; // (n, ...inputShape)
   let labels: Uint8Array | undefined;
@@ -255,12 +247,10 @@ async function predict(argv: string[]): Promise<void> {
     images = await readInput(values.input, inputShape, limit);
   }
 
-  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
-  const device = await createDevice({ adapter });
+  const device = await createDevice({ adapter: adapterChoice() });
   try {
     await model.compile({ device, optimizer: 'sgd' });
-    await loadWeights(model, values.load);
+    if (!weightsLoaded) await loadWeights(model, load);
     const classes = model.outputShape[0];
     const probabilities = await model.predict(images);
     const predicted = labelsFromOneHot(probabilities, classes);
@@ -269,6 +259,43 @@ async function predict(argv: string[]): Promise<void> {
       console.log(`image ${i}: class ${c} probability ${probabilities[i * classes + c].toFixed(4)}${label}`);
     });
     if (labels) console.log(`correct: ${predicted.filter((c, i) => c === labels[i]).length} of ${predicted.length}`);
+    model.dispose();
+  } finally {
+    device.destroy();
+  }
+}
+
+async function evaluate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      load: { type: 'string' },
+      model: { type: 'string' },
+      limit: { type: 'string' },
+      'batch-size': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const load = checkLoad('evaluate', values.load, values.model);
+  const limit = positiveInt('limit', values.limit);
+  const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
+  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  checkMnistInput(model);
+  const mnist = await loadMnist({ limit: 1, testLimit: limit });
+
+  const device = await createDevice({ adapter: adapterChoice() });
+  try {
+    await model.compile({ device, optimizer: 'sgd' }); // evaluation takes no step: any optimizer does
+    if (!weightsLoaded) await loadWeights(model, load);
+    console.log(model.summary());
+    const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
+    console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);
+    console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
     model.dispose();
   } finally {
     device.destroy();
@@ -303,6 +330,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'predict') {
       await predict(rest);
+      return 0;
+    }
+    if (command === 'evaluate') {
+      await evaluate(rest);
       return 0;
     }
     throw new UsageError(`unknown command '${command}'`);

@@ -1,29 +1,37 @@
 /**
  * Node only: weights, TF.js models and checkpoints as files. The format follows the path:
  * `*.safetensors` is a safetensors weights file, `*.json` a TF.js model.json with its .bin
- * shards beside it. Node modules are imported inside the functions, so this module also
+ * shards beside it, `*.keras` and `*.h5` Keras' own files (keras-file/; .h5 is read only). Node modules are imported inside the functions, so this module also
  * bundles for the browser (where the encode/decode functions of the other modules work on bytes).
  */
 import type { Sequential } from '../nn/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
 import { encodeTfjs, loadTfjsWeights, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
+import { loadKerasWeights, saveModel } from './keras-file/index.js';
+import { readBytes } from './read-file.js';
 
-export type WeightsFormat = 'safetensors' | 'tfjs';
+export type WeightsFormat = 'safetensors' | 'tfjs' | 'keras';
 
-/** The format a weights path names: `.safetensors`, or a TF.js `.json` (model.json). */
+/** The format a weights path names: `.safetensors`, a TF.js `.json` (model.json), or Keras' `.keras` / `.h5`. */
 export function weightsFormat(path: string): WeightsFormat {
   if (path.endsWith('.safetensors')) return 'safetensors';
   if (path.endsWith('.json')) return 'tfjs';
-  throw new Error(`${path}: name weights files *.safetensors (safetensors) or *.json (a TF.js model.json with .bin shards beside it)`);
+  if (path.endsWith('.keras') || path.endsWith('.h5')) return 'keras';
+  throw new Error(`${path}: name weights files *.safetensors (safetensors), *.json (a TF.js model.json with .bin shards beside it), *.keras or *.h5 (Keras)`);
 }
 
 /** Writes the model's weights (and, for TF.js, its architecture); returns the paths written. */
 export async function saveWeights(model: Sequential, path: string): Promise<string[]> {
   const { writeFile } = await import('node:fs/promises');
   const { basename, dirname, join } = await import('node:path');
-  if (weightsFormat(path) === 'safetensors') {
+  const format = weightsFormat(path);
+  if (format === 'safetensors') {
     await writeFile(path, await encodeWeightsSafetensors(model));
+    return [path];
+  }
+  if (format === 'keras') {
+    await saveModel(model, path); // refuses .h5: Keras 3's format is .keras
     return [path];
   }
   // Shards named after the JSON file, so that two models saved in one folder keep their own.
@@ -40,8 +48,13 @@ export async function saveWeights(model: Sequential, path: string): Promise<stri
 
 /** Loads weights saved by saveWeights (or by TF.js) into a compiled model; on error it is unchanged. */
 export async function loadWeights(model: Sequential, path: string): Promise<void> {
-  if (weightsFormat(path) === 'safetensors') {
+  const format = weightsFormat(path);
+  if (format === 'safetensors') {
     loadWeightsSafetensors(model, await readBytes(path), path);
+    return;
+  }
+  if (format === 'keras') {
+    await loadKerasWeights(model, path);
     return;
   }
   const { modelJson, shards } = await readTfjs(path);
@@ -79,13 +92,4 @@ export async function saveCheckpoint(model: Sequential, path: string, epoch: num
  */
 export async function loadCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
   return restoreCheckpoint(model, await readBytes(path), path);
-}
-
-async function readBytes(path: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
 }

@@ -14,10 +14,12 @@ import { Runner } from './runner.js';
 import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
 import { WeightStore } from './weights.js';
+import { flatOptimizerState, type InitialState } from './initial-state.js';
 
 export interface CompileArgs {
   device: Device;
-  optimizer: OptimizerSpec;
+  /** Required, except for a model read by loadModel from a file that saved its optimizer: then that optimizer resumes, state included. */
+  optimizer?: OptimizerSpec;
   loss?: LossName;
   metrics?: 'accuracy'[];
   /** Seeds weight initialisation, shuffling and dropout. Default 1. */
@@ -39,6 +41,8 @@ export class Sequential {
   name = 'sequential';
   /** Set to true from a callback to stop fit() after the current epoch. */
   stopTraining = false;
+  /** Set by loadModel: the weights (and optimizer) compile() starts from instead of initialising them. */
+  initialState?: InitialState;
   private weights?: WeightStore;
   private state?: ModelState;
   private runner?: Runner;
@@ -106,6 +110,9 @@ export class Sequential {
     if (!args?.device) throw new Error('compile needs { device } (from createDevice())');
     if (this.state) throw new Error('the model is already compiled');
     if (args.metrics && args.metrics.some((m) => m !== 'accuracy')) throw new Error(`unsupported metrics ${JSON.stringify(args.metrics)}: only 'accuracy'`);
+    const saved = this.initialState;
+    const optimizerSpec = args.optimizer ?? saved?.optimizer?.config;
+    if (!optimizerSpec) throw new Error(`compile needs { optimizer }${saved ? ` (the model's file saved no optimizer the engine can resume${saved.optimizerNote ? `: ${saved.optimizerNote}` : ''})` : ''}`);
     this.seed = args.seed ?? 1;
     this.initRandom = createRng(this.seed);
     const loss = createLoss(args.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
@@ -113,7 +120,7 @@ export class Sequential {
     const weights = this.weights!;
     const device = args.device;
     weights.allocate(device);
-    const optimizer = createOptimizer(device, args.optimizer, weights);
+    const optimizer = createOptimizer(device, optimizerSpec, weights);
     this.optimizer = optimizer;
     this.state = {
       device,
@@ -127,6 +134,17 @@ export class Sequential {
       optimizer,
     };
     this.runner = new Runner(this.state, this.seed);
+    if (saved) {
+      weights.write(device, saved.weights);
+      // The saved optimizer resumes only when none is given, as Keras' compile() after load_model.
+      const resumed = args.optimizer ? undefined : saved.optimizer;
+      if (resumed?.slots) {
+        const slotCount = optimizer.state.size / 4 / weights.paramCount;
+        device.gpu.queue.writeBuffer(optimizer.state, 0, flatOptimizerState(weights, { ...resumed, slots: resumed.slots }, slotCount));
+      }
+      if (resumed) this.runner.optimizerSteps = resumed.iterations;
+      this.initialState = undefined; // on the GPU now: let the host copies go
+    }
     device.throwIfFailed();
   }
 

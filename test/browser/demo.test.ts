@@ -5,7 +5,9 @@
 // It trains mnist-conv3 briefly on 256 images, pausing and resuming on the way, checks the
 // loss went down and the charts and the test grid updated, draws a digit with the mouse and
 // checks the ten probabilities, saves the weights and loads them back, and keeps a
-// screenshot in test-output/demo.png. A second page, without WebGPU, must say so plainly.
+// screenshot in test-output/demo.png. A second page loads Keras-made .keras and .h5 files
+// (test/fixtures/keras-files), must show Keras' predictions, and saves each as a .keras file
+// with the same weights. A third, without WebGPU, must say so plainly.
 //
 // CHROMIUM_PATH overrides the browser. Without Chromium the test fails and says how to get it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -14,6 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadMnist } from '../../src/data/mnist.js';
+import { decodeKerasModel } from '../../src/io/keras-file/read.js';
+import { toKerasJson } from '../../src/io/keras-json.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BASE_FLAGS = [
@@ -28,6 +33,7 @@ const BASE_FLAGS = [
 // adapter without a GPU; the other two name SwiftShader (Vulkan on the CPU) explicitly.
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
 const OUTPUT_DIR = 'test-output';
+const KERAS_FIXTURES = 'test/fixtures/keras-files/';
 
 let server: ChildProcessWithoutNullStreams | undefined;
 let url = '';
@@ -229,6 +235,39 @@ describe('demo page in headless Chromium', () => {
 
     expect(pageErrors).toEqual([]);
   }, 540_000);
+
+  it('loads Keras .keras and .h5 models with Load model…: their summary, the predictions and accuracy Keras gives; saves them as .keras', async () => {
+    const expected = JSON.parse(readFileSync(`${KERAS_FIXTURES}expected.json`, 'utf8'));
+    const { page, pageErrors } = await openPage(WEBGPU_FLAGS);
+    await waitForState(page, 'ready', 120_000);
+    for (const [file, layer] of [['conv-adam.keras', 'features (Conv2D)'], ['conv-bn.h5', 'norm (BatchNormalization)']]) {
+      await page.setInputFiles('#load', KERAS_FIXTURES + file);
+      await waitUntil(page, `document.getElementById('status').textContent === 'Loaded ${file}'`, 180_000);
+      await waitForState(page, 'ready', 10_000);
+      expect(await text(page, '#summary')).toContain(layer);
+      expect(await text(page, '#model-origin')).toMatch(new RegExp(`a Keras model \\([\\d,]+ parameters\\) loaded from ${file.replace('.', '\\.')}`));
+      // The grid shows the first 40 test images: the classes Keras predicted for them.
+      const keras: { classes: number[] } = expected[file];
+      expect(await numbers(page, '#test-grid .cell', 'predicted')).toEqual(keras.classes.slice(0, 40));
+      // The page tests on its first n images (fewer on SwiftShader): Keras' accuracy there, from Keras' own classes.
+      const n = Number(/on ([\d,]+) images/.exec(await text(page, '#test-accuracy'))![1].replace(/,/g, ''));
+      const labels = (await loadMnist({ limit: 1, testLimit: n })).test.labels;
+      const kerasAccuracy = keras.classes.slice(0, n).filter((c, i) => c === labels[i]).length / n;
+      const accuracy = Number(await page.$eval('#test-accuracy', (e) => (e as HTMLElement).dataset.accuracy));
+      expect(Math.abs(accuracy - kerasAccuracy)).toBeLessThanOrEqual(1 / n + 1e-6); // float noise may flip one near tie
+
+      // Save model (.keras), written in the browser (h5wasm's chunk): the same architecture and weights, bit for bit.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-keras')]);
+      expect(download.suggestedFilename()).toBe(file.replace(/\.h5$/, '.keras'));
+      const savedPath = join(OUTPUT_DIR, `demo-${download.suggestedFilename()}`);
+      await download.saveAs(savedPath);
+      const saved = decodeKerasModel(new Uint8Array(readFileSync(savedPath)), savedPath);
+      const original = decodeKerasModel(new Uint8Array(readFileSync(KERAS_FIXTURES + file)), file);
+      expect(toKerasJson(saved)).toEqual(toKerasJson(original));
+      expect(saved.initialState!.weights).toEqual(original.initialState!.weights);
+    }
+    expect(pageErrors).toEqual([]);
+  }, 360_000);
 
   it('says plainly when the browser has no WebGPU', async () => {
     const { page } = await openPage([]); // no --enable-unsafe-webgpu: no adapter on this machine

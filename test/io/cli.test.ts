@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run } from '../helpers/cli.js';
 import { Sequential, layers, loadMnist, presets } from '../../src/index.js';
 import { labelsFromOneHot } from '../../src/data/batches.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
@@ -15,21 +15,6 @@ import { readTfjs, saveWeights } from '../../src/io/files.js';
 import { decodeTfjsWeights } from '../../src/io/tfjs.js';
 import { testDevice } from '../helpers/gpu.js';
 import { encodePng } from './png-encoder.js';
-
-/** Runs the command, returning its exit code and what it printed. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void err.push(a.join(' ')));
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
 
 function printedClasses(out: string): number[] {
   return [...out.matchAll(/^image \d+: class (\d) probability [\d.]+/gm)].map((m) => Number(m[1]));
@@ -111,7 +96,7 @@ describe('webgpu-dl command', () => {
 
   it('bad options fail before any work, with exit code 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['train', '--save', join(dir, 'w.h5')], /--save: .*name weights files \*.safetensors/],
+      [['train', '--save', join(dir, 'w.bin')], /--save: .*name weights files \*.safetensors/],
       [['train', '--load', tiny, '--resume', tiny], /--load and --resume exclude each other/],
       [['train', '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
       [['predict'], /predict needs --load FILE/],

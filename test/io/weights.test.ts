@@ -191,7 +191,7 @@ describe('model weights files', () => {
     });
 
     it('files: a wrong extension, a missing file, text that is not JSON', async () => {
-      await expect(loadWeights(model, join(dir, 'weights.h5'))).rejects.toThrow(/name weights files \*.safetensors .* or \*.json/);
+      await expect(loadWeights(model, join(dir, 'weights.bin'))).rejects.toThrow(/name weights files \*.safetensors .*, \*.json .*, \*.keras or \*.h5/);
       await expect(loadWeights(model, join(dir, 'absent.safetensors'))).rejects.toThrow(/cannot read .*absent.safetensors/);
       writeFileSync(join(dir, 'broken.json'), '{"modelTopology": {');
       await expect(loadWeights(model, join(dir, 'broken.json'))).rejects.toThrow(/broken.json: not valid JSON/);

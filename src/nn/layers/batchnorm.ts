@@ -109,6 +109,8 @@ export class BatchNormalization extends Layer {
     let axis = c.take('axis') ?? -1;
     if (Array.isArray(axis) && axis.length === 1) axis = axis[0]; // tf.keras writes [3] once built
     if (typeof axis !== 'number' || !Number.isInteger(axis)) c.unsupported('axis', c.config.axis);
+    // Keras 3.15 writes renorm: false with renorm_momentum 0.99, which only renorm uses.
+    if (c.config.renorm !== true) c.take('renorm_momentum');
     return new BatchNormalization({
       ...args,
       axis,

@@ -103,7 +103,9 @@ export class ConfigReader {
       return match?.init ?? fail(`only the VarianceScaling settings of ${supported.slice(11)}`);
     }
     const init = INITIALIZERS[value.class_name] ?? fail(supported);
-    if (Object.keys(settings).length > 0) fail(`arguments ${Object.keys(settings).join(', ')}`);
+    // Arguments a newer Keras adds (3.10+: input_axes, output_axes) are accepted while off.
+    const active = Object.keys(settings).filter((k) => settings[k] !== null && settings[k] !== false);
+    if (active.length > 0) fail(`arguments ${active.join(', ')}`);
     return init;
   }
 }

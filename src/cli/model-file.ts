@@ -1,0 +1,36 @@
+/**
+ * The model behind `--load FILE`: a preset when --model names one (the file then holds its
+ * weights), else the file's own architecture (a .keras or .h5 file, a TF.js model.json), else
+ * the default preset. Models from Keras files start from the file's weights at compile().
+ */
+import { MNIST_IMAGE_SHAPE, MNIST_IMAGE_SIZE } from '../data/mnist.js';
+import { readTfjsModel, weightsFormat } from '../io/files.js';
+import { loadModel } from '../io/keras-file/index.js';
+import { presets } from '../nn/presets.js';
+import type { Sequential } from '../nn/sequential.js';
+
+/** The model for --load, and whether its weights still need loading after compile (loadWeights). */
+export async function modelForFile(path: string, preset: string | undefined, defaultPreset: string): Promise<{ model: Sequential; weightsLoaded: boolean }> {
+  const format = weightsFormat(path);
+  if (preset === undefined && format === 'keras') return { model: await loadModel(path), weightsLoaded: true };
+  if (preset === undefined && format === 'tfjs') return { model: await readTfjsModel(path), weightsLoaded: false };
+  return { model: presets[preset ?? defaultPreset]().model, weightsLoaded: false };
+}
+
+/**
+ * The image shape the model's inputs have: its input shape, or for a flat-input model
+ * (Dense on [784]) MNIST's [28, 28, 1], since NHWC images flattened are the same values in
+ * the same order.
+ */
+export function imageShape(model: Sequential): number[] {
+  const shape = model.inputShape;
+  return shape.length === 1 && shape[0] === MNIST_IMAGE_SIZE ? [...MNIST_IMAGE_SHAPE] : shape;
+}
+
+/** Checks that MNIST images fit the model (directly or flattened). */
+export function checkMnistInput(model: Sequential): void {
+  const shape = imageShape(model);
+  if (!shape.every((d, i) => d === MNIST_IMAGE_SHAPE[i]) || shape.length !== 3) {
+    throw new Error(`the model's input [${model.inputShape}] is neither MNIST's [28, 28, 1] nor flat [784]`);
+  }
+}

@@ -1,0 +1,39 @@
+/** Checks of command-line arguments; a UsageError ends the command with exit code 2 and a hint to --help. */
+import type { AdapterChoice } from '../device/adapter.js';
+import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
+import { weightsFormat } from '../io/files.js';
+import { presets, presetNames } from '../nn/presets.js';
+
+export class UsageError extends Error {}
+
+export function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** predict's and evaluate's --load FILE (required, of a known format) and --model NAME (a preset, if given). */
+export function checkLoad(command: string, load: string | undefined, preset: string | undefined): string {
+  if (!load) throw new UsageError(`${command} needs --load FILE (the trained model or weights)`);
+  try {
+    weightsFormat(load);
+  } catch (err) {
+    throw new UsageError(`--load: ${(err as Error).message}`);
+  }
+  if (preset !== undefined && !presets[preset]) throw new UsageError(`unknown model '${preset}' (choose from ${presetNames.join(', ')})`);
+  return load;
+}
+
+/** The adapter WEBGPU_DL_ADAPTER asks for: auto (default), hardware or software. */
+export function adapterChoice(): AdapterChoice {
+  const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
+  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
+  return adapter;
+}
+
+/** train's --tuning MODE: measure, cached or off. */
+export function tuningMode(value: string): TuningMode {
+  if (!(TUNING_MODES as readonly string[]).includes(value)) throw new UsageError(`--tuning must be one of ${TUNING_MODES.join(', ')}, got '${value}'`);
+  return value as TuningMode;
+}

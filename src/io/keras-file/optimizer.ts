@@ -1,0 +1,102 @@
+/**
+ * Keras 3 optimizers in a saved file: their config (compile_config.optimizer in a .keras,
+ * training_config.optimizer_config in a legacy .h5) and their variables, as the engine's
+ * optimizer config and per-weight state.
+ *
+ * Keras 3 keeps an optimizer's variables in this order (optimizer/vars/<i> in a .keras,
+ * optimizer_weights/weight_names in a .h5): iterations (int scalar), learning_rate (float
+ * scalar), then the state of each trainable weight, for Adam interleaved per weight
+ * (m0, v0, m1, v1, ...), for Adadelta likewise (accumulated grad², accumulated delta²), for
+ * SGD with momentum one velocity per weight, for Adagrad one accumulator per weight, and for
+ * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
+ * average gradient. The engine's state slots (src/nn/optimizers.ts) hold the same
+ * quantities under the same update rules.
+ */
+import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
+
+type Json = Record<string, unknown>;
+
+/** Keras class name ↔ engine kind, and Keras argument ↔ engine hyper-parameter. */
+const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<string, keyof OptimizerConfig> }> = {
+  SGD: { kind: 'sgd', args: { learning_rate: 'learningRate', momentum: 'momentum', nesterov: 'nesterov' } },
+  Adam: { kind: 'adam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
+  Adadelta: { kind: 'adadelta', args: { learning_rate: 'learningRate', rho: 'rho', epsilon: 'epsilon' } },
+  RMSprop: { kind: 'rmsprop', args: { learning_rate: 'learningRate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered' } },
+  Adagrad: { kind: 'adagrad', args: { learning_rate: 'learningRate', initial_accumulator_value: 'initialAccumulatorValue', epsilon: 'epsilon' } },
+};
+
+/** Read and ignored: the name, and EMA's momentum when EMA is off. Any other argument must be off (null or false). */
+const IGNORED = new Set(['name', 'ema_momentum']);
+
+/** The engine's config for a Keras optimizer config, or why the engine cannot resume it. */
+export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } | { unsupported: string } {
+  if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) return { unsupported: 'the optimizer config is not {class_name, config}' };
+  const known = KERAS_OPTIMIZERS[entry.class_name];
+  if (!known) return { unsupported: `optimizer ${entry.class_name} is not one the engine has (${Object.keys(KERAS_OPTIMIZERS).join(', ')})` };
+  const config: OptimizerConfig = { kind: known.kind };
+  for (const [key, value] of Object.entries(entry.config)) {
+    const name = known.args[key];
+    if (name) {
+      if (typeof value !== (name === 'nesterov' || name === 'centered' ? 'boolean' : 'number')) {
+        return { unsupported: `${entry.class_name} ${key} is ${JSON.stringify(value)} (a schedule or another value the engine does not take)` };
+      }
+      (config as unknown as Json)[name] = value;
+    } else if (!IGNORED.has(key) && value !== null && value !== false) {
+      return { unsupported: `${entry.class_name} ${key}: ${JSON.stringify(value)} is not supported` };
+    }
+  }
+  return { config };
+}
+
+/** The Keras 3 config (`{module, class_name, config, registered_name}`) of an engine optimizer. */
+export function optimizerToKeras(config: OptimizerConfig): Json {
+  const resolved = withDefaults(config) as unknown as Record<string, number | boolean>;
+  const [className, known] = Object.entries(KERAS_OPTIMIZERS).find(([, k]) => k.kind === config.kind)!;
+  const own = Object.fromEntries(Object.entries(known.args).map(([key, name]) => [key, resolved[name]]));
+  const { learning_rate, ...rest } = own;
+  return {
+    module: 'keras.optimizers',
+    class_name: className,
+    config: {
+      name: className.toLowerCase(),
+      learning_rate,
+      weight_decay: null,
+      clipnorm: null,
+      global_clipnorm: null,
+      clipvalue: null,
+      use_ema: false,
+      ema_momentum: 0.99,
+      ema_overwrite_frequency: null,
+      loss_scale_factor: null,
+      gradient_accumulation_steps: null,
+      ...rest,
+      ...(config.kind === 'adam' ? { amsgrad: false } : {}),
+    },
+    registered_name: null,
+  };
+}
+
+/**
+ * For each Keras optimizer variable after iterations and learning_rate, the engine state slot
+ * and the trainable weight (index among the trainable weights) it holds.
+ */
+export function kerasStateVariables(config: OptimizerConfig, trainable: number): { slot: number; weight: number }[] {
+  const resolved = withDefaults(config);
+  const perWeight = (slots: number[]) => Array.from({ length: trainable }, (_, weight) => slots.map((slot) => ({ slot, weight }))).flat();
+  const block = (slot: number) => Array.from({ length: trainable }, (_, weight) => ({ slot, weight }));
+  switch (resolved.kind) {
+    case 'sgd':
+      return resolved.momentum > 0 ? block(0) : [];
+    case 'adam':
+    case 'adadelta':
+      return perWeight([0, 1]);
+    case 'rmsprop':
+      return [...block(0), ...(resolved.momentum > 0 ? block(1) : []), ...(resolved.centered ? block(2) : [])];
+    case 'adagrad':
+      return block(0);
+  }
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

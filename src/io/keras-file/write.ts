@@ -1,0 +1,82 @@
+/**
+ * Writing a compiled model as a Keras 3 `.keras` file that `keras.saving.load_model` reads:
+ * a zip (stored, as Keras writes it) of
+ *
+ *   metadata.json     {"keras_version", "date_saved"}: the Keras version whose layout it follows
+ *   config.json       toKerasJson's Keras 3 model JSON, plus compile_config with the optimizer
+ *                     (loss categorical_crossentropy and metric accuracy, the engine's defaults)
+ *   model.weights.h5  layers/<path>/vars/<i> (weights-layout.ts), optimizer/vars/<i>:
+ *                     iterations, learning rate, then the optimizer's state (optimizer.ts)
+ */
+import { zipSync } from 'fflate';
+import type { Sequential } from '../../nn/sequential.js';
+import { toKerasJson } from '../keras-json.js';
+import { encodeHdf5, type H5DatasetSpec, type H5GroupSpec } from './hdf5-write.js';
+import { kerasStateVariables, optimizerToKeras } from './optimizer.js';
+import { WEIGHTS_ENTRY } from './read.js';
+import { kerasLayerPaths } from './weights-layout.js';
+
+/** The Keras release whose .keras layout this writer follows (and that loaded its files in testing). */
+export const KERAS_LAYOUT_VERSION = '3.15.1';
+
+/** A compiled model as the bytes of a .keras file. */
+export async function encodeKerasModel(model: Sequential): Promise<Uint8Array> {
+  const training = model.trainingState(); // throws when the model is not compiled
+  const { device, weights, optimizer } = training;
+  const config = JSON.parse(toKerasJson(model));
+  config.compile_config = {
+    optimizer: optimizerToKeras(optimizer.config),
+    loss: 'categorical_crossentropy',
+    loss_weights: null,
+    metrics: ['accuracy'],
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: true,
+  };
+
+  const count = weights.paramCount;
+  const slotCount = optimizer.state.size / 4 / count;
+  const [values, state] = await Promise.all([model.getWeights(), device.readFloats(optimizer.state, 0, slotCount * count)]); // state: (slots, count)
+  const paths = kerasLayerPaths(model);
+  const layerGroups: Record<string, H5GroupSpec> = {};
+  let next = 0;
+  model.layers.forEach((layer, i) => {
+    const datasets: Record<string, H5DatasetSpec> = {};
+    layer.weightSlots.forEach((slot, k) => (datasets[String(k)] = { shape: slot.shape, data: values[next++] }));
+    layerGroups[paths[i]] = { groups: { vars: { attrs: { name: layer.name }, datasets } } };
+  });
+
+  const trainable = weights.slots.filter((s) => s.trainable);
+  const optimizerVars: Record<string, H5DatasetSpec> = {
+    '0': { shape: [], data: Int32Array.of(training.optimizerSteps) },
+    '1': { shape: [], data: Float32Array.of((optimizerToKeras(optimizer.config).config as { learning_rate: number }).learning_rate) },
+  };
+  kerasStateVariables(optimizer.config, trainable.length).forEach(({ slot, weight }, i) => {
+    const w = trainable[weight];
+    const start = slot * count + w.offset;
+    optimizerVars[String(2 + i)] = { shape: w.shape, data: state.slice(start, start + w.elements) };
+  });
+
+  const h5 = await encodeHdf5({
+    groups: {
+      layers: { groups: layerGroups },
+      optimizer: { groups: { vars: { attrs: { name: optimizer.config.kind }, datasets: optimizerVars } } },
+      vars: { attrs: { name: model.name } },
+    },
+  });
+  const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  return zipSync(
+    {
+      'metadata.json': text({ keras_version: KERAS_LAYOUT_VERSION, date_saved: dateSaved(new Date()) }),
+      'config.json': text(config),
+      [WEIGHTS_ENTRY]: h5,
+    },
+    { level: 0 },
+  );
+}
+
+/** Keras' date_saved format: 2026-11-27@12:53:24 (UTC here). */
+function dateSaved(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', '@');
+}

@@ -1,0 +1,55 @@
+/**
+ * The command line with Keras files: evaluate prints Keras' own test figures for files Keras
+ * saved, predict takes the file's architecture, train resumes a .keras file's optimizer and
+ * saves a .keras, and the options that cannot work fail before any work.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../helpers/cli.js';
+import { loadModel } from '../../src/io/keras-file/index.js';
+
+const DIR = 'test/fixtures/keras-files/';
+const expected = JSON.parse(readFileSync(`${DIR}expected.json`, 'utf8'));
+
+describe('webgpu-dl with Keras files', () => {
+  it.each(['conv-adam.keras', 'conv-bn.h5'])('evaluate --load %s --limit 1000 prints the loss and accuracy Keras measured', async (file) => {
+    const { code, out } = await run('evaluate', '--load', DIR + file, '--limit', '1000');
+    expect(code).toBe(0);
+    const keras = expected[file];
+    expect(out.split('\n').at(-1)).toBe(`test: loss ${keras.loss.toFixed(4)} accuracy ${keras.accuracy.toFixed(4)}`);
+  });
+
+  it('predict --load a .keras file: the classes Keras predicts', async () => {
+    const { code, out } = await run('predict', '--load', `${DIR}conv-adam.keras`, '--limit', '8');
+    expect(code).toBe(0);
+    const classes = [...out.matchAll(/^image \d+: class (\d) probability/gm)].map((m) => Number(m[1]));
+    const keras = (expected['conv-adam.keras'].probabilities as number[][]).slice(0, 8).map((p) => p.indexOf(Math.max(...p)));
+    expect(classes).toEqual(keras);
+  });
+
+  it('train --load a .keras resumes its Adam (step count included) and --save writes a .keras', async () => {
+    const saved = join(mkdtempSync(join(tmpdir(), 'cli-keras-')), 'more.keras');
+    const { code, out } = await run('train', '--load', `${DIR}conv-adam.keras`, '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved);
+    expect(code).toBe(0);
+    expect(out).toContain('model, weights and optimizer state loaded from');
+    expect(out).toMatch(/adam learning rate 0.00200000/);
+    const model = await loadModel(saved);
+    expect(model.layers.map((l) => l.name)).toEqual(['features', 'pool', 'flat', 'digits']);
+    // 188 steps saved by Keras, then one of 57 images (the preset holds 10% out for validation).
+    expect(model.initialState?.optimizer?.iterations).toBe(expected['conv-adam.keras'].resume.iterations);
+  });
+
+  it('refuses --save x.h5, evaluate without --load, and a weights-only file as a model', async () => {
+    const h5 = await run('train', '--save', 'x.h5');
+    expect(h5.code).toBe(2);
+    expect(h5.err).toMatch(/--save: x.h5: Keras files are written as .keras/);
+    const noLoad = await run('evaluate');
+    expect(noLoad.code).toBe(2);
+    expect(noLoad.err).toMatch(/evaluate needs --load FILE/);
+    const weightsOnly = await run('evaluate', '--load', `${DIR}dense.weights.h5`);
+    expect(weightsOnly.code).toBe(1);
+    expect(weightsOnly.err).toMatch(/dense.weights.h5: holds weights only/);
+  });
+});

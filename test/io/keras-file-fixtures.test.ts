@@ -1,0 +1,95 @@
+/**
+ * Files that real Keras 3 saved (test/fixtures/keras-files/generate.py): a .keras with Adam's
+ * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5 and
+ * float16 weights. The expected figures are Keras' own: its test loss and accuracy on the first
+ * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
+ * probabilities after one more Adam step from the saved state.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Sequential, fromKerasJson, layers, loadMnist, type Device } from '../../src/index.js';
+import { loadKerasWeights, loadModel } from '../../src/io/keras-file/index.js';
+import { expectClose, testDevice } from '../helpers/gpu.js';
+
+const DIR = 'test/fixtures/keras-files/';
+const expected = JSON.parse(readFileSync(`${DIR}expected.json`, 'utf8'));
+const bytes = (name: string) => new Uint8Array(readFileSync(DIR + name));
+
+let device: Device;
+let test: { images: Float32Array; labels: Uint8Array };
+let train: { images: Float32Array; labels: Uint8Array };
+
+beforeAll(async () => {
+  device = await testDevice();
+  const mnist = await loadMnist({ limit: expected['conv-adam.keras'].resume.batch, testLimit: expected['conv-adam.keras'].test_limit });
+  test = mnist.test;
+  train = mnist.train;
+});
+
+/** Keras' loss and accuracy on the same images (float noise only: one image may flip on a near tie), and its probabilities. */
+async function expectKerasFigures(model: Sequential, figures: { loss: number; accuracy: number; probabilities: number[][] }): Promise<void> {
+  const result = await model.evaluate(test.images, test.labels, { batchSize: 100 });
+  expect(Math.abs(result.accuracy - figures.accuracy)).toBeLessThanOrEqual(1 / test.labels.length + 1e-6);
+  expect(result.loss).toBeCloseTo(figures.loss, 4);
+  const n = figures.probabilities.length;
+  const probabilities = await model.predict(test.images.subarray(0, n * 784));
+  // Keras rounded its probabilities to 7 decimals.
+  expectClose(probabilities, figures.probabilities.flat(), { atol: 2e-5 }, 'probabilities');
+}
+
+describe('Keras-made files', () => {
+  it('conv-adam.keras: evaluates as in Keras, and resumes Adam from the saved state and step', async () => {
+    const model = await loadModel(`${DIR}conv-adam.keras`);
+    expect(model.layers.map((l) => l.name)).toEqual(['features', 'pool', 'flat', 'digits']);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's optimizer
+    expect(model.trainingState().optimizer.config).toEqual({ kind: 'adam', learningRate: Math.fround(0.002), beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    expect(model.trainingState().optimizerSteps).toBe(expected['conv-adam.keras'].resume.iterations - 1);
+    await expectKerasFigures(model, expected['conv-adam.keras']);
+
+    // One more step on the first 32 training images, as Keras' train_on_batch took after saving.
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['conv-adam.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adam step');
+    model.dispose();
+  });
+
+  it('a fresh Adam from the same weights takes a different step (so the test above checks the restored state)', async () => {
+    const model = await loadModel(bytes('conv-adam.keras'), 'conv-adam.keras');
+    await model.compile({ device, optimizer: { kind: 'adam', learningRate: Math.fround(0.002) } });
+    expect(model.trainingState().optimizerSteps).toBe(0);
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    const expectedAfter = expected['conv-adam.keras'].resume.probabilities.flat();
+    const worst = Math.max(...Array.from(after, (p, i) => Math.abs(p - expectedAfter[i])));
+    expect(worst).toBeGreaterThan(1e-3);
+    model.dispose();
+  });
+
+  it('conv-bn.h5 (legacy HDF5 of Keras 3): architecture, weights, BatchNormalization statistics and SGD momentum', async () => {
+    const model = await loadModel(`${DIR}conv-bn.h5`);
+    expect(model.layers.map((l) => l.name)).toEqual(['conv_a', 'norm', 'max_pooling2d', 'conv_b', 'max_pooling2d_1', 'flatten', 'dropout', 'classes']);
+    await model.compile({ device });
+    expect(model.trainingState().optimizer.config).toEqual({ kind: 'sgd', learningRate: Math.fround(0.05), momentum: 0.9, nesterov: false });
+    await expectKerasFigures(model, expected['conv-bn.h5']);
+    model.dispose();
+  });
+
+  it('dense.weights.h5: a flat-input model evaluates on NHWC MNIST images as Keras did on flattened ones', async () => {
+    const model = fromKerasJson(readFileSync(`${DIR}dense.json`, 'utf8'));
+    expect(model.inputShape).toEqual([784]);
+    await model.compile({ device, optimizer: 'sgd' });
+    await loadKerasWeights(model, `${DIR}dense.weights.h5`);
+    await expectKerasFigures(model, expected['dense.weights.h5']);
+    model.dispose();
+  });
+
+  it('float16 weights are converted to float32 exactly', async () => {
+    const model = new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })]);
+    await model.compile({ device, optimizer: 'sgd' });
+    await loadKerasWeights(model, bytes('tiny-float16.weights.h5'), 'tiny-float16.weights.h5');
+    const [kernel, bias] = await model.getWeights();
+    expect(Array.from(kernel)).toEqual(expected['tiny-float16.weights.h5'].kernel);
+    expect(Array.from(bias)).toEqual(expected['tiny-float16.weights.h5'].bias);
+    model.dispose();
+  });
+});
