@@ -3,6 +3,7 @@ export { createDevice, Device, type AdapterSummary, type DeviceOptions } from '.
 export type { AdapterChoice } from './device/adapter.js';
 export { Sequential, type CompileArgs } from './nn/sequential.js';
 export type { FitArgs, Callback, Progress, Logs, History } from './nn/fit.js';
+export { NonFiniteLossError } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';
 export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpec } from './nn/optimizers.js';
 export type { LossName } from './nn/loss.js';

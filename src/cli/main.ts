@@ -15,7 +15,7 @@ import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
 import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
+import { checkWritablePath, loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
@@ -128,6 +128,19 @@ async function train(argv: string[]): Promise<void> {
   }
   if (values.save?.endsWith('.h5')) throw new UsageError(`--save: ${values.save}: Keras files are written as .keras (Keras 3's format); .h5 is read only`);
   if (values.load && values.resume) throw new UsageError('--load and --resume exclude each other: a checkpoint holds the weights');
+  for (const option of ['save', 'checkpoint'] as const) {
+    const path = values[option];
+    if (path === undefined) continue;
+    try {
+      await checkWritablePath(path, `--${option}`);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  for (const option of ['load', 'resume'] as const) {
+    const path = values[option];
+    if (path !== undefined && !existsSync(path)) throw new UsageError(`--${option}: no file ${path}`);
+  }
   const name = values.model ?? DEFAULT_TRAINING.model;
   if (!presets[name]) throw new UsageError(`unknown model '${name}' (choose from ${presetNames.join(', ')})`);
   const isDefault = values.model === undefined;
@@ -307,6 +320,10 @@ async function readInput(path: string, inputShape: number[], limit: number): Pro
   if (!existsSync(path)) throw new UsageError(`--input: no file ${path}`);
   const bytes = new Uint8Array(await readFile(path));
   if (bytes[0] === 0x89 && bytes[1] === 0x50) return imageToInput(await decodePng(bytes, path), inputShape, path);
+  // IDX files open with two zero bytes and a type byte (0x08: unsigned bytes).
+  if (!(bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08)) {
+    throw new UsageError(`--input: ${path} is neither a PNG nor an IDX images file (it does not start with either's signature)`);
+  }
   const idx = parseIdx(bytes, path, 'images');
   const [count, rows, cols] = idx.shape;
   const [height, width, channels] = inputShape;

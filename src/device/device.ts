@@ -54,8 +54,24 @@ export class Device {
   lost: Error | undefined;
   /** The first error WebGPU reported outside an error scope, thrown at the next check. */
   private uncaptured: Error | undefined;
+  /** True once destroy() was called: the loss that follows is no failure. */
+  private destroyedByOwner = false;
+  /** Buffers created through this wrapper and not yet destroyed, with their sizes (see `memory`). */
+  private readonly live = new Map<GPUBuffer, number>();
+  private liveBytes = 0;
 
-  constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures, kernelChoices = new KernelChoices('off', adapterKey(adapter), undefined)) {
+  /**
+   * @param options what createDevice was asked for: a device lost mid-training is replaced by
+   *   one created with the same options (src/nn/device-recovery.ts).
+   * @param kernelChoices the tuning mode and its cache (see DeviceOptions.tuning).
+   */
+  constructor(
+    gpu: GPUDevice,
+    adapter: AdapterSummary,
+    features: DeviceFeatures,
+    readonly options: DeviceOptions = {},
+    kernelChoices = new KernelChoices('off', adapterKey(adapter), undefined),
+  ) {
     this.gpu = gpu;
     this.adapter = adapter;
     this.kernelChoices = kernelChoices;
@@ -66,14 +82,25 @@ export class Device {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.uncaptured ??= new Error(`WebGPU error: ${error.message}`);
     });
+    // A device destroyed by anyone but its owner (a test hook, a browser reclaiming it) is
+    // a loss like a driver reset.
     void gpu.lost.then((info) => {
-      if (info.reason === 'destroyed') return;
+      if (this.destroyedByOwner) return;
       this.lost = new Error(`WebGPU device lost: ${info.message || info.reason}`);
     });
   }
 
   get limits(): GPUSupportedLimits {
     return this.gpu.limits;
+  }
+
+  /**
+   * The loss of this device, if it was lost: called after an operation failed, it first lets
+   * pending events run, since WebGPU may reject a mapping before it reports the loss.
+   */
+  async lossAfterFailure(): Promise<Error | undefined> {
+    if (!this.lost) await new Promise((resolve) => setTimeout(resolve, 10));
+    return this.lost;
   }
 
   /** Throws the first WebGPU error reported since the last check, or a device loss. */
@@ -106,15 +133,45 @@ export class Device {
     return result;
   }
 
-  /** A storage buffer (`STORAGE | COPY_SRC | COPY_DST`), zero-filled by WebGPU. */
+  /** Live buffers and their bytes, of every buffer created through this wrapper (leak checks). */
+  get memory(): { buffers: number; bytes: number } {
+    return { buffers: this.live.size, bytes: this.liveBytes };
+  }
+
+  /** The labels of the live buffers, sorted: what a leak report shows. */
+  liveBufferLabels(): string[] {
+    return [...this.live.keys()].map((b) => b.label).sort();
+  }
+
+  /**
+   * A storage buffer (`STORAGE | COPY_SRC | COPY_DST`), zero-filled by WebGPU. A size over the
+   * device's limits throws here, naming the buffer, before WebGPU would queue an error.
+   */
   createBuffer(label: string, byteSize: number, extraUsage = 0): GPUBuffer {
-    if (this.lost) throw this.lost;
     const size = Math.max(16, Math.ceil(byteSize / 16) * 16);
-    return this.gpu.createBuffer({
-      label,
-      size,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
-    });
+    return this.createCounted(label, size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage);
+  }
+
+  /** A buffer the CPU maps to read (`MAP_READ | COPY_DST`), counted like the others. */
+  createReadback(label: string, byteSize: number): GPUBuffer {
+    return this.createCounted(label, byteSize, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  }
+
+  private createCounted(label: string, size: number, usage: number): GPUBuffer {
+    if (this.lost) throw this.lost;
+    if (!Number.isSafeInteger(size) || size > this.limits.maxBufferSize) {
+      throw new Error(`buffer '${label}' needs ${formatBytes(size)}, over this device's maxBufferSize of ${formatBytes(this.limits.maxBufferSize)}`);
+    }
+    const buffer = this.gpu.createBuffer({ label, size, usage });
+    this.live.set(buffer, size);
+    this.liveBytes += size;
+    // Counted down once, however often destroy() is called.
+    const destroy = buffer.destroy.bind(buffer);
+    buffer.destroy = () => {
+      if (this.live.delete(buffer)) this.liveBytes -= size;
+      destroy();
+    };
+    return buffer;
   }
 
   /** A storage buffer holding `data`. */
@@ -126,11 +183,7 @@ export class Device {
 
   /** Copies `byteSize` bytes of `buffer` from `byteOffset` back to the CPU. Waits for the GPU. */
   async read(buffer: GPUBuffer, byteOffset = 0, byteSize = buffer.size - byteOffset): Promise<ArrayBuffer> {
-    const staging = this.gpu.createBuffer({
-      label: `${buffer.label} readback`,
-      size: byteSize,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const staging = this.createReadback(`${buffer.label} readback`, byteSize);
     try {
       const encoder = this.gpu.createCommandEncoder({ label: `${buffer.label} readback` });
       encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, byteSize);
@@ -148,8 +201,17 @@ export class Device {
   }
 
   destroy(): void {
+    this.destroyedByOwner = true;
     this.gpu.destroy();
   }
+}
+
+/** A byte count for messages: '1.5 GB', '300 kB', '12 B'. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
 }
 
 /**
@@ -187,5 +249,5 @@ export async function createDevice(options: DeviceOptions = {}): Promise<Device>
     software: isSoftwareAdapter(adapter),
   };
   const store = tuning === 'off' ? undefined : (options.choiceStore ?? (await defaultChoiceStore()));
-  return new Device(gpu, summary, { timestamps, quads }, new KernelChoices(tuning, adapterKey(summary), store));
+  return new Device(gpu, summary, { timestamps, quads }, options, new KernelChoices(tuning, adapterKey(summary), store));
 }

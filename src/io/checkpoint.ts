@@ -13,6 +13,8 @@
  */
 import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
 import type { Sequential } from '../nn/sequential.js';
+import { firstNonFinite } from '../nn/weights.js';
+import { architectureDifference } from './architecture-diff.js';
 import { toKerasJson } from './keras-json.js';
 import { matchWeights, namedWeights } from './model-weights.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -73,6 +75,9 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
 
   const training = model.trainingState();
   const { optimizer, device, weights } = training;
+  // The architecture first: any other mismatch follows from it.
+  const difference = architectureDifference(metadata.model, model);
+  if (difference) throw new Error(`${what}: written by a different architecture: ${difference}`);
   if (seed !== training.seed) throw new Error(`${what}: written by a model compiled with seed ${seed}; this one has seed ${training.seed}: compile with { seed: ${seed} } to resume it`);
   if (saved?.kind !== optimizer.config.kind) throw new Error(`${what}: holds ${String(saved?.kind)} optimizer state; this model is compiled with ${optimizer.config.kind}`);
   const slots = optimizerStateSlots(optimizer.config.kind);
@@ -83,6 +88,8 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
     throw new Error(`${what}: ${STATE_TENSOR} has shape [${state.shape}], this model's ${optimizer.config.kind} needs [${slots}, ${params}]`);
   }
   const values = matchWeights(model, tensors.filter((t) => t !== state), what);
+  const bad = firstNonFinite(state.data);
+  if (bad >= 0) throw new Error(`${what}: ${STATE_TENSOR} holds ${state.data[bad]} at index ${bad}: optimizer state must be finite`);
 
   model.setWeights(values);
   device.gpu.queue.writeBuffer(optimizer.state, 0, state.data.buffer, state.data.byteOffset, state.data.byteLength);

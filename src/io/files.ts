@@ -26,6 +26,7 @@ export async function saveWeights(model: Sequential, path: string): Promise<stri
   const { writeFile } = await import('node:fs/promises');
   const { basename, dirname, join } = await import('node:path');
   const format = weightsFormat(path);
+  await checkWritablePath(path, 'saveWeights');
   if (format === 'safetensors') {
     await writeFile(path, await encodeWeightsSafetensors(model));
     return [path];
@@ -76,6 +77,26 @@ export async function readTfjs(path: string): Promise<{ modelJson: TfjsModelJson
 export async function readTfjsModel(path: string): Promise<Sequential> {
   const { modelJson } = await readTfjs(path);
   return tfjsModel(modelJson);
+}
+
+/**
+ * Throws unless the folder `path` will be written in exists and is writable: run before
+ * training, so that a bad --save or checkpoint path fails in a second, not after an epoch.
+ */
+export async function checkWritablePath(path: string, what: string): Promise<void> {
+  const { access, stat, constants } = await import('node:fs/promises');
+  const { dirname, resolve } = await import('node:path');
+  const folder = dirname(resolve(path));
+  const info = await stat(folder).catch(() => undefined);
+  if (!info) throw new Error(`${what} ${path}: the folder ${folder} does not exist`);
+  if (!info.isDirectory()) throw new Error(`${what} ${path}: ${folder} is not a folder`);
+  try {
+    await access(folder, constants.W_OK);
+  } catch {
+    throw new Error(`${what} ${path}: the folder ${folder} is not writable`);
+  }
+  const target = await stat(path).catch(() => undefined);
+  if (target?.isDirectory()) throw new Error(`${what} ${path}: is a folder, not a file name`);
 }
 
 /** Writes a checkpoint after `epoch` completed epochs, atomically (a temporary file, then a rename). */

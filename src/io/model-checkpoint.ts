@@ -8,7 +8,7 @@
 import type { Callback } from '../nn/fit.js';
 import type { Sequential } from '../nn/sequential.js';
 import { encodeCheckpoint } from './checkpoint.js';
-import { saveCheckpoint } from './files.js';
+import { checkWritablePath, saveCheckpoint } from './files.js';
 
 export type CheckpointTarget = string | ((bytes: Uint8Array, epoch: number) => void | Promise<void>);
 
@@ -19,6 +19,10 @@ export function modelCheckpoint(target: CheckpointTarget): Callback<Sequential> 
   return {
     setModel(m) {
       model = m;
+    },
+    async onTrainBegin() {
+      // A missing or read-only folder fails now, not after an epoch of training.
+      if (typeof target === 'string') await checkWritablePath(target, 'modelCheckpoint');
     },
     async onEpochEnd(epoch) {
       if (!model) throw new Error('modelCheckpoint: fit did not hand over the model');

@@ -4,7 +4,7 @@
  * tensors into a model with every check done before anything is written.
  */
 import type { Sequential } from '../nn/sequential.js';
-import type { WeightSlot } from '../nn/weights.js';
+import { firstNonFinite, type WeightSlot } from '../nn/weights.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
 /** The model's weight tensors in Keras' order (that of getWeights), with their names and shapes. */
@@ -45,6 +45,8 @@ export function matchWeights(model: Sequential, tensors: readonly NamedTensor[],
     const same = t.shape.length === slot.shape.length && t.shape.every((d, i) => d === slot.shape[i]);
     if (!same) throw new Error(`${source}: ${slot.name} has shape [${t.shape}], the model needs [${slot.shape}]`);
     if (t.data.length !== slot.elements) throw new Error(`${source}: ${slot.name} has ${t.data.length} values, the model needs ${slot.elements}`);
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new Error(`${source}: ${slot.name} holds ${t.data[bad]} at index ${bad}: weights must be finite`);
     return t.data;
   });
 }

@@ -7,8 +7,10 @@
 import { shuffledIndices } from '../data/batches.js';
 import { elements } from '../data/shape.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
+import { RECOVERY_WINDOW_MS, recoveryMessage, restoreSnapshot, secondLossError, takeSnapshot, type Recoverable } from './device-recovery.js';
+import { NanGuard, NonFiniteLossSeen } from './nan-guard.js';
 import type { MetricsSnapshot, Runner } from './runner.js';
-import type { ModelState } from './step-compiler.js';
+import { checkFitOptions } from './validate.js';
 
 export interface Logs {
   loss: number;
@@ -34,6 +36,8 @@ export interface Progress {
 export interface Callback<M = unknown> {
   /** Called once when fit begins, with the model being trained. */
   setModel?(model: M): void;
+  /** Called once before any training work (checks such as a checkpoint folder's belong here). */
+  onTrainBegin?(): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
   /** Called every few steps (see FitArgs.progressEvery) with figures read back from the GPU. */
   onProgress?(progress: Progress): void;
@@ -58,6 +62,27 @@ export interface FitArgs<M = unknown> {
    * from a checkpoint, pass the epoch loadCheckpoint returned. Default 0.
    */
   initialEpoch?: number;
+  /**
+   * Stop at the first loss read back that is NaN or infinite, restore the weights and
+   * optimizer state of the last read-back that was finite, and throw a NonFiniteLossError
+   * (default true). False keeps Keras' old behaviour: training goes on with NaN.
+   */
+  terminateOnNaN?: boolean;
+}
+
+/** fit stopped because the loss stopped being finite; the model holds the weights from before. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    /** 0-based epoch and step (the last of the steps read back) where the loss was first seen non-finite. */
+    readonly epoch: number,
+    readonly step: number,
+    /** The epochs completed before it. */
+    readonly history: History,
+  ) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
 }
 
 export interface History {
@@ -66,23 +91,20 @@ export interface History {
 }
 
 /** What fit needs of a compiled model. */
-export interface FitContext {
-  state: ModelState;
-  runner: Runner;
+export interface FitContext extends Recoverable {
   /** The model's seed: with the epoch, it gives each epoch's shuffle order. */
   seed: number;
+  /**
+   * After a device loss: the model rebuilt on a new device created with the same options,
+   * its weights to be filled from fit's snapshot. Without it, a loss ends fit.
+   */
+  rebuild?(): Promise<FitContext>;
 }
 
 /** Sequential.fit: trains `model` (whose stopTraining a callback may set) on (x, y). */
 export async function fit<M extends { stopTraining: boolean }>(model: M, context: FitContext, x: Float32Array, y: Labels, args: FitArgs<M>): Promise<History> {
-  const { state, runner, seed } = context;
-  const batchSize = args.batchSize ?? 32;
-  const epochs = args.epochs ?? 1;
-  const initialEpoch = args.initialEpoch ?? 0;
-  const progressEvery = args.progressEvery ?? 20;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`epochs must be a non-negative integer, got ${epochs}`);
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0 || initialEpoch > epochs) throw new Error(`initialEpoch must be an integer in 0..epochs (${epochs}), got ${initialEpoch}`);
+  const { state, seed } = context;
+  const { batchSize, epochs, initialEpoch, progressEvery, terminateOnNaN } = checkFitOptions(args as Record<string, unknown>);
   const n = checkImages(x, state.inputShape);
   const targets = toTargets(y, n, state.classes);
   const perSample = x.length / n;
@@ -98,73 +120,138 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
     validation = { x: vx, targets: toTargets(vy, vn, classes, 'validationData y') };
   } else if (args.validationSplit) {
     const split = args.validationSplit;
-    if (!(split > 0 && split < 1)) throw new Error(`validationSplit must be between 0 and 1, got ${split}`);
     trainCount = Math.floor(n * (1 - split));
     if (trainCount === 0 || trainCount === n) throw new Error(`validationSplit ${split} of ${n} samples leaves no training or no validation samples`);
     validation = { x: x.subarray(trainCount * perSample), targets: targets.subarray(trainCount * classes) };
   }
 
+  for (const callback of callbacks) await callback.onTrainBegin?.();
   if (initialEpoch === epochs) return history; // nothing to run (e.g. resumed after the last epoch): compile nothing
-  const full = await runner.compiled('train', Math.min(batchSize, trainCount));
-  const remainder = trainCount % batchSize;
-  const last = remainder && trainCount > batchSize ? await runner.compiled('train', remainder) : full;
-  const xBatch = new Float32Array(full.batch * perSample);
-  const tBatch = new Float32Array(full.batch * classes);
+  let ctx = context;
+  const trainSteps = async (runner: Runner) => {
+    const full = await runner.compiled('train', Math.min(batchSize, trainCount));
+    const remainder = trainCount % batchSize;
+    return { full, last: remainder && trainCount > batchSize ? await runner.compiled('train', remainder) : full };
+  };
+  let compiled = await trainSteps(ctx.runner);
+  const xBatch = new Float32Array(compiled.full.batch * perSample);
+  const tBatch = new Float32Array(compiled.full.batch * classes);
   model.stopTraining = false;
   for (const callback of callbacks) callback.setModel?.(model);
+  const steps = Math.ceil(trainCount / batchSize);
+  const newGuard = () => (terminateOnNaN ? new NanGuard(ctx.state.device, ctx.state.weights, ctx.optimizerState) : undefined);
+  let guard = newGuard();
+  let guardStarted = false;
+  let reads = 0; // read-backs so far in this fit: the guard's backup slots go by it
+  let recovered: { at: number; epoch: number } | undefined;
+  // The training state at the start of the current epoch, on the CPU (device-recovery.ts).
+  let snapshot = ctx.rebuild ? await takeSnapshot(ctx) : undefined;
 
-  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
-    for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
-    // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
-    const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(seed, epoch));
-    const started = performance.now();
-    runner.clearMetrics();
-    const steps = Math.ceil(trainCount / batchSize);
-    let latest: Promise<MetricsSnapshot> | undefined;
-    for (let s = 0; s < steps; s++) {
-      const start = s * batchSize;
-      const size = Math.min(batchSize, trainCount - start);
-      const compiled = size === full.batch ? full : last;
-      for (let j = 0; j < size; j++) {
-        const i = order[start + j];
-        xBatch.set(x.subarray(i * perSample, (i + 1) * perSample), j * perSample);
-        tBatch.set(targets.subarray(i * classes, (i + 1) * classes), j * classes);
-      }
-      const read = s === steps - 1 || (s + 1) % progressEvery === 0;
-      const run = await runner.run(compiled, xBatch.subarray(0, size * perSample), tBatch.subarray(0, size * classes), read);
-      if (run) {
-        latest = run.metrics;
-        for (const callback of callbacks) {
-          const onProgress = callback.onProgress?.bind(callback);
-          if (!onProgress) continue;
-          void run.metrics.then((m) =>
-            onProgress({ epoch, epochs, samplesDone: m.samples, samplesTotal: trainCount, loss: m.loss, accuracy: m.accuracy, elapsedMs: performance.now() - started }),
-          );
+  try {
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+      for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
+      // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
+      const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(seed, epoch));
+      const started = performance.now();
+      const logs: Logs = { loss: NaN, accuracy: NaN };
+      try {
+        const { runner } = ctx;
+        runner.clearMetrics();
+        let latest: Promise<MetricsSnapshot> | undefined;
+        for (let s = 0; s < steps; s++) {
+          const start = s * batchSize;
+          const size = Math.min(batchSize, trainCount - start);
+          for (let j = 0; j < size; j++) {
+            const i = order[start + j];
+            xBatch.set(x.subarray(i * perSample, (i + 1) * perSample), j * perSample);
+            tBatch.set(targets.subarray(i * classes, (i + 1) * classes), j * classes);
+          }
+          const read = s === steps - 1 || (s + 1) % progressEvery === 0;
+          const point = { epoch, step: s, optimizerSteps: runner.optimizerSteps };
+          // A new guard's first step also backs up the weights it starts from (read-back −1).
+          const first = !guardStarted;
+          guardStarted = true;
+          const before = guard && (read || first) ? (e: GPUCommandEncoder) => {
+            if (first) guard!.record(e, -1, point);
+            if (read) guard!.record(e, reads, point);
+          } : undefined;
+          const run = await runner.run(size === compiled.full.batch ? compiled.full : compiled.last, xBatch.subarray(0, size * perSample), tBatch.subarray(0, size * classes), read, { before });
+          if (!run) continue;
+          latest = run.metrics;
+          guard?.observe(reads++, run.metrics, epoch, s);
+          for (const callback of callbacks) {
+            const onProgress = callback.onProgress?.bind(callback);
+            if (!onProgress) continue;
+            void run.metrics.then(
+              (m) => onProgress({ epoch, epochs, samplesDone: m.samples, samplesTotal: trainCount, loss: m.loss, accuracy: m.accuracy, elapsedMs: performance.now() - started }),
+              () => undefined, // a failed read-back is reported by the loop
+            );
+          }
         }
+        const totals = await latest!;
+        if (guard?.firstBad) throw new NonFiniteLossSeen();
+        [logs.loss, logs.accuracy] = [totals.loss, totals.accuracy];
+        if (validation) {
+          const v = await evaluateBatches(ctx, validation.x, validation.targets, batchSize);
+          logs.val_loss = v.loss;
+          logs.val_accuracy = v.accuracy;
+        }
+        // The next epoch's starting point; taken here, a loss noticed only now repeats this epoch.
+        if (snapshot) snapshot = await takeSnapshot(ctx);
+      } catch (err) {
+        if (err instanceof NonFiniteLossSeen) throw stopAtNonFinite(guard!, ctx, steps, progressEvery, history);
+        const loss = await ctx.state.device.lossAfterFailure();
+        if (!loss || !snapshot || !ctx.rebuild) throw err;
+        const now = performance.now();
+        if (recovered && (recovered.epoch === epoch || now - recovered.at < RECOVERY_WINDOW_MS)) throw secondLossError(loss, epoch, now - recovered.at);
+        guard?.destroy();
+        ctx = await ctx.rebuild();
+        restoreSnapshot(ctx, snapshot);
+        compiled = await trainSteps(ctx.runner);
+        guard = newGuard();
+        guardStarted = false;
+        reads = 0;
+        recovered = { at: performance.now(), epoch };
+        console.warn(recoveryMessage(loss, epoch, ctx.state.device));
+        epoch--; // repeat it
+        continue;
       }
+      history.epoch.push(epoch);
+      history.history.loss.push(logs.loss);
+      history.history.accuracy.push(logs.accuracy);
+      if (validation) {
+        history.history.val_loss.push(logs.val_loss!);
+        history.history.val_accuracy.push(logs.val_accuracy!);
+      }
+      if ((args.verbose ?? 1) === 1) {
+        const seconds = (performance.now() - started) / 1000;
+        const val = validation ? ` - val_loss: ${logs.val_loss!.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}` : '';
+        console.log(`Epoch ${epoch + 1}/${epochs} - ${seconds.toFixed(1)}s - loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+      }
+      for (const callback of callbacks) await callback.onEpochEnd?.(epoch, logs);
     }
-    const totals = await latest!;
-    const logs: Logs = { loss: totals.loss, accuracy: totals.accuracy };
-    if (validation) {
-      const v = await evaluateBatches(context, validation.x, validation.targets, batchSize);
-      logs.val_loss = v.loss;
-      logs.val_accuracy = v.accuracy;
-    }
-    history.epoch.push(epoch);
-    history.history.loss.push(logs.loss);
-    history.history.accuracy.push(logs.accuracy);
-    if (validation) {
-      history.history.val_loss.push(logs.val_loss!);
-      history.history.val_accuracy.push(logs.val_accuracy!);
-    }
-    if ((args.verbose ?? 1) === 1) {
-      const seconds = (performance.now() - started) / 1000;
-      const val = validation ? ` - val_loss: ${logs.val_loss!.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}` : '';
-      console.log(`Epoch ${epoch + 1}/${epochs} - ${seconds.toFixed(1)}s - loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
-    }
-    for (const callback of callbacks) await callback.onEpochEnd?.(epoch, logs);
+  } finally {
+    guard?.destroy();
   }
   return history;
+}
+
+/** Restores the last finite backup and says where the loss went wrong. */
+function stopAtNonFinite(guard: NanGuard, ctx: FitContext, steps: number, progressEvery: number, history: History): NonFiniteLossError {
+  const bad = guard.firstBad!;
+  const restored = guard.restore();
+  ctx.runner.optimizerSteps = restored.optimizerSteps;
+  const previous = guard.previousFinite(bad.read);
+  const from = previous && previous.epoch === bad.epoch ? previous.step + 2 : 1;
+  const where = from === bad.step + 1 ? `at step ${from}` : `between steps ${from} and ${bad.step + 1}`;
+  return new NonFiniteLossError(
+    `fit: the loss became ${bad.loss} in epoch ${bad.epoch + 1} ${where} of ${steps} (read back every ${progressEvery} steps). ` +
+      `Training stopped; the weights and optimizer state are restored to those before step ${restored.step + 1} of epoch ${restored.epoch + 1}, the last that gave a finite loss. ` +
+      'Try a lower learning rate (or terminateOnNaN: false to train on regardless).',
+    bad.epoch,
+    bad.step,
+    history,
+  );
 }
 
 /** Mean loss and accuracy over (x, targets) in inference mode, batch by batch. */

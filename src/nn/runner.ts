@@ -20,6 +20,9 @@ const RING = 2;
 
 export class Runner {
   private readonly compiledSteps = new Map<string, Promise<CompiledStep>>();
+  /** Steps whose compilation finished, so that destroy() frees them at once. */
+  private readonly built = new Set<CompiledStep>();
+  private destroyed = false;
   private readonly stepInfoHost = new Uint32Array(4); // [step, seed, 0, 0]
   /** (RING × 16 bytes) mappable copies of the metrics buffer. */
   private readonly ring: { buffer: GPUBuffer; pending?: Promise<MetricsSnapshot> }[];
@@ -30,7 +33,7 @@ export class Runner {
   constructor(private readonly state: ModelState, seed: number) {
     this.stepInfoHost[1] = seed >>> 0;
     this.ring = Array.from({ length: RING }, (_, i) => ({
-      buffer: state.device.gpu.createBuffer({ label: `metrics readback ${i}`, size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+      buffer: state.device.createReadback(`metrics readback ${i}`, 16),
     }));
   }
 
@@ -39,7 +42,12 @@ export class Runner {
     const key = `${mode}:${batch}`;
     let compiled = this.compiledSteps.get(key);
     if (!compiled) {
-      compiled = compileStep(this.state, mode, batch);
+      compiled = compileStep(this.state, mode, batch).then((s) => {
+        // A step that finishes compiling after destroy() is freed at once.
+        if (this.destroyed) s.destroy();
+        else this.built.add(s);
+        return s;
+      });
       this.compiledSteps.set(key, compiled);
       compiled.catch(() => this.compiledSteps.delete(key));
     }
@@ -53,18 +61,26 @@ export class Runner {
   /**
    * Uploads one batch and submits the compiled step. With `readMetrics`, the running sums are copied
    * out in the same submit; `metrics` resolves with them once the GPU is there. (Wrapped in
-   * an object so that awaiting run() does not also wait for the GPU.)
+   * an object so that awaiting run() does not also wait for the GPU.) `hooks` record more
+   * commands into the same encoder, before or after the step's dispatches; `before` runs after
+   * the wait for the read-back slot, so it sees every metric read back until then.
    */
   async run(
     compiled: CompiledStep,
     x: Float32Array,
     targets: Float32Array | undefined,
     readMetrics: boolean,
-    extra?: (e: GPUCommandEncoder) => void,
+    hooks: { before?(e: GPUCommandEncoder): void; after?(e: GPUCommandEncoder): void } = {},
   ): Promise<{ metrics: Promise<MetricsSnapshot> } | undefined> {
     const { device } = this.state;
     const queue = device.gpu.queue;
+    const slot = readMetrics ? this.ring[this.ringNext] : undefined;
+    // The slot's previous read must finish (and unmap) before it is written again; this
+    // is also what bounds how far the CPU runs ahead.
+    if (slot?.pending) await slot.pending;
     device.throwIfFailed();
+    const encoder = device.gpu.createCommandEncoder({ label: `${compiled.mode} step` });
+    hooks.before?.(encoder);
     queue.writeBuffer(compiled.x, 0, x.buffer, x.byteOffset, x.byteLength);
     if (compiled.targets && targets) queue.writeBuffer(compiled.targets, 0, targets.buffer, targets.byteOffset, targets.byteLength);
     if (compiled.mode === 'train') {
@@ -72,18 +88,13 @@ export class Runner {
       this.stepInfoHost[0] = this.optimizerSteps;
       queue.writeBuffer(this.state.stepInfo, 0, this.stepInfoHost);
     }
-    const encoder = device.gpu.createCommandEncoder({ label: `${compiled.mode} step` });
     recordDispatches(encoder, compiled.dispatches, `${compiled.mode} step`);
-    extra?.(encoder);
-    if (!readMetrics) {
+    hooks.after?.(encoder);
+    if (!slot) {
       queue.submit([encoder.finish()]);
       return undefined;
     }
-    const slot = this.ring[this.ringNext];
     this.ringNext = (this.ringNext + 1) % RING;
-    // The slot's previous read must finish (and unmap) before it is written again; this
-    // is also what bounds how far the CPU runs ahead.
-    if (slot.pending) await slot.pending;
     encoder.copyBufferToBuffer(this.state.metrics, 0, slot.buffer, 0, 16);
     queue.submit([encoder.finish()]);
     slot.pending = slot.buffer.mapAsync(GPUMapMode.READ).then(() => {
@@ -92,11 +103,15 @@ export class Runner {
       device.throwIfFailed();
       return snapshot;
     });
+    // Whoever awaits it sees a failure (a lost device); unawaited, it must not be an unhandled rejection.
+    slot.pending.catch(() => undefined);
     return { metrics: slot.pending };
   }
 
   destroy(): void {
-    for (const compiled of this.compiledSteps.values()) void compiled.then((s) => s.destroy(), () => undefined);
+    this.destroyed = true;
+    for (const compiled of this.built) compiled.destroy();
+    this.built.clear();
     for (const slot of this.ring) slot.buffer.destroy();
   }
 }

@@ -5,14 +5,17 @@
  */
 import type { Device } from '../device/device.js';
 import { createRng } from '../data/batches.js';
-import { evaluateBatches, fit, type FitArgs, type History } from './fit.js';
+import { createDevice } from '../device/device.js';
+import { evaluateBatches, fit, type FitArgs, type FitContext, type History } from './fit.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
 import { createLoss, type LossName } from './loss.js';
-import { createOptimizer, type Optimizer, type OptimizerSpec } from './optimizers.js';
+import { createOptimizer, optimizerStateSlots, resolveOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSpec } from './optimizers.js';
+import { preflightWeights } from './preflight.js';
 import { Runner } from './runner.js';
-import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
+import type { CompiledStep, LossRecorder, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
+import { checkBatchOptions, checkCompileArgs, positiveInteger, show } from './validate.js';
 import { WeightStore } from './weights.js';
 import { flatOptimizerState, type InitialState } from './initial-state.js';
 
@@ -49,6 +52,7 @@ export class Sequential {
   private optimizer?: Optimizer;
   private seed = 1;
   private initRandom = createRng(1);
+  private disposed = false;
 
   constructor(layers: Layer[] = []) {
     for (const layer of layers) this.add(layer);
@@ -107,34 +111,23 @@ export class Sequential {
   }
 
   async compile(args: CompileArgs): Promise<void> {
-    if (!args?.device) throw new Error('compile needs { device } (from createDevice())');
+    this.checkNotDisposed();
+    const { device, seed } = checkCompileArgs(args);
     if (this.state) throw new Error('the model is already compiled');
-    if (args.metrics && args.metrics.some((m) => m !== 'accuracy')) throw new Error(`unsupported metrics ${JSON.stringify(args.metrics)}: only 'accuracy'`);
-    const saved = this.initialState;
+    const saved = this.initialState; // weights and optimizer of a model read from a file
     const optimizerSpec = args.optimizer ?? saved?.optimizer?.config;
-    if (!optimizerSpec) throw new Error(`compile needs { optimizer }${saved ? ` (the model's file saved no optimizer the engine can resume${saved.optimizerNote ? `: ${saved.optimizerNote}` : ''})` : ''}`);
-    this.seed = args.seed ?? 1;
-    this.initRandom = createRng(this.seed);
+    if (!optimizerSpec) throw new Error(`compile needs { optimizer }${saved ? ` (the model's file saved no optimizer the engine can resume${saved.optimizerNote ? `: ${saved.optimizerNote}` : ''})` : ' (e.g. \'adam\' or optimizers.sgd({ learningRate: 0.01 }))'}`);
     const loss = createLoss(args.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
+    const config = resolveOptimizer(optimizerSpec);
     this.build();
     const weights = this.weights!;
-    const device = args.device;
-    weights.allocate(device);
-    const optimizer = createOptimizer(device, optimizerSpec, weights);
-    this.optimizer = optimizer;
-    this.state = {
-      device,
-      layers: this.layers,
-      weights,
-      inputShape: this.inputShape,
-      classes: this.outputShape[0],
-      stepInfo: device.createBuffer('step info', 16),
-      metrics: device.createBuffer('metrics', 16),
-      loss,
-      optimizer,
-    };
-    this.runner = new Runner(this.state, this.seed);
+    preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
+    if (saved) weights.check(saved.weights);
+    this.seed = seed;
+    this.initRandom = createRng(seed);
+    await this.allocate(device, config, loss, !saved);
     if (saved) {
+      const optimizer = this.optimizer!;
       weights.write(device, saved.weights);
       // The saved optimizer resumes only when none is given, as Keras' compile() after load_model.
       const resumed = args.optimizer ? undefined : saved.optimizer;
@@ -142,20 +135,53 @@ export class Sequential {
         const slotCount = optimizer.state.size / 4 / weights.paramCount;
         device.gpu.queue.writeBuffer(optimizer.state, 0, flatOptimizerState(weights, { ...resumed, slots: resumed.slots }, slotCount));
       }
-      if (resumed) this.runner.optimizerSteps = resumed.iterations;
+      if (resumed) this.runner!.optimizerSteps = resumed.iterations;
       this.initialState = undefined; // on the GPU now: let the host copies go
     }
-    device.throwIfFailed();
+  }
+
+  /** Creates the model's buffers on `device` (initial weights drawn when `initialize`), inside error scopes. */
+  private async allocate(device: Device, config: OptimizerConfig, loss: LossRecorder, initialize: boolean): Promise<void> {
+    const weights = this.weights!;
+    // Inside error scopes, so that a WebGPU error surfaces here and not in a later call.
+    const created: { destroy(): void }[] = [];
+    try {
+      await device.checked('compile', () => {
+        weights.allocate(device, initialize);
+        created.push(weights);
+        const optimizer = createOptimizer(device, config, weights);
+        created.push(optimizer);
+        const stepInfo = device.createBuffer('step info', 16); // (4) u32
+        created.push(stepInfo);
+        const metrics = device.createBuffer('metrics', 16); // (4) f32
+        created.push(metrics);
+        this.optimizer = optimizer;
+        this.state = { device, layers: this.layers, weights, inputShape: this.inputShape, classes: this.outputShape[0], stepInfo, metrics, loss, optimizer };
+        this.runner = new Runner(this.state, this.seed);
+      });
+    } catch (err) {
+      for (const c of created) c.destroy();
+      this.runner?.destroy();
+      this.state = this.runner = this.optimizer = undefined;
+      throw err;
+    }
+  }
+
+  private checkNotDisposed(): void {
+    if (this.disposed) throw new Error('the model was disposed (dispose() freed its GPU buffers): build and compile a new model');
   }
 
   private compiled(): { state: ModelState; runner: Runner } {
+    this.checkNotDisposed();
     if (!this.state || !this.runner) throw new Error('the model is not compiled: call model.compile({ device, optimizer, loss }) first');
     return { state: this.state, runner: this.runner };
   }
 
   /** The compiled step of a mode and batch size, built on first use (its dispatches are what bench/ times). */
-  compiledStep(mode: StepMode, batch: number): Promise<CompiledStep> {
-    return this.compiled().runner.compiled(mode, batch);
+  async compiledStep(mode: StepMode, batch: number): Promise<CompiledStep> {
+    const { runner } = this.compiled();
+    if (!['train', 'evaluate', 'predict'].includes(mode)) throw new Error(`compiledStep: mode must be 'train', 'evaluate' or 'predict', got ${show(mode)}`);
+    return runner.compiled(mode, positiveInteger('compiledStep', 'batch', batch));
   }
 
   /** For src/io/checkpoint.ts: the compiled state a checkpoint holds. */
@@ -200,22 +226,41 @@ export class Sequential {
 
   /** Trains on (x, y) for args.epochs epochs (src/nn/fit.ts); callbacks may set stopTraining. */
   async fit(x: Float32Array, y: Labels, args: FitArgs<Sequential> = {}): Promise<History> {
+    return fit<Sequential>(this, this.fitContext(), x, y, args);
+  }
+
+  private fitContext(): FitContext {
     const { state, runner } = this.compiled();
-    return fit<Sequential>(this, { state, runner, seed: this.seed }, x, y, args);
+    return { state, runner, seed: this.seed, optimizerState: this.optimizer!.state, rebuild: () => this.rebuildOnNewDevice() };
+  }
+
+  /**
+   * After the device was lost: the same model on a new device created with the old one's
+   * options, its buffers allocated but not filled (fit writes its snapshot into them).
+   */
+  private async rebuildOnNewDevice(): Promise<FitContext> {
+    const { state } = this.compiled();
+    const config = this.optimizer!.config; // with any learning rate set since compile
+    const device = await createDevice(state.device.options);
+    this.releaseBuffers();
+    this.state = this.runner = this.optimizer = undefined;
+    await this.allocate(device, config, state.loss, false);
+    return this.fitContext();
   }
 
   /** Mean loss and accuracy over (x, y), in inference mode (no dropout, moving BN statistics). */
   async evaluate(x: Float32Array, y: Labels, args: { batchSize?: number } = {}): Promise<{ loss: number; accuracy: number }> {
     const { state } = this.compiled();
+    const batchSize = checkBatchOptions('evaluate', args);
     const n = checkImages(x, state.inputShape);
-    return evaluateBatches(this.compiled(), x, toTargets(y, n, state.classes), args.batchSize ?? 32);
+    return evaluateBatches(this.compiled(), x, toTargets(y, n, state.classes), batchSize);
   }
 
   /** Class probabilities, (N, classes) row-major. */
   async predict(x: Float32Array, args: { batchSize?: number } = {}): Promise<Float32Array> {
     const { state, runner } = this.compiled();
+    const batchSize = checkBatchOptions('predict', args);
     const n = checkImages(x, state.inputShape);
-    const batchSize = args.batchSize ?? 32;
     const perSample = x.length / n;
     const rowBytes = state.classes * 4;
     const output = state.device.createBuffer('predictions', n * rowBytes);
@@ -224,9 +269,9 @@ export class Sequential {
         const size = Math.min(batchSize, n - start);
         const compiled = await runner.compiled('predict', size);
         const probs = compiled.probabilities!;
-        await runner.run(compiled, x.subarray(start * perSample, (start + size) * perSample), undefined, false, (encoder) =>
-          encoder.copyBufferToBuffer(probs.buffer, 0, output, start * rowBytes, size * rowBytes),
-        );
+        await runner.run(compiled, x.subarray(start * perSample, (start + size) * perSample), undefined, false, {
+          after: (encoder) => encoder.copyBufferToBuffer(probs.buffer, 0, output, start * rowBytes, size * rowBytes),
+        });
       }
       return await state.device.readFloats(output, 0, n * state.classes);
     } finally {
@@ -236,6 +281,11 @@ export class Sequential {
 
   /** Frees the model's GPU buffers. */
   dispose(): void {
+    this.disposed = true;
+    this.releaseBuffers();
+  }
+
+  private releaseBuffers(): void {
     this.runner?.destroy();
     this.weights?.destroy();
     this.state?.stepInfo.destroy();

@@ -9,6 +9,7 @@ import type { Device } from '../device/device.js';
 import type { Dispatch } from '../runtime/dispatch.js';
 import { recordBackward, type Backward } from '../graph/autodiff.js';
 import { Graph, type TensorId } from '../graph/graph.js';
+import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
@@ -104,9 +105,17 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     }
   }
 
+  // Every tensor against the device's limits before the planner creates any buffer.
+  checkTensorSizes(device, graph, batch, label);
   const memory = planMemory(device, graph, label);
   const dispatches: Dispatch[] = [];
-  for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
+  try {
+    for (const op of graph.ops) dispatches.push(...(await op.createDispatches(memory.bind, memory.scratch)));
+  } catch (err) {
+    // A pipeline that failed to build: free the plan's buffers, scratch made so far included.
+    for (const b of memory.buffers) b.destroy();
+    throw err;
+  }
   return {
     mode,
     batch,

@@ -60,12 +60,15 @@ export class WeightStore {
     return this.paramFloats;
   }
 
-  /** Creates the buffers and uploads every tensor's initial value. */
-  allocate(device: Device): void {
+  /**
+   * Creates the buffers and uploads every tensor's initial value (or, with `initialize` false,
+   * leaves them zero for the caller to fill, as after a device loss).
+   */
+  allocate(device: Device, initialize = true): void {
     this.params = device.createBuffer('params', this.paramFloats * 4);
     this.grads = device.createBuffer('grads', this.paramFloats * 4);
     this.stats = device.createBuffer('stats', this.statFloats * 4);
-    this.write(device, this.slots.map((s) => s.init()));
+    if (initialize) this.write(device, this.slots.map((s) => s.init()));
   }
 
   /** The tensor's range in its flat buffer; `count` tensors packed together from it (packWithPrevious). */
@@ -80,6 +83,15 @@ export class WeightStore {
 
   /** Checks every array's length against its slot, then writes all of them (all or nothing). */
   write(device: Device, values: Float32Array[]): void {
+    this.check(values);
+    values.forEach((v, i) => {
+      const r = this.range(this.slots[i]);
+      device.gpu.queue.writeBuffer(r.buffer, r.offset!, v.buffer, v.byteOffset, v.byteLength);
+    });
+  }
+
+  /** Throws unless `values` are one finite Float32Array per slot, of the slot's size. */
+  check(values: Float32Array[]): void {
     if (values.length !== this.slots.length) {
       throw new Error(`expected ${this.slots.length} weight arrays (${this.slots.map((s) => s.name).join(', ')}), got ${values.length}`);
     }
@@ -87,10 +99,8 @@ export class WeightStore {
       const slot = this.slots[i];
       if (!(v instanceof Float32Array)) throw new Error(`weight ${slot.name}: expected a Float32Array`);
       if (v.length !== slot.elements) throw new Error(`weight ${slot.name}: expected ${slot.elements} values for shape [${slot.shape}], got ${v.length}`);
-    });
-    values.forEach((v, i) => {
-      const r = this.range(this.slots[i]);
-      device.gpu.queue.writeBuffer(r.buffer, r.offset!, v.buffer, v.byteOffset, v.byteLength);
+      const bad = firstNonFinite(v);
+      if (bad >= 0) throw new Error(`weight ${slot.name}: value ${v[bad]} at index ${bad} is not finite; nothing was written`);
     });
   }
 
@@ -104,4 +114,10 @@ export class WeightStore {
     this.grads?.destroy();
     this.stats?.destroy();
   }
+}
+
+/** Index of the first NaN or infinity in `values`, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }

@@ -43,6 +43,9 @@ export abstract class Layer {
 
   constructor(args: LayerArgs) {
     this.name = args.name ?? '';
+    if (args.inputShape !== undefined && !(Array.isArray(args.inputShape) && args.inputShape.length > 0 && args.inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
+      throw new Error(`${new.target.name}: inputShape must be a list of positive integers such as [28, 28, 1], got ${JSON.stringify(args.inputShape)}`);
+    }
     this.inputShape = args.inputShape ? [...args.inputShape] : undefined;
   }
 
