@@ -1,4 +1,4 @@
-// Over 350 lines: plan, run and report in one main() until issue 10 splits them.
+// Over 350 lines: main()'s steps (plan, run, report) share one BenchRun and read best together.
 /**
  * `npm run bench`: kernel and training throughput of webgpu-dl, side by side with TF.js'
  * WebGPU backend on the same Dawn adapter, in one run. `--help` lists the options.
@@ -14,8 +14,7 @@
  *    under bench/results/.
  * main() runs the steps in that order: start (the plan: device, clock, peer, kernel calls; the
  * sizes and cases are in bench/plan.ts), kernelSection and trainingSection (the runs), then
- * assemble and report. Goals and the README update sit at the end of this file (~400 lines,
- * kept together because each step reads the same BenchRun).
+ * assemble and report. Goals and the README update sit at the end of this file.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';

@@ -1,5 +1,6 @@
 /**
- * The `webgpu-dl` command.
+ * Over 350 lines: the help text and the three commands it describes read best side by side
+ * (argument checks live in usage.ts, model files in model-file.ts). The `webgpu-dl` command:
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
  *                   [--checkpoint FILE] [--resume FILE] [--tuning MODE]
