@@ -2,6 +2,7 @@
 export { createDevice, Device, type AdapterSummary, type DeviceOptions } from './device/device.js';
 export type { AdapterChoice } from './device/adapter.js';
 export { Sequential, type CompileArgs } from './nn/sequential.js';
+export type { SavableModel, SavableLayer, SavableOptimizer, TrainingState } from './nn/savable-model.js';
 export type { FitArgs, Callback, Progress, Logs, History } from './nn/fit.js';
 export { NonFiniteLossError } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';

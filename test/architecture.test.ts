@@ -5,6 +5,7 @@
  *     < src/index.ts < cli, demo, bench
  *   (a folder may import its own files and any folder below it, never one above);
  * - no two files import each other in a loop, however long;
+ * - io imports Sequential only in the files that build a model (MODEL_BUILDERS);
  * - no source file in src/, demo/ or bench/ is over MAX_LINES lines unless its first lines
  *   say why, on a line starting `Over 350 lines:`.
  */
@@ -110,6 +111,12 @@ export function importCycles(edges: Edge[]): string[][] {
   return cycles;
 }
 
+/**
+ * The io files that build a model from a file or JSON and so name Sequential; every other
+ * format reads and writes a model through nn/savable-model.ts.
+ */
+const MODEL_BUILDERS = ['src/io/files.ts', 'src/io/keras-file/index.ts', 'src/io/keras-file/read.ts', 'src/io/keras-json-reader.ts', 'src/io/tfjs.ts'];
+
 const files = SCANNED.flatMap(sourceFiles);
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
@@ -147,6 +154,11 @@ describe('architecture', () => {
 
   it('no files import each other in a loop', () => {
     expect(importCycles(projectImports(files, read))).toEqual([]);
+  });
+
+  it('io reaches a model through SavableModel, except where it builds one', () => {
+    const importers = projectImports(files, read).filter(({ from, to }) => layerOf(from) === 'io' && to === 'src/nn/sequential.ts');
+    expect([...new Set(importers.map((e) => e.from))].sort()).toEqual(MODEL_BUILDERS);
   });
 
   it(`no source file is over ${MAX_LINES} lines without a reason at its top`, () => {

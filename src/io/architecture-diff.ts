@@ -4,7 +4,7 @@
  * architecture before any tensor shape: "layer 3 (dense): Dense units 128 in the
  * checkpoint, 64 in this model".
  */
-import type { Sequential } from '../nn/sequential.js';
+import type { SavableModel } from '../nn/savable-model.js';
 import { kerasModelConfig } from './keras-json.js';
 
 interface LayerEntry {
@@ -23,7 +23,7 @@ function describeLayers(layers: LayerEntry[]): string {
 }
 
 /** Undefined when the architectures agree (or the saved one cannot be read). */
-export function architectureDifference(savedJson: string | undefined, model: Sequential): string | undefined {
+export function architectureDifference(savedJson: string | undefined, model: SavableModel): string | undefined {
   if (savedJson === undefined) return undefined;
   let saved: LayerEntry[] | undefined;
   try {

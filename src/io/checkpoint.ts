@@ -11,8 +11,8 @@
  *
  * The shuffle order of epoch e derives from (seed, e) alone, so no generator state is saved.
  */
-import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
-import type { Sequential } from '../nn/sequential.js';
+import { withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
+import type { SavableModel } from '../nn/savable-model.js';
 import { firstNonFinite } from '../nn/weights.js';
 import { architectureDifference } from './architecture-diff.js';
 import { toKerasJson } from './keras-json.js';
@@ -32,12 +32,11 @@ export interface CheckpointInfo {
 }
 
 /** A checkpoint of a compiled model after `epoch` completed epochs. */
-export async function encodeCheckpoint(model: Sequential, epoch: number): Promise<Uint8Array> {
+export async function encodeCheckpoint(model: SavableModel, epoch: number): Promise<Uint8Array> {
   const training = model.trainingState();
-  const { optimizer, device, weights } = training;
-  const slots = optimizerStateSlots(optimizer.config.kind);
-  const params = weights.paramCount;
-  const [tensors, state] = await Promise.all([namedWeights(model), device.readFloats(optimizer.state, 0, slots * params)]);
+  const { optimizer } = training;
+  const [slots, params] = optimizer.stateShape;
+  const [tensors, state] = await Promise.all([namedWeights(model), optimizer.readState()]);
   return encodeSafetensors([...tensors, { name: STATE_TENSOR, shape: [slots, params], data: state }], {
     checkpoint: CHECKPOINT_VERSION,
     epoch: String(epoch),
@@ -53,7 +52,7 @@ export async function encodeCheckpoint(model: Sequential, epoch: number): Promis
  * same seed and optimizer kind: weights, optimizer state and learning rate, step counter.
  * Everything is checked before anything is written; on error the model is unchanged.
  */
-export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = 'checkpoint'): CheckpointInfo {
+export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what = 'checkpoint'): CheckpointInfo {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
   if (metadata.checkpoint !== CHECKPOINT_VERSION) {
     throw new Error(`${what}: not a ${CHECKPOINT_VERSION} checkpoint${metadata.checkpoint ? ` (it says '${metadata.checkpoint}')` : ' (a weights file? load it with loadWeights)'}`);
@@ -74,14 +73,13 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
   }
 
   const training = model.trainingState();
-  const { optimizer, device, weights } = training;
+  const { optimizer } = training;
   // The architecture first: any other mismatch follows from it.
   const difference = architectureDifference(metadata.model, model);
   if (difference) throw new Error(`${what}: written by a different architecture: ${difference}`);
   if (seed !== training.seed) throw new Error(`${what}: written by a model compiled with seed ${seed}; this one has seed ${training.seed}: compile with { seed: ${seed} } to resume it`);
   if (saved?.kind !== optimizer.config.kind) throw new Error(`${what}: holds ${String(saved?.kind)} optimizer state; this model is compiled with ${optimizer.config.kind}`);
-  const slots = optimizerStateSlots(optimizer.config.kind);
-  const params = weights.paramCount;
+  const [slots, params] = optimizer.stateShape;
   const state = tensors.find((t) => t.name === STATE_TENSOR);
   if (!state) throw new Error(`${what}: the optimizer state (${STATE_TENSOR}) is missing`);
   if (state.shape.length !== 2 || state.shape[0] !== slots || state.shape[1] !== params) {
@@ -92,7 +90,7 @@ export function restoreCheckpoint(model: Sequential, bytes: Uint8Array, what = '
   if (bad >= 0) throw new Error(`${what}: ${STATE_TENSOR} holds ${state.data[bad]} at index ${bad}: optimizer state must be finite`);
 
   model.setWeights(values);
-  device.gpu.queue.writeBuffer(optimizer.state, 0, state.data.buffer, state.data.byteOffset, state.data.byteLength);
+  optimizer.writeState(state.data);
   const rate = withDefaults(saved).learningRate;
   if (rate !== withDefaults(optimizer.config).learningRate) optimizer.setLearningRate(rate);
   training.optimizerSteps = step;

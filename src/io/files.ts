@@ -4,6 +4,7 @@
  * shards beside it, `*.keras` and `*.h5` Keras' own files (keras-file/; .h5 is read only). Node modules are imported inside the functions, so this module also
  * bundles for the browser (where the encode/decode functions of the other modules work on bytes).
  */
+import type { SavableModel } from '../nn/savable-model.js';
 import type { Sequential } from '../nn/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
@@ -22,7 +23,7 @@ export function weightsFormat(path: string): WeightsFormat {
 }
 
 /** Writes the model's weights (and, for TF.js, its architecture); returns the paths written. */
-export async function saveWeights(model: Sequential, path: string): Promise<string[]> {
+export async function saveWeights(model: SavableModel, path: string): Promise<string[]> {
   const { writeFile } = await import('node:fs/promises');
   const { basename, dirname, join } = await import('node:path');
   const format = weightsFormat(path);
@@ -48,7 +49,7 @@ export async function saveWeights(model: Sequential, path: string): Promise<stri
 }
 
 /** Loads weights saved by saveWeights (or by TF.js) into a compiled model; on error it is unchanged. */
-export async function loadWeights(model: Sequential, path: string): Promise<void> {
+export async function loadWeights(model: SavableModel, path: string): Promise<void> {
   const format = weightsFormat(path);
   if (format === 'safetensors') {
     loadWeightsSafetensors(model, await readBytes(path), path);
@@ -100,7 +101,7 @@ export async function checkWritablePath(path: string, what: string): Promise<voi
 }
 
 /** Writes a checkpoint after `epoch` completed epochs, atomically (a temporary file, then a rename). */
-export async function saveCheckpoint(model: Sequential, path: string, epoch: number): Promise<void> {
+export async function saveCheckpoint(model: SavableModel, path: string, epoch: number): Promise<void> {
   const { rename, writeFile } = await import('node:fs/promises');
   const bytes = await encodeCheckpoint(model, epoch);
   await writeFile(`${path}.partial`, bytes);
@@ -111,6 +112,6 @@ export async function saveCheckpoint(model: Sequential, path: string, epoch: num
  * Restores a checkpoint file into a compiled model (same architecture, seed and optimizer
  * kind). Resume with fit(x, y, { epochs, initialEpoch: returned.epoch }).
  */
-export async function loadCheckpoint(model: Sequential, path: string): Promise<CheckpointInfo> {
+export async function loadCheckpoint(model: SavableModel, path: string): Promise<CheckpointInfo> {
   return restoreCheckpoint(model, await readBytes(path), path);
 }

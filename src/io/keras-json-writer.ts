@@ -1,10 +1,10 @@
 /**
- * Writes a Sequential model as Keras' model JSON (keras-json.ts describes the layouts). This
- * file writes the model around the layers (InputLayer, names, dtypes, build shapes); each
- * layer writes its own arguments (Layer.config).
+ * Writes a Sequential model (any SavableModel) as Keras' model JSON (keras-json.ts describes
+ * the layouts). This file writes the model around the layers (InputLayer, names, dtypes, build
+ * shapes); each layer writes its own arguments (Layer.config).
  */
 import type { KerasConfig, KerasFlavor } from '../nn/layers/keras-config.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { SavableModel } from '../nn/savable-model.js';
 
 /** Which Keras writes the JSON: `keras3` (the default) or `keras2` (tf.keras 2.x). */
 export type KerasLayout = Exclude<KerasFlavor, 'tfjs'>;
@@ -16,7 +16,7 @@ export interface KerasJsonOptions {
 }
 
 /** `model.to_json()`: the model's architecture as Keras writes it (Keras 3 layout by default). */
-export function toKerasJson(model: Sequential, options: KerasJsonOptions = {}): string {
+export function toKerasJson(model: SavableModel, options: KerasJsonOptions = {}): string {
   return JSON.stringify(kerasModelConfig(model, options.layout ?? 'keras3'), null, options.indent);
 }
 
@@ -24,7 +24,7 @@ export function toKerasJson(model: Sequential, options: KerasJsonOptions = {}): 
  * The object behind toKerasJson. `tfjs` is the Keras 2 layout as TF.js writes it (the
  * modelTopology of a TF.js model.json): no InputLayer, and the layers' TF.js configs.
  */
-export function kerasModelConfig(model: Sequential, layout: KerasFlavor): KerasConfig {
+export function kerasModelConfig(model: SavableModel, layout: KerasFlavor): KerasConfig {
   model.build();
   const keras3 = layout === 'keras3';
   const batchShape = [null, ...model.inputShape];

@@ -6,16 +6,16 @@
  *   await model.fit(x, y, { epochs: 12, callbacks: [modelCheckpoint('run.ckpt')] });
  */
 import type { Callback } from '../nn/fit.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { SavableModel } from '../nn/savable-model.js';
 import { encodeCheckpoint } from './checkpoint.js';
 import { checkWritablePath, saveCheckpoint } from './files.js';
 
 export type CheckpointTarget = string | ((bytes: Uint8Array, epoch: number) => void | Promise<void>);
 
 /** A fit callback that checkpoints the model after each epoch (`epoch` in the file: epochs completed). */
-export function modelCheckpoint(target: CheckpointTarget): Callback<Sequential> {
+export function modelCheckpoint(target: CheckpointTarget): Callback<SavableModel> {
   if (typeof target !== 'string' && typeof target !== 'function') throw new Error(`modelCheckpoint needs a file path or a write(bytes, epoch) function, got ${String(target)}`);
-  let model: Sequential | undefined;
+  let model: SavableModel | undefined;
   return {
     setModel(m) {
       model = m;

@@ -3,18 +3,18 @@
  * `dense/kernel` [in, out], `batch_normalization/moving_mean`, ...), and loading named
  * tensors into a model with every check done before anything is written.
  */
-import type { Sequential } from '../nn/sequential.js';
+import type { SavableModel } from '../nn/savable-model.js';
 import { firstNonFinite, type WeightSlot } from '../nn/weights.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
 /** The model's weight tensors in Keras' order (that of getWeights), with their names and shapes. */
-export function weightSlots(model: Sequential): WeightSlot[] {
+export function weightSlots(model: SavableModel): WeightSlot[] {
   model.build();
   return model.layers.flatMap((layer) => layer.weightSlots);
 }
 
 /** The model's current weights, named as Keras names them. */
-export async function namedWeights(model: Sequential): Promise<NamedTensor[]> {
+export async function namedWeights(model: SavableModel): Promise<NamedTensor[]> {
   const slots = weightSlots(model);
   const values = await model.getWeights();
   return slots.map((slot, i) => ({ name: slot.name, shape: slot.shape, data: values[i] }));
@@ -24,7 +24,7 @@ export async function namedWeights(model: Sequential): Promise<NamedTensor[]> {
  * Matches named tensors to the model's weights: every weight present once, no other tensor,
  * shapes equal. Returns the values in the model's order; throws (naming `source`) otherwise.
  */
-export function matchWeights(model: Sequential, tensors: readonly NamedTensor[], source: string): Float32Array[] {
+export function matchWeights(model: SavableModel, tensors: readonly NamedTensor[], source: string): Float32Array[] {
   const slots = weightSlots(model);
   const byName = new Map<string, NamedTensor>();
   for (const t of tensors) {
@@ -52,16 +52,16 @@ export function matchWeights(model: Sequential, tensors: readonly NamedTensor[],
 }
 
 /** Loads named tensors into a compiled model: all of them after checking all, or none. */
-export function setNamedWeights(model: Sequential, tensors: readonly NamedTensor[], source: string): void {
+export function setNamedWeights(model: SavableModel, tensors: readonly NamedTensor[], source: string): void {
   model.setWeights(matchWeights(model, tensors, source));
 }
 
 /** The model's weights as a safetensors file (F32, Keras names). */
-export async function encodeWeightsSafetensors(model: Sequential): Promise<Uint8Array> {
+export async function encodeWeightsSafetensors(model: SavableModel): Promise<Uint8Array> {
   return encodeSafetensors(await namedWeights(model), { model: model.name });
 }
 
 /** Loads a safetensors file written by encodeWeightsSafetensors (or by Keras tooling with the same names). */
-export function loadWeightsSafetensors(model: Sequential, bytes: Uint8Array, source = 'safetensors'): void {
+export function loadWeightsSafetensors(model: SavableModel, bytes: Uint8Array, source = 'safetensors'): void {
   setNamedWeights(model, decodeSafetensors(bytes, source).tensors, source);
 }

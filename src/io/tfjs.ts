@@ -9,7 +9,8 @@
  *                and cut into shards of at most 4 MiB (TF.js' converter default); saveWeights
  *                names them after model.json (`trained.json` → `trained.group1-shard1of1.bin`)
  */
-import { Sequential } from '../nn/sequential.js';
+import type { SavableModel } from '../nn/savable-model.js';
+import type { Sequential } from '../nn/sequential.js';
 import { fromKerasJson, kerasModelConfig } from './keras-json.js';
 import { namedWeights, setNamedWeights } from './model-weights.js';
 import type { NamedTensor } from './safetensors.js';
@@ -42,7 +43,7 @@ export const TFJS_SHARD_BYTES = 4 * 1024 * 1024;
  * The model (architecture and current weights) in the TF.js layers format. Shards are named
  * `<shardPrefix>-shard1of2.bin`, ...; give each model saved in one folder its own prefix.
  */
-export async function encodeTfjs(model: Sequential, { shardBytes = TFJS_SHARD_BYTES, shardPrefix = 'group1' } = {}): Promise<TfjsArtifacts> {
+export async function encodeTfjs(model: SavableModel, { shardBytes = TFJS_SHARD_BYTES, shardPrefix = 'group1' } = {}): Promise<TfjsArtifacts> {
   const tensors = await namedWeights(model);
   const total = tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
   const all = new Uint8Array(total);
@@ -135,6 +136,6 @@ export function decodeTfjsWeights(modelJson: TfjsModelJson, shards: ReadonlyMap<
 }
 
 /** Loads TF.js-format weights into a compiled model: checked in full before anything is written. */
-export function loadTfjsWeights(model: Sequential, modelJson: TfjsModelJson, shards: ReadonlyMap<string, Uint8Array>, what = 'model.json'): void {
+export function loadTfjsWeights(model: SavableModel, modelJson: TfjsModelJson, shards: ReadonlyMap<string, Uint8Array>, what = 'model.json'): void {
   setNamedWeights(model, decodeTfjsWeights(modelJson, shards, what), what);
 }

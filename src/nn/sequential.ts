@@ -1,7 +1,8 @@
 /**
  * The Keras-like Sequential model: a stack of layers that compiles to static GPU steps
  * (src/nn/step-compiler.ts) and trains with fit (src/nn/fit.ts) / trainOnBatch, evaluates
- * and predicts. Formats and checkpoints (src/io/) read and write it from outside.
+ * and predicts. Formats and checkpoints (src/io/) read and write it from outside, through the
+ * SavableModel interface it implements (src/nn/savable-model.ts).
  */
 import type { Device } from '../device/device.js';
 import { createRng } from '../data/batches.js';
@@ -13,6 +14,7 @@ import { createLoss, type LossName } from './loss.js';
 import { createOptimizer, optimizerStateSlots, resolveOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSpec } from './optimizers.js';
 import { preflightWeights } from './preflight.js';
 import { Runner } from './runner.js';
+import { savableOptimizer, type SavableModel, type TrainingState } from './savable-model.js';
 import type { CompiledStep, LossRecorder, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
 import { checkBatchOptions, checkCompileArgs, positiveInteger, show } from './validate.js';
@@ -29,17 +31,7 @@ export interface CompileArgs {
   seed?: number;
 }
 
-/** What a checkpoint saves and restores (src/io/checkpoint.ts reads it through trainingState()). */
-export interface TrainingState {
-  device: Device;
-  weights: WeightStore;
-  optimizer: Optimizer;
-  seed: number;
-  /** Optimizer steps taken: Adam's t and the dropout stream. */
-  optimizerSteps: number;
-}
-
-export class Sequential {
+export class Sequential implements SavableModel {
   readonly layers: Layer[] = [];
   name = 'sequential';
   /** Set to true from a callback to stop fit() after the current epoch. */
@@ -184,13 +176,11 @@ export class Sequential {
     return runner.compiled(mode, positiveInteger('compiledStep', 'batch', batch));
   }
 
-  /** For src/io/checkpoint.ts: the compiled state a checkpoint holds. */
+  /** For src/io/ (SavableModel): the compiled optimizer and counters a checkpoint or a .keras file holds. */
   trainingState(): TrainingState {
     const { state, runner } = this.compiled();
     return {
-      device: state.device,
-      weights: state.weights,
-      optimizer: this.optimizer!,
+      optimizer: savableOptimizer(state.device, state.weights, this.optimizer!),
       seed: this.seed,
       get optimizerSteps() {
         return runner.optimizerSteps;
@@ -199,6 +189,11 @@ export class Sequential {
         runner.optimizerSteps = value;
       },
     };
+  }
+
+  /** The device the model is compiled on: after fit replaced a lost device, the new one. */
+  get device(): Device {
+    return this.compiled().state.device;
   }
 
   /** Keras order and layouts: per layer kernel then bias; BatchNormalization gamma, beta, moving mean, moving variance. */

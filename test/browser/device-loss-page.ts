@@ -33,7 +33,7 @@ async function run() {
   return {
     destroyed,
     lost: device.lost?.message ?? '',
-    newDevice: m.trainingState().device !== device,
+    newDevice: m.device !== device,
     warnings,
     sameHistory: JSON.stringify(history) === JSON.stringify(expected),
     sameWeights: a.length === b.length && a.every((v, i) => v === b[i]),

@@ -46,8 +46,7 @@ async function trained(names?: (string | undefined)[]): Promise<Sequential> {
 }
 
 async function optimizerState(m: Sequential): Promise<Float32Array> {
-  const { device: d, optimizer } = m.trainingState();
-  return d.readFloats(optimizer.state);
+  return m.trainingState().optimizer.readState();
 }
 
 describe('Keras 3 weight paths', () => {

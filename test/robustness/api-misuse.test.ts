@@ -112,7 +112,7 @@ describe('API misuses are refused with the culprit named, weights bit-equal, no 
   it.each(compileCases)('%s', async (_, misuse, message) => expectRefused(model, misuse, message));
 
   it('compile twice, and any call after dispose(), say what happened', async () => {
-    await expectRefused(model, () => model.compile({ device: model.trainingState().device, optimizer: 'sgd' }), /the model is already compiled/);
+    await expectRefused(model, () => model.compile({ device: model.device, optimizer: 'sgd' }), /the model is already compiled/);
     const other = await compiledTinyModel();
     const device = await testDevice();
     const live = device.memory;

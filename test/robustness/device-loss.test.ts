@@ -18,7 +18,7 @@ function destroyAt(m: Sequential, at: [epoch: number, read: number][]) {
     onProgress({ epoch }: { epoch: number }) {
       const read = seen.get(epoch) ?? 0;
       seen.set(epoch, read + 1);
-      if (at.some(([e, r]) => e === epoch && r === read)) m.trainingState().device.gpu.destroy();
+      if (at.some(([e, r]) => e === epoch && r === read)) m.device.gpu.destroy();
     },
   };
 }
@@ -36,7 +36,7 @@ describe('device loss during fit', () => {
     const m = await model(device);
     const history = await m.fit(x, y, { ...fitArgs, callbacks: destroyAt(m, [[1, 1]]) });
     expect(device.lost?.message).toMatch(/device lost/);
-    expect(m.trainingState().device).not.toBe(device);
+    expect(m.device).not.toBe(device);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0][0])).toMatch(/^fit: WebGPU device lost: .* in epoch 2; created a new device .*, rebuilt the model on it, restored the weights and optimizer state of the start of epoch 2, and repeat that epoch$/);
     expect(history).toEqual(expected);
@@ -62,7 +62,7 @@ describe('device loss during fit', () => {
   it('a second loss in the repeated epoch gives up, naming the epoch', async () => {
     const m = await model(await createDevice());
     // The first loss mid-epoch; the second as the repeated epoch begins on the new device.
-    const again = { onEpochBegin: () => (warn.mock.calls.length === 1 ? m.trainingState().device.gpu.destroy() : undefined) };
+    const again = { onEpochBegin: () => (warn.mock.calls.length === 1 ? m.device.gpu.destroy() : undefined) };
     await expect(m.fit(x, y, { ...fitArgs, callbacks: [destroyAt(m, [[0, 1]]), again] })).rejects.toThrow(
       /^fit: the WebGPU device was lost again in epoch 1, [\d.]+ s after it was last recovered \(WebGPU device lost: .*\); giving up: the device keeps failing\. Save checkpoints/,
     );

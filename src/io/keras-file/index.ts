@@ -4,6 +4,7 @@
  * .keras, .h5 or .weights.h5 file into a compiled model. Paths work in Node; bytes work
  * everywhere (in a browser, pass a file's bytes and keep what encodeKerasModel returns).
  */
+import type { SavableModel } from '../../nn/savable-model.js';
 import type { Sequential } from '../../nn/sequential.js';
 import { decodeKerasModel, decodeKerasWeights } from './read.js';
 import { encodeKerasModel } from './write.js';
@@ -22,7 +23,7 @@ export async function loadModel(file: string | Uint8Array, name = 'model file'):
 }
 
 /** Node: writes a compiled model as a .keras file. (In a browser, encodeKerasModel gives the bytes.) */
-export async function saveModel(model: Sequential, path: string): Promise<void> {
+export async function saveModel(model: SavableModel, path: string): Promise<void> {
   if (!path.endsWith('.keras')) throw new Error(`saveModel: ${path}: name the file *.keras (Keras 3's model format; .h5 is read only)`);
   const bytes = await encodeKerasModel(model);
   const { writeFile } = await import('node:fs/promises');
@@ -30,7 +31,7 @@ export async function saveModel(model: Sequential, path: string): Promise<void> 
 }
 
 /** Loads the weights of a .keras, .h5 or .weights.h5 file into a compiled model; on error it is unchanged. */
-export async function loadKerasWeights(model: Sequential, file: string | Uint8Array, name = 'weights file'): Promise<void> {
+export async function loadKerasWeights(model: SavableModel, file: string | Uint8Array, name = 'weights file'): Promise<void> {
   const source = typeof file === 'string' ? file : name;
   const bytes = typeof file === 'string' ? await readBytes(file) : file;
   model.setWeights(decodeKerasWeights(model, bytes, source));

@@ -16,6 +16,7 @@
  */
 import { unzipSync } from 'fflate';
 import type { Sequential } from '../../nn/sequential.js';
+import type { SavableModel } from '../../nn/savable-model.js';
 import type { SavedOptimizer } from '../../nn/initial-state.js';
 import { optimizerStateSlots } from '../../nn/optimizers.js';
 import { fromKerasJson } from '../keras-json.js';
@@ -62,7 +63,7 @@ export function decodeKerasModel(bytes: Uint8Array, source: string): Sequential 
  * The weights of a .keras, .h5 or .weights.h5 file for `model` (built from the same
  * architecture), in getWeights() order; every name and shape checked.
  */
-export function decodeKerasWeights(model: Sequential, bytes: Uint8Array, source: string): Float32Array[] {
+export function decodeKerasWeights(model: SavableModel, bytes: Uint8Array, source: string): Float32Array[] {
   if (isZip(bytes)) return readKeras3Weights(openHdf5(entry(unzip(bytes, source), WEIGHTS_ENTRY, source), `${source}: ${WEIGHTS_ENTRY}`), model);
   const root = openHdf5(bytes, source);
   if (root.has('layers')) return readKeras3Weights(root, model);
@@ -80,14 +81,14 @@ function architecture(config: unknown, where: string): Sequential {
 }
 
 /** Keras 3 .keras: optimizer/vars/<i>; none when the optimizer never took a step (Keras builds it on the first). */
-function keras3Optimizer(entry: unknown, vars: H5Group | undefined, model: Sequential): { optimizer?: SavedOptimizer; note?: string } {
+function keras3Optimizer(entry: unknown, vars: H5Group | undefined, model: SavableModel): { optimizer?: SavedOptimizer; note?: string } {
   const count = vars ? vars.keys().length : 0;
   const variables = Array.from({ length: count }, (_, i) => ({ where: `${vars!.path}/${i}`, tensor: () => vars!.tensor(String(i)), count: () => vars!.integer(String(i)) }));
   return savedOptimizer(entry, variables, model, vars?.source ?? WEIGHTS_ENTRY);
 }
 
 /** Legacy .h5 of Keras 3: optimizer_weights with weight_names; tf.keras 2's are not read. */
-function legacyOptimizer(root: H5Group, model: Sequential): { optimizer?: SavedOptimizer; note?: string } {
+function legacyOptimizer(root: H5Group, model: SavableModel): { optimizer?: SavedOptimizer; note?: string } {
   const training = root.stringAttr('training_config');
   if (training === undefined || !root.has('optimizer_weights')) return {};
   const version = root.stringAttr('keras_version') ?? 'unknown';
@@ -106,7 +107,7 @@ interface SavedVariable {
 }
 
 /** Keras 3's optimizer variables: iterations, learning_rate, then the state (optimizer.ts). */
-function savedOptimizer(entry: unknown, variables: SavedVariable[], model: Sequential, source: string): { optimizer?: SavedOptimizer; note?: string } {
+function savedOptimizer(entry: unknown, variables: SavedVariable[], model: SavableModel, source: string): { optimizer?: SavedOptimizer; note?: string } {
   const parsed = optimizerFromKeras(entry);
   if ('unsupported' in parsed) return { note: parsed.unsupported };
   const config = parsed.config;

@@ -15,8 +15,7 @@
  *     does, layers with weights are matched by order; each weight's shape and its last name
  *     (kernel, bias, gamma, ...) must agree with the model's.
  */
-import type { Sequential } from '../../nn/sequential.js';
-import type { Layer } from '../../nn/layers/layer.js';
+import type { SavableLayer, SavableModel } from '../../nn/savable-model.js';
 import type { H5Group, H5Tensor } from './hdf5-read.js';
 
 /** Keras' snake_case of a class name (keras.src.utils.naming.to_snake_case). */
@@ -29,7 +28,7 @@ export function snakeCase(className: string): string {
 }
 
 /** Each layer's group under `layers/` in a Keras 3 weights file: conv2d, conv2d_1, dense, ... */
-export function kerasLayerPaths(model: Sequential): string[] {
+export function kerasLayerPaths(model: SavableModel): string[] {
   const used = new Map<string, number>();
   return model.layers.map((layer) => {
     const base = snakeCase(layer.className);
@@ -40,7 +39,7 @@ export function kerasLayerPaths(model: Sequential): string[] {
 }
 
 /** The model's weights from a Keras 3 weights file (`layers/<path>/vars/<i>`). */
-export function readKeras3Weights(root: H5Group, model: Sequential): Float32Array[] {
+export function readKeras3Weights(root: H5Group, model: SavableModel): Float32Array[] {
   model.build();
   if (!root.has('layers')) throw new Error(`${root.source}: no group /layers: not a Keras 3 weights file`);
   const layersGroup = root.group('layers');
@@ -64,7 +63,7 @@ export function readKeras3Weights(root: H5Group, model: Sequential): Float32Arra
 }
 
 /** The model's weights from a legacy HDF5 group (`model_weights`, or the root of a weights file). */
-export function readLegacyWeights(group: H5Group, model: Sequential): Float32Array[] {
+export function readLegacyWeights(group: H5Group, model: SavableModel): Float32Array[] {
   model.build();
   const layerNames = group.stringsAttr('layer_names');
   if (!layerNames) throw new Error(`${group.source}: ${group.path} has no layer_names attribute: not a Keras HDF5 weights group`);
@@ -98,7 +97,7 @@ export function lastName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1).replace(/:\d+$/, '');
 }
 
-function checkShape(tensor: H5Tensor, layer: Layer, name: string, shape: number[], where: string, source: string): Float32Array {
+function checkShape(tensor: H5Tensor, layer: SavableLayer, name: string, shape: number[], where: string, source: string): Float32Array {
   const same = tensor.shape.length === shape.length && tensor.shape.every((d, i) => d === shape[i]);
   if (!same) throw new Error(`${source}: ${where} (${name} of ${layer.className} layer '${layer.name}') has shape [${tensor.shape}]; the model needs [${shape}]`);
   return tensor.data;

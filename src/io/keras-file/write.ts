@@ -9,8 +9,9 @@
  *                     iterations, learning rate, then the optimizer's state (optimizer.ts)
  */
 import { zipSync } from 'fflate';
-import type { Sequential } from '../../nn/sequential.js';
+import type { SavableModel } from '../../nn/savable-model.js';
 import { toKerasJson } from '../keras-json.js';
+import { weightSlots } from '../model-weights.js';
 import { encodeHdf5, type H5DatasetSpec, type H5GroupSpec } from './hdf5-write.js';
 import { kerasStateVariables, optimizerToKeras } from './optimizer.js';
 import { WEIGHTS_ENTRY } from './read.js';
@@ -20,9 +21,9 @@ import { kerasLayerPaths } from './weights-layout.js';
 export const KERAS_LAYOUT_VERSION = '3.15.1';
 
 /** A compiled model as the bytes of a .keras file. */
-export async function encodeKerasModel(model: Sequential): Promise<Uint8Array> {
+export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array> {
   const training = model.trainingState(); // throws when the model is not compiled
-  const { device, weights, optimizer } = training;
+  const { optimizer } = training;
   const config = JSON.parse(toKerasJson(model));
   config.compile_config = {
     optimizer: optimizerToKeras(optimizer.config),
@@ -35,9 +36,8 @@ export async function encodeKerasModel(model: Sequential): Promise<Uint8Array> {
     jit_compile: true,
   };
 
-  const count = weights.paramCount;
-  const slotCount = optimizer.state.size / 4 / count;
-  const [values, state] = await Promise.all([model.getWeights(), device.readFloats(optimizer.state, 0, slotCount * count)]); // state: (slots, count)
+  const count = optimizer.stateShape[1];
+  const [values, state] = await Promise.all([model.getWeights(), optimizer.readState()]); // state: (slots, count)
   const paths = kerasLayerPaths(model);
   const layerGroups: Record<string, H5GroupSpec> = {};
   let next = 0;
@@ -47,7 +47,7 @@ export async function encodeKerasModel(model: Sequential): Promise<Uint8Array> {
     layerGroups[paths[i]] = { groups: { vars: { attrs: { name: layer.name }, datasets } } };
   });
 
-  const trainable = weights.slots.filter((s) => s.trainable);
+  const trainable = weightSlots(model).filter((s) => s.trainable);
   const optimizerVars: Record<string, H5DatasetSpec> = {
     '0': { shape: [], data: Int32Array.of(training.optimizerSteps) },
     '1': { shape: [], data: Float32Array.of((optimizerToKeras(optimizer.config).config as { learning_rate: number }).learning_rate) },
