@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -18,5 +20,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Kernel tuning caches its choices: never in the user's cache directory during tests.
+    env: { WEBGPU_DL_CACHE_DIR: join(tmpdir(), `webgpu-dl-test-cache-${process.pid}`) },
   },
 });

@@ -57,6 +57,33 @@ export function kernelTable(results: Pick<BenchResults, 'kernels'>): Table {
   };
 }
 
+/**
+ * Matmul candidates: GFLOP/s of every candidate per shape, the tuner's pick marked `*`
+ * (its pick was timed on a proxy of the shape at most 2^25 FLOPs, so it can differ from the
+ * fastest full-size row; a candidate that cannot take the shape shows –).
+ */
+export function candidateTable(results: Pick<BenchResults, 'kernels'>): Table {
+  const rows = results.kernels.filter((k) => k.engine === 'webgpu-dl' && k.candidates && Object.keys(k.candidates).length);
+  const names = [...new Set(rows.flatMap((k) => Object.keys(k.candidates!)))];
+  return {
+    header: ['matmul', 'shape', ...names, 'picked', 'picked ÷ fastest', 'used by'],
+    rows: rows.map((k) => {
+      const rates = k.candidates!;
+      const fastest = Math.max(...Object.values(rates));
+      const picked = k.picked !== undefined ? rates[k.picked] : undefined;
+      return [
+        k.name,
+        k.shape,
+        ...names.map((n) => (rates[n] === undefined ? '–' : `${fmt(rates[n])}${n === k.picked ? '*' : ''}`)),
+        k.picked ?? '–',
+        picked === undefined ? '–' : pct(picked / fastest),
+        usesText(k.uses),
+      ];
+    }),
+    align: ['l', 'l', ...names.map((): Align => 'r'), 'l', 'r', 'l'],
+  };
+}
+
 export function trainingTable(results: Pick<BenchResults, 'training'>): Table {
   const presets = [...new Set(results.training.map((t) => t.preset))];
   const rows = presets.map((preset) => {
@@ -124,12 +151,14 @@ export function summaryText(r: BenchResults): string {
   const parts = r.training.length ? ['Training (webgpu-dl vs TF.js WebGPU, same adapter, same run)', asText(trainingTable(r))] : [];
   for (const b of r.breakdown) parts.push('', breakdownTitle(b), asText(breakdownTable(b)), '', asText(topDispatchTable(b)));
   if (r.bestMatmulGflops !== null) parts.push('', `Best matmul of webgpu-dl: ${fmt(r.bestMatmulGflops)} GFLOP/s`);
+  const candidates = candidateTable(r);
+  if (candidates.rows.length) parts.push('', 'Matmul candidates (GFLOP/s; * the tuner\'s pick)', asText(candidates));
   parts.push('', 'Goals', asText(goalsTable(r)));
   if (r.notes.length) parts.push('', ...r.notes.map((n) => `note: ${n}`));
   return parts.join('\n');
 }
 
-export function markdownReport(r: BenchResults, chartFile: string): string {
+export function markdownReport(r: BenchResults, chartFile: string, candidateChartFile: string): string {
   const lines = [
     `# webgpu-dl bench — ${r.date} — ${r.adapter}`,
     '',
@@ -161,12 +190,25 @@ export function markdownReport(r: BenchResults, chartFile: string): string {
     asMarkdown(kernelTable(r)),
     '',
   );
+  const candidates = candidateTable(r);
+  if (candidates.rows.length) {
+    lines.push(
+      '## Matmul candidates',
+      '',
+      'GFLOP/s of every matmul kernel (src/kernels/matmul.ts) on each shape, timed like the rows above; `*` marks the one the engine\'s tuner picked on this adapter (timing each candidate on a proxy of at most 2^25 FLOPs and 2^20 elements, warm-up, then 3 interleaved rounds filling 30 ms; the default is kept unless another beats it by more than 10%), and "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.',
+      '',
+      `![candidates](${candidateChartFile})`,
+      '',
+      asMarkdown(candidates),
+      '',
+    );
+  }
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }
 
 /** The README's Performance section (without its heading). */
-export function readmeSection(r: BenchResults, reportPath: string, chartPath: string): string {
+export function readmeSection(r: BenchResults, reportPath: string, chartPath: string, candidatesChartPath: string): string {
   const whereTimeGoes = r.breakdown.map((b) => {
     const top = b.kernels.slice(0, 4).map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ');
     const slowest = [...b.dispatches].sort((x, y) => y.ms - x.ms)[0];
@@ -182,6 +224,9 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     ...(whereTimeGoes.length ? [`Where a training step's time goes (each dispatch timed by ${r.clock === 'gpu-timestamps' ? 'GPU timestamps' : 'the wall clock'}):`, '', ...whereTimeGoes, ''] : []),
     `![webgpu-dl ÷ TF.js](${chartPath})`,
     '',
+    ...(candidateTable(r).rows.length
+      ? [`Every matmul kernel on each shape, the tuner's pick dark (the report's "Matmul candidates" table has the figures):`, '', `![matmul candidates](${candidatesChartPath})`, '']
+      : []),
     '```sh',
     'npm run bench                        # kernels, training, the TF.js peer, files under bench/results/',
     'npm run bench -- --quick             # tiny sizes: a smoke test (npm test runs it)',
@@ -238,6 +283,38 @@ export function ratioChart(r: BenchResults): string {
       out.push(`<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${rowHeight - 6}" fill="${color}"/>`);
       out.push(`<text x="${x1 + 4}" y="${y + 12}">${fmt(b.ratio)}×</text>`);
       y += rowHeight;
+    }
+  }
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+/** Bars of every candidate's GFLOP/s per matmul shape (linear scale), the tuner's pick filled dark. */
+export function candidateChart(r: BenchResults): string {
+  const rows = r.kernels.filter((k) => k.engine === 'webgpu-dl' && k.candidates && Object.keys(k.candidates).length);
+  const labelWidth = 330;
+  const plotWidth = 420;
+  const barHeight = 12;
+  const top = 40;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const bars = rows.reduce((n, k) => n + Object.keys(k.candidates!).length + 1, 0);
+  const height = top + bars * barHeight + 20;
+  const hi = Math.max(1, ...rows.flatMap((k) => Object.values(k.candidates!))) * 1.1;
+  const x = (v: number) => labelWidth + (plotWidth * v) / hi;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 70}" height="${height}" font-family="sans-serif" font-size="10">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="10" y="18" font-size="13" font-weight="bold">Matmul candidates, GFLOP/s (${esc(r.adapter)}, ${r.date}); dark: the tuner's pick</text>`,
+  ];
+  let y = top;
+  for (const k of rows) {
+    out.push(`<text x="10" y="${y + 10}" font-weight="bold">${esc(`${usesText(k.uses)} ${k.name} ${k.shape}`)}</text>`);
+    y += barHeight;
+    for (const [name, rate] of Object.entries(k.candidates!)) {
+      out.push(`<text x="${labelWidth - 6}" y="${y + 10}" text-anchor="end">${esc(name)}</text>`);
+      out.push(`<rect x="${labelWidth}" y="${y + 2}" width="${Math.max(1, x(rate) - labelWidth)}" height="${barHeight - 3}" fill="${name === k.picked ? '#1f4e96' : '#9dbbe8'}"/>`);
+      out.push(`<text x="${x(rate) + 4}" y="${y + 10}">${fmt(rate)}</text>`);
+      y += barHeight;
     }
   }
   out.push('</svg>');

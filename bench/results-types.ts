@@ -13,6 +13,10 @@ export interface KernelResult {
   /** Where the shape comes from: `<preset> <layer> <role>`, or `square`. */
   uses: string[];
   reps: number;
+  /** Matmuls: the candidate the engine's tuner picked for this shape on this adapter. */
+  picked?: string;
+  /** Matmuls: GFLOP/s of every candidate kernel on this shape, timed like the row itself. */
+  candidates?: Record<string, number>;
 }
 
 export interface TrainingResult {

@@ -8,7 +8,7 @@ import type { Preset } from '../src/nn/presets.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
 import { describe } from './kernels.js';
 import type { KernelUse } from './shapes.js';
-import type { DispatchTimer } from './timing.js';
+import type { DispatchTimer } from '../src/runtime/timing.js';
 import { elements } from '../src/data/shape.js';
 
 /** Random inputs in [0, 1) and random labels: the speed of a step does not depend on them. */

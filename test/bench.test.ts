@@ -61,6 +61,14 @@ describe('bench --quick', () => {
       expect(typeof t.stepGflops).toBe('number');
     }
     expect(typeof result.bestMatmulGflops).toBe('number');
+    // Every square matmul shows every candidate's rate and the tuner's pick, one of them.
+    const squares = result.kernels.filter((k) => k.engine === 'webgpu-dl' && k.name === 'matmul' && (k.uses as string[]).includes('square'));
+    expect(squares.length).toBeGreaterThan(0);
+    for (const k of squares) {
+      const candidates = Object.keys((k.candidates ?? {}) as Record<string, number>);
+      expect(candidates).toEqual(expect.arrayContaining(['rows8', 'rows4', 'tiled']));
+      expect(candidates).toContain(k.picked);
+    }
 
     const figures = numbers({ kernels: result.kernels, training: result.training, bestMatmulGflops: result.bestMatmulGflops })
       // compiledWhileTimed counts pipelines: 0 is its good value.

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createDevice } from '../device/device.js';
+import { createDevice, type Device } from '../device/device.js';
 import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
@@ -25,7 +25,7 @@ import { decodePng, imageToInput } from '../io/png.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { RunRecorder } from './record.js';
-import { UsageError, adapterChoice, checkLoad, positiveInt } from './usage.js';
+import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT } from './validation.js';
 
 /**
@@ -60,6 +60,9 @@ Train options:
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
+  --tuning MODE         how the matmul kernel is chosen per shape: measure (default: time the
+                        candidates on this adapter once, then use the cache), cached (use the
+                        cache, time nothing), off (the default kernel per adapter class)
   --validation-data D   split (hold out the preset's share of the training images, else ${DEFAULT_VALIDATION_SPLIT * 100}%),
                         test (train on all, validate on the test images, as Keras' mnist_cnn log
                         did) or none; default: split for mnist-conv3, none for the other presets
@@ -84,8 +87,20 @@ Evaluate options:
 
 Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
+  WEBGPU_DL_CACHE_DIR   where --tuning keeps kernel-choices.json (default
+                        $XDG_CACHE_HOME/webgpu-dl, else ~/.cache/webgpu-dl)
 
 The last line printed is 'test: loss <number> accuracy <number>'.`;
+
+/**
+ * What kernel tuning did while the training and test steps were compiled: a second run on this
+ * machine times nothing.
+ */
+function tuningLine(device: Device): string {
+  const c = device.kernelChoices;
+  if (c.mode === 'off') return 'kernel tuning: off (default kernels per adapter class)';
+  return `kernel tuning (${c.mode}): ${c.timed} candidate(s) timed, ${c.cacheHits} choice(s) from the cache ${c.where ?? '(none)'}`;
+}
 
 async function train(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -105,6 +120,7 @@ async function train(argv: string[]): Promise<void> {
       resume: { type: 'string' },
       'validation-data': { type: 'string' },
       record: { type: 'string' },
+      tuning: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -171,7 +187,7 @@ async function train(argv: string[]): Promise<void> {
   const validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
   const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined);
 
-  const device = await createDevice({ adapter: adapterChoice() });
+  const device = await createDevice({ adapter: adapterChoice(), tuning: tuningMode(values.tuning ?? 'measure') });
   const a = device.adapter;
   const adapterText = `${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`;
   console.log(`adapter: ${adapterText}`);
@@ -227,6 +243,7 @@ async function train(argv: string[]): Promise<void> {
   }
   const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize: Math.max(batchSize, 100) });
   await record?.finish(test);
+  console.log(tuningLine(device));
   console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
   model.dispose();
   device.destroy();

@@ -1,5 +1,6 @@
 /** Checks of command-line arguments; a UsageError ends the command with exit code 2 and a hint to --help. */
 import type { AdapterChoice } from '../device/adapter.js';
+import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
 import { weightsFormat } from '../io/files.js';
 import { presets, presetNames } from '../nn/presets.js';
 
@@ -29,4 +30,10 @@ export function adapterChoice(): AdapterChoice {
   const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
   if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
   return adapter;
+}
+
+/** train's --tuning MODE: measure, cached or off. */
+export function tuningMode(value: string): TuningMode {
+  if (!(TUNING_MODES as readonly string[]).includes(value)) throw new UsageError(`--tuning must be one of ${TUNING_MODES.join(', ')}, got '${value}'`);
+  return value as TuningMode;
 }

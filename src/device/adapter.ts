@@ -79,23 +79,42 @@ async function requestNodeAdapter(options: AdapterOptions, choice: AdapterChoice
   return adapter;
 }
 
-const VULKAN_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/etc/vulkan/icd.d'];
+/**
+ * Where Vulkan drivers describe themselves (ICD manifests), in the loader's order, plus
+ * NVIDIA's container toolkit location (it mounts the driver's manifest there, outside the
+ * loader's default search path).
+ */
+export const VULKAN_ICD_DIRS = [
+  '/etc/vulkan/icd.d',
+  '/usr/local/share/vulkan/icd.d',
+  '/usr/share/vulkan/icd.d',
+  '/usr/local/nvidia/share/vulkan/icd.d',
+];
 
 /**
- * On Linux, limits the Vulkan loader to hardware drivers before Dawn starts. Mesa's lavapipe
- * is left out: Dawn rejects it anyway, and merely probing it has aborted forked processes
- * (a thread-priority assertion). Returns false when there is no hardware driver to try.
- * Without a GPU device node it does not probe at all.
- * Elsewhere, or when the user already chose drivers through the loader's variables, it
- * changes nothing and returns true.
+ * The hardware driver manifests in `dirs`: every `*.json` except Mesa's lavapipe (`lvp*`, a
+ * CPU driver Dawn rejects, whose probing has aborted forked processes) and SwiftShader.
+ */
+export async function hardwareVulkanDrivers(dirs: readonly string[] = VULKAN_ICD_DIRS): Promise<string[]> {
+  const fs = await import('node:fs');
+  return dirs.flatMap((dir) =>
+    fs.existsSync(dir)
+      ? fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('lvp') && !f.includes('swiftshader')).sort().map((f) => `${dir}/${f}`)
+      : [],
+  );
+}
+
+/**
+ * On Linux, limits the Vulkan loader to hardware drivers before Dawn starts. Returns false when
+ * there is no hardware driver to try. Without a GPU device node (a DRM render node, or
+ * NVIDIA's /dev/nvidia0) it does not probe at all.
+ * Elsewhere, or when the user already chose drivers through the loader's variables
+ * (VK_DRIVER_FILES, or the older VK_ICD_FILENAMES), it changes nothing and returns true.
  */
 async function pointVulkanAtHardwareDrivers(): Promise<boolean> {
   if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
   const fs = await import('node:fs');
-  const drivers = VULKAN_ICD_DIRS.flatMap((dir) =>
-    fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('lvp')).map((f) => `${dir}/${f}`) : [],
-  );
-  // A hardware driver needs a device node: a DRM render node, or NVIDIA's own.
+  const drivers = await hardwareVulkanDrivers();
   const hasGpuNode = (fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'))) || fs.existsSync('/dev/nvidia0');
   if (drivers.length === 0 || !hasGpuNode) return false;
   process.env.VK_ICD_FILENAMES = drivers.join(':');

@@ -5,6 +5,7 @@
 import { isSoftwareAdapter, requestAdapter, type AdapterOptions } from './adapter.js';
 import { PipelineCache } from './pipelines.js';
 import { quadsAreConsecutive } from './quads.js';
+import { adapterKey, defaultChoiceStore, KernelChoices, TUNING_MODES, type ChoiceStore, type TuningMode } from './kernel-choices.js';
 
 export interface AdapterSummary {
   vendor: string;
@@ -21,6 +22,14 @@ export interface DeviceOptions extends AdapterOptions {
    * shares loads across quads. False forces the kernels that need no optional feature.
    */
   subgroups?: boolean;
+  /**
+   * How kernels with several candidates (the matmul) pick one: 'measure' times them on this
+   * device when a model is compiled and caches the winner, 'cached' uses the cache and times
+   * nothing, 'off' (default) takes the documented default per adapter class.
+   */
+  tuning?: TuningMode;
+  /** Where the tuning choices persist; default: a JSON file in Node, localStorage in a browser. */
+  choiceStore?: ChoiceStore;
 }
 
 /** Optional capabilities the device was created with. */
@@ -39,6 +48,8 @@ export class Device {
   readonly timestamps: boolean;
   /** True when kernels may use quad operations (see DeviceFeatures.quads). */
   readonly quads: boolean;
+  /** The kernel candidates chosen on this adapter (see DeviceOptions.tuning). */
+  readonly kernelChoices: KernelChoices;
   /** Set when the device is lost; every later operation throws it. */
   lost: Error | undefined;
   /** The first error WebGPU reported outside an error scope, thrown at the next check. */
@@ -52,10 +63,18 @@ export class Device {
   /**
    * @param options what createDevice was asked for: a device lost mid-training is replaced by
    *   one created with the same options (src/nn/device-recovery.ts).
+   * @param kernelChoices the tuning mode and its cache (see DeviceOptions.tuning).
    */
-  constructor(gpu: GPUDevice, adapter: AdapterSummary, features: DeviceFeatures, readonly options: DeviceOptions = {}) {
+  constructor(
+    gpu: GPUDevice,
+    adapter: AdapterSummary,
+    features: DeviceFeatures,
+    readonly options: DeviceOptions = {},
+    kernelChoices = new KernelChoices('off', adapterKey(adapter), undefined),
+  ) {
     this.gpu = gpu;
     this.adapter = adapter;
+    this.kernelChoices = kernelChoices;
     this.timestamps = features.timestamps;
     this.quads = features.quads;
     this.pipelines = new PipelineCache(this);
@@ -200,6 +219,8 @@ export function formatBytes(bytes: number): string {
  * driver it falls back to SwiftShader from Debian's `chromium` package.
  */
 export async function createDevice(options: DeviceOptions = {}): Promise<Device> {
+  const tuning = options.tuning ?? 'off';
+  if (!TUNING_MODES.includes(tuning)) throw new Error(`createDevice: tuning must be one of ${TUNING_MODES.join(', ')} (got '${String(tuning)}')`);
   const adapter = await requestAdapter(options);
   const a = adapter.limits;
   // Ask for the adapter's maxima where the engine's big tensors need them, not the defaults.
@@ -220,11 +241,13 @@ export async function createDevice(options: DeviceOptions = {}): Promise<Device>
   const gpu = await adapter.requestDevice({ label: 'webgpu-dl', requiredLimits, requiredFeatures });
   const quads = subgroups && (await quadsAreConsecutive(gpu));
   const info = adapter.info;
-  return new Device(gpu, {
+  const summary: AdapterSummary = {
     vendor: info.vendor,
     architecture: info.architecture,
     device: info.device,
     description: info.description,
     software: isSoftwareAdapter(adapter),
-  }, { timestamps, quads }, options);
+  };
+  const store = tuning === 'off' ? undefined : (options.choiceStore ?? (await defaultChoiceStore()));
+  return new Device(gpu, summary, { timestamps, quads }, options, new KernelChoices(tuning, adapterKey(summary), store));
 }

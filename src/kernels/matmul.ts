@@ -1,18 +1,28 @@
 /**
- * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU): register-blocked, with no workgroup
- * memory (shaders/matmul.wgsl says why), optionally split along K. Two shaders: 8×4 blocks
- * whose quads share their loads of A (shaders/matmul-quads.wgsl, on devices with quads),
- * and 8×4 or 4×4 blocks that need no optional feature (shaders/matmul.wgsl). The forward of
- * dense and conv layers and both of their weight/input gradients (through transA / transB,
- * read in place) go through here.
+ * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU), optionally split along K, by one of
+ * several kernels with one contract (the candidates; src/runtime/tuner.ts times them on the
+ * device, chooseKernel() is the untimed default):
+ *  - 'quads': 8×4 register blocks whose quads share their loads of A (shaders/matmul-quads.wgsl,
+ *    devices with quads);
+ *  - 'rows8', 'rows4': 8×4 or 4×4 register blocks, no optional feature (shaders/matmul.wgsl);
+ *  - 'vec4': 16×8 blocks with both operands bound as vec4 arrays (shaders/matmul-vec4.wgsl),
+ *    only for shapes whose stored rows start on a vec4 (see vec4Problem);
+ *  - 'tiled': workgroup tiles staged in workgroup memory, the GPU kind (shaders/matmul-tiled.wgsl).
+ * The register-blocked ones read no workgroup memory (shaders/matmul.wgsl says why). The
+ * forward of dense and conv layers and both of their weight/input gradients (through transA /
+ * transB, read in place) go through here.
  */
 import common from '../../shaders/matmul-common.wgsl';
+import output from '../../shaders/matmul-output.wgsl';
 import plain from '../../shaders/matmul.wgsl';
 import quads from '../../shaders/matmul-quads.wgsl';
+import tiled from '../../shaders/matmul-tiled.wgsl';
+import vec4 from '../../shaders/matmul-vec4.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../device/pipelines.js';
-import type { Scratch } from '../runtime/scratch.js';
+import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
+import { chooseCandidate } from '../runtime/tuner.js';
 
 export interface MatmulParams {
   m: number;
@@ -32,11 +42,9 @@ export interface MatmulParams {
   kernel?: MatmulKernel;
 }
 
-/**
- * 'quads': 8×4 blocks of C per invocation, op(A) loads shared across each quad (needs
- * device.quads). 'rows8' and 'rows4': 8×4 and 4×4 blocks, any device.
- */
-export type MatmulKernel = 'quads' | 'rows8' | 'rows4';
+/** The candidates, in the order the tuner tries them (see the file comment). */
+export const MATMUL_KERNELS = ['quads', 'rows8', 'rows4', 'vec4', 'tiled'] as const;
+export type MatmulKernel = (typeof MATMUL_KERNELS)[number];
 
 export interface MatmulIO {
   /** (M, K), or (K, M) with transA. */
@@ -49,15 +57,27 @@ export interface MatmulIO {
   bias?: Binding;
 }
 
-/** Rows of C per invocation, fixed by each kernel; every kernel takes 4 columns. */
-const ROWS: Record<MatmulKernel, number> = { quads: 8, rows8: 8, rows4: 4 };
-const COLS = 4;
+/** Rows × columns of C per invocation (per workgroup for 'tiled'). */
+const BLOCK: Record<MatmulKernel, { rows: number; cols: number }> = {
+  quads: { rows: 8, cols: 4 },
+  rows8: { rows: 8, cols: 4 },
+  rows4: { rows: 4, cols: 4 },
+  vec4: { rows: 16, cols: 8 },
+  tiled: { rows: 32, cols: 32 },
+};
 const WG = 64;
+/** The tiled kernel's tile along K; its workgroup is (rows / 4)·(cols / 4) = 64 invocations. */
+const TILE_K = 16;
 
-// Each kernel's text is its own file followed by the shared one (WGSL's module-scope
+// Each kernel's text is its own file followed by the shared ones (WGSL's module-scope
 // declarations may come in any order; the quad file's directives stay first).
-const plainCode = `${plain}\n${common}`;
-const quadsCode = `${quads}\n${common}`;
+const CODE: Record<MatmulKernel, string> = {
+  quads: `${quads}\n${common}\n${output}`,
+  rows8: `${plain}\n${common}\n${output}`,
+  rows4: `${plain}\n${common}\n${output}`,
+  vec4: `${vec4}\n${output}`,
+  tiled: `${tiled}\n${common}\n${output}`,
+};
 
 /**
  * Shape limits, measured on first conv layers on SwiftShader: below this K the quad kernel's
@@ -68,10 +88,36 @@ const quadsCode = `${quads}\n${common}`;
 const QUADS_MIN_K = 16;
 const ROWS8_MIN_M = 5;
 
-/** The quad kernel where the device has quads and the shape suits it; else 8 rows, or 4 for M ≤ 4. */
+/**
+ * The untimed default (tuning 'off'), per adapter class. Software (SwiftShader): the quad kernel
+ * where the device has quads and the shape suits it; else 8 rows, or 4 for M ≤ 4 (measured, see
+ * above). Hardware: the tiled kernel, the kind that wins on GPUs (not yet timed on one here).
+ */
 export function chooseKernel(device: Device, m: number, k: number): MatmulKernel {
+  if (!device.adapter.software) return 'tiled';
   if (m < ROWS8_MIN_M) return 'rows4';
   return device.quads && k >= QUADS_MIN_K ? 'quads' : 'rows8';
+}
+
+/**
+ * Why `kernel` cannot run this matmul on this device, or undefined when it can. The vec4
+ * kernel binds A and B as vec4 arrays: every stored row must start on a vec4, so the
+ * contiguous dimension of each stored operand (K of A, or M with transA; N of B, or K with
+ * transB) must be a multiple of 4, and K always (it walks K four at a time).
+ */
+export function kernelProblem(device: Device, params: MatmulParams, kernel: MatmulKernel): string | undefined {
+  if (kernel === 'quads' && !device.quads) return 'the quads kernel needs a device with quads (device.quads is false)';
+  if (kernel !== 'vec4') return undefined;
+  const { m, n, k, transA = false, transB = false } = params;
+  if (k % 4) return `the vec4 kernel needs K % 4 == 0 (K = ${k})`;
+  if (transA && m % 4) return `the vec4 kernel needs M % 4 == 0 with transA (M = ${m})`;
+  if (!transB && n % 4) return `the vec4 kernel needs N % 4 == 0 without transB (N = ${n})`;
+  return undefined;
+}
+
+/** The kernels that can run this matmul on this device, in MATMUL_KERNELS' order. */
+export function matmulCandidates(device: Device, params: MatmulParams): MatmulKernel[] {
+  return MATMUL_KERNELS.filter((kernel) => kernelProblem(device, params, kernel) === undefined);
 }
 
 /** Split-K heuristic parameters (see chooseSplitK). */
@@ -88,11 +134,87 @@ const SPLIT_MAX_SCRATCH_BYTES = 64 << 20;
  * multiply-adds, and keep the scratch buffer of S·M·N floats under SPLIT_MAX_SCRATCH_BYTES.
  */
 export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKernel = 'rows4'): number {
-  const blocks = Math.ceil(m / ROWS[kernel]) * Math.ceil(n / COLS);
+  const blocks = Math.ceil(m / BLOCK[kernel].rows) * Math.ceil(n / BLOCK[kernel].cols);
   const wanted = Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks);
   const deepEnough = Math.floor(k / SPLIT_MIN_K);
   const fitsScratch = Math.floor(SPLIT_MAX_SCRATCH_BYTES / (m * n * 4));
   return Math.max(1, Math.min(wanted, deepEnough, fitsScratch));
+}
+
+/**
+ * Timing runs of a matmul do at most this many FLOPs and touch at most this many elements of
+ * A, B and C together (a skinny conv layer, K = 9, is bound by memory, not FLOPs): larger
+ * shapes are timed on a proxy.
+ */
+const TUNING_MAX_FLOPS = 2 ** 25;
+const TUNING_MAX_ELEMENTS = 2 ** 20;
+/** Changes with any matmul shader, so that stored choices of older shaders are not reused. */
+const CODE_VERSION = hash(Object.values(CODE).join('\n'));
+
+/** The cache key of a matmul call: shaders' version, shape and variant. */
+export function matmulTuningKey(params: MatmulParams): string {
+  const { m, n, k, transA, transB, bias, activation, splitK } = params;
+  const parts = [`matmul@${CODE_VERSION} ${m}×${n}×${k}`];
+  if (transA) parts.push('Aᵀ');
+  if (transB) parts.push('Bᵀ');
+  if (bias) parts.push('+bias');
+  if (activation === 'relu') parts.push('+relu');
+  if (splitK) parts.push(`split-K ${splitK}`);
+  return parts.join(' ');
+}
+
+/**
+ * The problem the tuner times for a shape: the shape itself within TUNING_MAX_FLOPS and
+ * TUNING_MAX_ELEMENTS, else the same N and variant with the larger of M and K cut down (to no
+ * less than 64, keeping its remainder modulo 32 so that the edge blocks and the vec4 rule stay
+ * as they are). On a GPU a much smaller M could fill the device less than the real one; the
+ * proxy still has thousands of blocks for the usual N.
+ */
+export function tuningProxy(params: MatmulParams): MatmulParams {
+  const { n } = params;
+  let { m, k } = params;
+  const excess = () => Math.max((2 * m * n * k) / TUNING_MAX_FLOPS, (m * k + k * n + m * n) / TUNING_MAX_ELEMENTS);
+  const cut = (size: number, factor: number) => Math.min(size, Math.max(64, Math.ceil(size / factor / 32) * 32) + (size % 32));
+  // Cut the larger dimension; if it hits its floor, the other one next.
+  for (let round = 0; round < 2 && excess() > 1; round++) {
+    if (m >= k) m = cut(m, excess());
+    else k = cut(k, excess());
+  }
+  return m === params.m && k === params.k ? params : { ...params, m, k };
+}
+
+/** The kernel for a call that does not force one: by device.kernelChoices' mode (see tuner.ts). */
+async function tunedKernel(device: Device, params: MatmulParams, label: string): Promise<MatmulKernel> {
+  return chooseCandidate(device, {
+    key: matmulTuningKey(params),
+    candidates: matmulCandidates(device, params),
+    fallback: chooseKernel(device, params.m, params.k),
+    async prepare() {
+      const proxy = tuningProxy(params);
+      const { m, n, k } = proxy;
+      // Operands of the proxy's sizes, and every candidate's own scratch (split-K partials),
+      // all freed once the timing is done; their (zero) contents do not matter to the time.
+      const owner = new ScratchOwner(device);
+      const buffers = {
+        a: owner.scratch(`${label} tuning A`, m * k * 4),
+        b: owner.scratch(`${label} tuning B`, k * n * 4),
+        c: owner.scratch(`${label} tuning C`, m * n * 4),
+        bias: params.bias ? owner.scratch(`${label} tuning bias`, n * 4) : undefined,
+      };
+      return {
+        timedShape: proxy === params ? undefined : `${m}×${n}×${k}`,
+        build: (kernel) => matmul(device, { ...proxy, kernel, label: `${label} tuning` }, buffers, owner.scratch),
+        dispose: () => owner.destroy(),
+      };
+    },
+  });
+}
+
+/** FNV-1a of a text, as 8 hex digits. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -105,10 +227,13 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
 
-  const kernel = params.kernel ?? chooseKernel(device, m, k);
-  if (kernel === 'quads' && !device.quads) throw new Error(`${label}: the quads kernel needs a device with quads (device.quads is false)`);
+  const kernel = params.kernel ?? (await tunedKernel(device, params, label));
+  const problem = kernelProblem(device, params, kernel);
+  if (problem) throw new Error(`${label}: ${problem}`);
   const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
-  const kPerSplit = Math.ceil(k / requested);
+  // The vec4 kernel walks K four at a time: its slices are whole multiples of 4.
+  const step = kernel === 'vec4' ? 4 : 1;
+  const kPerSplit = Math.ceil(Math.ceil(k / requested) / step) * step;
   // Recount so that no slice is empty.
   const splits = Math.ceil(k / kPerSplit);
 
@@ -116,19 +241,28 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
   // Without a bias, a 16-byte stand-in fills its binding (the shader never reads it).
   const bias = io.bias ?? scratch(`${label} no bias`, 16);
-  const rows = ROWS[kernel];
-  const rowBlocks = Math.ceil(m / rows);
-  const colBlocks = Math.ceil(n / COLS);
-  // The quad kernel gives each row block whole quads of column blocks.
-  const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
-  const [x, y] = grid(invocations, WG);
   const variant = { TRANS_A: transA, TRANS_B: transB };
-  const code = kernel === 'quads' ? quadsCode : plainCode;
-  const rowsConstant: Constants = kernel === 'quads' ? {} : { ROWS: rows };
+  const code = CODE[kernel];
+  const { rows, cols } = BLOCK[kernel];
+  const rowBlocks = Math.ceil(m / rows);
+  const colBlocks = Math.ceil(n / cols);
+  let kernelConstants: Constants = {};
+  let x: number;
+  let y: number;
+  if (kernel === 'tiled') {
+    // One workgroup per tile.
+    kernelConstants = { TILE_M: rows, TILE_N: cols, TILE_K, WG: (rows / 4) * (cols / 4) };
+    [x, y] = grid(rowBlocks * colBlocks, 1);
+  } else {
+    if (kernel === 'rows8' || kernel === 'rows4') kernelConstants = { ROWS: rows };
+    // The quad kernel gives each row block whole quads of column blocks.
+    const invocations = kernel === 'quads' ? rowBlocks * Math.ceil(colBlocks / 4) * 4 : rowBlocks * colBlocks;
+    [x, y] = grid(invocations, WG);
+  }
 
   if (splits === 1) {
     return [
-      await createDispatch(device, { label, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, ...epilogue } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+      await createDispatch(device, { label: `${label} (${kernel})`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, 1]),
     ];
   }
 
@@ -136,13 +270,13 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
   const partials = scratch(`${label} split-K partials`, splits * m * n * 4);
   const partialSums = await createDispatch(
     device,
-    { label: `${label} split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...rowsConstant, ...variant, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
+    { label: `${label} (${kernel}) split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...kernelConstants, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
     [bias, partials, io.a, io.b],
     [x, y, splits],
   );
   const reduce = await createDispatch(
     device,
-    { label: `${label} split-K reduce`, code: plainCode, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
+    { label: `${label} split-K reduce`, code: CODE.rows4, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
     [bias, io.c, partials],
     grid(m * n, WG),
   );

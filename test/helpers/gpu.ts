@@ -1,13 +1,17 @@
 /** Shared test helpers: one device per test file, seeded data, comparisons with stated tolerances. */
 import { expect } from 'vitest';
 import { createDevice, type Device } from '../../src/device/device.js';
+import type { AdapterChoice } from '../../src/device/adapter.js';
 import { createRng } from '../../src/data/batches.js';
 
 let shared: Promise<Device> | undefined;
 
-/** The device for this test file (Dawn; SwiftShader on machines without a GPU). */
+/**
+ * The device for this test file (Dawn: a GPU when one is found, else SwiftShader;
+ * WEBGPU_DL_ADAPTER=hardware|software forces one, as for the CLI).
+ */
 export function testDevice(): Promise<Device> {
-  shared ??= createDevice();
+  shared ??= createDevice({ adapter: (process.env.WEBGPU_DL_ADAPTER as AdapterChoice | undefined) ?? 'auto' });
   return shared;
 }
 

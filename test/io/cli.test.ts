@@ -27,6 +27,8 @@ describe('webgpu-dl command', () => {
   let images: Float32Array; // (3, 28, 28, 1): MNIST test images 0..2
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-cli-'));
+    // `train` tunes kernels by default: keep its cache here, not in the user's cache directory.
+    process.env.WEBGPU_DL_CACHE_DIR = join(dir, 'cache');
     model = new Sequential([
       layers.conv2d({ filters: 2, kernelSize: 5, strides: 3, activation: 'relu', inputShape: [28, 28, 1] }),
       layers.flatten(),
@@ -78,6 +80,11 @@ describe('webgpu-dl command', () => {
     expect(trained.code).toBe(0);
     expect(trained.out).toMatch(/weights loaded from .*conv3.safetensors/);
     expect(trained.out).toMatch(/^test: loss [\d.]+ accuracy [\d.]+$/m);
+    // The first run times the matmul candidates; the same run again finds them all in the cache.
+    expect(trained.out).toMatch(/^kernel tuning \(measure\): [1-9]\d* candidate\(s\) timed/m);
+    const again = await run('train', '--model', 'mnist-conv3', '--epochs', '0', '--limit', '8', '--test-limit', '4', '--load', weights);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/^kernel tuning \(measure\): 0 candidate\(s\) timed, [1-9]\d* choice\(s\) from the cache .*kernel-choices.json/m);
     const { modelJson, shards } = await readTfjs(saved);
     expect(decodeTfjsWeights(modelJson, shards)).toEqual(decodeSafetensors(readFileSync(weights)).tensors);
     // predict without --model uses the default preset for a safetensors file.
@@ -91,6 +98,7 @@ describe('webgpu-dl command', () => {
     const cases: [string[], RegExp][] = [
       [['train', '--save', join(dir, 'w.bin')], /--save: .*name weights files \*.safetensors/],
       [['train', '--load', tiny, '--resume', tiny], /--load and --resume exclude each other/],
+      [['train', '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
       [['predict'], /predict needs --load FILE/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { columnSum } from '../../src/kernels/column-sum.js';
 import { createDevice } from '../../src/device/device.js';
-import { chooseKernel, chooseSplitK, matmul, type MatmulKernel, type MatmulParams } from '../../src/kernels/matmul.js';
+import { chooseKernel, chooseSplitK, kernelProblem, matmul, MATMUL_KERNELS, matmulCandidates, type MatmulParams } from '../../src/kernels/matmul.js';
 import { columnSumRef, matmulRef } from '../../src/reference/matmul.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // Odd sizes (K of 1, 2 and 3 past a multiple of 4 for the quad kernel's remainder steps),
-// multiples of both block shapes, and one long K (split along K automatically).
+// multiples of the block shapes, a long K (split along K automatically), and shapes the vec4
+// kernel takes (M, N, K multiples of 4) with partial 16 × 8 blocks and 32 × 32 tiles.
+// Every candidate runs every variant on each: each shape costs ~40 pipelines, so few shapes.
 const shapes: [number, number, number][] = [
   [1, 1, 1],
   [7, 13, 5],
@@ -16,6 +18,8 @@ const shapes: [number, number, number][] = [
   [33, 17, 67],
   [64, 32, 48],
   [6, 10, 3000],
+  [20, 12, 68],
+  [8, 12, 3000],
 ];
 
 /** f32 sums of K products of values in [-1, 1]: the error grows like sqrt(K) ulps. */
@@ -38,7 +42,7 @@ async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array,
   return c;
 }
 
-const kernels: MatmulKernel[] = ['rows4', 'rows8', 'quads'];
+const kernels = MATMUL_KERNELS;
 
 for (const kernel of kernels) {
   describe(`matmul (${kernel} kernel) vs float64 reference`, () => {
@@ -54,20 +58,38 @@ for (const kernel of kernels) {
     ];
     for (const [name, variant] of variants) {
       it(name, async () => {
+        const device = await testDevice();
+        let tested = 0;
         for (const [m, n, k] of shapes) {
           const params: MatmulParams = { m, n, k, kernel, ...variant };
+          // The vec4 kernel takes only shapes whose stored rows start on a vec4 (kernelProblem).
+          if (kernelProblem(device, params, kernel)) continue;
+          tested++;
           const a = randomFloats(m * k, m * 7 + k);
           const b = randomFloats(k * n, n * 11 + k);
           const bias = variant.bias ? randomFloats(n, n) : undefined;
           const c = await gpuMatmul(params, a, b, bias);
           expectClose(c, matmulRef(params, a, b, bias), tolerance(k), `${name} ${m}×${n}×${k}`);
         }
+        expect(tested, 'shapes this kernel was tested on').toBeGreaterThanOrEqual(kernel === 'vec4' ? 3 : shapes.length);
       });
     }
   });
 }
 
 describe('matmul kernel choice', () => {
+  it('the vec4 kernel is a candidate only where the stored rows start on a vec4, and says why not', async () => {
+    const device = await testDevice();
+    expect(matmulCandidates(device, { m: 64, n: 32, k: 48 })).toContain('vec4');
+    expect(matmulCandidates(device, { m: 64, n: 10, k: 48 })).not.toContain('vec4');
+    expect(matmulCandidates(device, { m: 64, n: 10, k: 48, transB: true })).toContain('vec4');
+    expect(matmulCandidates(device, { m: 9, n: 16, k: 48, transA: true })).not.toContain('vec4');
+    expect(matmulCandidates(device, { m: 9, n: 16, k: 6 })).toEqual(MATMUL_KERNELS.filter((k) => k !== 'vec4' && (device.quads || k !== 'quads')));
+    const buffer = device.createBuffer('x', 64);
+    await expect(matmul(device, { m: 4, n: 4, k: 6, kernel: 'vec4' }, { a: buffer, b: buffer, c: buffer }, new ScratchOwner(device).scratch)).rejects.toThrow(/vec4 kernel needs K % 4 == 0 \(K = 6\)/);
+    buffer.destroy();
+  });
+
   it('SwiftShader has quads, and the quad kernel is the default for M ≥ 5 and K ≥ 16', async () => {
     const device = await testDevice();
     if (device.adapter.software) expect(device.quads).toBe(true);
@@ -96,7 +118,8 @@ describe('matmul gradients and splitting', () => {
   for (const kernel of kernels) {
     it(`the gradients from the transposed variants (${kernel} kernel) match finite differences`, async () => {
       // loss = Σ w ⊙ (A·B): dA = W·Bᵀ, dB = Aᵀ·W, computed on the GPU with transB and transA.
-      const [m, n, k] = [5, 7, 9];
+      // Multiples of 4 so that the vec4 kernel takes them too.
+      const [m, n, k] = kernel === 'vec4' ? [8, 12, 20] : [5, 7, 9];
       const a = randomFloats(m * k, 1);
       const b = randomFloats(k * n, 2);
       const w = randomFloats(m * n, 3);

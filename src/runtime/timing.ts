@@ -1,5 +1,5 @@
 /**
- * Timing dispatches on the engine's device.
+ * Timing dispatches on the engine's device (the bench and the kernel tuner).
  *
  * With timestamp queries (device.timestamps), every call gets a compute pass of its own whose
  * beginning and end write GPU timestamps; a call's time is the interquartile mean over the
@@ -12,8 +12,8 @@
  * Without them: the wall clock from one submit of all repetitions, recorded back to back in
  * one command buffer, to the queue's completion; the per-call overhead is included.
  */
-import type { Device } from '../src/device/device.js';
-import type { Dispatch } from '../src/runtime/dispatch.js';
+import type { Device } from '../device/device.js';
+import type { Dispatch } from './dispatch.js';
 
 export type Clock = 'gpu-timestamps' | 'wall-clock';
 
@@ -100,8 +100,8 @@ export class DispatchTimer {
   /** Wall-clock milliseconds of `times` calls recorded into one command buffer, one submit. */
   private async wallClock(call: readonly Dispatch[], times: number): Promise<number> {
     const gpu = this.device.gpu;
-    const encoder = gpu.createCommandEncoder({ label: 'bench' });
-    const pass = encoder.beginComputePass({ label: 'bench' });
+    const encoder = gpu.createCommandEncoder({ label: 'timing' });
+    const pass = encoder.beginComputePass({ label: 'timing' });
     for (let i = 0; i < times; i++) record(pass, call);
     pass.end();
     const start = performance.now();
@@ -125,14 +125,14 @@ export class DispatchTimer {
   private async passTimesOnce(groups: readonly (readonly Dispatch[])[]): Promise<number[]> {
     const gpu = this.device.gpu;
     const count = groups.length * 2;
-    const querySet = gpu.createQuerySet({ label: 'bench timestamps', type: 'timestamp', count });
-    const resolved = gpu.createBuffer({ label: 'bench timestamps', size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    const readback = gpu.createBuffer({ label: 'bench timestamps readback', size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const querySet = gpu.createQuerySet({ label: 'timestamps', type: 'timestamp', count });
+    const resolved = gpu.createBuffer({ label: 'timestamps', size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const readback = gpu.createBuffer({ label: 'timestamps readback', size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     try {
-      const encoder = gpu.createCommandEncoder({ label: 'bench' });
+      const encoder = gpu.createCommandEncoder({ label: 'timing' });
       groups.forEach((group, i) => {
         const pass = encoder.beginComputePass({
-          label: 'bench',
+          label: 'timing',
           timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
         });
         record(pass, group);
