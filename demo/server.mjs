@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzip } from 'node:zlib';
+import { browserOptions } from '../scripts/esbuild-options.mjs';
 import { promisify } from 'node:util';
 
 const demoDir = dirname(fileURLToPath(import.meta.url));
@@ -38,16 +39,9 @@ export async function buildDemo() {
   const result = await esbuild.build({
     entryPoints: [join(demoDir, 'main.ts')],
     outdir: join(demoDir, 'out'), // nothing is written: `write: false`
+    ...browserOptions,
     write: false,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    loader: { '.wgsl': 'text' },
-    // Node-only code paths (Dawn, file loading) import these lazily and never run in a browser.
-    external: ['webgpu', 'node:*'],
     sourcemap: 'external',
-    logLevel: 'warning',
     // Code loaded on demand (h5wasm, to write a .keras file) goes to chunks of its own.
     splitting: true,
   });

@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { nodeOptions } from './esbuild-options.mjs';
+import { browserOptions, nodeOptions } from './esbuild-options.mjs';
 
 const quiet = process.argv.includes('--quiet');
 rmSync('dist', { recursive: true, force: true });
@@ -16,13 +16,10 @@ await Promise.all([
   build({ ...nodeOptions, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' }),
   build({ ...nodeOptions, entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js' }),
   build({
-    ...nodeOptions,
+    ...browserOptions,
     entryPoints: { 'webgpu-dl.browser': 'src/index.ts' },
     outdir: 'dist',
-    platform: 'browser',
-    target: 'es2022',
-    // Node-only code paths (Dawn, file loading) import these lazily and never run in a browser.
-    external: ['webgpu', 'node:*'],
+    sourcemap: true,
     // h5wasm (writing .keras files) goes to a chunk of its own, fetched only when a file is written.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

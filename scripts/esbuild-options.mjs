@@ -11,3 +11,15 @@ export const nodeOptions = {
   sourcemap: true,
   logLevel: 'warning',
 };
+
+// The browser bundle (library, demo page, browser tests): Node-only code paths (Dawn, file
+// loading) import these lazily and never run in a browser.
+export const browserOptions = {
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  loader: { '.wgsl': 'text' },
+  external: ['webgpu', 'node:*'],
+  logLevel: 'warning',
+};

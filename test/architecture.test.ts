@@ -2,7 +2,7 @@
  * The shape of the code, checked on every test run (ARCHITECTURE.md draws it):
  * - imports run one way down the stack, type-only imports and re-exports included:
  *     data, device < runtime < kernels (with shaders/) < graph < nn < reference < io
- *     < src/index.ts < cli, demo, bench
+ *     < src/index.ts < scripts (build settings) < cli, demo, bench
  *   (a folder may import its own files and any folder below it, never one above);
  * - no two files import each other in a loop, however long;
  * - io imports Sequential only in the files that build a model (MODEL_BUILDERS);
@@ -30,6 +30,7 @@ const LEVELS: Record<string, number> = {
   reference: 5,
   io: 6,
   api: 7, // src/index.ts, the package's entry point
+  scripts: 7.5, // build tooling (esbuild settings), shared by the demo server and the builds
   cli: 8,
   demo: 8,
   bench: 8,

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { browserOptions } from '../../scripts/esbuild-options.mjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext } from 'playwright-core';
 
@@ -30,14 +31,8 @@ describe('device loss in headless Chromium', () => {
     expect(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`).toBe(true);
     const bundle = await build({
       entryPoints: ['test/browser/device-loss-page.ts'],
+      ...browserOptions,
       write: false,
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      loader: { '.wgsl': 'text' },
-      external: ['webgpu', 'node:*'],
-      logLevel: 'warning',
     });
     const script = bundle.outputFiles[0].contents;
     server = createServer((request, response) => {
