@@ -15,7 +15,9 @@
 // invocation per element of dX loops over the windows (oh, ow) that cover its pixel, each giving
 // kh = h + PAD_TOP - oh*SH and kw = w + PAD_LEFT - ow*SW. No atomics; the summation order is fixed
 // (oh, then ow, ascending), so the result is deterministic. Pixels that no window covers
-// (stride > kernel) get 0, so dX needs no clearing beforehand.
+// (stride > kernel) get 0, so dX needs no clearing beforehand. col2imReluMasked also applies the
+// backward of the ReLU that produced x (dX = 0 where x ≤ 0), reading x once per element, so that
+// the ReLU's own backward pass over x's gradient is not needed.
 //
 // Channels move in chunks of CHUNK: the arrays are read as arrays of Chunk, f32 or (when C is a
 // multiple of 4) vec4f, and each invocation handles one chunk. The block between the CHUNK
@@ -26,6 +28,7 @@
 // Bindings (shapes in f32 elements; CC = C / CHUNK chunks per pixel):
 //   im2col: x: (N, H, W, C)                   col: (N*OH*OW, KH*KW*C)
 //   col2im: dCol: (N*OH*OW, KH*KW*C)          dX: (N, H, W, C)
+//   col2imReluMasked: the same, and reluOutput = x: (N, H, W, C)
 //
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG), one per chunk of the output.
@@ -72,6 +75,22 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= N * H * W * CC) { return; }
+  dX[i] = gatherColumns(i);
+}
+
+// x, the convolution's input, when it is the output of a ReLU whose backward is fused here.
+@group(0) @binding(2) var<storage, read> reluOutput: array<Chunk>;
+
+// col2im followed by that ReLU's backward: dX = col2im(dCol) where x > 0, else 0.
+@compute @workgroup_size(WG)
+fn col2imReluMasked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= N * H * W * CC) { return; }
+  dX[i] = select(Chunk(), gatherColumns(i), reluOutput[i] > Chunk());
+}
+
+// The sum of dCol over every entry im2col copied from chunk i of x: (N, H, W, CC).
+fn gatherColumns(i: u32) -> Chunk {
   let c = i % CC;
   let w = (i / CC) % W;
   let h = (i / (CC * W)) % H;
@@ -89,5 +108,5 @@ fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
       sum += dCol[row * KC + (kh * KW + kw) * CC + c];
     }
   }
-  dX[i] = sum;
+  return sum;
 }

@@ -7,10 +7,22 @@
 // holds at least one input pixel.)
 //
 // Max: y is the window's largest value; argmax records where it was, as the flat NHWC index
-// ((n*H + h)*W + w)*C + c into x. Ties go to the first in (h, w) order. Backward gathers: one
-// invocation per dX element sums dY over the windows that cover its pixel and whose argmax is
-// this very element, so overlapping windows (stride < pool) add up, and elements that were no
-// window's max get 0: every dX element is written, no clearing needed, no atomics.
+// ((n*H + h)*W + w)*C + c into x. Ties go to the first in (h, w) order. When RELU_INPUT (x is
+// the output of a ReLU whose backward is fused here), a maximum ≤ 0 records NO_INDEX instead:
+// ReLU's slope there is 0, so its window passes no gradient, and the backward below applies
+// ReLU's backward for free.
+//
+// Two backward kernels with one result (src/kernels/pool.ts chooses by timing):
+// - maxBackward gathers: one invocation per dX element sums dY over the windows that cover its
+//   pixel and whose argmax is this very element, so overlapping windows (stride < pool) add
+//   up. Any geometry.
+// - maxBackwardScatter: one invocation per output element writes its dY to its argmax and 0 to
+//   every other element of its cell: the window's rows [oh*SH - PAD_TOP, (oh+1)*SH - PAD_TOP)
+//   clipped to the input, the last cell reaching to the input's end (the rows a 'valid' floor
+//   leaves out), and likewise for columns. Cells partition dX only when windows do not overlap
+//   (SH ≥ KH and SW ≥ KW), the only case it is used for. It reads dY and argmax once per
+//   output instead of once per window covering each input.
+// Both write every element of dX (0 where no window took its max): no clearing, no atomics.
 //
 // Average: y is the mean over the window's input pixels only (Keras/TF 'same' excludes the
 // padding from the count). Backward: dX[n,h,w,c] = Σ over covering windows of dY / count.
@@ -22,13 +34,17 @@
 //
 // Bindings (shapes in elements; CC = C / CHUNK chunks per pixel):
 //   maxForward:  x: (N, H, W, C)     y: (N, OH, OW, C)  argmax: (N, OH, OW, C) u32
-//   maxBackward: dY: (N, OH, OW, C)  dX: (N, H, W, C)   argmax: (N, OH, OW, C) u32
+//   maxBackward, maxBackwardScatter: dY: (N, OH, OW, C)  dX: (N, H, W, C)  argmax: (N, OH, OW, C) u32
 //   avgForward:  x: (N, H, W, C)     y: (N, OH, OW, C)
 //   avgBackward: dY: (N, OH, OW, C)  dX: (N, H, W, C)
 //
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
-// gid.x + gid.y * (num_workgroups.x * WG); forward passes run one per chunk of y, backward
-// passes one per chunk of dX.
+// gid.x + gid.y * (num_workgroups.x * WG); forward passes and the scatter backward run one per
+// chunk of y, the other backward passes one per chunk of dX.
+
+// The argmax of a window whose gradient is cut (RELU_INPUT and a maximum ≤ 0).
+const NO_INDEX = 0xffffffffu;
+override RELU_INPUT: bool = false;
 
 // BEGIN CHUNK
 alias Chunk = f32;
@@ -100,6 +116,7 @@ fn maxForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
       bestIndex = select(bestIndex, elementIndex(index), better);
     }
   }
+  if (RELU_INPUT) { bestIndex = select(bestIndex, ChunkIndex(NO_INDEX), best <= Chunk()); }
   y[i] = best;
   argmaxOut[i] = bestIndex;
 }
@@ -126,6 +143,32 @@ fn maxBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     }
   }
   dX[i] = sum;
+}
+
+@compute @workgroup_size(WG)
+fn maxBackwardScatter(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= N * OH * OW * CC) { return; }
+  let pos = outputPosition(i);
+  let cell = scatterCell(pos.y, pos.z);
+  let d = dY[i];
+  let taken = argmaxIn[i];
+  for (var h = cell.h0; h < cell.h1; h++) {
+    for (var w = cell.w0; w < cell.w1; w++) {
+      let index = ((pos.x * H + h) * W + w) * CC + pos.w;
+      dX[index] = select(Chunk(), d, taken == elementIndex(index));
+    }
+  }
+}
+
+// The cell of output pixel (oh, ow) in the scatter backward: its window's stride-sized span,
+// clipped to the input, the last row and column of cells reaching to the input's end.
+fn scatterCell(oh: u32, ow: u32) -> Window {
+  let top = i32(oh * SH) - i32(PAD_TOP);
+  let left = i32(ow * SW) - i32(PAD_LEFT);
+  let bottom = select(min(top + i32(SH), i32(H)), i32(H), oh == OH - 1u);
+  let right = select(min(left + i32(SW), i32(W)), i32(W), ow == OW - 1u);
+  return Window(u32(max(top, 0)), u32(bottom), u32(max(left, 0)), u32(right));
 }
 
 @compute @workgroup_size(WG)

@@ -41,15 +41,18 @@ export function im2col(device: Device, p: ConvParams, io: { x: Binding; col: Bin
 
 /**
  * The adjoint of im2col: dX[n, h, w, c] = Σ dCol over every entry im2col copied from x[n, h, w, c].
- * Writes every element of dX (0 where no window reaches), so dX needs no clearing.
- *   dCol: (N*OH*OW, KH*KW*C)   dX: (N, H, W, C)
+ * Writes every element of dX (0 where no window reaches), so dX needs no clearing. With
+ * `reluOutput` (x itself, the output of a ReLU), it also applies that ReLU's backward: dX = 0
+ * where x ≤ 0.
+ *   dCol: (N*OH*OW, KH*KW*C)   dX: (N, H, W, C)   reluOutput: (N, H, W, C)
  */
-export function col2im(device: Device, p: ConvParams, io: { dCol: Binding; dX: Binding }): Promise<Dispatch> {
+export function col2im(device: Device, p: ConvParams, io: { dCol: Binding; dX: Binding; reluOutput?: Binding }): Promise<Dispatch> {
   const chunks = (p.batch * p.height * p.width * p.channels) / channelChunk(p.channels);
+  const masked = io.reluOutput !== undefined;
   return createDispatch(
     device,
-    { label: 'col2im', code: shaderFor(p), entryPoint: 'col2im', constants: windowConstants(p, WG) },
-    [io.dCol, io.dX],
+    { label: masked ? 'col2im +relu backward' : 'col2im', code: shaderFor(p), entryPoint: masked ? 'col2imReluMasked' : 'col2im', constants: windowConstants(p, WG) },
+    io.reluOutput ? [io.dCol, io.dX, io.reluOutput] : [io.dCol, io.dX],
     grid(chunks, WG),
   );
 }

@@ -22,7 +22,7 @@ import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../device/pipelines.js';
 import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
-import { chooseCandidate } from '../runtime/tuner.js';
+import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
 
 export interface MatmulParams {
   m: number;
@@ -149,7 +149,7 @@ export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKern
 const TUNING_MAX_FLOPS = 2 ** 25;
 const TUNING_MAX_ELEMENTS = 2 ** 20;
 /** Changes with any matmul shader, so that stored choices of older shaders are not reused. */
-const CODE_VERSION = hash(Object.values(CODE).join('\n'));
+const CODE_VERSION = codeVersion(Object.values(CODE).join('\n'));
 
 /** The cache key of a matmul call: shaders' version, shape and variant. */
 export function matmulTuningKey(params: MatmulParams): string {
@@ -208,13 +208,6 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
       };
     },
   });
-}
-
-/** FNV-1a of a text, as 8 hex digits. */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /**

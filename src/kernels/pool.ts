@@ -1,12 +1,18 @@
 /**
  * 2-D max and average pooling over NHWC (Keras MaxPooling2D / AveragePooling2D), forward and
  * backward. Max pooling's forward also writes `argmax`, the flat NHWC index into x of each
- * output's maximum, which its backward reads.
+ * output's maximum, which its backward reads; with `reluInput` it also applies the backward of
+ * the ReLU that produced x (a maximum ≤ 0 records NO_INDEX, so its window passes no gradient).
+ * Max pooling's backward has two candidates, chosen per shape by src/runtime/tuner.ts:
+ * 'gather' (one invocation per dX element, any geometry) and 'scatter' (one per output, for
+ * windows that do not overlap); shaders/pool.wgsl describes both.
  */
 import poolCode from '../../shaders/pool.wgsl';
 import windowCode from '../../shaders/window.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+import { ScratchOwner } from '../runtime/scratch.js';
+import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
 import { channelChunk, convGeometry, windowConstants, withChunkBlock, type Padding, type WindowPlacement } from './window.js';
 
 // The kernel's text is its own file followed by the shared window helpers.
@@ -72,32 +78,88 @@ function shaderConstants(p: PoolParams): Record<string, number> {
 const outputChunks = (p: PoolParams) => (p.batch * p.outH * p.outW * p.channels) / channelChunk(p.channels);
 const inputChunks = (p: PoolParams) => (p.batch * p.height * p.width * p.channels) / channelChunk(p.channels);
 
+/** The argmax of a window that passes no gradient (reluInput and a maximum ≤ 0). */
+export const NO_INDEX = 0xffffffff;
+
 /**
  * y = max over each window; argmax = flat index ((n*H + h)*W + w)*C + c into x of that maximum
- * (the first one in (h, w) order on ties).
+ * (the first one in (h, w) order on ties), or NO_INDEX where `reluInput` and the maximum is
+ * ≤ 0 (x is a ReLU's output and the backward below then includes that ReLU's backward).
  *   x: (N, H, W, C)   y: (N, OH, OW, C)   argmax: (N, OH, OW, C) u32
  */
-export function maxPoolForward(device: Device, p: PoolParams, io: { x: Binding; y: Binding; argmax: Binding }): Promise<Dispatch> {
+export function maxPoolForward(device: Device, p: PoolParams, io: { x: Binding; y: Binding; argmax: Binding }, reluInput = false): Promise<Dispatch> {
   return createDispatch(
     device,
-    { label: 'max pool forward', code: shaderFor(p), entryPoint: 'maxForward', constants: shaderConstants(p) },
+    { label: 'max pool forward', code: shaderFor(p), entryPoint: 'maxForward', constants: { ...shaderConstants(p), RELU_INPUT: reluInput } },
     [io.x, io.y, io.argmax],
     grid(outputChunks(p), WG),
   );
 }
 
+export const MAX_POOL_BACKWARD_KERNELS = ['gather', 'scatter'] as const;
+export type MaxPoolBackwardKernel = (typeof MAX_POOL_BACKWARD_KERNELS)[number];
+
+/** The backward kernels that can run this geometry: scatter only where windows do not overlap. */
+export function maxPoolBackwardCandidates(p: PoolParams): MaxPoolBackwardKernel[] {
+  return p.strideH >= p.poolH && p.strideW >= p.poolW ? ['gather', 'scatter'] : ['gather'];
+}
+
+/**
+ * The untimed default: scatter where it applies (it reads dY and argmax once per output, the
+ * gather once per covering window and input element: 3.9 ms against 4.9 for mnist-conv3's first
+ * pool on SwiftShader, see README), else gather.
+ */
+export function defaultMaxPoolBackward(p: PoolParams): MaxPoolBackwardKernel {
+  return maxPoolBackwardCandidates(p).includes('scatter') ? 'scatter' : 'gather';
+}
+
+const POOL_CODE_VERSION = codeVersion(code);
+
 /**
  * dX[i] = Σ dY[o] over the outputs o whose argmax is i; writes every element of dX (0 where
- * no window took its max), so dX needs no clearing.
+ * no window took its max), so dX needs no clearing. `kernel` forces a candidate (tests, bench);
+ * otherwise the tuner picks one for this shape on this device.
  *   dY: (N, OH, OW, C)   argmax: (N, OH, OW, C) u32   dX: (N, H, W, C)
  */
-export function maxPoolBackward(device: Device, p: PoolParams, io: { dY: Binding; argmax: Binding; dX: Binding }): Promise<Dispatch> {
+export async function maxPoolBackward(
+  device: Device,
+  p: PoolParams,
+  io: { dY: Binding; argmax: Binding; dX: Binding },
+  kernel?: MaxPoolBackwardKernel,
+): Promise<Dispatch> {
+  const candidates = maxPoolBackwardCandidates(p);
+  const chosen = kernel ?? (await tunedMaxPoolBackward(device, p, candidates));
+  if (!candidates.includes(chosen)) throw new Error(`max pool backward: the ${chosen} kernel needs windows that do not overlap (pool ${p.poolH}×${p.poolW}, strides ${p.strideH}×${p.strideW})`);
+  const scatter = chosen === 'scatter';
   return createDispatch(
     device,
-    { label: 'max pool backward', code: shaderFor(p), entryPoint: 'maxBackward', constants: shaderConstants(p) },
+    { label: `max pool backward (${chosen})`, code: shaderFor(p), entryPoint: scatter ? 'maxBackwardScatter' : 'maxBackward', constants: shaderConstants(p) },
     [io.dY, io.dX, io.argmax],
-    grid(inputChunks(p), WG),
+    grid(scatter ? outputChunks(p) : inputChunks(p), WG),
   );
+}
+
+/** The candidate for this shape by device.kernelChoices' mode, timed on zero-filled scratch buffers. */
+function tunedMaxPoolBackward(device: Device, p: PoolParams, candidates: MaxPoolBackwardKernel[]): Promise<MaxPoolBackwardKernel> {
+  const shape = `${p.batch}×${p.height}×${p.width}×${p.channels} pool ${p.poolH}×${p.poolW} stride ${p.strideH}×${p.strideW} ${p.padding}`;
+  return chooseCandidate(device, {
+    key: `max pool backward@${POOL_CODE_VERSION} ${shape}`,
+    candidates,
+    fallback: defaultMaxPoolBackward(p),
+    async prepare() {
+      const owner = new ScratchOwner(device);
+      const outputBytes = p.batch * p.outH * p.outW * p.channels * 4;
+      const buffers = {
+        dY: owner.scratch('max pool tuning dY', outputBytes),
+        argmax: owner.scratch('max pool tuning argmax', outputBytes),
+        dX: owner.scratch('max pool tuning dX', p.batch * p.height * p.width * p.channels * 4),
+      };
+      return {
+        build: async (candidate) => [await maxPoolBackward(device, p, buffers, candidate)],
+        dispose: () => owner.destroy(),
+      };
+    },
+  });
 }
 
 /**

@@ -49,12 +49,14 @@ export function im2colRef(x: ArrayLike<number>, p: ConvParams): Float64Array {
 }
 
 /** dX: (N, H, W, C) from dCol: (N*OH*OW, KH*KW*C), by scatter-adding each entry to its source pixel. */
-export function col2imRef(dCol: ArrayLike<number>, p: ConvParams): Float64Array {
+export function col2imRef(dCol: ArrayLike<number>, p: ConvParams, reluOutput?: ArrayLike<number>): Float64Array {
   const k = colWidth(p);
   const dX = new Float64Array(p.batch * p.height * p.width * p.channels);
   forEachWindowTap(p, (row, tap, xIndex) => {
     dX[xIndex] += dCol[row * k + tap];
   });
+  // The fused ReLU backward: no gradient where the ReLU's output x is ≤ 0.
+  if (reluOutput) for (let i = 0; i < dX.length; i++) if (!(reluOutput[i] > 0)) dX[i] = 0;
   return dX;
 }
 

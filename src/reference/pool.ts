@@ -4,7 +4,7 @@
  * gather, so the two check each other.
  *   x, dX: (N, H, W, C)   y, dY, argmax: (N, OH, OW, C)
  */
-import type { PoolParams } from '../kernels/pool.js';
+import { NO_INDEX, type PoolParams } from '../kernels/pool.js';
 
 /**
  * Calls `visit(outIndex, inputs)` for every output element with the flat indices into x of the
@@ -36,23 +36,26 @@ function forEachWindow(p: PoolParams, visit: (outIndex: number, inputs: number[]
 const outputCount = (p: PoolParams) => p.batch * p.outH * p.outW * p.channels;
 const inputCount = (p: PoolParams) => p.batch * p.height * p.width * p.channels;
 
-/** y = window maximum; argmax = its flat index into x (first in (h, w) order on ties). */
-export function maxPoolForwardRef(x: ArrayLike<number>, p: PoolParams): { y: Float64Array; argmax: Uint32Array } {
+/**
+ * y = window maximum; argmax = its flat index into x (first in (h, w) order on ties), or
+ * NO_INDEX where `reluInput` and the maximum is ≤ 0 (the fused ReLU backward cuts that gradient).
+ */
+export function maxPoolForwardRef(x: ArrayLike<number>, p: PoolParams, reluInput = false): { y: Float64Array; argmax: Uint32Array } {
   const y = new Float64Array(outputCount(p));
   const argmax = new Uint32Array(outputCount(p));
   forEachWindow(p, (o, inputs) => {
     let best = inputs[0];
     for (const i of inputs) if (x[i] > x[best]) best = i;
     y[o] = x[best];
-    argmax[o] = best;
+    argmax[o] = reluInput && x[best] <= 0 ? NO_INDEX : best;
   });
   return { y, argmax };
 }
 
-/** dX: each dY[o] added to x's element argmax[o]; 0 elsewhere. */
+/** dX: each dY[o] added to x's element argmax[o] (none for NO_INDEX); 0 elsewhere. */
 export function maxPoolBackwardRef(dY: ArrayLike<number>, argmax: ArrayLike<number>, p: PoolParams): Float64Array {
   const dX = new Float64Array(inputCount(p));
-  for (let o = 0; o < outputCount(p); o++) dX[argmax[o]] += dY[o];
+  for (let o = 0; o < outputCount(p); o++) if (argmax[o] !== NO_INDEX) dX[argmax[o]] += dY[o];
   return dX;
 }
 

@@ -103,6 +103,16 @@ export function pick<K extends string>(timed: readonly K[], ms: Record<string, n
   return best;
 }
 
+/**
+ * A short fingerprint of a kernel's shader text (FNV-1a, 8 hex digits), for its cache keys: a
+ * changed shader is timed afresh instead of reusing choices made for the old one.
+ */
+export function codeVersion(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /** Exactly `reps` timed calls and no warm-up. */
 function runs(reps: number) {
   return { warmup: 0, reps, seconds: 0, minReps: reps, maxReps: reps, onceAboveMs: Infinity };

@@ -3,6 +3,7 @@ import { col2im, im2col, type ConvParams } from '../../src/kernels/im2col.js';
 import { convGeometry, type ConvSpec } from '../../src/kernels/window.js';
 import { col2imRef, colWidth, conv2dBackwardRef, conv2dRef, im2colRef } from '../../src/reference/conv.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
+import { activationForwardRef } from '../../src/reference/activation.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 const F32_EPS = 2 ** -24; // unit roundoff of float32
@@ -152,6 +153,23 @@ describe('convolution references (float64)', () => {
   }
 });
 
+describe('col2im with the ReLU backward fused (the input is a ReLU output)', () => {
+  for (const [index, p] of cases.slice(0, -1).entries()) {
+    it(`the gradient of conv(relu(z)) matches finite differences (${describeCase(p)})`, () => {
+      const rows = p.batch * p.outH * p.outW;
+      const k = colWidth(p);
+      const cout = 2;
+      // No z within the 1e-6 step of ReLU's kink at 0.
+      const z = Float64Array.from(randomFloats(p.batch * p.height * p.width * p.channels, 60 + index), (v) => (Math.abs(v) < 1e-3 ? v + 2e-3 : v));
+      const w = randomFloats(k * cout, 70 + index);
+      const r = randomFloats(rows * cout, 80 + index);
+      const numeric = numericGradient((v) => dot(r, conv2dRef(activationForwardRef('relu', v), w, null, p)), z);
+      const dCol = matmul(r, transpose(w, k, cout), rows, cout, k);
+      expectClose(col2imRef(dCol, p, activationForwardRef('relu', z)), numeric, { atol: 1e-8 }, 'd relu input');
+    });
+  }
+});
+
 describe('im2col and col2im kernels vs float64 reference', () => {
   for (const [index, p] of cases.entries()) {
     it(describeCase(p), async () => {
@@ -166,9 +184,14 @@ describe('im2col and col2im kernels vs float64 reference', () => {
       const dColBuf = device.upload('dCol', dCol); // (N*OH*OW, KH*KW*C)
       // dX starts as garbage, to show col2im writes every element.
       const dXBuf = device.upload('dX', new Float32Array(xCount).fill(Number.NaN)); // (N, H, W, C)
+      const maskedDXBuf = device.upload('masked dX', new Float32Array(xCount).fill(Number.NaN)); // (N, H, W, C)
+      // x as a ReLU's output would be (about half 0), for the masked col2im.
+      const reluX = Float32Array.from(x, (v) => Math.max(v, 0));
+      const reluXBuf = device.upload('relu x', reluX); // (N, H, W, C)
       await runDispatches(device, [
         await im2col(device, p, { x: xBuf, col: colBuf }),
         await col2im(device, p, { dCol: dColBuf, dX: dXBuf }),
+        await col2im(device, p, { dCol: dColBuf, dX: maskedDXBuf, reluOutput: reluXBuf }),
       ]);
 
       // im2col only copies values and writes zeros: exact.
@@ -185,7 +208,10 @@ describe('im2col and col2im kernels vs float64 reference', () => {
       const taps = p.kernelH * p.kernelW;
       const dX = await device.readFloats(dXBuf, 0, xCount);
       expectClose(dX, col2imRef(dCol, p), { atol: taps * taps * F32_EPS }, 'dX');
-      for (const b of [xBuf, colBuf, dColBuf, dXBuf]) b.destroy();
+      const maskedDX = await device.readFloats(maskedDXBuf, 0, xCount);
+      expect(maskedDX.filter((v) => v === 0).length).toBeGreaterThan(xCount / 4); // the mask did cut
+      expectClose(maskedDX, col2imRef(dCol, p, reluX), { atol: taps * taps * F32_EPS }, 'masked dX');
+      for (const b of [xBuf, colBuf, dColBuf, dXBuf, maskedDXBuf, reluXBuf]) b.destroy();
     });
   }
 });

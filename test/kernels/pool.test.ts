@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams, type PoolSpec } from '../../src/kernels/pool.js';
+import {
+  avgPoolBackward,
+  avgPoolForward,
+  maxPoolBackward,
+  maxPoolBackwardCandidates,
+  maxPoolForward,
+  NO_INDEX,
+  poolGeometry,
+  type PoolParams,
+  type PoolSpec,
+} from '../../src/kernels/pool.js';
+import { activationForwardRef } from '../../src/reference/activation.js';
 import { avgPoolBackwardRef, avgPoolForwardRef, maxPoolBackwardRef, maxPoolForwardRef } from '../../src/reference/pool.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, rng, testDevice } from '../helpers/gpu.js';
@@ -91,6 +102,20 @@ describe('pooling references (float64)', () => {
   }
 });
 
+describe('max pooling with the ReLU backward fused (reluInput)', () => {
+  for (const [index, p] of cases.slice(0, -1).entries()) {
+    it(`the gradient of maxpool(relu(z)) matches finite differences (${describeCase(p)})`, () => {
+      // Distinct values, none within 1e-6 of 0 (the kink), shifted so that four in five are negative.
+      const z = Float64Array.from(distinctFloats(inputCount(p), 300 + index), (v) => v - 0.6 + 1 / (2 * inputCount(p)));
+      const r = randomFloats(outputCount(p), 400 + index);
+      const numeric = numericGradient((v) => dot(r, maxPoolForwardRef(activationForwardRef('relu', v), p).y), z);
+      const { argmax } = maxPoolForwardRef(activationForwardRef('relu', z), p, true);
+      expect(argmax).toContain(NO_INDEX); // some window is all ≤ 0: the case under test happens
+      expectClose(maxPoolBackwardRef(r, argmax, p), numeric, { atol: 1e-8 }, 'd relu input');
+    });
+  }
+});
+
 describe('pooling kernels vs float64 reference', () => {
   for (const [index, p] of cases.entries()) {
     it(describeCase(p), async () => {
@@ -110,7 +135,6 @@ describe('pooling kernels vs float64 reference', () => {
       const avgDXBuf = device.upload('avg dX', garbage()); // (N, H, W, C)
       await runDispatches(device, [
         await maxPoolForward(device, p, { x: xBuf, y: maxYBuf, argmax: argmaxBuf }),
-        await maxPoolBackward(device, p, { dY: dYBuf, argmax: argmaxBuf, dX: maxDXBuf }),
         await avgPoolForward(device, p, { x: xBuf, y: avgYBuf }),
         await avgPoolBackward(device, p, { dY: dYBuf, dX: avgDXBuf }),
       ]);
@@ -123,8 +147,12 @@ describe('pooling kernels vs float64 reference', () => {
       // Each dX element sums at most n = ceil(PH/SH)·ceil(PW/SW) values of dY in [-1, 1]: each
       // addition rounds by at most 2⁻²⁴ times a partial sum bounded by n.
       const overlap = Math.ceil(p.poolH / p.strideH) * Math.ceil(p.poolW / p.strideW);
-      const maxDX = await device.readFloats(maxDXBuf, 0, xCount);
-      expectClose(maxDX, maxPoolBackwardRef(dY, maxRef.argmax, p), { atol: overlap * overlap * F32_EPS }, 'max dX');
+      for (const kernel of maxPoolBackwardCandidates(p)) {
+        device.gpu.queue.writeBuffer(maxDXBuf, 0, garbage());
+        await runDispatches(device, [await maxPoolBackward(device, p, { dY: dYBuf, argmax: argmaxBuf, dX: maxDXBuf }, kernel)]);
+        const maxDX = await device.readFloats(maxDXBuf, 0, xCount);
+        expectClose(maxDX, maxPoolBackwardRef(dY, maxRef.argmax, p), { atol: overlap * overlap * F32_EPS }, `max dX (${kernel})`);
+      }
 
       // Average: a float32 sum of at most PH·PW values in [-1, 1], then one division (the mean
       // is within [-1, 1], so that rounds by at most 2⁻²⁴); the backward sums `overlap` quotients
@@ -137,6 +165,42 @@ describe('pooling kernels vs float64 reference', () => {
       for (const b of [xBuf, dYBuf, maxYBuf, argmaxBuf, avgYBuf, maxDXBuf, avgDXBuf]) b.destroy();
     });
   }
+
+  for (const [index, p] of cases.entries()) {
+    it(`reluInput: argmax NO_INDEX where the maximum is ≤ 0, and every backward candidate (${describeCase(p)})`, async () => {
+      const device = await testDevice();
+      const xCount = inputCount(p);
+      const yCount = outputCount(p);
+      // A ReLU's output: four in five values 0 (ties, which must all give NO_INDEX), the rest distinct.
+      const x = Float32Array.from(distinctFloats(xCount, 500 + index), (v) => Math.max(v - 0.6, 0));
+      const dY = randomFloats(yCount, 600 + index);
+      const xBuf = device.upload('x', x); // (N, H, W, C)
+      const dYBuf = device.upload('dY', dY); // (N, OH, OW, C)
+      const yBuf = device.createBuffer('y', yCount * 4); // (N, OH, OW, C)
+      const argmaxBuf = device.createBuffer('argmax', yCount * 4); // (N, OH, OW, C) u32
+      const dXBuf = device.createBuffer('dX', xCount * 4); // (N, H, W, C)
+      await runDispatches(device, [await maxPoolForward(device, p, { x: xBuf, y: yBuf, argmax: argmaxBuf }, true)]);
+      const ref = maxPoolForwardRef(x, p, true);
+      expectClose(await device.readFloats(yBuf, 0, yCount), ref.y, { atol: 0 }, 'y');
+      const argmax = new Uint32Array(await device.read(argmaxBuf, 0, yCount * 4));
+      expect(Array.from(argmax)).toEqual(Array.from(ref.argmax));
+      expect(argmax).toContain(NO_INDEX);
+      const overlap = Math.ceil(p.poolH / p.strideH) * Math.ceil(p.poolW / p.strideW);
+      for (const kernel of maxPoolBackwardCandidates(p)) {
+        device.gpu.queue.writeBuffer(dXBuf, 0, new Float32Array(xCount).fill(Number.NaN));
+        await runDispatches(device, [await maxPoolBackward(device, p, { dY: dYBuf, argmax: argmaxBuf, dX: dXBuf }, kernel)]);
+        const dX = await device.readFloats(dXBuf, 0, xCount);
+        expectClose(dX, maxPoolBackwardRef(dY, ref.argmax, p), { atol: overlap * overlap * F32_EPS }, `dX (${kernel})`);
+      }
+      for (const b of [xBuf, dYBuf, yBuf, argmaxBuf, dXBuf]) b.destroy();
+    });
+  }
+
+  it('the scatter backward is offered only where windows do not overlap', () => {
+    expect(maxPoolBackwardCandidates(params({ height: 7, width: 7, poolH: 2, poolW: 2 }, 1, 1))).toEqual(['gather', 'scatter']);
+    expect(maxPoolBackwardCandidates(params({ height: 8, width: 8, poolH: 2, poolW: 2, strideH: 3, strideW: 3 }, 1, 1))).toEqual(['gather', 'scatter']);
+    expect(maxPoolBackwardCandidates(params({ height: 9, width: 8, poolH: 3, poolW: 3, strideH: 2, strideW: 2 }, 1, 1))).toEqual(['gather']);
+  });
 
   it('max pooling breaks ties as the reference does: the first maximum in (h, w) order', async () => {
     const device = await testDevice();
