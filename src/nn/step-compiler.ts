@@ -11,7 +11,7 @@ import { recordBackward, type Backward } from '../graph/autodiff.js';
 import { Graph, type TensorId } from '../graph/graph.js';
 import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
-import type { Layer, RecordContext } from './layers/layer.js';
+import { DATA_INPUT, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
 
 /** The loss as the step compiler sees it (src/nn/loss.ts). */
@@ -81,9 +81,11 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   graph.tensors[x].hostVisible = true;
   const backwards: Backward[] = [];
   let y: TensorId = x;
+  let facts: InputFacts = DATA_INPUT;
   for (const layer of layers) {
-    const recorded = layer.record(ctx, y);
+    const recorded = layer.record(ctx, y, facts);
     y = recorded.y;
+    facts = { reluOutput: recorded.reluOutput ?? false };
     if (mode === 'train') {
       if (!recorded.backward) throw new Error(`${layer.className} layer '${layer.name}' cannot be trained`);
       backwards.push(recorded.backward);

@@ -36,6 +36,25 @@ function deterministicModel(): Sequential {
   ]);
 }
 
+/**
+ * Every way a ReLU's backward is fused into the next layer (src/graph/autodiff.ts): an
+ * Activation('relu') into the next conv's col2im, a conv's ReLU into the max pool after it, and
+ * past a Flatten and a Dropout (rate 0 here, which the reference models) to a Dense, which
+ * applies nothing and leaves the ReLU's backward to its maker.
+ */
+function fusedReluModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 2, padding: 'same', inputShape: [6, 5, 2] }),
+    layers.activation({ activation: 'relu' }),
+    layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.flatten(),
+    layers.dense({ units: 5, activation: 'relu' }),
+    layers.dropout({ rate: 0 }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -84,13 +103,14 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  it('one SGD step moves the weights by the gradient that finite differences give', async () => {
+  for (const [name, makeModel] of [['tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel]] as const) {
+  it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
-    const model = deterministicModel();
+    const model = makeModel();
     // Plain SGD with learning rate 1: w_after = w_before − dLoss/dw exactly.
     await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 1 }), seed: 5 });
     const batch = 3;
-    const x = randomFloats(batch * 7 * 6 * 2, 21, 0, 1);
+    const x = randomFloats(batch * model.inputShape!.reduce((a, b) => a * b), 21, 0, 1);
     const labels = [2, 0, 3];
     const before = await model.getWeights();
     await model.trainOnBatch(x, Uint8Array.from(labels));
@@ -109,6 +129,7 @@ describe('Sequential vs the float64 reference', () => {
     });
     model.dispose();
   });
+  }
 
   it('an epoch counts every sample once, the last partial batch included', async () => {
     const device = await testDevice();

@@ -2,7 +2,7 @@
 import type { TensorId } from '../../graph/graph.js';
 import { activationBackward, activationForward, type Activation as ElementwiseActivation } from '../../kernels/activation.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import type { WeightSpec } from '../weights.js';
 
 /** Keras activation names the engine supports. Softmax is only valid on the model's output. */
@@ -75,12 +75,17 @@ export class Activation extends Layer {
     return [];
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     // Softmax on the output is fused with the loss (training) or added by the model (predict).
-    if (this.activation === 'linear' || this.activation === 'softmax') return { y: x, backward: (dY) => dY };
+    if (this.activation === 'linear' || this.activation === 'softmax') return { y: x, reluOutput: input.reluOutput, backward: (dY) => dY };
     const kind = this.activation;
     const y = recordActivation(ctx, this.name, kind, x);
-    return { y, backward: (dY) => recordActivationBackward(ctx, this.name, kind, y, dY) };
+    return {
+      y,
+      // A ReLU leaves its backward to the next layer where that layer can fuse it.
+      reluOutput: kind === 'relu',
+      backward: (dY) => ({ d: dY.reluApplied ? dY.d : recordActivationBackward(ctx, this.name, kind, y, dY.d), reluApplied: false }),
+    };
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Activation {

@@ -90,13 +90,13 @@ export class BatchNormalization extends Layer {
         const dX = graph.tensor(`${this.name}/dInput`, shape);
         graph.add({
           label: `${this.name} backward`,
-          reads: [x, saved, dY],
+          reads: [x, saved, dY.d],
           writes: [dX],
           createDispatches: async (bind) => [
-            await batchNormBackward(device, size, options, { x: bind(x), gammaBeta, saved: bind(saved), dY: bind(dY), dX: bind(dX), dGammaBeta: weights.gradRange(gamma, 2) }),
+            await batchNormBackward(device, size, options, { x: bind(x), gammaBeta, saved: bind(saved), dY: bind(dY.d), dX: bind(dX), dGammaBeta: weights.gradRange(gamma, 2) }),
           ],
         });
-        return dX;
+        return { d: dX, reluApplied: false };
       },
     };
   }

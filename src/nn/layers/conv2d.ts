@@ -10,7 +10,7 @@ import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { Layer, pair, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -73,7 +73,7 @@ export class Conv2D extends Layer {
     return specs;
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const { graph, device, batch } = ctx;
     const p: ConvParams = { ...this.geometry!, batch };
     const [kernel, bias] = this.weightSlots;
@@ -97,18 +97,21 @@ export class Conv2D extends Layer {
     const inputShape = graph.shape(x);
     return {
       y: linear.y,
+      reluOutput: linear.reluOutput,
       backward: (dY, needInputGrad) => {
         const dCol = linear.backward(dY, needInputGrad);
         if (dCol === undefined) return undefined;
-        if (pointwise) return graph.reshape(dCol, `${this.name}/dInput`, inputShape);
+        if (pointwise) return { d: graph.reshape(dCol, `${this.name}/dInput`, inputShape), reluApplied: false };
         const dX = graph.tensor(`${this.name}/dInput`, inputShape);
+        // When x is a ReLU's output, col2im applies that ReLU's backward too (reading x).
+        const masked = input.reluOutput;
         graph.add({
-          label: `${this.name} col2im`,
-          reads: [dCol],
+          label: masked ? `${this.name} col2im +relu backward` : `${this.name} col2im`,
+          reads: masked ? [dCol, x] : [dCol],
           writes: [dX],
-          createDispatches: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX) })],
+          createDispatches: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX), reluOutput: masked ? bind(x) : undefined })],
         });
-        return dX;
+        return { d: dX, reluApplied: masked };
       },
     };
   }

@@ -48,12 +48,19 @@ export class Dense extends Layer {
   record(ctx: RecordContext, x: TensorId): Recorded {
     const [kernel, bias] = this.weightSlots;
     const inputs = kernel.shape[0];
-    const { y, backward } = recordLinear(
+    const { y, reluOutput, backward } = recordLinear(
       ctx, this.name, x, [ctx.batch, this.units],
       { rows: ctx.batch, inner: inputs, units: this.units },
       kernel, bias, this.activation,
     );
-    return { y, backward };
+    return {
+      y,
+      reluOutput,
+      backward: (dY, needInputGrad) => {
+        const dX = backward(dY, needInputGrad);
+        return dX === undefined ? undefined : { d: dX, reluApplied: false };
+      },
+    };
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Dense {

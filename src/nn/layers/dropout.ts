@@ -3,7 +3,7 @@ import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
-import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -26,8 +26,12 @@ export class Dropout extends Layer {
     return [];
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
-    if (!ctx.training || this.rate === 0) return { y: x, backward: (dY) => dY };
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
+    // y = x·mask/(1 − rate) is positive exactly where x is and the mask kept it, and where the
+    // mask dropped it the gradient is 0 anyway: a ReLU backward fused after this layer (zero
+    // where y ≤ 0) equals the one before it, so the fact and the flag pass through.
+    const reluOutput = input.reluOutput;
+    if (!ctx.training || this.rate === 0) return { y: x, reluOutput, backward: (dY) => dY };
     const { graph, device, stepInfo } = ctx;
     const shape = graph.shape(x);
     const count = elements(shape);
@@ -42,15 +46,16 @@ export class Dropout extends Layer {
     });
     return {
       y,
+      reluOutput,
       backward: (dY) => {
         const dX = graph.tensor(`${this.name}/dInput`, shape);
         graph.add({
           label: `${this.name} backward`,
-          reads: [dY],
+          reads: [dY.d],
           writes: [dX],
-          createDispatches: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY), dX: bind(dX) })],
+          createDispatches: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY.d), dX: bind(dX) })],
         });
-        return dX;
+        return { d: dX, reluApplied: dY.reluApplied };
       },
     };
   }

@@ -2,7 +2,7 @@
 import type { TensorId } from '../../graph/graph.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';
@@ -14,11 +14,16 @@ export class Flatten extends Layer {
     return [];
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const { graph } = ctx;
     const inShape = graph.shape(x);
     const y = graph.reshape(x, `${this.name}/output`, [ctx.batch, ...this.outputShape]);
-    return { y, backward: (dY) => graph.reshape(dY, `${this.name}/dInput`, inShape) };
+    // The same values: a ReLU's output stays one, and a fused ReLU backward passes through.
+    return {
+      y,
+      reluOutput: input.reluOutput,
+      backward: (dY) => ({ d: graph.reshape(dY.d, `${this.name}/dInput`, inShape), reluApplied: dY.reluApplied }),
+    };
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Flatten {

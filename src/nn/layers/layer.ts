@@ -22,7 +22,28 @@ export interface Recorded {
   y: TensorId;
   /** Absent for layers with nothing to differentiate in inference mode. */
   backward?: Backward;
+  /**
+   * y is a ReLU's output (so y ≥ 0) whose backward this layer's Backward applies itself unless
+   * its gradient arrives with `reluApplied` (see src/graph/autodiff.ts): the next layer is told
+   * so (InputFacts) and may fuse that ReLU's backward into its own.
+   */
+  reluOutput?: boolean;
 }
+
+/** What the layer before tells a layer about its input x. */
+export interface InputFacts {
+  /**
+   * x is a ReLU's output whose backward its maker leaves to this layer if it can fuse it:
+   * a layer whose input gradient comes out of a kernel that can zero it where x ≤ 0 does so
+   * and returns that gradient with `reluApplied`; a layer whose output is positive exactly
+   * where the relevant input is (Flatten, Dropout) passes the fact on as reluOutput and the
+   * flag back unchanged.
+   */
+  reluOutput: boolean;
+}
+
+/** The facts about the model's input: data, no ReLU. */
+export const DATA_INPUT: InputFacts = { reluOutput: false };
 
 export interface LayerArgs {
   name?: string;
@@ -53,7 +74,7 @@ export abstract class Layer {
   protected abstract configure(inputShape: number[], random: () => number): WeightSpec[];
 
   /** Records the forward ops for a batch (and returns the backward recorder). */
-  abstract record(ctx: RecordContext, x: TensorId): Recorded;
+  abstract record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded;
 
   /**
    * The layer's arguments as Keras' `model.to_json()` writes them in the layer's `config`, in

@@ -3,6 +3,7 @@
  * backward: dZ = act'(dY), dW = aᵀ·dZ, db = Σ_rows dZ, dA = dZ·Wᵀ. Gradients of W and b are
  * written straight into the flat gradient buffer the optimizer reads.
  */
+import type { Gradient } from '../../graph/autodiff.js';
 import type { TensorId } from '../../graph/graph.js';
 import { columnSum } from '../../kernels/column-sum.js';
 import { matmul } from '../../kernels/matmul.js';
@@ -30,7 +31,7 @@ export function recordLinear(
   kernel: WeightSlot, // (inner, units)
   bias: WeightSlot | undefined, // (units)
   activation: ActivationName,
-): { y: TensorId; backward: (dY: TensorId, needDA: boolean) => TensorId | undefined } {
+): { y: TensorId; reluOutput: boolean; backward: (dY: Gradient, needDA: boolean) => TensorId | undefined } {
   const { graph, device, weights } = ctx;
   // ReLU fuses into the matmul epilogue; softmax is the loss's (or the model's) business.
   const fused = activation === 'relu' ? 'relu' : 'linear';
@@ -50,11 +51,14 @@ export function recordLinear(
   const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
   const y = separate ? recordActivation(ctx, label, separate, z) : z;
 
-  const backward = (dY: TensorId, needDA: boolean): TensorId | undefined => {
-    let dZ = dY;
-    if (separate) dZ = recordActivationBackward(ctx, label, separate, y, dY);
-    // The epilogue's output z is relu's output, which is all relu's backward needs.
-    else if (fused === 'relu') dZ = recordActivationBackward(ctx, label, 'relu', z, dY);
+  /** Returns dA, which no kernel here masks by a ReLU of a: the caller says reluApplied: false. */
+  const backward = (dY: Gradient, needDA: boolean): TensorId | undefined => {
+    if (dY.reluApplied && fused !== 'relu') throw new Error(`internal: ${label} was given a ReLU-masked gradient but has no ReLU`);
+    let dZ = dY.d;
+    if (separate) dZ = recordActivationBackward(ctx, label, separate, y, dY.d);
+    // The epilogue's output z is relu's output, which is all relu's backward needs; the next
+    // layer may have applied it already (see src/graph/autodiff.ts).
+    else if (fused === 'relu' && !dY.reluApplied) dZ = recordActivationBackward(ctx, label, 'relu', z, dY.d);
     graph.add({
       label: `${label} weight gradient`,
       reads: [a, dZ],
@@ -80,7 +84,7 @@ export function recordLinear(
     });
     return dA;
   };
-  return { y, backward };
+  return { y, reluOutput: fused === 'relu', backward };
 }
 
 /** The arguments Dense and Conv2D share. */

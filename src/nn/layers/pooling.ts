@@ -4,7 +4,7 @@ import type { Padding } from '../../kernels/window.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, pair, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, pair, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface PoolingArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -66,10 +66,13 @@ export class MaxPooling2D extends Pooling2D {
     return new MaxPooling2D(readPoolingArgs(c, args));
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const { graph, device, batch } = ctx;
     const p: PoolParams = { ...this.geometry!, batch };
     const outShape = [batch, ...this.outputShape];
+    // When x is a ReLU's output, the argmax skips windows whose maximum is ≤ 0, which makes the
+    // backward that ReLU's backward too (src/kernels/pool.ts), at no extra cost.
+    const reluInput = input.reluOutput;
     const y = graph.tensor(`${this.name}/output`, outShape);
     // Where each output's maximum came from, for the backward; inference does not need it.
     const argmax = graph.tensor(`${this.name}/argmax`, outShape);
@@ -77,7 +80,7 @@ export class MaxPooling2D extends Pooling2D {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y, argmax],
-      createDispatches: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) })],
+      createDispatches: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) }, reluInput)],
     });
     const inputShape = graph.shape(x);
     return {
@@ -85,12 +88,12 @@ export class MaxPooling2D extends Pooling2D {
       backward: (dY) => {
         const dX = graph.tensor(`${this.name}/dInput`, inputShape);
         graph.add({
-          label: `${this.name} backward`,
-          reads: [dY, argmax],
+          label: reluInput ? `${this.name} backward +relu backward` : `${this.name} backward`,
+          reads: [dY.d, argmax],
           writes: [dX],
-          createDispatches: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY), argmax: bind(argmax), dX: bind(dX) })],
+          createDispatches: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY.d), argmax: bind(argmax), dX: bind(dX) })],
         });
-        return dX;
+        return { d: dX, reluApplied: reluInput };
       },
     };
   }
@@ -125,11 +128,11 @@ export class AveragePooling2D extends Pooling2D {
         const dX = graph.tensor(`${this.name}/dInput`, inputShape);
         graph.add({
           label: `${this.name} backward`,
-          reads: [dY],
+          reads: [dY.d],
           writes: [dX],
-          createDispatches: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY), dX: bind(dX) })],
+          createDispatches: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY.d), dX: bind(dX) })],
         });
-        return dX;
+        return { d: dX, reluApplied: false };
       },
     };
   }
