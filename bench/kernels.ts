@@ -71,7 +71,10 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
       const x = dims(p.batch, p.height, p.width, p.channels);
       const col = dims(p.batch * p.outH * p.outW, p.kernelH * p.kernelW * p.channels);
       const shape = spec.family === 'im2col' ? `${x}→${col}` : `${col}→${x}`;
-      return { ...base, family: spec.family, name: spec.family, shape, bytes: F32 * (convIn(p) + colSize(p)) };
+      // The masked col2im also reads x, the ReLU's output.
+      const masked = spec.family === 'col2im' && spec.reluInput;
+      const name = masked ? 'col2im +relu backward' : spec.family;
+      return { ...base, family: spec.family, name, shape, bytes: F32 * (convIn(p) * (masked ? 2 : 1) + colSize(p)) };
     }
     case 'max pool forward':
     case 'max pool backward':
@@ -139,7 +142,13 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       dispatches = [await im2col(device, spec.conv, { x: buffer('x', convIn(spec.conv)), col: buffer('col', colSize(spec.conv)) })];
       break;
     case 'col2im':
-      dispatches = [await col2im(device, spec.conv, { dCol: buffer('dCol', colSize(spec.conv)), dX: buffer('dX', convIn(spec.conv)) })];
+      dispatches = [
+        await col2im(device, spec.conv, {
+          dCol: buffer('dCol', colSize(spec.conv)),
+          dX: buffer('dX', convIn(spec.conv)),
+          reluOutput: spec.reluInput ? buffer('x', convIn(spec.conv)) : undefined,
+        }),
+      ];
       break;
     case 'max pool forward':
       dispatches = [await maxPoolForward(device, spec.pool, { x: buffer('x', poolIn(spec.pool)), y: buffer('y', poolOut(spec.pool)), argmax: buffer('argmax', poolOut(spec.pool)) })];

@@ -39,7 +39,9 @@ export type GemmRole = 'forward' | 'dW' | 'dX';
 /** One kernel call of a training step, with what it needs to be built on its own. */
 export type KernelSpec =
   | { family: 'matmul'; gemm: GemmShape }
-  | { family: 'im2col' | 'col2im'; conv: ConvParams }
+  | { family: 'im2col'; conv: ConvParams }
+  /** reluInput: x is a ReLU's output whose backward col2im applies (src/graph/autodiff.ts). */
+  | { family: 'col2im'; conv: ConvParams; reluInput: boolean }
   | { family: 'max pool forward' | 'max pool backward' | 'avg pool forward' | 'avg pool backward'; pool: PoolParams }
   | { family: 'activation forward' | 'activation backward'; activation: 'relu' | 'sigmoid' | 'tanh'; count: number }
   | { family: 'column sum'; rows: number; cols: number }
@@ -100,6 +102,7 @@ export function optimizerCount(model: Sequential): number {
  */
 export function trainingKernels(model: Sequential, optimizer: OptimizerKind, batch: number, tag: string): KernelUse[] {
   model.build();
+  const { reluInput, reluApplied } = reluFusion(model);
   const forward: KernelUse[] = [];
   const backward: KernelUse[][] = [];
   let shape = model.inputShape;
@@ -123,7 +126,7 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
         const pointwise = inner === channels && strideH === 1 && strideW === 1 && layer.padding === 'valid';
         if (!pointwise) {
           forward.push({ spec: { family: 'im2col', conv }, use: at('forward') });
-          if (!first) back.push({ spec: { family: 'col2im', conv }, use: at('backward') });
+          if (!first) back.push({ spec: { family: 'col2im', conv, reluInput: reluInput[index] }, use: at('backward') });
         }
       } else {
         rows = batch;
@@ -138,7 +141,7 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       if (separate) forward.push({ spec: { family: 'activation forward', activation: separate, count: rows * units }, use: at('forward') });
       // Backward, in linear.ts' order: activation gradient, dW (+ bias gradient), dX, then col2im.
       const backwardCore: KernelUse[] = [];
-      if (separate || relu) {
+      if (separate || (relu && !reluApplied[index])) {
         backwardCore.push({ spec: { family: 'activation backward', activation: separate ?? 'relu', count: rows * units }, use: at('backward') });
       }
       for (const [role, gemm] of gemms.slice(1)) {
@@ -169,7 +172,7 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       const kind = layer.activation;
       if (kind === 'relu' || kind === 'sigmoid' || kind === 'tanh') {
         forward.push({ spec: { family: 'activation forward', activation: kind, count }, use: at('forward') });
-        back.push({ spec: { family: 'activation backward', activation: kind, count }, use: at('backward') });
+        if (!(kind === 'relu' && reluApplied[index])) back.push({ spec: { family: 'activation backward', activation: kind, count }, use: at('backward') });
       }
     } else if (!(layer instanceof Flatten)) {
       throw new Error(`bench: no shapes known for ${layer.className} layer '${layer.name}'`);
@@ -184,6 +187,39 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
     ...backward.reverse().flat(),
     { spec: { family: 'optimizer', kind: optimizer, count: optimizerCount(model) }, use: `${tag} ${optimizer} update` },
   ];
+}
+
+/**
+ * Where the step compiler fuses a ReLU's backward into the next layer (src/graph/autodiff.ts,
+ * the layers' record()): per layer, whether its input is a ReLU's output left to it
+ * (reluInput) and whether the gradient flowing into it has its own ReLU's backward applied
+ * (reluApplied). Mirrors the layers' rules, as the rest of this file mirrors their kernels.
+ */
+function reluFusion(model: Sequential): { reluInput: boolean[]; reluApplied: boolean[] } {
+  const { layers } = model;
+  const reluInput: boolean[] = [];
+  let previousRelu = false;
+  const pointwise: boolean[] = [];
+  for (const layer of layers) {
+    reluInput.push(previousRelu);
+    pointwise.push(layer instanceof Conv2D && layer.kernelSize[0] * layer.kernelSize[1] === 1 && layer.strides.every((s) => s === 1) && layer.padding === 'valid');
+    if (layer instanceof Conv2D || layer instanceof Dense) previousRelu = layer.activation === 'relu';
+    else if (layer instanceof Activation) previousRelu = layer.activation === 'relu' || ((layer.activation === 'linear' || layer.activation === 'softmax') && previousRelu);
+    else if (!(layer instanceof Flatten || layer instanceof Dropout)) previousRelu = false;
+  }
+  // Walk back from the loss's gradient (no ReLU applied), each layer turning the flag it receives into the one it returns.
+  const reluApplied = new Array<boolean>(layers.length).fill(false);
+  let flowing = false;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    reluApplied[i] = flowing;
+    if (layer instanceof Conv2D) flowing = reluInput[i] && !pointwise[i];
+    else if (layer instanceof MaxPooling2D) flowing = reluInput[i];
+    else if (layer instanceof Flatten || layer instanceof Dropout) flowing = reluApplied[i];
+    else if (layer instanceof Activation && (layer.activation === 'linear' || layer.activation === 'softmax')) flowing = reluApplied[i];
+    else flowing = false;
+  }
+  return { reluInput, reluApplied };
 }
 
 /** FLOPs of one training step: its GEMMs (2·M·N·K each); the element-wise kernels are left out. */
