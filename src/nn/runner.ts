@@ -6,6 +6,7 @@
  * most RING read-backs and never waits between them.
  */
 import { recordDispatches } from '../runtime/dispatch.js';
+import { QueuePacer, WAITS_SPIN } from '../runtime/queue-pacer.js';
 import { compileStep, type CompiledStep, type ModelState, type StepMode } from './step-compiler.js';
 import { clearMetrics, summarizeMetrics } from './metrics.js';
 
@@ -29,9 +30,12 @@ export class Runner {
   private ringNext = 0;
   /** Optimizer steps taken so far (Adam's t, the dropout stream). */
   optimizerSteps = 0;
+  /** Delays each read-back until its step is nearly done, so that Node does not spin meanwhile. */
+  private readonly pacer: QueuePacer;
 
   constructor(private readonly state: ModelState, seed: number) {
     this.stepInfoHost[1] = seed >>> 0;
+    this.pacer = new QueuePacer(WAITS_SPIN && state.device.options.pacedWaits !== false);
     this.ring = Array.from({ length: RING }, (_, i) => ({
       buffer: state.device.createReadback(`metrics readback ${i}`, 16),
     }));
@@ -92,12 +96,14 @@ export class Runner {
     hooks.after?.(encoder);
     if (!slot) {
       queue.submit([encoder.finish()]);
+      this.pacer.submitted(compiled);
       return undefined;
     }
     this.ringNext = (this.ringNext + 1) % RING;
     encoder.copyBufferToBuffer(this.state.metrics, 0, slot.buffer, 0, 16);
     queue.submit([encoder.finish()]);
-    slot.pending = slot.buffer.mapAsync(GPUMapMode.READ).then(() => {
+    const ticket = this.pacer.submitted(compiled);
+    slot.pending = this.pacer.wait(ticket, () => slot.buffer.mapAsync(GPUMapMode.READ)).then(() => {
       const snapshot = summarizeMetrics(new Float32Array(slot.buffer.getMappedRange(0, 16)));
       slot.buffer.unmap();
       device.throwIfFailed();
