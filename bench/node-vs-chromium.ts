@@ -10,18 +10,19 @@
  *
  *   node scripts/run.mjs bench/node-vs-chromium.ts [--presets mnist-conv3:100,mnist-cnn:128]
  *        [--rounds 3] [--seconds 6] [--breakdown] [--no-unpaced] [--chromium PATH]
- *        [--chromium-priority equal|as-launched]
+ *        [--chromium-priority equal|as-launched] [--chromium-session this|own] [--threads]
  *
  * Sides: Node with paced waits (the default, src/runtime/queue-pacer.ts), Node with dawn.node's
  * own waits (--no-unpaced leaves it out) and Chromium.
  */
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { browserOptions } from '../scripts/esbuild-options.mjs';
 import { presets } from '../src/nn/presets.js';
 import { median } from '../src/runtime/timing.js';
@@ -33,9 +34,11 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '6' },
     breakdown: { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false },
     'no-unpaced': { type: 'boolean', default: false },
     chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
     'chromium-priority': { type: 'string', default: 'equal' },
+    'chromium-session': { type: 'string', default: 'this' },
   },
 });
 const rounds = Number(values.rounds);
@@ -51,6 +54,40 @@ const runs = values.presets!.split(',').map((item) => {
 // so that both sides time dispatches alike (it changes no kernel).
 const FLAGS = ['--headless=new', '--no-sandbox', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--enable-dawn-features=allow_unsafe_apis'];
 
+/**
+ * playwright starts Chromium detached: in a session of its own, hence (Linux, with
+ * sched_autogroup_enabled) a scheduler group of its own, which gets its own share of the CPU
+ * beside every other session's, this Node process's included.
+ */
+function launchInOwnSession(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: values.chromium, headless: true, ignoreDefaultArgs: ['--headless'], args: FLAGS });
+}
+
+/** Chromium as a plain child of this process (this session's scheduler group), driven over CDP. */
+async function launchInThisSession(userDataDir: string): Promise<BrowserContext> {
+  const child = spawn(values.chromium!, [...FLAGS, `--user-data-dir=${userDataDir}`, '--remote-debugging-port=0', 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /DevTools listening on (ws:\/\/\S+)/.exec(text);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`Chromium exited (${code}) before it listened: ${text.slice(-500)}`)));
+  });
+  child.stderr!.resume();
+  const browser = await chromium.connectOverCDP(endpoint);
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  browser.on('disconnected', () => child.kill());
+  const context = browser.contexts()[0];
+  // Closing the CDP connection ends Chromium; the profile folder is removed once it has exited.
+  context.close = async () => {
+    await browser.close();
+    await exited;
+  };
+  return context;
+}
+
 /** The page: the browser bundle of bench/side-by-side/page.ts, served from localhost. */
 async function openChromium(): Promise<{ page: Page; close(): Promise<void> }> {
   const bundle = await build({ entryPoints: ['bench/side-by-side/page.ts'], ...browserOptions, write: false });
@@ -62,7 +99,7 @@ async function openChromium(): Promise<{ page: Page; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const userDataDir = mkdtempSync(join(tmpdir(), 'webgpu-dl-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: values.chromium, headless: true, ignoreDefaultArgs: ['--headless'], args: FLAGS });
+  const context = values['chromium-session'] === 'own' ? await launchInOwnSession(userDataDir) : await launchInThisSession(userDataDir);
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(`http://localhost:${port}/`);
   await page.waitForFunction(() => 'benchSide' in window || 'benchError' in window, undefined, { timeout: 120_000, polling: 100 });
@@ -161,6 +198,47 @@ function chromiumNice(equal: boolean): string[] {
   return found;
 }
 
+interface ThreadCpu {
+  name: string;
+  nice: number;
+  ms: number;
+  /** Milliseconds it was runnable but waited for a CPU (/proc/.../schedstat). */
+  waitMs: number;
+}
+
+/** Every thread of this process and those below it, by "pid/tid": its name, nice and CPU ms. */
+function threadCpu(): Map<string, ThreadCpu> {
+  const threads = new Map<string, ThreadCpu>();
+  for (const pid of [process.pid, ...childPids()]) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // ended
+    }
+    const type = pid === process.pid ? 'node' : (/--type=([a-z-]+)/.exec(readStat(`/proc/${pid}/cmdline`) ?? '')?.[1] ?? 'browser');
+    for (const tid of tids) {
+      const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
+      if (!stat) continue;
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const waitMs = Number((readStat(`/proc/${pid}/task/${tid}/schedstat`) ?? '0 0').split(' ')[1]) / 1e6;
+      threads.set(`${pid}/${tid}`, { name: `${type} ${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, nice: Number(f[16]), ms: ticksMs(stat), waitMs });
+    }
+  }
+  return threads;
+}
+
+/** The threads that ran most between two snapshots: "name (nice n): ran ms, waited for a CPU ms". */
+function busiest(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>, count: number): string {
+  return [...after.entries()]
+    .map(([key, t]) => ({ ...t, ms: t.ms - (before.get(key)?.ms ?? 0), waitMs: t.waitMs - (before.get(key)?.waitMs ?? 0) }))
+    .filter((t) => t.ms > 0)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count)
+    .map((t) => `${t.name} (nice ${t.nice}): ran ${t.ms}, waited for a CPU ${t.waitMs.toFixed(0)} ms`)
+    .join(', ');
+}
+
 /** CPU ms of every process below this one (Chromium's browser, GPU, renderer and helpers). */
 function childrenMs(): number {
   let total = 0;
@@ -179,6 +257,7 @@ interface Sample {
 }
 
 const equalPriority = values['chromium-priority'] === 'equal';
+if (!['this', 'own'].includes(values['chromium-session']!)) throw new Error(`--chromium-session: 'this' or 'own', got '${values['chromium-session']}'`);
 if (!['equal', 'as-launched'].includes(values['chromium-priority']!)) throw new Error(`--chromium-priority: 'equal' or 'as-launched', got '${values['chromium-priority']}'`);
 
 async function measure(calls: SideCalls, isNode: boolean, preset: string, batch: number, steps: number): Promise<Sample> {
@@ -186,7 +265,9 @@ async function measure(calls: SideCalls, isNode: boolean, preset: string, batch:
   const cpu0 = isNode ? process.cpuUsage() : undefined;
   const children0 = isNode ? 0 : childrenMs();
   const main0 = mainThreadMs();
+  const threads0 = values.threads ? threadCpu() : undefined;
   const ms = await calls.time(preset, batch, steps);
+  if (threads0) console.log(`  ${isNode ? 'Node' : 'Chromium'} ${preset}, ${steps} step(s) in ${ms.toFixed(0)} ms; busiest threads: ${busiest(threads0, threadCpu(), 6)}`);
   const main = mainThreadMs() - main0;
   const cpuMs = cpu0 ? (() => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1000; })() : childrenMs() - children0;
   return { stepMs: ms / steps, cpuMs: cpuMs / steps, mainMs: isNode ? main / steps : undefined };
