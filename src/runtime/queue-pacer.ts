@@ -116,24 +116,32 @@ export class QueuePacer {
       }
       return;
     }
-    // The GPU finished the window's work at `resolved`, having started it when the previous
-    // point was done or its first submit came, whichever was later (idle gaps inside the window
-    // are counted as work: the estimate errs long, and the next overshoot corrects it).
-    const span = resolved - Math.max(previous.at, window[0].at);
-    if (span <= 0) return;
-    const unknown = window.filter((s) => !this.estimates.has(s.work));
-    const known = window.filter((s) => this.estimates.has(s.work));
-    const knownMs = known.reduce((sum, s) => sum + this.estimates.get(s.work)!, 0);
-    if (unknown.length > 0) {
+    // The GPU finished the window's work at `resolved`. Each unit started no earlier than it
+    // was submitted, so for every suffix of the window, `resolved` minus the later of the
+    // previous point and the suffix's first submit bounds the suffix's work from above; the
+    // tightest bound is taken. (An idle gap, such as a compile between two submits, only
+    // loosens the bounds of the suffixes that span it.)
+    let knownMs = 0;
+    let unknown = 0;
+    let bestUnknownMs = Infinity;
+    let bestRatio = Infinity;
+    for (let k = window.length - 1; k >= 0; k--) {
+      const ms = this.estimates.get(window[k].work);
+      if (ms === undefined) unknown++;
+      else knownMs += ms;
+      const span = resolved - Math.max(previous.at, window[k].at);
+      if (unknown > 0) bestUnknownMs = Math.min(bestUnknownMs, Math.max(span - knownMs, 0) / unknown);
+      else if (knownMs > 0) bestRatio = Math.min(bestRatio, span / knownMs);
+    }
+    if (unknown > 0) {
       // New kinds of work take what the known ones leave, shared equally.
-      const each = Math.max(span - knownMs, 0) / unknown.length;
-      for (const s of unknown) this.estimates.set(s.work, each);
+      for (const s of window) if (!this.estimates.has(s.work)) this.estimates.set(s.work, bestUnknownMs);
       return;
     }
-    const ratio = span / knownMs;
-    for (const work of new Set(known.map((s) => s.work))) {
+    if (!Number.isFinite(bestRatio)) return;
+    for (const work of new Set(window.map((s) => s.work))) {
       const ms = this.estimates.get(work)!;
-      this.estimates.set(work, ms * (1 - LEARNING_RATE + LEARNING_RATE * ratio));
+      this.estimates.set(work, ms * (1 - LEARNING_RATE + LEARNING_RATE * bestRatio));
     }
   }
 }

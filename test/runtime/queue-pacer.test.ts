@@ -64,6 +64,19 @@ describe('QueuePacer', () => {
     expect(Math.min(...lateness.slice(-4))).toBeLessThan(5);
   });
 
+  it('does not count an idle gap between submits (a compile) as work', async () => {
+    const [full, remainder] = [{}, {}];
+    const queue = new FakeQueue(new QueuePacer(true));
+    // A full batch, then 300 ms of compiling the remainder's step while the queue is idle, then
+    // the remainder with the read-back: each step takes 20 ms, not half of the 340 ms.
+    queue.submit(full, 20);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await queue.readBack(queue.submit(remainder, 20));
+    queue.submit(full, 20);
+    const second = await queue.readBack(queue.submit(remainder, 20));
+    expect(second.asked - second.doneAt).toBeLessThan(30);
+  });
+
   it('disabled, asks at once', async () => {
     const queue = new FakeQueue(new QueuePacer(false));
     let last;
