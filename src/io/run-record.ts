@@ -11,6 +11,7 @@
  * Node only (node:fs is imported inside the functions, as in files.ts).
  */
 import type { OptimizerConfig } from '../nn/optimizers.js';
+import { writeFileAtomic } from './files.js';
 
 export const RUN_RECORD_FORMAT = 'webgpu-dl run record 1';
 
@@ -123,13 +124,9 @@ export function markdownPath(path: string): string {
  * that a run killed while writing leaves the previous record whole.
  */
 export async function writeRunRecord(path: string, record: RunRecord): Promise<void> {
-  const { rename, writeFile } = await import('node:fs/promises');
-  const replace = async (file: string, text: string) => {
-    await writeFile(`${file}.tmp`, text);
-    await rename(`${file}.tmp`, file);
-  };
-  await replace(path, `${JSON.stringify(record, null, 2)}\n`);
-  await replace(markdownPath(path), runRecordMarkdown(record));
+  const text = new TextEncoder();
+  await writeFileAtomic(path, text.encode(`${JSON.stringify(record, null, 2)}\n`));
+  await writeFileAtomic(markdownPath(path), text.encode(runRecordMarkdown(record)));
 }
 
 /** "1 h 32 min", "12 min 5 s", "48 s". */
