@@ -4,7 +4,7 @@
  * validation choices in validation.ts). The `webgpu-dl` command:
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--checkpoint-every STEPS] [--resume FILE] [--tuning MODE]
+ *                   [--checkpoint FILE] [--checkpoint-every STEPS|Nmin] [--resume FILE] [--tuning MODE]
  *                   [--validation-data D] [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
@@ -26,7 +26,7 @@ import { decodePng, imageToInput } from '../io/png.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { RunRecorder } from './record.js';
-import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
+import { UsageError, adapterChoice, checkLoad, checkpointEvery, positiveInt, tuningMode } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT } from './validation.js';
 
 /**
@@ -60,9 +60,10 @@ Train options:
                         --learning-rate is given, its optimizer with its state
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
-  --checkpoint-every STEPS
-                        with --checkpoint: also write it after every STEPS batches within an
-                        epoch, so that an interrupted run repeats at most STEPS batches
+  --checkpoint-every STEPS|Nmin
+                        with --checkpoint: also write it within an epoch, after every STEPS
+                        batches (e.g. 100) or every N minutes (e.g. 10min), so that an
+                        interrupted run repeats at most that much
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed,
                         --batch-size, --limit), at the batch it was saved after
   --tuning MODE         how the matmul kernel is chosen per shape: measure (default: time the
@@ -147,8 +148,8 @@ async function train(argv: string[]): Promise<void> {
   }
   if (values.save?.endsWith('.h5')) throw new UsageError(`--save: ${values.save}: Keras files are written as .keras (Keras 3's format); .h5 is read only`);
   if (values.load && values.resume) throw new UsageError('--load and --resume exclude each other: a checkpoint holds the weights');
-  const checkpointEvery = positiveInt('checkpoint-every', values['checkpoint-every']);
-  if (checkpointEvery !== undefined && values.checkpoint === undefined) throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to write)');
+  const every = checkpointEvery(values['checkpoint-every']);
+  if (every !== undefined && values.checkpoint === undefined) throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to write)');
   for (const option of ['save', 'checkpoint'] as const) {
     const path = values[option];
     if (path === undefined) continue;
@@ -193,7 +194,7 @@ async function train(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
-  const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined, checkpointEvery);
+  const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined, every);
 
   const device = await createDevice({ adapter: adapterChoice(), tuning: tuningMode(values.tuning ?? 'measure') });
   const a = device.adapter;
@@ -245,7 +246,7 @@ async function train(argv: string[]): Promise<void> {
       },
       // The record before the checkpoint: resumed, it drops epochs past the checkpoint (record.ts).
       ...(record ? [record] : []),
-      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint, { saveFreq: checkpointEvery ?? 'epoch' })] : []),
+      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint, { saveFreq: every ?? 'epoch' })] : []),
     ],
   });
 

@@ -16,6 +16,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchEnd, Callback, Logs } from '../nn/fit.js';
+import { checkpointDue, type SaveFreq } from '../io/model-checkpoint.js';
 import { UsageError } from './usage.js';
 import { parseRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
 
@@ -29,18 +30,19 @@ export class RunRecorder implements Callback {
   private epochStarted = 0;
   /** Where this session starts: epochs completed, batches of the next, and the seconds those batches took. */
   private start: ResumeAt = { epoch: 0, batch: 0, epochSeconds: 0 };
+  private lastWrite = 0;
 
   private constructor(
     readonly path: string,
     private readonly command: string,
     /** The record being continued (--resume), as read from the file. */
     private readonly previous: RunRecord | undefined,
-    /** --checkpoint-every: the record's wall time is brought up to date with each such checkpoint. */
-    private readonly checkpointEvery: number | undefined,
+    /** --checkpoint-every: the record's wall time is brought up to date as often as the checkpoint. */
+    private readonly checkpointEvery: SaveFreq | undefined,
   ) {}
 
   /** Checks the record file before any work (a UsageError names the file and the problem). */
-  static open(path: string, argv: string[], resuming: boolean, checkpointEvery?: number): RunRecorder {
+  static open(path: string, argv: string[], resuming: boolean, checkpointEvery?: SaveFreq): RunRecorder {
     if (!path.endsWith('.json')) throw new UsageError(`--record: ${path}: name the record FILE.json (FILE.md is written beside it)`);
     const folder = dirname(path);
     if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--record: ${path}: no folder ${folder}`);
@@ -101,10 +103,9 @@ export class RunRecorder implements Callback {
     this.epochStarted = performance.now() - carried;
   }
 
-  /** With --checkpoint-every, at each checkpoint within an epoch: the session's wall time so far. */
+  /** With --checkpoint-every, as often as the checkpoint within an epoch: the session's wall time so far. */
   async onBatchEnd(_epoch: number, batch: number, where: BatchEnd): Promise<void> {
-    const done = batch + 1;
-    if (this.checkpointEvery !== undefined && done % this.checkpointEvery === 0 && done < where.batches) await this.write();
+    if (this.checkpointEvery && checkpointDue(this.checkpointEvery, batch, where.batches, performance.now() - this.lastWrite)) await this.write();
   }
 
   /** `epoch` is 0-based, as fit's callbacks give it. */
@@ -131,6 +132,7 @@ export class RunRecorder implements Callback {
     const session = this.session!;
     session.updatedAt = new Date().toISOString();
     session.wallSeconds = (Date.now() - this.sessionStarted) / 1000;
+    this.lastWrite = performance.now();
     updateStatus(record);
     await writeRunRecord(this.path, record);
   }

@@ -1,6 +1,7 @@
 /**
  * The checkpoint callback of fit (as Keras' ModelCheckpoint): after every epoch and, with
- * `saveFreq: N`, after every N batches within an epoch, it writes a checkpoint
+ * `saveFreq: N`, after every N batches within an epoch (or with `saveFreq: { minutes: M }`
+ * after the first batch that ends M minutes or more after the last write), it writes a checkpoint
  * (src/io/checkpoint.ts) to a file (Node; atomically) or hands its bytes to `write` (e.g. to
  * store them in a browser).
  *
@@ -18,38 +19,59 @@ export interface ModelCheckpointOptions {
   /**
    * 'epoch' (default): after every epoch. A number N: also after every N batches of an epoch
    * (batches N, 2N, ... counted from the epoch's start), as Keras' integer save_freq; a
-   * resumed run then repeats at most N batches.
+   * resumed run then repeats at most N batches. `{ minutes: M }`: also within an epoch,
+   * whenever M minutes have passed since the last write (or fit's start): the same spacing
+   * on a slow software adapter and on a fast GPU, where N batches may take a second.
    */
-  saveFreq?: 'epoch' | number;
+  saveFreq?: SaveFreq;
+}
+
+export type SaveFreq = 'epoch' | number | { minutes: number };
+
+/** Throws unless `saveFreq` is 'epoch', a positive integer or { minutes: a positive number }. */
+export function checkSaveFreq(saveFreq: unknown, where = 'modelCheckpoint'): SaveFreq {
+  if (saveFreq === 'epoch' || (typeof saveFreq === 'number' && Number.isSafeInteger(saveFreq) && saveFreq > 0)) return saveFreq;
+  const minutes = (saveFreq as { minutes?: unknown } | null)?.minutes;
+  if (typeof saveFreq === 'object' && typeof minutes === 'number' && minutes > 0 && Number.isFinite(minutes)) return { minutes };
+  throw new Error(`${where}: saveFreq must be 'epoch', a positive integer (batches) or { minutes: M > 0 }, got ${JSON.stringify(saveFreq)}`);
+}
+
+/**
+ * Whether a checkpoint is due after 0-based `batch` of an epoch of `batches` (never after the
+ * last: the epoch's end is saved after validation); `sinceMs` is the time since the last write.
+ */
+export function checkpointDue(saveFreq: SaveFreq, batch: number, batches: number, sinceMs: number): boolean {
+  const done = batch + 1;
+  if (saveFreq === 'epoch' || done === batches) return false;
+  if (typeof saveFreq === 'number') return done % saveFreq === 0;
+  return sinceMs >= saveFreq.minutes * 60_000;
 }
 
 /** A fit callback that checkpoints the model after each epoch, and every saveFreq batches within one. */
 export function modelCheckpoint(target: CheckpointTarget, options: ModelCheckpointOptions = {}): Callback<SavableModel> {
   if (typeof target !== 'string' && typeof target !== 'function') throw new Error(`modelCheckpoint needs a file path or a write(bytes, epoch, batch) function, got ${String(target)}`);
-  const saveFreq = options.saveFreq ?? 'epoch';
-  if (saveFreq !== 'epoch' && !(Number.isSafeInteger(saveFreq) && saveFreq > 0)) {
-    throw new Error(`modelCheckpoint: saveFreq must be 'epoch' or a positive integer (batches), got ${JSON.stringify(saveFreq)}`);
-  }
+  const saveFreq = checkSaveFreq(options.saveFreq ?? 'epoch');
   let model: SavableModel | undefined;
+  let lastWrite = 0;
   const write = async (epoch: number, within?: WithinEpoch) => {
     if (!model) throw new Error('modelCheckpoint: fit did not hand over the model');
     if (typeof target === 'string') await saveCheckpoint(model, target, epoch, within);
     else await target(await encodeCheckpoint(model, epoch, within), epoch, within?.batch ?? 0);
+    lastWrite = performance.now();
   };
   return {
     setModel(m) {
       model = m;
     },
     async onTrainBegin() {
+      lastWrite = performance.now();
       // A missing or read-only folder fails now, not after an epoch of training.
       if (typeof target === 'string') await checkWritablePath(target, 'modelCheckpoint');
     },
     async onBatchEnd(epoch: number, batch: number, where: BatchEnd) {
-      const done = batch + 1;
-      // The epoch's last batch is saved by onEpochEnd, after validation.
-      if (saveFreq === 'epoch' || done % saveFreq !== 0 || done === where.batches) return;
+      if (!checkpointDue(saveFreq, batch, where.batches, performance.now() - lastWrite)) return;
       try {
-        await write(epoch, { batch: done, batchSize: where.batchSize, samples: where.samples, epochSeconds: where.elapsedMs / 1000 });
+        await write(epoch, { batch: batch + 1, batchSize: where.batchSize, samples: where.samples, epochSeconds: where.elapsedMs / 1000 });
       } catch (err) {
         // A diverged loss (NaN weights): keep the last good checkpoint; fit's NaN guard stops training.
         if (!(err instanceof NonFiniteCheckpointError)) throw err;

@@ -97,6 +97,18 @@ describe('checkpoints within an epoch', () => {
     restored.dispose();
   });
 
+  it('saveFreq { minutes }: writes within an epoch once that much time has passed since the last write', async () => {
+    const m = await model(8);
+    const points: [number, number][] = [];
+    // A microsecond: due after every batch (but the last of an epoch, saved at its end).
+    await m.fit(x, y, { ...fitArgs, epochs: 1, callbacks: [modelCheckpoint((_, epoch, batch) => void points.push([epoch, batch]), { saveFreq: { minutes: 1e-8 } })] });
+    expect(points).toEqual([[0, 1], [0, 2], [0, 3], [1, 0]]);
+    points.length = 0;
+    await m.fit(x, y, { ...fitArgs, epochs: 1, callbacks: [modelCheckpoint((_, epoch, batch) => void points.push([epoch, batch]), { saveFreq: { minutes: 60 } })] });
+    expect(points).toEqual([[1, 0]]);
+    m.dispose();
+  });
+
   it('refuses a resume point that does not fit the run, before any training', async () => {
     const m = await model(7);
     const bytes: Uint8Array[] = [];
@@ -107,7 +119,8 @@ describe('checkpoints within an epoch', () => {
     await expect(m.fit(x.subarray(0, 36 * 16), y.subarray(0, 16), { ...fitArgs, epochs: 2, resumeFrom: info })).rejects.toThrow('resumeFrom was saved training on 16 samples, this fit trains on 14');
     await expect(m.fit(x, y, { ...fitArgs, epochs: 2, initialEpoch: 1, resumeFrom: info })).rejects.toThrow('initialEpoch 1 disagrees with resumeFrom.epoch 0');
     await expect(m.fit(x, y, { ...fitArgs, epochs: 2, resumeFrom: { epoch: 0, batch: 2 } })).rejects.toThrow('needs its metrics');
-    expect(() => modelCheckpoint('x.ckpt', { saveFreq: 0 })).toThrow("saveFreq must be 'epoch' or a positive integer (batches), got 0");
+    expect(() => modelCheckpoint('x.ckpt', { saveFreq: 0 })).toThrow("saveFreq must be 'epoch', a positive integer (batches) or { minutes: M > 0 }, got 0");
+    expect(() => modelCheckpoint('x.ckpt', { saveFreq: { minutes: -1 } })).toThrow('got {"minutes":-1}');
     expect(await m.getWeights()).toEqual(before);
     m.dispose();
   });

@@ -123,6 +123,9 @@ describe('train --validation-data and --record', () => {
     const { code, err } = await run('train', ...args, '--checkpoint-every', '2');
     expect(code).toBe(2);
     expect(err).toMatch(/--checkpoint-every needs --checkpoint FILE/);
+    const bad = await run('train', ...args, '--checkpoint', checkpoint, '--checkpoint-every', '10 minutes');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--checkpoint-every must be a number of batches \(e\.g\. 100\) or of minutes \(e\.g\. 10min\), got '10 minutes'/);
   });
 
   it('an epoch resumed within counts the seconds its first batches took before', async () => {
