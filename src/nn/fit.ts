@@ -245,7 +245,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
         guardStarted = false;
         reads = 0;
         recovered = { at: performance.now(), epoch };
-        console.warn(recoveryMessage(loss, epoch, ctx.state.device));
+        console.warn(recoveryMessage(loss, epoch, ctx.state.device, skipped));
         epoch--; // repeat it
         continue;
       }
