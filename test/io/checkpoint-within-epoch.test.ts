@@ -20,12 +20,13 @@ const x = randomFloats(SAMPLES * 36, 31, 0, 1);
 const y = Uint8Array.from({ length: SAMPLES }, (_, i) => (i * 5) % 3);
 const fitArgs = { batchSize: 5, verbose: 0 as const, validationSplit: 0.1, progressEvery: 3 };
 
-async function model(seed = 5): Promise<Sequential> {
+/** Conv, batch norm and dropout (the fixture's model has rate 0.3), with Adam. */
+async function model(seed = 5, rate = 0.4): Promise<Sequential> {
   const m = new Sequential([
     layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }),
     layers.batchNormalization(),
     layers.flatten(),
-    layers.dropout({ rate: 0.4 }),
+    layers.dropout({ rate }),
     layers.dense({ units: 3, activation: 'softmax' }),
   ]);
   await m.compile({ device: await testDevice(), optimizer: 'adam', seed });
@@ -128,14 +129,7 @@ describe('checkpoints within an epoch', () => {
   it('loads and resumes a per-epoch checkpoint written by the code before this change', async () => {
     // The fixture's model and data: test/fixtures/checkpoints/README.md.
     const fixture = readFileSync(new URL('../fixtures/checkpoints/main-633b209-epoch1.ckpt', import.meta.url));
-    const m = new Sequential([
-      layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }),
-      layers.batchNormalization(),
-      layers.flatten(),
-      layers.dropout({ rate: 0.3 }),
-      layers.dense({ units: 3, activation: 'softmax' }),
-    ]);
-    await m.compile({ device: await testDevice(), optimizer: 'adam', seed: 9 });
+    const m = await model(9, 0.3);
     const info = restoreCheckpoint(m, new Uint8Array(fixture), 'fixture');
     expect(info).toMatchObject({ epoch: 1, batch: 0, epochSeconds: 0, step: 3, seed: 9, optimizer: { kind: 'adam' } });
     expect(info.metrics).toBeUndefined();
