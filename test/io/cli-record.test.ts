@@ -13,7 +13,8 @@ import { RunRecorder } from '../../src/cli/record.js';
 import { markdownPath, parseRunRecord, RUN_RECORD_FORMAT, updateStatus, type RunRecord } from '../../src/io/run-record.js';
 
 const read = (path: string): RunRecord => parseRunRecord(readFileSync(path, 'utf8'), path);
-const SMALL = ['--model', 'mnist-conv3', '--limit', '64', '--test-limit', '32', '--batch-size', '32'];
+// --tuning off: these tests are about the record, and timing kernel candidates on a loaded machine took them past their timeout.
+const SMALL = ['--model', 'mnist-conv3', '--limit', '64', '--test-limit', '32', '--batch-size', '32', '--tuning', 'off'];
 
 describe('train --validation-data and --record', () => {
   let dir: string;
@@ -89,7 +90,7 @@ describe('train --validation-data and --record', () => {
 
   it('--checkpoint-every: a run interrupted within an epoch resumes at that batch, with the figures of an uninterrupted run', async () => {
     // 96 images in batches of 32: 3 batches per epoch; a checkpoint after the 2nd of each.
-    const args = ['--model', 'mnist-conv3', '--limit', '96', '--test-limit', '32', '--batch-size', '32', '--epochs', '2', '--validation-data', 'test'];
+    const args = ['--model', 'mnist-conv3', '--limit', '96', '--test-limit', '32', '--batch-size', '32', '--tuning', 'off', '--epochs', '2', '--validation-data', 'test'];
     const whole = join(dir, 'every-whole.json');
     expect((await run('train', ...args, '--record', whole)).code).toBe(0);
     const complete = read(whole);
