@@ -62,6 +62,16 @@ export class Runner {
     clearMetrics(this.state.device, this.state.metrics);
   }
 
+  /** (4) f32: the running sums of a resumed epoch, in place of clearMetrics (queue order: before the next step). */
+  writeMetrics(sums: Float32Array): void {
+    this.state.device.gpu.queue.writeBuffer(this.state.metrics, 0, sums.buffer, sums.byteOffset, sums.byteLength);
+  }
+
+  /** (4) f32: the running sums now (after every step submitted so far); a checkpoint within an epoch saves them. */
+  readMetrics(): Promise<Float32Array> {
+    return this.state.device.readFloats(this.state.metrics);
+  }
+
   /**
    * Uploads one batch and submits the compiled step. With `readMetrics`, the running sums are copied
    * out in the same submit; `metrics` resolves with them once the GPU is there. (Wrapped in
