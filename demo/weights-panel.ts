@@ -55,10 +55,18 @@ export async function loadWeights(page: DemoPage, file: File): Promise<void> {
     await loadKerasModel(page, file);
     return;
   }
-  const weights = decodeWeightsFile(new Uint8Array(await file.arrayBuffer()), file.name);
+  await loadWeightsBytes(page, new Uint8Array(await file.arrayBuffer()), file.name, `weights loaded from ${file.name}`);
+}
+
+/**
+ * A safetensors weights file's bytes: the preset they fit, compiled, given them and shown;
+ * the model's origin reads `<preset>, <source>.`
+ */
+export async function loadWeightsBytes(page: DemoPage, bytes: Uint8Array, name: string, source: string): Promise<void> {
+  const weights = decodeWeightsFile(bytes, name);
   const preset = presetForWeights(weights);
   await modelWithWeights(page, preset, weights);
-  await showLoadedModel(page, `${preset}, weights loaded from ${file.name}.`, file.name);
+  await showLoadedModel(page, `${preset}, ${source}.`, name);
 }
 
 /** A .keras or .h5 file: its own architecture and weights, compiled with the form's optimizer (for training on). */

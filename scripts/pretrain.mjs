@@ -6,10 +6,12 @@
 //
 // It runs `webgpu-dl train` (from src/, through scripts/run.mjs) with the schedule below and
 //   --save       pretrained/<preset>.safetensors          the weights (float32, Keras' names)
-//   --checkpoint pretrained/<preset>.ckpt                 after every epoch (not committed)
+//   --checkpoint pretrained/<preset>.ckpt                 after every epoch and every 10 minutes
+//                                                         within one (not committed)
 //   --record     bench/results/runs/<preset>.json (+ .md) the run record: figures per epoch, test
 // and then draws the record's curve (bench/curve.ts → bench/results/runs/<preset>.svg).
-// Run it again after an interruption: it resumes from the checkpoint and the record continues.
+// Run it again after an interruption: it resumes from the checkpoint, at the batch it was
+// written after (at most 10 minutes of work are repeated), and the record continues.
 // Arguments after `--` go to `webgpu-dl train` (e.g. `-- --limit 600` for a short trial);
 // `--out DIR` puts all the files under DIR instead.
 import { spawnSync } from 'node:child_process';
@@ -56,10 +58,17 @@ if (!existsSync(checkpoint) && existsSync(record) && !dryRun) {
   console.error(`${record} exists but ${checkpoint} does not (the run stopped before its first epoch ended?): move the record away to start again`);
   process.exit(1);
 }
+/**
+ * Checkpoints within an epoch by time, not by a number of batches: an epoch of mnist-cnn
+ * takes about 50 minutes on SwiftShader here but seconds on a GPU, where a checkpoint every
+ * N batches would cost more than the training.
+ */
+const CHECKPOINT_EVERY = '10min';
 const train = [
   'train', '--model', preset, ...SCHEDULES[preset],
   '--save', join(weightsDir, `${preset}.safetensors`),
   '--checkpoint', checkpoint,
+  '--checkpoint-every', CHECKPOINT_EVERY,
   '--record', record,
   ...(existsSync(checkpoint) ? ['--resume', checkpoint] : []),
   ...passed,

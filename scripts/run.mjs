@@ -16,6 +16,8 @@ if (!entry) {
 const outdir = resolve('node_modules/.cache/webgpu-dl');
 mkdirSync(outdir, { recursive: true });
 const outfile = `${outdir}/${basename(entry).replace(/\.ts$/, '')}.mjs`;
-await build({ ...nodeOptions, entryPoints: [entry], outfile });
+// esbuild and playwright-core (bench/node-vs-chromium.ts) stay imports from node_modules: they
+// load native binaries and files beside their own code.
+await build({ ...nodeOptions, external: [...nodeOptions.external, 'esbuild', 'playwright-core'], entryPoints: [entry], outfile });
 process.argv = [process.argv[0], outfile, ...args];
 await import(pathToFileURL(outfile).href);

@@ -3,7 +3,7 @@ export { createDevice, Device, type AdapterSummary, type DeviceOptions } from '.
 export type { AdapterChoice } from './device/adapter.js';
 export { Sequential, type CompileArgs } from './nn/sequential.js';
 export type { SavableModel, SavableLayer, SavableOptimizer, TrainingState } from './nn/savable-model.js';
-export type { FitArgs, Callback, Progress, Logs, History } from './nn/fit.js';
+export type { FitArgs, Callback, Progress, Logs, History, BatchEnd, ResumePoint } from './nn/fit.js';
 export { NonFiniteLossError } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';
 export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpec } from './nn/optimizers.js';
@@ -16,8 +16,8 @@ export { fromKerasJson, toKerasJson, type KerasLayout, type KerasJsonOptions } f
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type DecodedSafetensors } from './io/safetensors.js';
 export { namedWeights, setNamedWeights, encodeWeightsSafetensors, loadWeightsSafetensors } from './io/model-weights.js';
 export { encodeTfjs, parseTfjsModelJson, tfjsModel, decodeTfjsWeights, loadTfjsWeights, type TfjsArtifacts, type TfjsModelJson } from './io/tfjs.js';
-export { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './io/checkpoint.js';
+export { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo, type WithinEpoch } from './io/checkpoint.js';
 export { saveWeights, loadWeights, readTfjs, readTfjsModel, weightsFormat, saveCheckpoint, loadCheckpoint } from './io/files.js';
-export { modelCheckpoint, type CheckpointTarget } from './io/model-checkpoint.js';
+export { modelCheckpoint, type CheckpointTarget, type ModelCheckpointOptions } from './io/model-checkpoint.js';
 export { decodePng, imageToInput, type DecodedImage } from './io/png.js';
 export { loadModel, saveModel, loadKerasWeights, encodeKerasModel, decodeKerasModel, decodeKerasWeights } from './io/keras-file/index.js';

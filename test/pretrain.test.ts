@@ -19,6 +19,7 @@ describe('scripts/pretrain.mjs', () => {
     const short = ['--', '--limit', '64', '--test-limit', '32', '--epochs', '1'];
     const first = await run('node', ['scripts/pretrain.mjs', 'mnist-conv3', '--out', dir, ...short], { timeout: 200_000 });
     expect(first.stdout).toContain('--optimizer adam --epochs 2 --batch-size 64');
+    expect(first.stdout).toContain(`--checkpoint ${join(dir, 'mnist-conv3.ckpt')} --checkpoint-every 10min`);
     expect(first.stdout).toMatch(/^test: loss [\d.]+ accuracy [\d.]+$/m);
     for (const file of ['mnist-conv3.safetensors', 'mnist-conv3.ckpt', 'mnist-conv3.json', 'mnist-conv3.md', 'mnist-conv3.svg']) expect(existsSync(join(dir, file)), file).toBe(true);
     const path = join(dir, 'mnist-conv3.json');

@@ -4,7 +4,7 @@
  * validation choices in validation.ts). The `webgpu-dl` command:
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
  *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--resume FILE] [--tuning MODE]
+ *                   [--checkpoint FILE] [--checkpoint-every STEPS|Nmin] [--resume FILE] [--tuning MODE]
  *                   [--validation-data D] [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
@@ -19,13 +19,14 @@ import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
 import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
 import { checkWritablePath, loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
+import type { CheckpointInfo } from '../io/checkpoint.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { RunRecorder } from './record.js';
-import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
+import { UsageError, adapterChoice, checkLoad, checkpointEvery, positiveInt, tuningMode } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT } from './validation.js';
 
 /**
@@ -59,7 +60,12 @@ Train options:
                         --learning-rate is given, its optimizer with its state
   --seed S              seed for initial weights, shuffling and dropout (default 1)
   --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
-  --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed)
+  --checkpoint-every STEPS|Nmin
+                        with --checkpoint: also write it within an epoch, after every STEPS
+                        batches (e.g. 100) or every N minutes (e.g. 10min), so that an
+                        interrupted run repeats at most that much
+  --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed,
+                        --batch-size, --limit), at the batch it was saved after
   --tuning MODE         how the matmul kernel is chosen per shape: measure (default: time the
                         candidates on this adapter once, then use the cache), cached (use the
                         cache, time nothing), off (the default kernel per adapter class)
@@ -117,6 +123,7 @@ async function train(argv: string[]): Promise<void> {
       load: { type: 'string' },
       seed: { type: 'string' },
       checkpoint: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
       resume: { type: 'string' },
       'validation-data': { type: 'string' },
       record: { type: 'string' },
@@ -141,6 +148,8 @@ async function train(argv: string[]): Promise<void> {
   }
   if (values.save?.endsWith('.h5')) throw new UsageError(`--save: ${values.save}: Keras files are written as .keras (Keras 3's format); .h5 is read only`);
   if (values.load && values.resume) throw new UsageError('--load and --resume exclude each other: a checkpoint holds the weights');
+  const every = checkpointEvery(values['checkpoint-every']);
+  if (every !== undefined && values.checkpoint === undefined) throw new UsageError('--checkpoint-every needs --checkpoint FILE (where to write)');
   for (const option of ['save', 'checkpoint'] as const) {
     const path = values[option];
     if (path === undefined) continue;
@@ -185,7 +194,7 @@ async function train(argv: string[]): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
-  const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined);
+  const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined, every);
 
   const device = await createDevice({ adapter: adapterChoice(), tuning: tuningMode(values.tuning ?? 'measure') });
   const a = device.adapter;
@@ -203,17 +212,21 @@ async function train(argv: string[]): Promise<void> {
     await loadWeights(model, values.load);
     console.log(`weights loaded from ${values.load}`);
   }
-  let initialEpoch = 0;
+  let resumed: CheckpointInfo | undefined;
   if (values.resume) {
-    initialEpoch = (await loadCheckpoint(model, values.resume)).epoch;
-    console.log(`resuming from ${values.resume} after epoch ${initialEpoch}`);
+    resumed = await loadCheckpoint(model, values.resume);
+    const where = resumed.batch ? `batch ${resumed.batch} of epoch ${resumed.epoch + 1}` : `epoch ${resumed.epoch}`;
+    console.log(`resuming from ${values.resume} after ${where}`);
   }
+  // A checkpoint past the epochs asked for: nothing to train (fit returns at once).
+  const resumeFrom = resumed && resumed.epoch < epochs ? resumed : undefined;
+  const initialEpoch = resumeFrom?.epoch ?? Math.min(resumed?.epoch ?? 0, epochs);
   console.log(
     `training ${fromFile ? values.load : name}: ${mnist.train.count} images${validationText(validation, mnist)}, ` +
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${withDefaults(optimizer).learningRate}`,
   );
   const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
-  await record?.begin(settings, adapterText, Math.min(initialEpoch, epochs), { ...validationCounts(validation, mnist), test: mnist.test.count });
+  await record?.begin(settings, adapterText, { epoch: initialEpoch, batch: resumeFrom?.batch ?? 0, epochSeconds: resumeFrom?.epochSeconds ?? 0 }, { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);
   await model.fit(mnist.train.images, mnist.train.labels, {
@@ -221,7 +234,7 @@ async function train(argv: string[]): Promise<void> {
     epochs,
     ...validationFitArgs(validation, mnist),
     verbose: 0,
-    initialEpoch: Math.min(initialEpoch, epochs),
+    ...(resumeFrom ? { resumeFrom } : { initialEpoch }),
     callbacks: [
       {
         onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
@@ -233,7 +246,7 @@ async function train(argv: string[]): Promise<void> {
       },
       // The record before the checkpoint: resumed, it drops epochs past the checkpoint (record.ts).
       ...(record ? [record] : []),
-      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint)] : []),
+      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint, { saveFreq: every ?? 'epoch' })] : []),
     ],
   });
 

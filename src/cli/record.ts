@@ -2,17 +2,21 @@
  * `webgpu-dl train --record FILE.json`: keeps a run's record (src/io/run-record.ts) up to date.
  * open() checks the file before any work (a new record, or with --resume the record of the
  * run being resumed); begin() checks the settings against that record and starts this
- * session's entry; as a fit callback it writes each epoch's figures as the epoch ends;
+ * session's entry; as a fit callback it writes each epoch's figures as the epoch ends, and the
+ * session's wall time whenever a checkpoint within an epoch is written (--checkpoint-every);
  * finish() adds the test figures.
  *
  * A resumed run repeats the epochs after its checkpoint, so begin() drops any epoch the record
  * holds past the checkpoint (one written just before an interruption cut the checkpoint off).
+ * Resumed within an epoch, that epoch's seconds count the time its first batches took in the
+ * sessions before (the checkpoint holds it).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Callback, Logs } from '../nn/fit.js';
+import type { BatchEnd, Callback, Logs } from '../nn/fit.js';
+import { checkpointDue, type SaveFreq } from '../io/model-checkpoint.js';
 import { UsageError } from './usage.js';
 import { parseRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
 
@@ -24,32 +28,39 @@ export class RunRecorder implements Callback {
   private session?: RunSession;
   private sessionStarted = 0;
   private epochStarted = 0;
+  /** Where this session starts: epochs completed, batches of the next, and the seconds those batches took. */
+  private start: ResumeAt = { epoch: 0, batch: 0, epochSeconds: 0 };
+  private lastWrite = 0;
 
   private constructor(
     readonly path: string,
     private readonly command: string,
     /** The record being continued (--resume), as read from the file. */
     private readonly previous: RunRecord | undefined,
+    /** --checkpoint-every: the record's wall time is brought up to date as often as the checkpoint. */
+    private readonly checkpointEvery: SaveFreq | undefined,
   ) {}
 
   /** Checks the record file before any work (a UsageError names the file and the problem). */
-  static open(path: string, argv: string[], resuming: boolean): RunRecorder {
+  static open(path: string, argv: string[], resuming: boolean, checkpointEvery?: SaveFreq): RunRecorder {
     if (!path.endsWith('.json')) throw new UsageError(`--record: ${path}: name the record FILE.json (FILE.md is written beside it)`);
     const folder = dirname(path);
     if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--record: ${path}: no folder ${folder}`);
     const command = `webgpu-dl train ${argv.map(shellWord).join(' ')}`.trim();
-    if (!existsSync(path)) return new RunRecorder(path, command, undefined);
+    if (!existsSync(path)) return new RunRecorder(path, command, undefined, checkpointEvery);
     if (!resuming) throw new UsageError(`--record: ${path} exists: resume that run with --resume CHECKPOINT, or record to a new file`);
-    return new RunRecorder(path, command, parseRunRecord(readFileSync(path, 'utf8'), path));
+    return new RunRecorder(path, command, parseRunRecord(readFileSync(path, 'utf8'), path), checkpointEvery);
   }
 
   /**
-   * Starts this session's entry after `startEpoch` completed epochs, and writes the record. A
-   * record being continued must hold the same settings (the epochs may grow) and reach the
-   * checkpoint's epoch; it is left as it was otherwise.
+   * Starts this session's entry after `start.epoch` completed epochs (and `start.batch`
+   * batches of the next), and writes the record. A record being continued must hold the same
+   * settings (the epochs may grow) and reach the checkpoint's epoch; it is left as it was otherwise.
    */
-  async begin(settings: RunSettings, adapter: string, startEpoch: number, images: RunRecord['images']): Promise<void> {
+  async begin(settings: RunSettings, adapter: string, start: ResumeAt, images: RunRecord['images']): Promise<void> {
     const previous = this.previous;
+    const startEpoch = start.epoch;
+    this.start = start;
     if (previous) {
       for (const key of MATCHED) {
         const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(settings[key])];
@@ -62,7 +73,16 @@ export class RunRecorder implements Callback {
     }
     const now = new Date();
     this.sessionStarted = now.getTime();
-    this.session = { command: this.command, commit: engineCommit(), adapter, startEpoch, startedAt: now.toISOString(), updatedAt: now.toISOString(), wallSeconds: 0 };
+    this.session = {
+      command: this.command,
+      commit: engineCommit(),
+      adapter,
+      startEpoch,
+      ...(start.batch > 0 && { startBatch: start.batch }),
+      startedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      wallSeconds: 0,
+    };
     if (previous) {
       this.record = {
         ...previous,
@@ -77,8 +97,15 @@ export class RunRecorder implements Callback {
     await this.write();
   }
 
-  onEpochBegin(): void {
-    this.epochStarted = performance.now();
+  onEpochBegin(epoch: number): void {
+    // The epoch resumed within: its first batches took epochSeconds in the sessions before.
+    const carried = epoch === this.start.epoch && this.start.batch > 0 ? this.start.epochSeconds * 1000 : 0;
+    this.epochStarted = performance.now() - carried;
+  }
+
+  /** With --checkpoint-every, as often as the checkpoint within an epoch: the session's wall time so far. */
+  async onBatchEnd(_epoch: number, batch: number, where: BatchEnd): Promise<void> {
+    if (this.checkpointEvery && checkpointDue(this.checkpointEvery, batch, where.batches, performance.now() - this.lastWrite)) await this.write();
   }
 
   /** `epoch` is 0-based, as fit's callbacks give it. */
@@ -105,9 +132,17 @@ export class RunRecorder implements Callback {
     const session = this.session!;
     session.updatedAt = new Date().toISOString();
     session.wallSeconds = (Date.now() - this.sessionStarted) / 1000;
+    this.lastWrite = performance.now();
     updateStatus(record);
     await writeRunRecord(this.path, record);
   }
+}
+
+/** Where a session starts: `epoch` epochs completed and `batch` batches of the next, which took `epochSeconds`. */
+export interface ResumeAt {
+  epoch: number;
+  batch: number;
+  epochSeconds: number;
 }
 
 /** An argument as a POSIX shell would need it written. */

@@ -2,6 +2,7 @@
 import type { AdapterChoice } from '../device/adapter.js';
 import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
 import { weightsFormat } from '../io/files.js';
+import type { SaveFreq } from '../io/model-checkpoint.js';
 import { presets, presetNames } from '../nn/presets.js';
 
 export class UsageError extends Error {}
@@ -11,6 +12,16 @@ export function positiveInt(name: string, value: string | undefined): number | u
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
   return n;
+}
+
+/** train's --checkpoint-every: STEPS (batches) or Nmin (minutes, e.g. 10min or 0.5min). */
+export function checkpointEvery(value: string | undefined): SaveFreq | undefined {
+  if (value === undefined) return undefined;
+  const minutes = /^(\d+(?:\.\d+)?)min$/.exec(value);
+  if (minutes && Number(minutes[1]) > 0) return { minutes: Number(minutes[1]) };
+  const steps = Number(value);
+  if (Number.isSafeInteger(steps) && steps > 0) return steps;
+  throw new UsageError(`--checkpoint-every must be a number of batches (e.g. 100) or of minutes (e.g. 10min), got '${value}'`);
 }
 
 /** predict's and evaluate's --load FILE (required, of a known format) and --model NAME (a preset, if given). */

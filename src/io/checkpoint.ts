@@ -5,11 +5,18 @@
  *   tensors    the weights under Keras' names (as in a weights file), and `optimizer/state`
  *              (slots, params): the optimizer's velocities / moments / accumulators over the
  *              flat parameter buffer (alignment gaps included)
- *   metadata   checkpoint: "webgpu-dl 1", epoch (epochs completed), step (optimizer steps
+ *   metadata   checkpoint: "webgpu-dl 2", epoch (epochs completed), step (optimizer steps
  *              taken: Adam's t and the dropout stream), seed (with the epoch, it gives the
  *              shuffle order), optimizer (its config, JSON), model (the Keras 3 JSON)
  *
+ * Within an epoch (fit's onBatchEnd; version 2) it also holds where in the epoch:
+ *
+ *   tensors    `fit/metrics` (4): the epoch's running loss and accuracy sums so far
+ *   metadata   batch (batches of the next epoch done), batch_size and samples (the batches'
+ *              shape: a resume with others is refused), epoch_seconds (time spent on them)
+ *
  * The shuffle order of epoch e derives from (seed, e) alone, so no generator state is saved.
+ * Version 1 files (per-epoch only, written before version 2 existed) load as batch 0.
  */
 import { withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
 import type { SavableModel } from '../nn/savable-model.js';
@@ -19,31 +26,74 @@ import { toKerasJson } from './keras-json.js';
 import { matchWeights, namedWeights } from './model-weights.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
-export const CHECKPOINT_VERSION = 'webgpu-dl 1';
+export const CHECKPOINT_VERSION = 'webgpu-dl 2';
+/** Versions this code reads: 1 has no position within an epoch. */
+const READABLE_VERSIONS = ['webgpu-dl 1', CHECKPOINT_VERSION];
 const STATE_TENSOR = 'optimizer/state';
+const METRICS_TENSOR = 'fit/metrics';
 
+/** A checkpoint within an epoch was not written: the weights or optimizer state stopped being finite. */
+export class NonFiniteCheckpointError extends Error {}
+
+/** Where within an epoch a checkpoint is taken (fit's onBatchEnd tells it). */
+export interface WithinEpoch {
+  /** Batches of the next epoch done (1 ≤ batch < batches per epoch). */
+  batch: number;
+  batchSize: number;
+  samples: number;
+  epochSeconds: number;
+}
+
+/** What a checkpoint holds besides the tensors; pass it to fit as `resumeFrom` to resume. */
 export interface CheckpointInfo {
   /** Epochs completed: pass it to fit as initialEpoch to resume. */
   epoch: number;
+  /** Batches of the next epoch done (0: the checkpoint is at an epoch's end). */
+  batch: number;
+  /** Seconds spent on those batches (0 at an epoch's end). */
+  epochSeconds: number;
+  /** (4) f32: those batches' running metric sums; only within an epoch. */
+  metrics?: Float32Array;
+  /** The batch size and training samples of the run; only within an epoch. */
+  batchSize?: number;
+  samples?: number;
   /** Optimizer steps taken. */
   step: number;
   seed: number;
   optimizer: OptimizerConfig;
 }
 
-/** A checkpoint of a compiled model after `epoch` completed epochs. */
-export async function encodeCheckpoint(model: SavableModel, epoch: number): Promise<Uint8Array> {
+/**
+ * A checkpoint of a compiled model after `epoch` completed epochs and, `within` given, some
+ * batches of the next. Within an epoch the values are checked first: a checkpoint holding a
+ * NaN or an infinity (the loss diverged since the last read-back) is an error, not a file.
+ */
+export async function encodeCheckpoint(model: SavableModel, epoch: number, within?: WithinEpoch): Promise<Uint8Array> {
   const training = model.trainingState();
   const { optimizer } = training;
   const [slots, params] = optimizer.stateShape;
-  const [tensors, state] = await Promise.all([namedWeights(model), optimizer.readState()]);
-  return encodeSafetensors([...tensors, { name: STATE_TENSOR, shape: [slots, params], data: state }], {
+  const [tensors, state, metrics] = await Promise.all([namedWeights(model), optimizer.readState(), within ? training.readMetrics() : undefined]);
+  const all = [...tensors, { name: STATE_TENSOR, shape: [slots, params], data: state }];
+  if (within) {
+    all.push({ name: METRICS_TENSOR, shape: [metrics!.length], data: metrics! });
+    for (const t of all) {
+      const bad = firstNonFinite(t.data);
+      if (bad >= 0) throw new NonFiniteCheckpointError(`checkpoint within epoch ${epoch + 1}: ${t.name} holds ${t.data[bad]} at index ${bad}; not written`);
+    }
+  }
+  return encodeSafetensors(all, {
     checkpoint: CHECKPOINT_VERSION,
     epoch: String(epoch),
     step: String(training.optimizerSteps),
     seed: String(training.seed),
     optimizer: JSON.stringify(optimizer.config),
     model: toKerasJson(model),
+    ...(within && {
+      batch: String(within.batch),
+      batch_size: String(within.batchSize),
+      samples: String(within.samples),
+      epoch_seconds: String(within.epochSeconds),
+    }),
   });
 }
 
@@ -54,8 +104,12 @@ export async function encodeCheckpoint(model: SavableModel, epoch: number): Prom
  */
 export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what = 'checkpoint'): CheckpointInfo {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
-  if (metadata.checkpoint !== CHECKPOINT_VERSION) {
-    throw new Error(`${what}: not a ${CHECKPOINT_VERSION} checkpoint${metadata.checkpoint ? ` (it says '${metadata.checkpoint}')` : ' (a weights file? load it with loadWeights)'}`);
+  if (!READABLE_VERSIONS.includes(metadata.checkpoint)) {
+    throw new Error(
+      metadata.checkpoint
+        ? `${what}: a '${metadata.checkpoint}' checkpoint; this version of webgpu-dl reads ${READABLE_VERSIONS.join(' and ')}`
+        : `${what}: not a webgpu-dl checkpoint (a weights file? load it with loadWeights)`,
+    );
   }
   const integer = (key: string): number => {
     const value = Number(metadata[key]);
@@ -65,6 +119,12 @@ export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what =
   const epoch = integer('epoch');
   const step = integer('step');
   const seed = integer('seed');
+  const batch = metadata.batch === undefined ? 0 : integer('batch');
+  const epochSeconds = metadata.epoch_seconds === undefined ? 0 : Number(metadata.epoch_seconds);
+  if (!(epochSeconds >= 0)) throw new Error(`${what}: metadata epoch_seconds is ${JSON.stringify(metadata.epoch_seconds)}, not a duration`);
+  const metrics = tensors.find((t) => t.name === METRICS_TENSOR);
+  if (batch > 0 && (metrics?.shape.length !== 1 || metrics.shape[0] !== 4)) throw new Error(`${what}: taken within an epoch (batch ${batch}) but ${METRICS_TENSOR} (4 running sums) is missing or misshapen`);
+  const within = batch > 0 ? { metrics: metrics!.data, batchSize: integer('batch_size'), samples: integer('samples') } : {};
   let saved: OptimizerConfig;
   try {
     saved = JSON.parse(metadata.optimizer) as OptimizerConfig;
@@ -85,7 +145,7 @@ export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what =
   if (state.shape.length !== 2 || state.shape[0] !== slots || state.shape[1] !== params) {
     throw new Error(`${what}: ${STATE_TENSOR} has shape [${state.shape}], this model's ${optimizer.config.kind} needs [${slots}, ${params}]`);
   }
-  const values = matchWeights(model, tensors.filter((t) => t !== state), what);
+  const values = matchWeights(model, tensors.filter((t) => t !== state && t !== metrics), what);
   const bad = firstNonFinite(state.data);
   if (bad >= 0) throw new Error(`${what}: ${STATE_TENSOR} holds ${state.data[bad]} at index ${bad}: optimizer state must be finite`);
 
@@ -94,5 +154,5 @@ export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what =
   const rate = withDefaults(saved).learningRate;
   if (rate !== withDefaults(optimizer.config).learningRate) optimizer.setLearningRate(rate);
   training.optimizerSteps = step;
-  return { epoch, step, seed, optimizer: saved };
+  return { epoch, batch, epochSeconds, ...within, step, seed, optimizer: saved };
 }

@@ -6,7 +6,7 @@
  */
 import type { SavableModel } from '../nn/savable-model.js';
 import type { Sequential } from '../nn/sequential.js';
-import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo, type WithinEpoch } from './checkpoint.js';
 import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
 import { encodeTfjs, loadTfjsWeights, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
 import { loadKerasWeights, saveModel } from './keras-file/index.js';
@@ -100,17 +100,32 @@ export async function checkWritablePath(path: string, what: string): Promise<voi
   if (target?.isDirectory()) throw new Error(`${what} ${path}: is a folder, not a file name`);
 }
 
-/** Writes a checkpoint after `epoch` completed epochs, atomically (a temporary file, then a rename). */
-export async function saveCheckpoint(model: SavableModel, path: string, epoch: number): Promise<void> {
-  const { rename, writeFile } = await import('node:fs/promises');
-  const bytes = await encodeCheckpoint(model, epoch);
-  await writeFile(`${path}.partial`, bytes);
-  await rename(`${path}.partial`, path);
+/** Writes a checkpoint after `epoch` completed epochs (and `within` batches of the next), atomically. */
+export async function saveCheckpoint(model: SavableModel, path: string, epoch: number, within?: WithinEpoch): Promise<void> {
+  await writeFileAtomic(path, await encodeCheckpoint(model, epoch, within));
+}
+
+/**
+ * Replaces `path` with `bytes` through a temporary file beside it, flushed to disk and then
+ * renamed over it: a process killed (or a machine stopped) while writing leaves the previous
+ * file whole, never a truncated one.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const { open, rename } = await import('node:fs/promises');
+  const partial = `${path}.partial`;
+  const file = await open(partial, 'w');
+  try {
+    await file.writeFile(bytes);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(partial, path);
 }
 
 /**
  * Restores a checkpoint file into a compiled model (same architecture, seed and optimizer
- * kind). Resume with fit(x, y, { epochs, initialEpoch: returned.epoch }).
+ * kind). Resume with fit(x, y, { epochs, resumeFrom: returned }).
  */
 export async function loadCheckpoint(model: SavableModel, path: string): Promise<CheckpointInfo> {
   return restoreCheckpoint(model, await readBytes(path), path);

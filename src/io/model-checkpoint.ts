@@ -1,33 +1,85 @@
 /**
- * The checkpoint callback of fit (as Keras' ModelCheckpoint): after every epoch it writes a
- * checkpoint (src/io/checkpoint.ts) to a file (Node) or hands its bytes to `write` (e.g. to
+ * The checkpoint callback of fit (as Keras' ModelCheckpoint): after every epoch and, with
+ * `saveFreq: N`, after every N batches within an epoch (or with `saveFreq: { minutes: M }`
+ * after the first batch that ends M minutes or more after the last write), it writes a checkpoint
+ * (src/io/checkpoint.ts) to a file (Node; atomically) or hands its bytes to `write` (e.g. to
  * store them in a browser).
  *
- *   await model.fit(x, y, { epochs: 12, callbacks: [modelCheckpoint('run.ckpt')] });
+ *   await model.fit(x, y, { epochs: 12, callbacks: [modelCheckpoint('run.ckpt', { saveFreq: 100 })] });
  */
-import type { Callback } from '../nn/fit.js';
+import type { BatchEnd, Callback } from '../nn/fit.js';
 import type { SavableModel } from '../nn/savable-model.js';
-import { encodeCheckpoint } from './checkpoint.js';
+import { encodeCheckpoint, NonFiniteCheckpointError, type WithinEpoch } from './checkpoint.js';
 import { checkWritablePath, saveCheckpoint } from './files.js';
 
-export type CheckpointTarget = string | ((bytes: Uint8Array, epoch: number) => void | Promise<void>);
+/** `epoch`: epochs completed; `batch`: batches of the next epoch done (0 at an epoch's end). */
+export type CheckpointTarget = string | ((bytes: Uint8Array, epoch: number, batch: number) => void | Promise<void>);
 
-/** A fit callback that checkpoints the model after each epoch (`epoch` in the file: epochs completed). */
-export function modelCheckpoint(target: CheckpointTarget): Callback<SavableModel> {
-  if (typeof target !== 'string' && typeof target !== 'function') throw new Error(`modelCheckpoint needs a file path or a write(bytes, epoch) function, got ${String(target)}`);
+export interface ModelCheckpointOptions {
+  /**
+   * 'epoch' (default): after every epoch. A number N: also after every N batches of an epoch
+   * (batches N, 2N, ... counted from the epoch's start), as Keras' integer save_freq; a
+   * resumed run then repeats at most N batches. `{ minutes: M }`: also within an epoch,
+   * whenever M minutes have passed since the last write (or fit's start): the same spacing
+   * on a slow software adapter and on a fast GPU, where N batches may take a second.
+   */
+  saveFreq?: SaveFreq;
+}
+
+export type SaveFreq = 'epoch' | number | { minutes: number };
+
+/** Throws unless `saveFreq` is 'epoch', a positive integer or { minutes: a positive number }. */
+export function checkSaveFreq(saveFreq: unknown, where = 'modelCheckpoint'): SaveFreq {
+  if (saveFreq === 'epoch' || (typeof saveFreq === 'number' && Number.isSafeInteger(saveFreq) && saveFreq > 0)) return saveFreq;
+  const minutes = (saveFreq as { minutes?: unknown } | null)?.minutes;
+  if (typeof saveFreq === 'object' && typeof minutes === 'number' && minutes > 0 && Number.isFinite(minutes)) return { minutes };
+  throw new Error(`${where}: saveFreq must be 'epoch', a positive integer (batches) or { minutes: M > 0 }, got ${JSON.stringify(saveFreq)}`);
+}
+
+/**
+ * Whether a checkpoint is due after 0-based `batch` of an epoch of `batches` (never after the
+ * last: the epoch's end is saved after validation); `sinceMs` is the time since the last write.
+ */
+export function checkpointDue(saveFreq: SaveFreq, batch: number, batches: number, sinceMs: number): boolean {
+  const done = batch + 1;
+  if (saveFreq === 'epoch' || done === batches) return false;
+  if (typeof saveFreq === 'number') return done % saveFreq === 0;
+  return sinceMs >= saveFreq.minutes * 60_000;
+}
+
+/** A fit callback that checkpoints the model after each epoch, and every saveFreq batches within one. */
+export function modelCheckpoint(target: CheckpointTarget, options: ModelCheckpointOptions = {}): Callback<SavableModel> {
+  if (typeof target !== 'string' && typeof target !== 'function') throw new Error(`modelCheckpoint needs a file path or a write(bytes, epoch, batch) function, got ${String(target)}`);
+  const saveFreq = checkSaveFreq(options.saveFreq ?? 'epoch');
   let model: SavableModel | undefined;
+  let lastWrite = 0;
+  const write = async (epoch: number, within?: WithinEpoch) => {
+    if (!model) throw new Error('modelCheckpoint: fit did not hand over the model');
+    if (typeof target === 'string') await saveCheckpoint(model, target, epoch, within);
+    else await target(await encodeCheckpoint(model, epoch, within), epoch, within?.batch ?? 0);
+    lastWrite = performance.now();
+  };
   return {
     setModel(m) {
       model = m;
     },
     async onTrainBegin() {
+      lastWrite = performance.now();
       // A missing or read-only folder fails now, not after an epoch of training.
       if (typeof target === 'string') await checkWritablePath(target, 'modelCheckpoint');
     },
+    async onBatchEnd(epoch: number, batch: number, where: BatchEnd) {
+      if (!checkpointDue(saveFreq, batch, where.batches, performance.now() - lastWrite)) return;
+      try {
+        await write(epoch, { batch: batch + 1, batchSize: where.batchSize, samples: where.samples, epochSeconds: where.elapsedMs / 1000 });
+      } catch (err) {
+        // A diverged loss (NaN weights): keep the last good checkpoint; fit's NaN guard stops training.
+        if (!(err instanceof NonFiniteCheckpointError)) throw err;
+        console.warn(`modelCheckpoint: ${(err as Error).message}`);
+      }
+    },
     async onEpochEnd(epoch) {
-      if (!model) throw new Error('modelCheckpoint: fit did not hand over the model');
-      if (typeof target === 'string') await saveCheckpoint(model, target, epoch + 1);
-      else await target(await encodeCheckpoint(model, epoch + 1), epoch + 1);
+      await write(epoch + 1);
     },
   };
 }

@@ -11,6 +11,7 @@
  * Node only (node:fs is imported inside the functions, as in files.ts).
  */
 import type { OptimizerConfig } from '../nn/optimizers.js';
+import { writeFileAtomic } from './files.js';
 
 export const RUN_RECORD_FORMAT = 'webgpu-dl run record 1';
 
@@ -43,6 +44,8 @@ export interface RunSession {
   adapter: string;
   /** Epochs completed before this session began (the checkpoint's epoch when resuming). */
   startEpoch: number;
+  /** Batches of the next epoch completed before this session began (a checkpoint within an epoch); absent: none. */
+  startBatch?: number;
   startedAt: string;
   /** The last time this session updated the record. */
   updatedAt: string;
@@ -57,7 +60,7 @@ export interface EpochFigures {
   accuracy: number;
   val_loss?: number;
   val_accuracy?: number;
-  /** Training plus validation time of the epoch. */
+  /** Training plus validation time of the epoch (resumed within it: its batches' time in every session). */
   seconds: number;
 }
 
@@ -72,7 +75,10 @@ export interface RunRecord {
   sessions: RunSession[];
   epochs: EpochFigures[];
   test?: { loss: number; accuracy: number };
-  /** Sum of the sessions' wall time (an epoch cut short by an interruption is not counted). */
+  /**
+   * Sum of the sessions' wall time, each up to its last update: the end of an epoch or, with
+   * --checkpoint-every, a checkpoint within one (work after it, lost to an interruption, is not counted).
+   */
   wallSeconds: number;
 }
 
@@ -123,13 +129,9 @@ export function markdownPath(path: string): string {
  * that a run killed while writing leaves the previous record whole.
  */
 export async function writeRunRecord(path: string, record: RunRecord): Promise<void> {
-  const { rename, writeFile } = await import('node:fs/promises');
-  const replace = async (file: string, text: string) => {
-    await writeFile(`${file}.tmp`, text);
-    await rename(`${file}.tmp`, file);
-  };
-  await replace(path, `${JSON.stringify(record, null, 2)}\n`);
-  await replace(markdownPath(path), runRecordMarkdown(record));
+  const text = new TextEncoder();
+  await writeFileAtomic(path, text.encode(`${JSON.stringify(record, null, 2)}\n`));
+  await writeFileAtomic(markdownPath(path), text.encode(runRecordMarkdown(record)));
 }
 
 /** "1 h 32 min", "12 min 5 s", "48 s". */
@@ -175,7 +177,7 @@ export function runRecordMarkdown(record: RunRecord): string {
     '|---:|:---|:---|:---|---:|:---|---:|',
     ...record.sessions.map(
       (s, i) =>
-        `| ${i + 1} | \`${s.command}\` | ${s.commit} | ${s.adapter} | ${s.startEpoch} | ${s.startedAt} | ${duration(s.wallSeconds)} |`,
+        `| ${i + 1} | \`${s.command}\` | ${s.commit} | ${s.adapter} | ${s.startEpoch}${s.startBatch ? ` + ${s.startBatch} batches` : ''} | ${s.startedAt} | ${duration(s.wallSeconds)} |`,
     ),
     '',
   ];

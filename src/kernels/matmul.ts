@@ -79,6 +79,11 @@ const CODE: Record<MatmulKernel, string> = {
   tiled: `${tiled}\n${common}\n${output}`,
 };
 
+/** A kernel's whole WGSL text (for tools that time variants of it, bench/matmul-ablation.ts). */
+export function matmulCode(kernel: MatmulKernel): string {
+  return CODE[kernel];
+}
+
 /**
  * Shape limits, measured on first conv layers on SwiftShader: below this K the quad kernel's
  * four-step walk over K is mostly its remainder path (50176×16×4: 29.5 ms against 18.0 with

@@ -77,7 +77,8 @@ export function secondLossError(loss: Error, epoch: number, sinceMs: number): Er
 }
 
 /** What fit logs after a recovery. */
-export function recoveryMessage(loss: Error, epoch: number, device: Device): string {
+export function recoveryMessage(loss: Error, epoch: number, device: Device, fromBatch = 0): string {
   const a = device.adapter;
-  return `fit: ${loss.message} in epoch ${epoch + 1}; created a new device (${a.description || a.device || a.vendor}), rebuilt the model on it, restored the weights and optimizer state of the start of epoch ${epoch + 1}, and repeat that epoch`;
+  const point = fromBatch ? `after batch ${fromBatch} of epoch ${epoch + 1} (where fit resumed)` : `of the start of epoch ${epoch + 1}`;
+  return `fit: ${loss.message} in epoch ${epoch + 1}; created a new device (${a.description || a.device || a.vendor}), rebuilt the model on it, restored the weights and optimizer state ${point}, and repeat that epoch${fromBatch ? ' from there' : ''}`;
 }

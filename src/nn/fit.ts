@@ -1,8 +1,12 @@
 /**
  * The training loop of Sequential.fit and the evaluation loop it shares with evaluate():
  * batches drawn in a per-epoch shuffled order, compiled steps submitted back to back, metrics
- * read back every `progressEvery` steps, callbacks at each epoch's begin and end (a
- * checkpoint is one such callback, provided by src/io/model-checkpoint.ts).
+ * read back every `progressEvery` steps, callbacks at each epoch's begin and end and after
+ * each batch (a checkpoint is one such callback, provided by src/io/model-checkpoint.ts).
+ * `resumeFrom` continues a run from a point within an epoch (a checkpoint's): the epoch's
+ * order is recomputed from (seed, epoch) and its first batches skipped, the running loss and
+ * accuracy sums of those batches are written back, and the step counter (restored with the
+ * optimizer state) gives the dropout stream, so the run goes on exactly as if never stopped.
  */
 import { shuffledIndices } from '../data/batches.js';
 import { elements } from '../data/shape.js';
@@ -10,7 +14,9 @@ import { checkImages, toTargets, type Labels } from './inputs.js';
 import { RECOVERY_WINDOW_MS, recoveryMessage, restoreSnapshot, secondLossError, takeSnapshot, type Recoverable } from './device-recovery.js';
 import { NanGuard, NonFiniteLossSeen } from './nan-guard.js';
 import type { MetricsSnapshot, Runner } from './runner.js';
-import { checkFitOptions } from './validate.js';
+import { checkFitOptions, type ResumePoint } from './validate.js';
+
+export type { ResumePoint };
 
 export interface Logs {
   loss: number;
@@ -32,6 +38,16 @@ export interface Progress {
   elapsedMs: number;
 }
 
+/** Where fit is when a batch ends (Callback.onBatchEnd). */
+export interface BatchEnd {
+  /** Batches per epoch, and the batch size and training samples they come from. */
+  batches: number;
+  batchSize: number;
+  samples: number;
+  /** Milliseconds spent on this epoch so far, those before a resume included. */
+  elapsedMs: number;
+}
+
 /** Hooks into fit (as Keras' callbacks); `M` is the model type fit hands to setModel. */
 export interface Callback<M = unknown> {
   /** Called once when fit begins, with the model being trained. */
@@ -41,6 +57,11 @@ export interface Callback<M = unknown> {
   onEpochBegin?(epoch: number): void | Promise<void>;
   /** Called every few steps (see FitArgs.progressEvery) with figures read back from the GPU. */
   onProgress?(progress: Progress): void;
+  /**
+   * Called after each batch has been submitted (0-based `batch` of the epoch); the GPU may still
+   * be working on it, so whatever this reads back waits for it. A mid-epoch checkpoint is written here.
+   */
+  onBatchEnd?(epoch: number, batch: number, where: BatchEnd): void | Promise<void>;
   onEpochEnd?(epoch: number, logs: Logs): void | Promise<void>;
 }
 
@@ -62,6 +83,12 @@ export interface FitArgs<M = unknown> {
    * from a checkpoint, pass the epoch loadCheckpoint returned. Default 0.
    */
   initialEpoch?: number;
+  /**
+   * Resume within an epoch (a mid-epoch checkpoint's CheckpointInfo, from loadCheckpoint):
+   * training starts at batch `resumeFrom.batch` of epoch `resumeFrom.epoch`. It sets the initial
+   * epoch; initialEpoch, if given too, must agree.
+   */
+  resumeFrom?: ResumePoint;
   /**
    * Stop at the first loss read back that is NaN or infinite, restore the weights and
    * optimizer state of the last read-back that was finite, and throw a NonFiniteLossError
@@ -104,7 +131,7 @@ export interface FitContext extends Recoverable {
 /** Sequential.fit: trains `model` (whose stopTraining a callback may set) on (x, y). */
 export async function fit<M extends { stopTraining: boolean }>(model: M, context: FitContext, x: Float32Array, y: Labels, args: FitArgs<M>): Promise<History> {
   const { state, seed } = context;
-  const { batchSize, epochs, initialEpoch, progressEvery, terminateOnNaN } = checkFitOptions(args as Record<string, unknown>);
+  const { batchSize, epochs, initialEpoch, progressEvery, terminateOnNaN, resumeFrom } = checkFitOptions(args as Record<string, unknown>);
   const n = checkImages(x, state.inputShape);
   const targets = toTargets(y, n, state.classes);
   const perSample = x.length / n;
@@ -125,6 +152,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
     validation = { x: x.subarray(trainCount * perSample), targets: targets.subarray(trainCount * classes) };
   }
 
+  const steps = Math.ceil(trainCount / batchSize);
+  const resumeBatch = checkResumePoint(resumeFrom, steps, batchSize, trainCount);
   for (const callback of callbacks) await callback.onTrainBegin?.();
   if (initialEpoch === epochs) return history; // nothing to run (e.g. resumed after the last epoch): compile nothing
   let ctx = context;
@@ -138,7 +167,6 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   const tBatch = new Float32Array(compiled.full.batch * classes);
   model.stopTraining = false;
   for (const callback of callbacks) callback.setModel?.(model);
-  const steps = Math.ceil(trainCount / batchSize);
   const newGuard = () => (terminateOnNaN ? new NanGuard(ctx.state.device, ctx.state.weights, ctx.optimizerState) : undefined);
   let guard = newGuard();
   let guardStarted = false;
@@ -152,13 +180,16 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
       // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
       const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(seed, epoch));
-      const started = performance.now();
+      // Resumed within this epoch: its first batches are done, their metric sums and time carried over.
+      const skipped = epoch === resumeFrom?.epoch ? resumeBatch : 0;
+      const started = performance.now() - (skipped ? (resumeFrom!.epochSeconds ?? 0) * 1000 : 0);
       const logs: Logs = { loss: NaN, accuracy: NaN };
       try {
         const { runner } = ctx;
-        runner.clearMetrics();
+        if (skipped) runner.writeMetrics(resumeFrom!.metrics!);
+        else runner.clearMetrics();
         let latest: Promise<MetricsSnapshot> | undefined;
-        for (let s = 0; s < steps; s++) {
+        for (let s = skipped; s < steps; s++) {
           const start = s * batchSize;
           const size = Math.min(batchSize, trainCount - start);
           for (let j = 0; j < size; j++) {
@@ -176,6 +207,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
             if (read) guard!.record(e, reads, point);
           } : undefined;
           const run = await runner.run(size === compiled.full.batch ? compiled.full : compiled.last, xBatch.subarray(0, size * perSample), tBatch.subarray(0, size * classes), read, { before });
+          const where = { batches: steps, batchSize, samples: trainCount, elapsedMs: performance.now() - started };
+          for (const callback of callbacks) await callback.onBatchEnd?.(epoch, s, where);
           if (!run) continue;
           latest = run.metrics;
           guard?.observe(reads++, run.metrics, epoch, s);
@@ -212,7 +245,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
         guardStarted = false;
         reads = 0;
         recovered = { at: performance.now(), epoch };
-        console.warn(recoveryMessage(loss, epoch, ctx.state.device));
+        console.warn(recoveryMessage(loss, epoch, ctx.state.device, skipped));
         epoch--; // repeat it
         continue;
       }
@@ -234,6 +267,20 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
     guard?.destroy();
   }
   return history;
+}
+
+/**
+ * The batch to resume at in resumeFrom's epoch (0 without one), after checking that the point
+ * fits this run: a batch inside the epoch, the same batch size and samples where known, and
+ * the metric sums when the epoch is under way.
+ */
+function checkResumePoint(resume: ResumePoint | undefined, steps: number, batchSize: number, samples: number): number {
+  if (!resume) return 0;
+  if (resume.batchSize !== undefined && resume.batchSize !== batchSize) throw new Error(`fit: resumeFrom was saved with batchSize ${resume.batchSize}, this fit has batchSize ${batchSize}: resume with the run's batch size`);
+  if (resume.samples !== undefined && resume.samples !== samples) throw new Error(`fit: resumeFrom was saved training on ${resume.samples} samples, this fit trains on ${samples}: resume with the run's data`);
+  if (resume.batch >= steps) throw new Error(`fit: resumeFrom.batch is ${resume.batch}, but an epoch has ${steps} batches`);
+  if (resume.batch > 0 && resume.metrics?.length !== 4) throw new Error('fit: resumeFrom within an epoch needs its metrics (the 4 running sums a checkpoint holds)');
+  return resume.batch;
 }
 
 /** Restores the last finite backup and says where the loss went wrong. */

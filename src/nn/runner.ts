@@ -6,6 +6,7 @@
  * most RING read-backs and never waits between them.
  */
 import { recordDispatches } from '../runtime/dispatch.js';
+import { QueuePacer, WAITS_SPIN } from '../runtime/queue-pacer.js';
 import { compileStep, type CompiledStep, type ModelState, type StepMode } from './step-compiler.js';
 import { clearMetrics, summarizeMetrics } from './metrics.js';
 
@@ -29,9 +30,12 @@ export class Runner {
   private ringNext = 0;
   /** Optimizer steps taken so far (Adam's t, the dropout stream). */
   optimizerSteps = 0;
+  /** Delays each read-back until its step is nearly done, so that Node does not spin meanwhile. */
+  private readonly pacer: QueuePacer;
 
   constructor(private readonly state: ModelState, seed: number) {
     this.stepInfoHost[1] = seed >>> 0;
+    this.pacer = new QueuePacer(WAITS_SPIN && state.device.options.pacedWaits !== false);
     this.ring = Array.from({ length: RING }, (_, i) => ({
       buffer: state.device.createReadback(`metrics readback ${i}`, 16),
     }));
@@ -56,6 +60,16 @@ export class Runner {
 
   clearMetrics(): void {
     clearMetrics(this.state.device, this.state.metrics);
+  }
+
+  /** (4) f32: the running sums of a resumed epoch, in place of clearMetrics (queue order: before the next step). */
+  writeMetrics(sums: Float32Array): void {
+    this.state.device.gpu.queue.writeBuffer(this.state.metrics, 0, sums.buffer, sums.byteOffset, sums.byteLength);
+  }
+
+  /** (4) f32: the running sums now (after every step submitted so far); a checkpoint within an epoch saves them. */
+  readMetrics(): Promise<Float32Array> {
+    return this.state.device.readFloats(this.state.metrics);
   }
 
   /**
@@ -92,12 +106,14 @@ export class Runner {
     hooks.after?.(encoder);
     if (!slot) {
       queue.submit([encoder.finish()]);
+      this.pacer.submitted(compiled);
       return undefined;
     }
     this.ringNext = (this.ringNext + 1) % RING;
     encoder.copyBufferToBuffer(this.state.metrics, 0, slot.buffer, 0, 16);
     queue.submit([encoder.finish()]);
-    slot.pending = slot.buffer.mapAsync(GPUMapMode.READ).then(() => {
+    const ticket = this.pacer.submitted(compiled);
+    slot.pending = this.pacer.wait(ticket, () => slot.buffer.mapAsync(GPUMapMode.READ)).then(() => {
       const snapshot = summarizeMetrics(new Float32Array(slot.buffer.getMappedRange(0, 16)));
       slot.buffer.unmap();
       device.throwIfFailed();

@@ -36,6 +36,11 @@ export interface TrainingState {
   /** Optimizer steps taken: Adam's t and the dropout stream. */
   optimizerSteps: number;
   readonly optimizer: SavableOptimizer;
+  /**
+   * (4) f32: the running loss and accuracy sums of the epoch under way (loss sum, correct,
+   * samples, 0), after every step submitted so far; a checkpoint within an epoch saves them.
+   */
+  readMetrics(): Promise<Float32Array>;
 }
 
 /** A compiled optimizer: its config and its state over the flat parameter buffer. */

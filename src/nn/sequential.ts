@@ -182,6 +182,7 @@ export class Sequential implements SavableModel {
     return {
       optimizer: savableOptimizer(state.device, state.weights, this.optimizer!),
       seed: this.seed,
+      readMetrics: () => runner.readMetrics(),
       get optimizerSteps() {
         return runner.optimizerSteps;
       },

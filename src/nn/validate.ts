@@ -51,6 +51,22 @@ function batchSize(where: Where, value: unknown): number {
   return value === undefined ? 32 : positiveInteger(where, 'batchSize', value);
 }
 
+/**
+ * A point to resume training from: after `batch` batches of epoch `epoch` (0-based; batch 0:
+ * the epoch's start). A checkpoint's CheckpointInfo is one (loadCheckpoint returns it).
+ */
+export interface ResumePoint {
+  epoch: number;
+  batch: number;
+  /** Seconds already spent on those batches (they count in the epoch's elapsed time). */
+  epochSeconds?: number;
+  /** (4) f32: the metrics buffer's running sums after those batches (loss sum, correct, samples, 0); required when batch > 0. */
+  metrics?: Float32Array;
+  /** When known, the batch size and training samples of the run: fit refuses others, whose batches would differ. */
+  batchSize?: number;
+  samples?: number;
+}
+
 export interface FitOptions {
   batchSize: number;
   epochs: number;
@@ -60,11 +76,12 @@ export interface FitOptions {
   verbose: 0 | 1;
   progressEvery: number;
   terminateOnNaN: boolean;
+  resumeFrom?: ResumePoint;
 }
 
 const FIT_OPTIONS = [
   'batchSize', 'epochs', 'validationSplit', 'validationData', 'shuffle', 'verbose', 'callbacks',
-  'progressEvery', 'initialEpoch', 'terminateOnNaN',
+  'progressEvery', 'initialEpoch', 'terminateOnNaN', 'resumeFrom',
 ] as const;
 
 /** fit's options with their defaults, every one checked. */
@@ -73,7 +90,9 @@ export function checkFitOptions(options: Record<string, unknown> | undefined): F
   checkOptions(where, options, FIT_OPTIONS);
   const o = options ?? {};
   const epochs = o.epochs === undefined ? 1 : nonNegativeInteger(where, 'epochs', o.epochs);
-  const initialEpoch = o.initialEpoch === undefined ? 0 : nonNegativeInteger(where, 'initialEpoch', o.initialEpoch);
+  const resumeFrom = o.resumeFrom === undefined ? undefined : checkResumeFrom(where, o.resumeFrom, epochs);
+  const initialEpoch = o.initialEpoch === undefined ? resumeFrom?.epoch ?? 0 : nonNegativeInteger(where, 'initialEpoch', o.initialEpoch);
+  if (resumeFrom && initialEpoch !== resumeFrom.epoch) throw new Error(`${where}: initialEpoch ${initialEpoch} disagrees with resumeFrom.epoch ${resumeFrom.epoch}: give one of them`);
   if (initialEpoch > epochs) throw new Error(`${where}: initialEpoch must be an integer in 0..epochs (${epochs}), got ${initialEpoch}`);
   let validationSplit = 0;
   if (o.validationSplit !== undefined && o.validationSplit !== 0) {
@@ -96,10 +115,24 @@ export function checkFitOptions(options: Record<string, unknown> | undefined): F
     verbose: (o.verbose ?? 1) as 0 | 1,
     progressEvery: o.progressEvery === undefined ? 20 : positiveInteger(where, 'progressEvery', o.progressEvery),
     terminateOnNaN: o.terminateOnNaN === undefined ? true : boolean(where, 'terminateOnNaN', o.terminateOnNaN),
+    resumeFrom,
   };
 }
 
-const CALLBACK_METHODS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onProgress', 'onEpochEnd'];
+/** fit's resumeFrom: an epoch in 0..epochs (before epochs when within one), a batch, and the optional rest. */
+function checkResumeFrom(where: Where, value: unknown, epochs: number): ResumePoint {
+  if (value === null || typeof value !== 'object') throw new Error(`${where}: resumeFrom must be a checkpoint's { epoch, batch, ... } (loadCheckpoint returns it), got ${show(value)}`);
+  const r = value as Record<string, unknown>;
+  const epoch = nonNegativeInteger(where, 'resumeFrom.epoch', r.epoch);
+  const batch = nonNegativeInteger(where, 'resumeFrom.batch', r.batch ?? 0);
+  if (epoch > epochs || (batch > 0 && epoch === epochs)) throw new Error(`${where}: resumeFrom is at batch ${batch} of epoch index ${epoch}, past the ${epochs} epoch(s) of this fit`);
+  if (r.epochSeconds !== undefined && !(typeof r.epochSeconds === 'number' && r.epochSeconds >= 0)) throw new Error(`${where}: resumeFrom.epochSeconds must be a non-negative number, got ${show(r.epochSeconds)}`);
+  if (r.metrics !== undefined && !(r.metrics instanceof Float32Array)) throw new Error(`${where}: resumeFrom.metrics must be a Float32Array, got ${show(r.metrics)}`);
+  for (const key of ['batchSize', 'samples'] as const) if (r[key] !== undefined) positiveInteger(where, `resumeFrom.${key}`, r[key]);
+  return { ...(r as unknown as ResumePoint), epoch, batch };
+}
+
+const CALLBACK_METHODS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onProgress', 'onBatchEnd', 'onEpochEnd'];
 
 /** One callback object or a list of them; a method a callback names must be a function, and one fit does not know (`on...`) is an error. */
 function checkCallbacks(where: Where, callbacks: unknown): void {

@@ -7,11 +7,13 @@
 // checks the ten probabilities, saves the weights and loads them back, and keeps a
 // screenshot in test-output/demo.png. A second page loads Keras-made .keras and .h5 files
 // (test/fixtures/keras-files), must show Keras' predictions, and saves each as a .keras file
-// with the same weights. A third, without WebGPU, must say so plainly.
+// with the same weights. Another uses the pretrained model that ships in pretrained/ without
+// training: the test images and a test digit traced on the pad with the mouse are read right.
+// A last page, without WebGPU, must say so plainly.
 //
 // CHROMIUM_PATH overrides the browser. Without Chromium the test fails and says how to get it.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -268,6 +270,56 @@ describe('demo page in headless Chromium', () => {
     }
     expect(pageErrors).toEqual([]);
   }, 360_000);
+
+  it('uses the pretrained model without training: test images and a traced test digit read right', async () => {
+    const { page, pageErrors } = await openPage(WEBGPU_FLAGS);
+    await waitForState(page, 'ready', 120_000);
+    // The list is what pretrained/ ships, with each one's recorded test accuracy.
+    const shipped = readdirSync('pretrained').filter((f) => f.endsWith('.safetensors')).sort();
+    expect(shipped).toContain('mnist-conv3.safetensors');
+    expect(await page.$$eval('#pretrained option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(shipped);
+    expect(await page.$eval('#pretrained option[value="mnist-conv3.safetensors"]', (o) => o.textContent)).toBe('mnist-conv3 (test 98.4%)');
+
+    await page.selectOption('#pretrained', 'mnist-conv3.safetensors');
+    await page.click('#use-pretrained');
+    await waitUntil(page, "document.getElementById('status').textContent === 'Loaded mnist-conv3.safetensors'", 180_000);
+    await waitForState(page, 'ready', 10_000);
+    expect(await text(page, '#model-origin')).toBe('mnist-conv3, pretrained weights shipped with webgpu-dl (pretrained/mnist-conv3.safetensors).');
+    expect(await page.$eval('#preset', (s) => (s as HTMLSelectElement).value)).toBe('mnist-conv3');
+    // 98.44% on all 10,000 test images (its run record); the page tests on its first 500 here.
+    const accuracy = Number(await page.$eval('#test-accuracy', (e) => (e as HTMLElement).dataset.accuracy));
+    expect(accuracy).toBeGreaterThan(0.97);
+    const labels = await numbers(page, '#test-grid .cell', 'label');
+    const predicted = await numbers(page, '#test-grid .cell', 'predicted');
+    expect(labels.slice(0, 5)).toEqual([7, 2, 1, 0, 4]);
+    expect(predicted.slice(0, 5)).toEqual([7, 2, 1, 0, 4]);
+    expect(predicted.filter((c, i) => c === labels[i]).length).toBeGreaterThanOrEqual(38);
+
+    // Trace MNIST's test image 0 (a 7) on the pad with the mouse, row by row, over its inked
+    // pixels: the page's own path (pad → 28×28 → model) reads a 7.
+    const { images, labels: testLabels } = (await loadMnist({ limit: 1, testLimit: 1 })).test;
+    expect(testLabels[0]).toBe(7);
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const pad = (await page.locator('#pad').boundingBox())!;
+    const at = (col: number, row: number) => [pad.x + ((col + 0.5) / 28) * pad.width, pad.y + ((row + 0.5) / 28) * pad.height] as const;
+    for (let row = 0; row < 28; row++) {
+      for (let col = 0; col < 28; col++) {
+        if (images[row * 28 + col] <= 0.5 || (col > 0 && images[row * 28 + col - 1] > 0.5)) continue;
+        let end = col;
+        while (end + 1 < 28 && images[row * 28 + end + 1] > 0.5) end++;
+        await page.mouse.move(...at(col, row));
+        await page.mouse.down();
+        await page.mouse.move(...at(end, row), { steps: 2 });
+        await page.mouse.up();
+      }
+    }
+    await waitUntil(page, "/reads a 7/.test(document.getElementById('draw-result').textContent)", 60_000);
+    // Predictions follow the strokes a frame late: the reading of the finished drawing is the one that stays.
+    await page.waitForTimeout(2_000);
+    expect(await text(page, '#draw-result')).toMatch(/reads a 7/);
+    await page.screenshot({ path: join(OUTPUT_DIR, 'demo-pretrained.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
 
   it('says plainly when the browser has no WebGPU', async () => {
     const { page } = await openPage([]); // no --enable-unsafe-webgpu: no adapter on this machine

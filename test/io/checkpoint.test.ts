@@ -87,7 +87,7 @@ describe('checkpoints', () => {
       [otherSeed, bytes, /compiled with seed 9; this one has seed 10: compile with \{ seed: 9 \}/],
       [otherOptimizer, bytes, /holds adam optimizer state; this model is compiled with sgd/],
       [target, bytes.subarray(0, bytes.length - 8), /truncated/],
-      [target, await encodeWeightsSafetensors(target), /not a webgpu-dl 1 checkpoint \(a weights file\? load it with loadWeights\)/],
+      [target, await encodeWeightsSafetensors(target), /not a webgpu-dl checkpoint \(a weights file\? load it with loadWeights\)/],
       [target, new TextEncoder().encode('not a checkpoint'), /not a valid safetensors file/],
     ];
     for (const [m, data, message] of attempts) {

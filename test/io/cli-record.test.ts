@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../helpers/cli.js';
+import { RunRecorder } from '../../src/cli/record.js';
 import { markdownPath, parseRunRecord, RUN_RECORD_FORMAT, updateStatus, type RunRecord } from '../../src/io/run-record.js';
 
 const read = (path: string): RunRecord => parseRunRecord(readFileSync(path, 'utf8'), path);
-const SMALL = ['--model', 'mnist-conv3', '--limit', '64', '--test-limit', '32', '--batch-size', '32'];
+// --tuning off: these tests are about the record, and timing kernel candidates on a loaded machine took them past their timeout.
+const SMALL = ['--model', 'mnist-conv3', '--limit', '64', '--test-limit', '32', '--batch-size', '32', '--tuning', 'off'];
 
 describe('train --validation-data and --record', () => {
   let dir: string;
@@ -84,6 +86,63 @@ describe('train --validation-data and --record', () => {
     expect(again.sessions.map((s) => s.startEpoch)).toEqual([0, 1, 1]);
     expect(again.epochs.map((e) => e.epoch)).toEqual([1, 2]);
     expect(again.epochs[1].val_accuracy).toBe(complete.epochs[1].val_accuracy);
+  });
+
+  it('--checkpoint-every: a run interrupted within an epoch resumes at that batch, with the figures of an uninterrupted run', async () => {
+    // 96 images in batches of 32: 3 batches per epoch; a checkpoint after the 2nd of each.
+    const args = ['--model', 'mnist-conv3', '--limit', '96', '--test-limit', '32', '--batch-size', '32', '--tuning', 'off', '--epochs', '2', '--validation-data', 'test'];
+    const whole = join(dir, 'every-whole.json');
+    expect((await run('train', ...args, '--record', whole)).code).toBe(0);
+    const complete = read(whole);
+
+    const path = join(dir, 'every.json');
+    const checkpoint = join(dir, 'every.ckpt');
+    // Interrupt in the last batch of epoch 2, after the checkpoint of its 2nd batch was written.
+    const onBatchEnd = RunRecorder.prototype.onBatchEnd;
+    vi.spyOn(RunRecorder.prototype, 'onBatchEnd').mockImplementation(function (this: RunRecorder, epoch, batch, where) {
+      if (epoch === 1 && batch === 2) throw new Error('interrupted');
+      return onBatchEnd.call(this, epoch, batch, where);
+    });
+    const stopped = await run('train', ...args, '--record', path, '--checkpoint', checkpoint, '--checkpoint-every', '2');
+    expect(stopped.err).toMatch(/interrupted/);
+    vi.mocked(RunRecorder.prototype.onBatchEnd).mockRestore();
+    const partial = read(path);
+    expect(partial.statusNote).toBe('partial: 1 of 2 epochs completed, no test figures yet');
+    // The session's wall time reaches the checkpoint within epoch 2, past epoch 1's end.
+    expect(partial.sessions[0].wallSeconds).toBeGreaterThan(partial.epochs[0].seconds);
+
+    const resumed = await run('train', ...args, '--record', path, '--checkpoint', checkpoint, '--checkpoint-every', '2', '--resume', checkpoint);
+    expect(resumed.err).toBe('');
+    expect(resumed.out).toMatch(/resuming from .*every\.ckpt after batch 2 of epoch 2/);
+    const record = read(path);
+    expect(record.status).toBe('complete');
+    expect(record.sessions.map((s) => [s.startEpoch, s.startBatch])).toEqual([[0, undefined], [1, 2]]);
+    expect(record.epochs.map(({ seconds, ...figures }) => figures)).toEqual(complete.epochs.map(({ seconds, ...figures }) => figures));
+    expect(record.test).toEqual(complete.test);
+    expect(readFileSync(markdownPath(path), 'utf8')).toMatch(/\| 2 \| `webgpu-dl train .*` \| .* \| 1 \+ 2 batches \|/);
+
+    const { code, err } = await run('train', ...args, '--checkpoint-every', '2');
+    expect(code).toBe(2);
+    expect(err).toMatch(/--checkpoint-every needs --checkpoint FILE/);
+    const bad = await run('train', ...args, '--checkpoint', checkpoint, '--checkpoint-every', '10 minutes');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--checkpoint-every must be a number of batches \(e\.g\. 100\) or of minutes \(e\.g\. 10min\), got '10 minutes'/);
+  });
+
+  it('an epoch resumed within counts the seconds its first batches took before', async () => {
+    const path = join(dir, 'carried.json');
+    const settings = { model: 'mnist-cnn', optimizer: { kind: 'adadelta' as const }, epochs: 3, batchSize: 128, seed: 1, validation: 'none' as const };
+    const recorder = RunRecorder.open(path, ['--model', 'mnist-cnn'], false);
+    await recorder.begin(settings, 'adapter', { epoch: 1, batch: 200, epochSeconds: 1000 }, { train: 60000, validation: 0, test: 10000 });
+    recorder.onEpochBegin(1);
+    await recorder.onEpochEnd(1, { loss: 0.1, accuracy: 0.9 });
+    recorder.onEpochBegin(2);
+    await recorder.onEpochEnd(2, { loss: 0.1, accuracy: 0.9 });
+    const [resumedEpoch, nextEpoch] = read(path).epochs;
+    expect(resumedEpoch.seconds).toBeGreaterThanOrEqual(1000);
+    expect(resumedEpoch.seconds).toBeLessThan(1001);
+    expect(nextEpoch.seconds).toBeLessThan(1);
+    expect(read(path).sessions[0]).toMatchObject({ startEpoch: 1, startBatch: 200 });
   });
 
   it('bad uses fail with exit code 2 before training, and leave an existing record as it was', async () => {

@@ -37,7 +37,7 @@ const fitCases: Case[] = [
   ['a callback that is a function', (m) => fit(m, { callbacks: [() => {}] }), /fit: callbacks\[0\] must be an object such as \{ onEpochEnd\(epoch, logs\) \{...\} \}, got a function/],
   ['the old checkpoint option', (m) => fit(m, { checkpoint: { path: 'run.ckpt' } }), /fit: unknown option 'checkpoint' \(known: /],
   ['a checkpoint in a missing folder', (m) => fit(m, { callbacks: [modelCheckpoint('/no/such/folder/run.ckpt')] }), /modelCheckpoint \/no\/such\/folder\/run.ckpt: the folder \/no\/such\/folder does not exist/],
-  ['a checkpoint target that is a number', () => modelCheckpoint(7 as never), /modelCheckpoint needs a file path or a write\(bytes, epoch\) function, got 7/],
+  ['a checkpoint target that is a number', () => modelCheckpoint(7 as never), /modelCheckpoint needs a file path or a write\(bytes, epoch, batch\) function, got 7/],
   ['terminateOnNaN "no"', (m) => fit(m, { terminateOnNaN: 'no' }), /fit: terminateOnNaN must be true or false, got "no"/],
   ['x a plain array', (m) => m.fit(Array.from(x) as unknown as Float32Array, y), /x must be a Float32Array in NHWC order, got Array/],
   ['x not a whole number of samples', (m) => m.fit(x.subarray(0, 40), y), /x has 40 values, which is not a whole number of samples of shape \[6,6,1\]/],

@@ -96,7 +96,7 @@ describe('file misuses are refused with the culprit named and weights bit-equal'
     await expectRefused(model, () => restoreCheckpoint(model, nanWeight, 'nanw.ckpt'), /nanw.ckpt: conv2d\/kernel holds NaN at index 0/);
     const reseeded = encodeSafetensors(tensors, { ...metadata, seed: '8' });
     await expectRefused(model, () => restoreCheckpoint(model, reseeded, 'seed.ckpt'), /seed.ckpt: written by a model compiled with seed 8; this one has seed 3/);
-    await expectRefused(model, async () => loadCheckpoint(model, weights), /tiny.safetensors: not a webgpu-dl 1 checkpoint \(a weights file\? load it with loadWeights\)/);
+    await expectRefused(model, async () => loadCheckpoint(model, weights), /tiny.safetensors: not a webgpu-dl checkpoint \(a weights file\? load it with loadWeights\)/);
   });
 });
 
