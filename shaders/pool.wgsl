@@ -79,6 +79,16 @@ fn windowCount(win: Window) -> f32 {
   return f32((win.h1 - win.h0) * (win.w1 - win.w0));
 }
 
+// Chunk index into x or dX: (N, H, W, CC) of pixel (n, h, w), channel chunk c.
+fn inputChunk(n: u32, h: u32, w: u32, c: u32) -> u32 {
+  return ((n * H + h) * W + w) * CC + c;
+}
+
+// Chunk index into y or dY: (N, OH, OW, CC) of pixel (n, oh, ow), channel chunk c.
+fn outputChunk(n: u32, oh: u32, ow: u32, c: u32) -> u32 {
+  return ((n * OH + oh) * OW + ow) * CC + c;
+}
+
 // Output pixel (n, oh, ow) and channel chunk c of chunk index i into y: (N, OH, OW, CC).
 fn outputPosition(i: u32) -> vec4u {
   return vec4u(i / (CC * OW * OH), (i / (CC * OW)) % OH, (i / CC) % OW, i % CC);
@@ -104,12 +114,12 @@ fn maxForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   if (i >= N * OH * OW * CC) { return; }
   let pos = outputPosition(i);
   let win = window(pos.y, pos.z);
-  let first = ((pos.x * H + win.h0) * W + win.w0) * CC + pos.w;
+  let first = inputChunk(pos.x, win.h0, win.w0, pos.w);
   var best = x[first];
   var bestIndex = elementIndex(first);
   for (var h = win.h0; h < win.h1; h++) {
     for (var w = win.w0; w < win.w1; w++) {
-      let index = ((pos.x * H + h) * W + w) * CC + pos.w;
+      let index = inputChunk(pos.x, h, w, pos.w);
       let value = x[index];
       let better = value > best;
       best = select(best, value, better);
@@ -138,7 +148,7 @@ fn maxBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   var sum = Chunk();
   for (var oh = firstWindow(hp, KH, SH); oh <= ohLast; oh++) {
     for (var ow = firstWindow(wp, KW, SW); ow <= owLast; ow++) {
-      let o = ((pos.x * OH + oh) * OW + ow) * CC + pos.w;
+      let o = outputChunk(pos.x, oh, ow, pos.w);
       sum += select(Chunk(), dY[o], argmaxIn[o] == own);
     }
   }
@@ -155,7 +165,7 @@ fn maxBackwardScatter(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
   let taken = argmaxIn[i];
   for (var h = cell.h0; h < cell.h1; h++) {
     for (var w = cell.w0; w < cell.w1; w++) {
-      let index = ((pos.x * H + h) * W + w) * CC + pos.w;
+      let index = inputChunk(pos.x, h, w, pos.w);
       dX[index] = select(Chunk(), d, taken == elementIndex(index));
     }
   }
@@ -180,7 +190,7 @@ fn avgForward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   var sum = Chunk();
   for (var h = win.h0; h < win.h1; h++) {
     for (var w = win.w0; w < win.w1; w++) {
-      sum += x[((pos.x * H + h) * W + w) * CC + pos.w];
+      sum += x[inputChunk(pos.x, h, w, pos.w)];
     }
   }
   y[i] = sum / windowCount(win);
@@ -198,7 +208,7 @@ fn avgBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   var sum = Chunk();
   for (var oh = firstWindow(hp, KH, SH); oh <= ohLast; oh++) {
     for (var ow = firstWindow(wp, KW, SW); ow <= owLast; ow++) {
-      sum += dY[((pos.x * OH + oh) * OW + ow) * CC + pos.w] / windowCount(window(oh, ow));
+      sum += dY[outputChunk(pos.x, oh, ow, pos.w)] / windowCount(window(oh, ow));
     }
   }
   dX[i] = sum;

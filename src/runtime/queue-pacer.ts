@@ -93,10 +93,10 @@ export class QueuePacer {
   private expectedDoneAt(ticket: QueueTicket): number | undefined {
     if (ticket.index <= this.calibrated.index) return -Infinity;
     let done = this.calibrated.at;
-    for (const s of this.log.slice(0, ticket.index - this.calibrated.index)) {
-      const ms = this.estimates.get(s.work);
+    for (let k = 0; k < ticket.index - this.calibrated.index; k++) {
+      const ms = this.estimates.get(this.log[k].work);
       if (ms === undefined) return undefined;
-      done = Math.max(done, s.at) + ms;
+      done = Math.max(done, this.log[k].at) + ms;
     }
     return done;
   }
