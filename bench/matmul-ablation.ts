@@ -41,17 +41,17 @@ const variants: [string, string][] = [
 ];
 for (const [name, code] of variants.slice(1)) if (code === kernel) throw new Error(`${name}: the kernel's text no longer matches this tool's rewrite`);
 
-// a, b: (S, S) each, zeros (the time does not depend on the values); c: (S, S); bias: unused.
+// a, b: (S, S) each, zeros (the time does not depend on the values); c: (S, S); bias and mask: unused.
 const bytes = size * size * 4;
 const [a, b, c] = ['A', 'B', 'C'].map((label) => device.createBuffer(`ablation ${label}`, bytes));
-const bias = device.createBuffer('ablation no bias', 16);
+const unused = device.createBuffer('ablation no bias or mask', 16);
 // As matmul.ts dispatches the quad kernel: 8-row blocks, whole quads of 4-column blocks.
 const invocations = (size / 8) * (size / 16) * 4;
 const WG = 64;
 const timer = new DispatchTimer(device);
 const runs: { name: string; dispatches: Dispatch[]; wall: number[]; cpu: number[] }[] = [];
 for (const [name, code] of variants) {
-  const dispatch = await createDispatch(device, { label: `ablation: ${name}`, code, entryPoint: 'main', constants: { M: size, N: size, K: size, WG } }, [bias, c, a, b], [Math.ceil(invocations / WG), 1, 1]);
+  const dispatch = await createDispatch(device, { label: `ablation: ${name}`, code, entryPoint: 'main', constants: { M: size, N: size, K: size, WG } }, [unused, c, a, b, unused], [Math.ceil(invocations / WG), 1, 1]);
   runs.push({ name, dispatches: [dispatch], wall: [], cpu: [] });
 }
 

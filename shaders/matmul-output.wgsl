@@ -1,15 +1,20 @@
 // What every matmul shader shares, whatever its operands' types (src/kernels/matmul.ts appends
-// this text to each): the contract's constants, the bias and output bindings, the epilogue
-// and a store of one 4-wide row segment of C.
-//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU)
+// this text to each): the contract's constants, the bias, mask and output bindings, the
+// epilogue and a store of one 4-wide row segment of C.
+//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU) (then zero where mask[M, N] ≤ 0)
+// The mask is a ReLU's backward fused into the matmul that produces its input gradient: for
+// dX = dY·Wᵀ of a Dense whose input x is a ReLU's output, mask = x and C = dX ⊙ (x > 0).
 //
 // Bindings of `main` (2 a and 3 b are declared by each kernel, as f32 or vec4f arrays):
 //   0 bias: (N), read only when HAS_BIAS (otherwise any small buffer)
 //   1 out:  (M, N) = C when SPLIT == 1; (SPLIT, M, N) partial sums when SPLIT > 1
 //   2 a:    (M, K) row-major; (K, M) when TRANS_A, so op(A) = Aᵀ is read in place
 //   3 b:    (K, N) row-major; (N, K) when TRANS_B
+//   4 mask: (M, N), read only when RELU_MASK (otherwise any small buffer)
 // Split-K: workgroup z = s sums the K range [s·K_PER_SPLIT, min(K, (s+1)·K_PER_SPLIT)) into
-// out[s, :, :]; matmul.wgsl's `reduce_splits` adds the SPLIT partials and applies the epilogue.
+// out[s, :, :]; matmul.wgsl's `reduce_splits` adds the SPLIT partials and applies the epilogue,
+// the mask included: the partials are raw sums, so the mask is read once per element of C, after
+// the reduction (ReLU, which is not linear, has to wait for the whole sum anyway).
 
 override M: u32;
 override N: u32;
@@ -18,17 +23,27 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
+override RELU_MASK: bool = false;
 override SPLIT: u32 = 1u;
 override K_PER_SPLIT: u32 = K;
 override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> bias: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> mask: array<f32>;
 
-fn epilogue(v: vec4f, cols: vec4u) -> vec4f {
+// Row `row`, columns `cols` (clamped to N - 1) of C from their sums v.
+fn epilogue(v: vec4f, row: u32, cols: vec4u) -> vec4f {
   var r = v;
   if (HAS_BIAS) { r += vec4f(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
   if (RELU) { r = max(r, vec4f(0.0)); }
+  if (RELU_MASK) {
+    let base = row * N;
+    let x = vec4f(mask[base + cols.x], mask[base + cols.y], mask[base + cols.z], mask[base + cols.w]);
+    // select, not a product: exactly 0 where x ≤ 0 even if the sum is not finite, as the
+    // separate ReLU backward (activation.wgsl) gives.
+    r = select(vec4f(0.0), r, x > vec4f(0.0));
+  }
   return r;
 }
 
@@ -37,7 +52,7 @@ fn epilogue(v: vec4f, cols: vec4u) -> vec4f {
 fn storeRow(slice: u32, row: u32, col0: u32, cols: vec4u, v: vec4f) {
   if (row >= M) { return; }
   var r = v;
-  if (SPLIT == 1u) { r = epilogue(r, cols); }
+  if (SPLIT == 1u) { r = epilogue(r, row, cols); }
   let base = slice * M * N + row * N;
   out[base + col0] = r.x;
   if (col0 + 1u < N) { out[base + col0 + 1u] = r.y; }

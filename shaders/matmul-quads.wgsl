@@ -1,5 +1,5 @@
 // Matrix multiply with a fused epilogue, sharing loads across quads:
-//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU).
+//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU) (then the mask).
 // The same contract as matmul.wgsl (its `reduce_splits` finishes a split-K run of this one);
 // src/kernels/matmul.ts appends matmul-common.wgsl (bindings, constants, helpers). Used
 // when the device has the `subgroups` feature and its quads are four consecutive

@@ -1,5 +1,5 @@
 // Matrix multiply with a fused epilogue, tiled through workgroup memory (the GPU kind):
-//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU).
+//   C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU) (then the mask).
 // The same contract as matmul.wgsl (its `reduce_splits` finishes a split-K run of this one);
 // src/kernels/matmul.ts appends matmul-common.wgsl (scalar operand bindings, acc, storeBlock)
 // and matmul-output.wgsl (constants, bias and output, epilogue).

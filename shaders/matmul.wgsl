@@ -1,10 +1,10 @@
-// Matrix multiply with a fused epilogue:  C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU),
+// Matrix multiply with a fused epilogue:  C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU) (then the mask),
 // for any device (no optional feature). src/kernels/matmul.ts appends matmul-common.wgsl,
 // which holds the bindings, the constants and the helpers both matmul shaders share.
 // shaders/matmul-quads.wgsl is the faster variant for devices with subgroups; this file's
 // `reduce_splits` finishes split-K runs of both.
 //
-// Bindings of `reduce_splits` (bias and out as in `main`, out = C):
+// Bindings of `reduce_splits` (bias, out and mask as in `main`, out = C; no binding 3):
 //   2 partials: (SPLIT, M, N), in `a`'s binding slot
 //
 // Algorithm: register blocking without workgroup memory. Each invocation computes a
@@ -53,5 +53,7 @@ fn reduce_splits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   }
   if (HAS_BIAS) { sum += bias[i % N]; }
   if (RELU) { sum = max(sum, 0.0); }
+  // The mask after the whole sum (see matmul-output.wgsl).
+  if (RELU_MASK && !(mask[i] > 0.0)) { sum = 0.0; }
   out[i] = sum;
 }

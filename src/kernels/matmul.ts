@@ -1,5 +1,6 @@
 /**
- * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU), optionally split along K, by one of
+ * Matrix multiply C = op(A)·op(B) (+ bias) (then ReLU) (then zero where a mask ≤ 0),
+ * optionally split along K, by one of
  * several kernels with one contract (the candidates; src/runtime/tuner.ts times them on the
  * device, chooseKernel() is the untimed default):
  *  - 'quads': 8×4 register blocks whose quads share their loads of A (shaders/matmul-quads.wgsl,
@@ -10,7 +11,9 @@
  *  - 'tiled': workgroup tiles staged in workgroup memory, the GPU kind (shaders/matmul-tiled.wgsl).
  * The register-blocked ones read no workgroup memory (shaders/matmul.wgsl says why). The
  * forward of dense and conv layers and both of their weight/input gradients (through transA /
- * transB, read in place) go through here.
+ * transB, read in place) go through here; the mask is the backward of a ReLU whose output is
+ * the layer's input, fused into the input gradient (every candidate applies it in its epilogue,
+ * a split-K run in its reduction: shaders/matmul-output.wgsl).
  */
 import common from '../../shaders/matmul-common.wgsl';
 import output from '../../shaders/matmul-output.wgsl';
@@ -35,6 +38,8 @@ export interface MatmulParams {
   /** Adds bias[N] to every row of C. */
   bias?: boolean;
   activation?: 'linear' | 'relu';
+  /** Zeroes C where mask[M, N] ≤ 0 (after bias and activation): a ReLU's backward, mask = its output. */
+  reluMask?: boolean;
   label?: string;
   /** Number of K slices; default from chooseSplitK(). Forcing it is for tests and tuning. */
   splitK?: number;
@@ -55,6 +60,8 @@ export interface MatmulIO {
   c: Binding;
   /** (N), required when params.bias. */
   bias?: Binding;
+  /** (M, N), required when params.reluMask. */
+  mask?: Binding;
 }
 
 /** Rows × columns of C per invocation (per workgroup for 'tiled'). */
@@ -158,12 +165,13 @@ const CODE_VERSION = codeVersion(Object.values(CODE).join('\n'));
 
 /** The cache key of a matmul call: shaders' version, shape and variant. */
 export function matmulTuningKey(params: MatmulParams): string {
-  const { m, n, k, transA, transB, bias, activation, splitK } = params;
+  const { m, n, k, transA, transB, bias, activation, reluMask, splitK } = params;
   const parts = [`matmul@${CODE_VERSION} ${m}×${n}×${k}`];
   if (transA) parts.push('Aᵀ');
   if (transB) parts.push('Bᵀ');
   if (bias) parts.push('+bias');
   if (activation === 'relu') parts.push('+relu');
+  if (reluMask) parts.push('+mask');
   if (splitK) parts.push(`split-K ${splitK}`);
   return parts.join(' ');
 }
@@ -205,6 +213,7 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
         b: owner.scratch(`${label} tuning B`, k * n * 4),
         c: owner.scratch(`${label} tuning C`, m * n * 4),
         bias: params.bias ? owner.scratch(`${label} tuning bias`, n * 4) : undefined,
+        mask: params.reluMask ? owner.scratch(`${label} tuning mask`, m * n * 4) : undefined,
       };
       return {
         timedShape: proxy === params ? undefined : `${m}×${n}×${k}`,
@@ -216,14 +225,16 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
 }
 
 /**
- * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU). One dispatch, or two with split-K (the
- * partial sums go to a scratch buffer of (S, M, N) floats taken from `scratch`, once).
+ * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU) (then 0 where mask[M, N] ≤ 0). One dispatch,
+ * or two with split-K (the partial sums go to a scratch buffer of (S, M, N) floats taken from
+ * `scratch`, once; the reduction applies the epilogue, the mask included).
  */
 export async function matmul(device: Device, params: MatmulParams, io: MatmulIO, scratch: Scratch): Promise<Dispatch[]> {
   const { m, n, k, transA = false, transB = false, activation = 'linear' } = params;
   const label = params.label ?? `matmul ${m}×${n}×${k}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
+  if (Boolean(params.reluMask) !== Boolean(io.mask)) throw new Error(`${label}: params.reluMask and io.mask must come together`);
 
   const kernel = params.kernel ?? (await tunedKernel(device, params, label));
   const problem = kernelProblem(device, params, kernel);
@@ -236,9 +247,11 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
   const splits = Math.ceil(k / kPerSplit);
 
   const shape = { M: m, N: n, K: k, WG };
-  const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
-  // Without a bias, a 16-byte stand-in fills its binding (the shader never reads it).
-  const bias = io.bias ?? scratch(`${label} no bias`, 16);
+  const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu', RELU_MASK: Boolean(params.reluMask) };
+  // Without a bias or a mask, a 16-byte stand-in fills its binding (the shader never reads it).
+  const standIn = io.bias && io.mask ? undefined : scratch(`${label} no bias or mask`, 16);
+  const bias = io.bias ?? standIn!;
+  const mask = io.mask ?? standIn!;
   const variant = { TRANS_A: transA, TRANS_B: transB };
   const code = CODE[kernel];
   const { rows, cols } = BLOCK[kernel];
@@ -260,7 +273,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
 
   if (splits === 1) {
     return [
-      await createDispatch(device, { label: `${label} (${kernel})`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+      await createDispatch(device, { label: `${label} (${kernel})`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b, mask], [x, y, 1]),
     ];
   }
 
@@ -269,13 +282,14 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
   const partialSums = await createDispatch(
     device,
     { label: `${label} (${kernel}) split ${splits}`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...kernelConstants, SPLIT: splits, K_PER_SPLIT: kPerSplit } },
-    [bias, partials, io.a, io.b],
+    [bias, partials, io.a, io.b, mask],
     [x, y, splits],
   );
   const reduce = await createDispatch(
     device,
     { label: `${label} split-K reduce`, code: CODE.rows4, entryPoint: 'reduce_splits', constants: { ...shape, SPLIT: splits, ...epilogue } },
-    [bias, io.c, partials],
+    // reduce_splits does not use binding 3 (b).
+    [bias, io.c, partials, undefined, mask],
     grid(m * n, WG),
   );
   return [partialSums, reduce];

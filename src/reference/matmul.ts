@@ -2,14 +2,15 @@
 import type { MatmulParams } from '../kernels/matmul.js';
 
 /**
- * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU), in float64.
- * a: (M, K), or (K, M) with transA.  b: (K, N), or (N, K) with transB.  bias: (N).
+ * C[M, N] = op(A)·op(B) (+ bias[N]) (then ReLU) (then 0 where mask ≤ 0), in float64.
+ * a: (M, K), or (K, M) with transA.  b: (K, N), or (N, K) with transB.  bias: (N).  mask: (M, N).
  */
 export function matmulRef(
   params: Pick<MatmulParams, 'm' | 'n' | 'k' | 'transA' | 'transB' | 'activation'>,
   a: ArrayLike<number>,
   b: ArrayLike<number>,
   bias?: ArrayLike<number>,
+  mask?: ArrayLike<number>,
 ): Float64Array {
   const { m: M, n: N, k: K, transA = false, transB = false, activation = 'linear' } = params;
   const c = new Float64Array(M * N);
@@ -21,7 +22,8 @@ export function matmulRef(
         const bpj = transB ? b[j * K + p] : b[p * N + j];
         sum += aip * bpj;
       }
-      c[i * N + j] = activation === 'relu' ? Math.max(sum, 0) : sum;
+      const activated = activation === 'relu' ? Math.max(sum, 0) : sum;
+      c[i * N + j] = mask && !(mask[i * N + j] > 0) ? 0 : activated;
     }
   }
   return c;

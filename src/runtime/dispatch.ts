@@ -21,11 +21,15 @@ export interface Dispatch {
   workgroups: [number, number, number];
 }
 
-/** Creates the pipeline (cached) and the bind group; `bindings[i]` goes to `@binding(i)` of group 0. */
+/**
+ * Creates the pipeline (cached) and the bind group; `bindings[i]` goes to `@binding(i)` of
+ * group 0, and an undefined one leaves that binding number out (one the entry point does not
+ * use, when its module declares it for another entry point).
+ */
 export async function createDispatch(
   device: Device,
   key: PipelineKey,
-  bindings: Binding[],
+  bindings: (Binding | undefined)[],
   workgroups: [number, number?, number?],
 ): Promise<Dispatch> {
   const pipeline = await device.pipelines.get(key);
@@ -34,7 +38,7 @@ export async function createDispatch(
     device.gpu.createBindGroup({
       label,
       layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((b, binding) => ({ binding, resource: bufferBinding(b) })),
+      entries: bindings.flatMap((b, binding) => (b === undefined ? [] : [{ binding, resource: bufferBinding(b) }])),
     }),
   );
   const [x, y = 1, z = 1] = workgroups;

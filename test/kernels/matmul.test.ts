@@ -25,7 +25,7 @@ const shapes: [number, number, number][] = [
 /** f32 sums of K products of values in [-1, 1]: the error grows like sqrt(K) ulps. */
 const tolerance = (k: number) => ({ atol: 2e-6 * Math.sqrt(k) * 4, rtol: 1e-5 });
 
-async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array, bias?: Float32Array): Promise<Float32Array> {
+async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array, bias?: Float32Array, mask?: Float32Array): Promise<Float32Array> {
   const device = await testDevice();
   const { m, n } = params;
   const io = {
@@ -33,16 +33,22 @@ async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array,
     b: device.upload('b', b),
     c: device.createBuffer('c', m * n * 4),
     bias: bias && device.upload('bias', bias),
+    mask: mask && device.upload('mask', mask),
   };
   const owner = new ScratchOwner(device);
   await runDispatches(device, await matmul(device, params, io, owner.scratch));
   const c = await device.readFloats(io.c, 0, m * n);
-  for (const buffer of [io.a, io.b, io.c, io.bias]) buffer?.destroy();
+  for (const buffer of [io.a, io.b, io.c, io.bias, io.mask]) buffer?.destroy();
   owner.destroy();
   return c;
 }
 
 const kernels = MATMUL_KERNELS;
+
+/** A ReLU's output: half its values exactly 0 (the mask's edge case), the others positive. */
+function reluOutput(count: number, seed: number): Float32Array {
+  return randomFloats(count, seed).map((v) => Math.max(v, 0));
+}
 
 for (const kernel of kernels) {
   describe(`matmul (${kernel} kernel) vs float64 reference`, () => {
@@ -55,6 +61,10 @@ for (const kernel of kernels) {
       ['bias + relu', { bias: true, activation: 'relu' }],
       ['split-K forced, bias + relu', { bias: true, activation: 'relu', splitK: 3 }],
       ['split-K forced, transA', { transA: true, splitK: 4 }],
+      // A Dense's input gradient dZ·Wᵀ with the backward of the ReLU before it (mask = its output).
+      ['transB + relu mask', { transB: true, reluMask: true }],
+      ['split-K forced, transB + relu mask', { transB: true, reluMask: true, splitK: 3 }],
+      ['bias + relu + relu mask', { bias: true, activation: 'relu', reluMask: true }],
     ];
     for (const [name, variant] of variants) {
       it(name, async () => {
@@ -68,8 +78,9 @@ for (const kernel of kernels) {
           const a = randomFloats(m * k, m * 7 + k);
           const b = randomFloats(k * n, n * 11 + k);
           const bias = variant.bias ? randomFloats(n, n) : undefined;
-          const c = await gpuMatmul(params, a, b, bias);
-          expectClose(c, matmulRef(params, a, b, bias), tolerance(k), `${name} ${m}×${n}×${k}`);
+          const mask = variant.reluMask ? reluOutput(m * n, m + 3 * n) : undefined;
+          const c = await gpuMatmul(params, a, b, bias, mask);
+          expectClose(c, matmulRef(params, a, b, bias, mask), tolerance(k), `${name} ${m}×${n}×${k}`);
         }
         expect(tested, 'shapes this kernel was tested on').toBeGreaterThanOrEqual(kernel === 'vec4' ? 3 : shapes.length);
       });
@@ -129,6 +140,22 @@ describe('matmul gradients and splitting', () => {
       const numericB = numericGradient((x) => dot(w, matmulRef({ m, n, k }, a, x)), Float64Array.from(b));
       expectClose(dA, numericA, { atol: 1e-5, rtol: 1e-5 }, 'dA');
       expectClose(dB, numericB, { atol: 1e-5, rtol: 1e-5 }, 'dB');
+    });
+
+    it(`a Dense's input gradient through the ReLU before it, in one masked matmul (${kernel} kernel), matches finite differences`, async () => {
+      // loss = Σ w ⊙ (relu(x)·W): dx = (w·Wᵀ) ⊙ (relu(x) > 0), the mask being the ReLU's output.
+      // x: (m, k) in [-1, 1], none within the differences' step of ReLU's kink at 0.
+      const [m, n, k] = kernel === 'vec4' ? [8, 12, 20] : [5, 7, 9];
+      const x = randomFloats(m * k, 4);
+      const weights = randomFloats(k * n, 5);
+      const w = randomFloats(m * n, 6);
+      const relu = x.map((v) => Math.max(v, 0));
+      for (const splitK of [1, 3]) {
+        const dX = await gpuMatmul({ m, n: k, k: n, transB: true, reluMask: true, splitK, kernel }, w, weights, undefined, relu);
+        const numeric = numericGradient((xs) => dot(w, matmulRef({ m, n, k }, xs.map((v) => Math.max(v, 0)), weights)), Float64Array.from(x));
+        expectClose(dX, numeric, { atol: 1e-5, rtol: 1e-5 }, `dX, split-K ${splitK}`);
+        expect(numeric.filter((v) => v === 0).length, 'inputs the ReLU cut').toBeGreaterThan(0);
+      }
     });
   }
 });
