@@ -52,6 +52,7 @@ export function gemmName(g: GemmShape): string {
   if (g.transB) parts.push('Bᵀ');
   if (g.bias) parts.push('+bias');
   if (g.relu) parts.push('+relu');
+  if (g.reluMask) parts.push('+relu backward');
   if (g.splitK) parts.push(`split-K ${g.splitK}`);
   if (g.kernel === 'rows8') parts.push('(no-subgroups kernel)');
   return parts.join(' ');
@@ -132,8 +133,8 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       const g = spec.gemm;
       dispatches = await matmul(
         device,
-        { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', splitK: g.splitK, kernel: g.kernel, label: `bench ${c.name}` },
-        { a: buffer('a', g.m * g.k), b: buffer('b', g.k * g.n), c: buffer('c', g.m * g.n), bias: g.bias ? buffer('bias', g.n) : undefined },
+        { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', reluMask: g.reluMask, splitK: g.splitK, kernel: g.kernel, label: `bench ${c.name}` },
+        { a: buffer('a', g.m * g.k), b: buffer('b', g.k * g.n), c: buffer('c', g.m * g.n), bias: g.bias ? buffer('bias', g.n) : undefined, mask: g.reluMask ? buffer('mask', g.m * g.n) : undefined },
         scratch,
       );
       break;

@@ -145,7 +145,8 @@ export async function tfjsTrainingThroughput(
 /**
  * Milliseconds per call of TF.js' matmul on one GEMM of the engine, with the same operand
  * layouts (transposes read in place) and, for a forward GEMM, the same fused bias and ReLU
- * (tf.fused.matMul). Wall clock from an idle queue over calls queued back to back, up to the
+ * (tf.fused.matMul), and for a dX with the ReLU mask the ReLU backward TF.js' gradient records
+ * after it (dX·step(x)). Wall clock from an idle queue over calls queued back to back, up to the
  * read-back of the last result. The first call is timed alone; if it compiled a pipeline it
  * was the warm-up, and `reps(its ms)` calls are timed after it; if not, they are timed
  * after it and counted with it.
@@ -155,8 +156,12 @@ export async function tfjsMatmulMs(peer: TfjsPeer, g: GemmShape, options: { reps
   const a = tf.randomUniform(g.transA ? [g.k, g.m] : [g.m, g.k]);
   const b = tf.randomUniform(g.transB ? [g.n, g.k] : [g.k, g.n]);
   const bias = g.bias ? tf.randomUniform([g.n]) : undefined;
+  const mask = g.reluMask ? tf.randomUniform([g.m, g.n], -1, 1) : undefined;
   const call = () =>
-    tf.fused.matMul({ a, b, transposeA: g.transA, transposeB: g.transB, bias, activation: g.relu ? 'relu' : 'linear' });
+    tf.tidy(() => {
+      const c = tf.fused.matMul({ a, b, transposeA: g.transA, transposeB: g.transB, bias, activation: g.relu ? 'relu' : 'linear' });
+      return mask ? tf.mul(c, tf.step(mask)) : c;
+    });
   const run = async (times: number) => {
     const start = performance.now();
     let last;
@@ -169,7 +174,7 @@ export async function tfjsMatmulMs(peer: TfjsPeer, g: GemmShape, options: { reps
     return performance.now() - start;
   };
   try {
-    await Promise.all([a.data(), b.data(), bias?.data()]);
+    await Promise.all([a.data(), b.data(), bias?.data(), mask?.data()]);
     const compiledBefore = pipelineCount(tf);
     const firstMs = await run(1);
     const warm = pipelineCount(tf) === compiledBefore;
@@ -182,5 +187,6 @@ export async function tfjsMatmulMs(peer: TfjsPeer, g: GemmShape, options: { reps
     a.dispose();
     b.dispose();
     bias?.dispose();
+    mask?.dispose();
   }
 }

@@ -19,7 +19,7 @@ import type { Sequential } from '../src/nn/sequential.js';
 import type { MatmulKernel } from '../src/kernels/matmul.js';
 import { elements } from '../src/data/shape.js';
 
-/** C[M, N] = op(A)·op(B) (+ bias) (then ReLU), as src/kernels/matmul.ts takes it. */
+/** C[M, N] = op(A)·op(B) (+ bias) (then ReLU) (then the ReLU mask), as src/kernels/matmul.ts takes it. */
 export interface GemmShape {
   m: number;
   n: number;
@@ -28,6 +28,8 @@ export interface GemmShape {
   transB: boolean;
   bias: boolean;
   relu: boolean;
+  /** Zeroes C where a (M, N) mask ≤ 0: the backward of the ReLU before a layer, in its dX. */
+  reluMask?: boolean;
   /** Forces the number of K slices (the engine's heuristic chooses otherwise). */
   splitK?: number;
   /** Forces the shader (the engine chooses the quad kernel where the device has quads). */
@@ -73,15 +75,16 @@ export const square = (size: number, extra: Partial<GemmShape> = {}): GemmShape 
 
 /**
  * The three GEMMs of a linear core (Dense, or Conv2D over its im2col matrix), as
- * src/nn/layers/linear.ts records them: y = a·W (+b, ReLU fused), dW = aᵀ·dZ, dA = dZ·Wᵀ.
- * The first layer's input gradient is never computed.
+ * src/nn/layers/linear.ts records them: y = a·W (+b, ReLU fused), dW = aᵀ·dZ, dA = dZ·Wᵀ
+ * (masked by a when a is a ReLU's output, `reluMask`). The first layer's input gradient is
+ * never computed.
  */
-function linearGemms(rows: number, inner: number, units: number, bias: boolean, relu: boolean, first: boolean): [GemmRole, GemmShape][] {
+function linearGemms(rows: number, inner: number, units: number, bias: boolean, relu: boolean, reluMask: boolean, first: boolean): [GemmRole, GemmShape][] {
   const gemms: [GemmRole, GemmShape][] = [
     ['forward', { m: rows, n: units, k: inner, transA: false, transB: false, bias, relu }],
     ['dW', { m: inner, n: units, k: rows, transA: true, transB: false, bias: false, relu: false }],
   ];
-  if (!first) gemms.push(['dX', { m: rows, n: inner, k: units, transA: false, transB: true, bias: false, relu: false }]);
+  if (!first) gemms.push(['dX', { m: rows, n: inner, k: units, transA: false, transB: true, bias: false, relu: false, ...(reluMask ? { reluMask } : {}) }]);
   return gemms;
 }
 
@@ -114,6 +117,8 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       let rows: number;
       let inner: number;
       let units: number;
+      // A Dense's or a pointwise conv's input is its matmul's A: the dX matmul applies the ReLU's backward.
+      let reluMask = reluInput[index];
       if (layer instanceof Conv2D) {
         const [height, width, channels] = shape;
         const [kernelH, kernelW] = layer.kernelSize;
@@ -125,6 +130,7 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
         units = layer.filters;
         const pointwise = inner === channels && strideH === 1 && strideW === 1 && layer.padding === 'valid';
         if (!pointwise) {
+          reluMask = false; // col2im applies it
           forward.push({ spec: { family: 'im2col', conv }, use: at('forward') });
           if (!first) back.push({ spec: { family: 'col2im', conv, reluInput: reluInput[index] }, use: at('backward') });
         }
@@ -135,7 +141,7 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       }
       const activation = layer.activation;
       const relu = activation === 'relu';
-      const gemms = linearGemms(rows, inner, units, layer.useBias, relu, first);
+      const gemms = linearGemms(rows, inner, units, layer.useBias, relu, reluMask, first);
       forward.push({ spec: { family: 'matmul', gemm: gemms[0][1] }, use: at('forward') });
       const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
       if (separate) forward.push({ spec: { family: 'activation forward', activation: separate, count: rows * units }, use: at('forward') });
@@ -199,10 +205,8 @@ function reluFusion(model: Sequential): { reluInput: boolean[]; reluApplied: boo
   const { layers } = model;
   const reluInput: boolean[] = [];
   let previousRelu = false;
-  const pointwise: boolean[] = [];
   for (const layer of layers) {
     reluInput.push(previousRelu);
-    pointwise.push(layer instanceof Conv2D && layer.kernelSize[0] * layer.kernelSize[1] === 1 && layer.strides.every((s) => s === 1) && layer.padding === 'valid');
     if (layer instanceof Conv2D || layer instanceof Dense) previousRelu = layer.activation === 'relu';
     else if (layer instanceof Activation) previousRelu = layer.activation === 'relu' || ((layer.activation === 'linear' || layer.activation === 'softmax') && previousRelu);
     else if (!(layer instanceof Flatten || layer instanceof Dropout)) previousRelu = false;
@@ -213,7 +217,8 @@ function reluFusion(model: Sequential): { reluInput: boolean[]; reluApplied: boo
   for (let i = layers.length - 1; i >= 0; i--) {
     const layer = layers[i];
     reluApplied[i] = flowing;
-    if (layer instanceof Conv2D) flowing = reluInput[i] && !pointwise[i];
+    // Conv2D: col2im, or a pointwise conv's dX matmul; Dense: its dX matmul.
+    if (layer instanceof Conv2D || layer instanceof Dense) flowing = reluInput[i];
     else if (layer instanceof MaxPooling2D) flowing = reluInput[i];
     else if (layer instanceof Flatten || layer instanceof Dropout) flowing = reluApplied[i];
     else if (layer instanceof Activation && (layer.activation === 'linear' || layer.activation === 'softmax')) flowing = reluApplied[i];

@@ -6,9 +6,9 @@
  *
  * Fusion across layers: a layer whose output is a ReLU's may leave that ReLU's backward to
  * the layer after it, whose input-gradient kernel can apply it on the way (dX = 0 where its
- * input x ≤ 0: a masked col2im, a max pool whose argmax skips windows ≤ 0). That layer then
- * returns its gradient with `reluApplied`, and the ReLU's own pass over the gradient is left
- * out. Which layers offer and which apply it is the layers' business (src/nn/layers); here it
+ * input x ≤ 0: a masked col2im, a max pool whose argmax skips windows ≤ 0, a Dense's or a
+ * pointwise conv's dX matmul with a mask in its epilogue). That layer then returns its gradient
+ * with `reluApplied`, and the ReLU's own pass over the gradient is left out. Which layers offer and which apply it is the layers' business (src/nn/layers); here it
  * is one flag on the gradient.
  */
 import type { TensorId } from './graph.js';

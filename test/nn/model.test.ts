@@ -38,17 +38,21 @@ function deterministicModel(): Sequential {
 
 /**
  * Every way a ReLU's backward is fused into the next layer (src/graph/autodiff.ts): an
- * Activation('relu') into the next conv's col2im, a conv's ReLU into the max pool after it, and
- * past a Flatten and a Dropout (rate 0 here, which the reference models) to a Dense, which
- * applies nothing and leaves the ReLU's backward to its maker.
+ * Activation('relu') into the next conv's col2im, a conv's ReLU into a pointwise conv's dX
+ * matmul (its mask epilogue), that one's ReLU into the max pool after it, a Dense's ReLU into
+ * the next Dense's dX matmul, and past a Dropout (rate 0 here, which the reference models) to
+ * the last Dense's dX matmul. A mask left out or misplaced changes the gradients of every
+ * layer before it: this test fails then (checked by breaking the epilogue's mask once).
  */
 function fusedReluModel(): Sequential {
   return new Sequential([
     layers.conv2d({ filters: 3, kernelSize: 2, padding: 'same', inputShape: [6, 5, 2] }),
     layers.activation({ activation: 'relu' }),
     layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
+    layers.conv2d({ filters: 3, kernelSize: 1, activation: 'relu' }),
     layers.maxPooling2d({ poolSize: 2 }),
     layers.flatten(),
+    layers.dense({ units: 6, activation: 'relu' }),
     layers.dense({ units: 5, activation: 'relu' }),
     layers.dropout({ rate: 0 }),
     layers.dense({ units: 4, activation: 'softmax' }),

@@ -93,7 +93,10 @@ export class Conv2D extends Layer {
         createDispatches: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
       });
     }
-    const linear = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], { rows, inner, units: this.filters }, kernel, bias, this.activation);
+    // When x is a ReLU's output, its backward is applied on the way to dX: by col2im, or for a
+    // pointwise conv (col = x) by the dCol matmul itself.
+    const reluInput = input.reluOutput;
+    const linear = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], { rows, inner, units: this.filters }, kernel, bias, this.activation, pointwise && reluInput);
     const inputShape = graph.shape(x);
     return {
       y: linear.y,
@@ -101,10 +104,9 @@ export class Conv2D extends Layer {
       backward: (dY, needInputGrad) => {
         const dCol = linear.backward(dY, needInputGrad);
         if (dCol === undefined) return undefined;
-        if (pointwise) return { d: graph.reshape(dCol, `${this.name}/dInput`, inputShape), reluApplied: false };
+        if (pointwise) return { d: graph.reshape(dCol, `${this.name}/dInput`, inputShape), reluApplied: reluInput };
         const dX = graph.tensor(`${this.name}/dInput`, inputShape);
-        // When x is a ReLU's output, col2im applies that ReLU's backward too (reading x).
-        const masked = input.reluOutput;
+        const masked = reluInput;
         graph.add({
           label: masked ? `${this.name} col2im +relu backward` : `${this.name} col2im`,
           reads: masked ? [dCol, x] : [dCol],

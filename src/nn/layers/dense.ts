@@ -4,7 +4,7 @@ import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -45,20 +45,22 @@ export class Dense extends Layer {
     return specs;
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const [kernel, bias] = this.weightSlots;
     const inputs = kernel.shape[0];
+    // When x is a ReLU's output, the dX matmul applies that ReLU's backward (masked by x).
+    const reluInput = input.reluOutput;
     const { y, reluOutput, backward } = recordLinear(
       ctx, this.name, x, [ctx.batch, this.units],
       { rows: ctx.batch, inner: inputs, units: this.units },
-      kernel, bias, this.activation,
+      kernel, bias, this.activation, reluInput,
     );
     return {
       y,
       reluOutput,
       backward: (dY, needInputGrad) => {
         const dX = backward(dY, needInputGrad);
-        return dX === undefined ? undefined : { d: dX, reluApplied: false };
+        return dX === undefined ? undefined : { d: dX, reluApplied: reluInput };
       },
     };
   }

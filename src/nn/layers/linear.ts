@@ -1,7 +1,9 @@
 /**
  * y = act(a·W + b), the core shared by Dense (a = x) and Conv2D (a = im2col(x)), with its
  * backward: dZ = act'(dY), dW = aᵀ·dZ, db = Σ_rows dZ, dA = dZ·Wᵀ. Gradients of W and b are
- * written straight into the flat gradient buffer the optimizer reads.
+ * written straight into the flat gradient buffer the optimizer reads. When a is itself a
+ * ReLU's output (`reluInput`: x = a for Dense and a pointwise Conv2D), dA's matmul also applies
+ * that ReLU's backward in its epilogue, dA = (dZ·Wᵀ) ⊙ (a > 0) (src/graph/autodiff.ts).
  */
 import type { Gradient } from '../../graph/autodiff.js';
 import type { TensorId } from '../../graph/graph.js';
@@ -31,6 +33,7 @@ export function recordLinear(
   kernel: WeightSlot, // (inner, units)
   bias: WeightSlot | undefined, // (units)
   activation: ActivationName,
+  reluInput: boolean,
 ): { y: TensorId; reluOutput: boolean; backward: (dY: Gradient, needDA: boolean) => TensorId | undefined } {
   const { graph, device, weights } = ctx;
   // ReLU fuses into the matmul epilogue; softmax is the loss's (or the model's) business.
@@ -51,7 +54,7 @@ export function recordLinear(
   const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
   const y = separate ? recordActivation(ctx, label, separate, z) : z;
 
-  /** Returns dA, which no kernel here masks by a ReLU of a: the caller says reluApplied: false. */
+  /** Returns dA, masked by a's ReLU when reluInput (the caller says reluApplied: reluInput). */
   const backward = (dY: Gradient, needDA: boolean): TensorId | undefined => {
     if (dY.reluApplied && fused !== 'relu') throw new Error(`internal: ${label} was given a ReLU-masked gradient but has no ReLU`);
     let dZ = dY.d;
@@ -74,13 +77,18 @@ export function recordLinear(
       ],
     });
     if (!needDA) return undefined;
-    const dA = graph.tensor(`${label}/dInput`, [rows, inner]);
+    const dA = graph.tensor(`${label}/dInput`, [rows, inner]); // (rows, inner)
     graph.add({
-      label: `${label} input gradient`,
-      reads: [dZ],
+      label: reluInput ? `${label} input gradient +relu backward` : `${label} input gradient`,
+      reads: reluInput ? [dZ, a] : [dZ],
       writes: [dA],
       createDispatches: (bind, scratch) =>
-        matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }, scratch),
+        matmul(
+          device,
+          { m: rows, n: inner, k: units, transB: true, reluMask: reluInput, label: `${label} dX` },
+          { a: bind(dZ), b: weights.range(kernel), c: bind(dA), mask: reluInput ? bind(a) : undefined },
+          scratch,
+        ),
     });
     return dA;
   };
