@@ -17,12 +17,23 @@
 export type TuningMode = 'measure' | 'cached' | 'off';
 export const TUNING_MODES: readonly TuningMode[] = ['measure', 'cached', 'off'];
 
+/**
+ * The tuner's decision rule, stored with each choice it makes: a choice of an older rule is
+ * timed afresh in 'measure' mode (src/runtime/tuner.ts). 1 (or absent, as files before it
+ * wrote): the median of 3 rounds; 2: the minimum of the rounds, more rounds while the leaders'
+ * spreads overlap, the default kept while still level.
+ */
+export const TUNER_RULE = 2;
+
 /** One stored choice: the winner and every candidate's milliseconds on the timed problem. */
 export interface KernelChoice {
   kernel: string;
+  /** Per candidate: the minimum over its rounds, or its warm-up for one dropped there. */
   ms: Record<string, number>;
   /** The problem that was timed when it is a smaller proxy of the shape (see tuner.ts). */
   timedShape?: string;
+  /** The TUNER_RULE that made it; absent: 1. */
+  rule?: number;
 }
 
 /** Where choices persist: a map from `adapter key` to (`kernel key` to choice). */
@@ -33,6 +44,9 @@ export interface ChoiceStore {
   /** Writes one adapter's choices (merged with what others wrote since load). */
   save(adapterKey: string, choices: Record<string, KernelChoice>): void;
 }
+
+/** What a store holds: adapter key → kernel key → choice. */
+type Stored = Record<string, Record<string, KernelChoice>>;
 
 const FILE_NAME = 'kernel-choices.json';
 const STORAGE_KEY = 'webgpu-dl kernel choices';
@@ -49,22 +63,30 @@ export class KernelChoices {
     readonly adapterKey: string,
     private readonly store: ChoiceStore | undefined,
   ) {
-    this.choices = { ...(store?.load()[adapterKey] ?? {}) };
+    const stored = store?.load()[adapterKey];
+    this.choices = isRecord(stored) ? { ...(stored as Record<string, KernelChoice>) } : {};
   }
 
   get where(): string | undefined {
     return this.store?.where;
   }
 
+  /** The stored choice, if there is one of the right form (a damaged entry reads as none: re-timed). */
   get(key: string): KernelChoice | undefined {
     if (this.mode === 'off') return undefined;
-    return this.choices[key];
+    const choice = this.choices[key] as Partial<KernelChoice> | null | undefined;
+    return typeof choice?.kernel === 'string' ? (choice as KernelChoice) : undefined;
   }
 
   set(key: string, choice: KernelChoice): void {
     this.choices[key] = choice;
     this.store?.save(this.adapterKey, { [key]: choice });
   }
+}
+
+/** A JSON object (not null, not an array): what every level of the stored choices must be. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The key of an adapter's choices: every field of its description. */
@@ -96,7 +118,8 @@ export async function fileChoiceStore(dir: string): Promise<ChoiceStore> {
   const read = (): Record<string, Record<string, KernelChoice>> => {
     if (!fs.existsSync(path)) return {};
     try {
-      return JSON.parse(fs.readFileSync(path, 'utf8')) as Record<string, Record<string, KernelChoice>>;
+      const all: unknown = JSON.parse(fs.readFileSync(path, 'utf8'));
+      return isRecord(all) ? (all as Stored) : {};
     } catch {
       // A damaged cache only costs a re-measurement; it is overwritten at the next save.
       return {};
@@ -132,7 +155,8 @@ export function memoryChoiceStore(): ChoiceStore {
 function localStorageStore(storage: Storage): ChoiceStore {
   const read = (): Record<string, Record<string, KernelChoice>> => {
     try {
-      return JSON.parse(storage.getItem(STORAGE_KEY) ?? '{}') as Record<string, Record<string, KernelChoice>>;
+      const all: unknown = JSON.parse(storage.getItem(STORAGE_KEY) ?? '{}');
+      return isRecord(all) ? (all as Stored) : {};
     } catch {
       return {};
     }
