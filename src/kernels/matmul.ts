@@ -25,7 +25,7 @@ import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../device/pipelines.js';
 import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
-import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
+import { chooseCandidate, codeVersion, type TuningProblem } from '../runtime/tuner.js';
 
 export interface MatmulParams {
   m: number;
@@ -197,8 +197,13 @@ export function tuningProxy(params: MatmulParams): MatmulParams {
 }
 
 /** The kernel for a call that does not force one: by device.kernelChoices' mode (see tuner.ts). */
-async function tunedKernel(device: Device, params: MatmulParams, label: string): Promise<MatmulKernel> {
-  return chooseCandidate(device, {
+function tunedKernel(device: Device, params: MatmulParams, label: string): Promise<MatmulKernel> {
+  return chooseCandidate(device, matmulTuningProblem(device, params, label));
+}
+
+/** What the tuner times for a matmul call (exported for bench/tuner-noise.ts). */
+export function matmulTuningProblem(device: Device, params: MatmulParams, label: string): TuningProblem<MatmulKernel> {
+  return {
     key: matmulTuningKey(params),
     candidates: matmulCandidates(device, params),
     fallback: chooseKernel(device, params.m, params.k),
@@ -221,7 +226,7 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
         dispose: () => owner.destroy(),
       };
     },
-  });
+  };
 }
 
 /**
