@@ -30,12 +30,15 @@ function shaderFor(p: ConvParams): string {
  *   x: (N, H, W, C)   col: (N*OH*OW, KH*KW*C)
  */
 export function im2col(device: Device, p: ConvParams, io: { x: Binding; col: Binding }): Promise<Dispatch> {
-  const chunks = (p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels) / channelChunk(p.channels);
+  const values = p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels;
+  // Channels one by one, but rows of col that split into fours: four values per invocation.
+  const four = channelChunk(p.channels) === 1 && (p.kernelH * p.kernelW * p.channels) % 4 === 0;
+  const perInvocation = four ? 4 : channelChunk(p.channels);
   return createDispatch(
     device,
-    { label: 'im2col', code: shaderFor(p), entryPoint: 'im2col', constants: windowConstants(p, WG) },
+    { label: 'im2col', code: shaderFor(p), entryPoint: four ? 'im2colFour' : 'im2col', constants: windowConstants(p, WG) },
     [io.x, io.col],
-    grid(chunks, WG),
+    grid(values / perInvocation, WG),
   );
 }
 
