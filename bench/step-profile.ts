@@ -11,13 +11,15 @@
  * Variants, each its own device in this one process, measured in interleaved rounds so that
  * the load other jobs put on the CPU weighs on each alike:
  *   measure  the tuner as `webgpu-dl train` runs it (tuning 'measure', choices kept in memory);
- *   classic  the same, but the conv-specific candidates left out (CONV_CANDIDATES_OFF, below):
- *            every conv goes through im2col and the matmul candidates, as before them.
+ *   classic  the same, but every im2col forced to its 'chunks' kernel (the only one before
+ *            'fours', src/kernels/im2col.ts).
+ * Also prints what the tuner measured for each im2col (its candidates side by side).
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDevice, type Device } from '../src/device/device.js';
 import { memoryChoiceStore } from '../src/device/kernel-choices.js';
+import { im2colTuningKey } from '../src/kernels/im2col.js';
 import { matmul } from '../src/kernels/matmul.js';
 import { presets } from '../src/nn/presets.js';
 import { ScratchOwner } from '../src/runtime/scratch.js';
@@ -61,7 +63,15 @@ const size = 512;
 const referenceFlops = 2 * size ** 3;
 const variants: Variant[] = [];
 for (const name of variantNames) {
-  const device = await createDevice({ tuning: 'measure', choiceStore: memoryChoiceStore(), convCandidates: name === 'measure' });
+  const device = await createDevice({ tuning: 'measure', choiceStore: memoryChoiceStore() });
+  if (name === 'classic') {
+    for (const batch of batches) {
+      const preset = presets[presetName]();
+      for (const k of trainingKernels(preset.model, preset.optimizer.kind, batch, presetName)) {
+        if (k.spec.family === 'im2col') device.kernelChoices.set(im2colTuningKey(k.spec.conv), { kernel: 'chunks', ms: {} });
+      }
+    }
+  }
   const buffer = () => device.createBuffer('reference matmul operand', size * size * 4);
   const reference = await matmul(device, { m: size, n: size, k: size, transA: true }, { a: buffer(), b: buffer(), c: buffer() }, new ScratchOwner(device).scratch);
   const trainers = new Map<number, EngineTrainer>();
@@ -117,6 +127,19 @@ for (const batch of batches) {
       const gemm = owner?.spec.family === 'matmul' ? owner.spec.gemm : undefined;
       calls.push({ use: owner?.use ?? d.label, name: described?.name ?? d.label, shape: described?.shape ?? '', ms: ms[i], labels: [d.label], flops: gemm && gemmFlops(gemm) });
     });
+    const gemms = calls.filter((c) => c.flops);
+    const gemmMs = gemms.reduce((a, c) => a + c.ms, 0);
+    const gemmGflops = gemms.reduce((a, c) => a + c.flops!, 0) / gemmMs / 1e6;
+    console.log(
+      `  GEMMs: ${fmt(gemmMs)} ms of the ${fmt(total)} (${((100 * gemmMs) / total).toFixed(1)}%), at ${fmt(gemmGflops)} GFLOP/s = ${((100 * gemmGflops) / refGflops).toFixed(1)}% of the reference: ` +
+        'the most the step could reach with every other kernel free',
+    );
+    for (const k of kernels) {
+      if (k.spec.family !== 'im2col') continue;
+      const choice = v.device.kernelChoices.get(im2colTuningKey(k.spec.conv));
+      const timed = Object.entries(choice?.ms ?? {}).map(([kernel, ms]) => `${kernel} ${fmt(ms)} ms`);
+      console.log(`  ${k.use.replace(`${presetName} `, '')} im2col: ${choice?.kernel ?? '?'}${timed.length ? ` (tuner: ${timed.join(', ')})` : ''}`);
+    }
     if (!owners) console.log('  (the compiled dispatches did not pair with bench/shapes.ts\' kernel list: rows are dispatch labels)');
     console.log(`  ${'kernel call'.padEnd(34)} ${'kernel'.padEnd(20)} ${'shape'.padEnd(26)} ${'ms'.padStart(7)} ${'share'.padStart(6)} ${'GFLOP/s'.padStart(8)} ${'of ref'.padStart(7)}  dispatches`);
     for (const c of [...calls].sort((a, b) => b.ms - a.ms)) {
