@@ -56,6 +56,8 @@ export async function optimizerUpdate(
   config: ResolvedOptimizer,
   { count }: { count: number },
   io: { params: Binding; grads: Binding; state: Binding; hyper: Binding; stepInfo: Binding },
+  /** Values per invocation; default 4 where 4 divides count, else 1. Forcing 1 is for the bench. */
+  chunk: 1 | 4 = count % 4 === 0 ? 4 : 1,
 ): Promise<Dispatch> {
   const { kind } = config;
   const label = `${kind} update`;
@@ -70,7 +72,7 @@ export async function optimizerUpdate(
   for (const [name, binding, bytes] of needed) {
     if (bindingBytes(binding) < bytes) throw new Error(`${label}: ${name} holds ${bindingBytes(binding)} bytes, needs ${bytes}`);
   }
-  const chunk = count % 4 === 0 ? 4 : 1;
+  if (count % chunk) throw new Error(`${label}: ${chunk} values per invocation need count % ${chunk} == 0 (count = ${count})`);
   return createDispatch(
     device,
     { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], COUNT: count / chunk, WG } },
