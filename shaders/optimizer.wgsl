@@ -32,8 +32,9 @@
 // params, grads and state are read as arrays of Value: f32, or vec4f when 4 divides the
 // parameter count (it does for a model's flat buffer, every tensor aligned to 64 values); each
 // invocation updates one Value and COUNT counts Values. The block between the CHUNK markers
-// below is the scalar form; src/kernels/optimizer.ts swaps in the vec4 form. Every rule is element-wise, so the same code serves both. Four values per
-// invocation cut the index arithmetic and the bounds clamps per value by four.
+// below is the scalar form; src/kernels/optimizer.ts swaps in the vec4 form. Every rule is
+// element-wise, so the same code serves both; four values per invocation cut the index
+// arithmetic and the bounds clamps per value by four.
 //
 // KIND: 0 = SGD, 1 = Adam, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad.
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
