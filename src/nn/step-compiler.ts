@@ -83,6 +83,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   let y: TensorId = x;
   let facts: InputFacts = DATA_INPUT;
   for (const layer of layers) {
+    await layer.prepare(ctx);
     const recorded = layer.record(ctx, y, facts);
     y = recorded.y;
     facts = { reluOutput: recorded.reluOutput ?? false };
