@@ -7,6 +7,9 @@ import { runDispatches } from '../../src/runtime/dispatch.js';
 import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 import type { MatmulKernel } from '../../src/kernels/matmul.js';
+import { createDevice } from '../../src/device/device.js';
+import { memoryChoiceStore } from '../../src/device/kernel-choices.js';
+import { chooseConvAlgorithm, convAlgorithmCandidates, convTuningKey } from '../../src/kernels/conv-algorithm.js';
 
 const F32_EPS = 2 ** -24; // unit roundoff of float32
 
@@ -130,4 +133,31 @@ describe('Winograd input gradient (rotated kernel) vs float64 reference and fini
       expectClose(masked, numeric, { atol: tol.atol + 1e-8 }, 'masked dX vs finite differences');
     });
   }
+});
+
+describe('the conv algorithm is chosen by the tuner', () => {
+  it('times both chains once per shape and direction, caches the choice, and times nothing the second time', async () => {
+    const device = await createDevice({ tuning: 'measure', choiceStore: memoryChoiceStore() });
+    try {
+      const p = layer(10, 10, 8, 2, 'valid');
+      expect(convAlgorithmCandidates(p)).toEqual(['im2col', 'winograd']);
+      for (const direction of ['forward', 'input gradient'] as const) {
+        const picked = await chooseConvAlgorithm(device, p, 8, direction, 'test conv');
+        const stored = device.kernelChoices.get(convTuningKey(p, 8, direction))!;
+        expect(stored.kernel).toBe(picked);
+        expect(Object.keys(stored.ms).sort(), direction).toEqual(['im2col', 'winograd']);
+        const timed = device.kernelChoices.timed;
+        expect(await chooseConvAlgorithm(device, p, 8, direction, 'test conv')).toBe(picked);
+        expect(device.kernelChoices.timed, 'timings on the second call').toBe(timed);
+      }
+      // A stride-2 layer has one candidate: nothing to time.
+      const strided = { ...layer(10, 10, 8, 2, 'valid'), strideH: 2, strideW: 2, outH: 4, outW: 4 };
+      expect(convAlgorithmCandidates(strided)).toEqual(['im2col']);
+      const timed = device.kernelChoices.timed;
+      expect(await chooseConvAlgorithm(device, strided, 8, 'forward', 'strided')).toBe('im2col');
+      expect(device.kernelChoices.timed).toBe(timed);
+    } finally {
+      device.destroy();
+    }
+  });
 });
