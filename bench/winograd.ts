@@ -15,9 +15,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../src/device/device.js';
 import type { TuningMode } from '../src/device/kernel-choices.js';
-import { col2im, im2col } from '../src/kernels/im2col.js';
-import { matmul } from '../src/kernels/matmul.js';
-import { forwardGeometry, inputGradientGeometry, winogradConv, winogradSizes } from '../src/kernels/winograd.js';
+import { convChain, convChainBuffers } from '../src/kernels/conv-algorithm.js';
 import { convGeometry, type WindowParams } from '../src/kernels/window.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
 import { ScratchOwner } from '../src/runtime/scratch.js';
@@ -67,48 +65,20 @@ interface Chain {
 const chains: Chain[] = [];
 for (const l of chosen) {
   const p: WindowParams = { ...convGeometry({ height: l.height, width: l.width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padding: 'valid' }), batch, channels: l.cin };
-  const rows = batch * p.outH * p.outW;
-  const inner = 9 * l.cin;
   // Contents do not matter to the time; every buffer is zeros.
-  const x = scratch(`${l.name} x`, batch * l.height * l.width * l.cin * 4); // (N, H, W, CIN), also a ReLU output
-  const w = scratch(`${l.name} w`, inner * l.cout * 4); // (3, 3, CIN, COUT)
-  const bias = scratch(`${l.name} bias`, l.cout * 4); // (COUT)
-  const y = scratch(`${l.name} y`, rows * l.cout * 4); // (N, OH, OW, COUT), also dZ
-  const col = scratch(`${l.name} col`, rows * inner * 4); // (N·OH·OW, 9·CIN), also dCol
-  const dX = scratch(`${l.name} dX`, batch * l.height * l.width * l.cin * 4); // (N, H, W, CIN)
-  const flops = 2 * rows * inner * l.cout;
-
-  const forward = forwardGeometry(p, l.cout);
-  const backward = inputGradientGeometry(p, l.cout);
-  const sizes = [winogradSizes(forward), winogradSizes(backward)];
-  const u = scratch(`${l.name} U`, Math.max(...sizes.map((s) => s.u)) * 4); // (16, CIN, COUT) or (16, COUT, CIN)
-  const v = scratch(`${l.name} V`, Math.max(...sizes.map((s) => s.v)) * 4); // (16, tiles, channels in)
-  const m = scratch(`${l.name} M`, Math.max(...sizes.map((s) => s.m)) * 4); // (16, tiles, channels out)
-
-  chains.push({
-    layer: l.name,
-    direction: 'forward',
-    flops,
-    im2col: [
-      await im2col(device, p, { x, col }),
-      ...(await matmul(device, { m: rows, n: l.cout, k: inner, bias: true, activation: 'relu', label: `${l.name} matmul` }, { a: col, b: w, c: y, bias }, scratch)),
-    ],
-    winograd: await winogradConv(device, forward, { x, w, u, v, m, y, bias }, { relu: true, label: `${l.name} winograd` }, scratch),
-    ms: { im2col: [], winograd: [] },
-    cpu: { im2col: [], winograd: [] },
-  });
-  chains.push({
-    layer: l.name,
-    direction: 'input gradient',
-    flops,
-    im2col: [
-      ...(await matmul(device, { m: rows, n: inner, k: l.cout, transB: true, label: `${l.name} dX` }, { a: y, b: w, c: col }, scratch)),
-      await col2im(device, p, { dCol: col, dX, reluOutput: x }),
-    ],
-    winograd: await winogradConv(device, backward, { x: y, w, u, v, m, y: dX, reluOutput: x }, { inputGradient: true, label: `${l.name} winograd dX` }, scratch),
-    ms: { im2col: [], winograd: [] },
-    cpu: { im2col: [], winograd: [] },
-  });
+  const buffers = convChainBuffers(p, l.cout, scratch, l.name);
+  const flops = 2 * batch * p.outH * p.outW * 9 * l.cin * l.cout;
+  for (const direction of ['forward', 'input gradient'] as const) {
+    chains.push({
+      layer: l.name,
+      direction,
+      flops,
+      im2col: await convChain(device, p, l.cout, direction, 'im2col', buffers, scratch, `${l.name} ${direction}`),
+      winograd: await convChain(device, p, l.cout, direction, 'winograd', buffers, scratch, `${l.name} ${direction} winograd`),
+      ms: { im2col: [], winograd: [] },
+      cpu: { im2col: [], winograd: [] },
+    });
+  }
 }
 
 const once = { warmup: 0, reps: 1, seconds: 0, minReps: 1, maxReps: 1, onceAboveMs: Infinity };
