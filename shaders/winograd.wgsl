@@ -24,8 +24,9 @@
 //   inputTransform:   x: (N, IH, IW, C)        v: (16, T, C)        T = N·TH·TW tiles
 //   weightTransform:  w: (3, 3, CIN, COUT)     u: (16, CIN, COUT), (16, COUT, CIN) when FLIP
 //                     (CIN and COUT are the stored kernel's, the layer's own, in both cases)
-//   outputTransform:  m: (16, T, C)            y: (N, OH, OW, C)    bias: (C), read when HAS_BIAS
-//   outputTransformReluMasked: m, y as above, reluOutput: (N, OH, OW, C) (dX = 0 where it is ≤ 0)
+//   outputTransform:  m: (16, T, C)            y: (N, OH, OW, C)
+//                     biasOrMask: bias (C) when HAS_BIAS (then ReLU when RELU), or when RELU_MASK
+//                     the previous ReLU's output (N, OH, OW, C): y = 0 where it is ≤ 0
 // Tile t = (n·TH + th)·TW + tw. Invocations: flat index gid.x + gid.y·(nwg.x·WG) (grid() in
 // src/runtime/dispatch.ts), one per (tile, chunk) or, for the weights, per (ci, co).
 
@@ -49,6 +50,7 @@ override COUT: u32 = 1u;
 override FLIP: bool = false;
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
+override RELU_MASK: bool = false;
 override WG: u32 = 64u;
 
 override TH: u32 = (OH + 1u) / 2u;
@@ -163,10 +165,9 @@ fn weightTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
 
 @group(0) @binding(0) var<storage, read> m: array<Chunk>;
 @group(0) @binding(1) var<storage, read_write> y: array<Chunk>;
-@group(0) @binding(2) var<storage, read> bias: array<Chunk>;
-// The input of the convolution whose input gradient this is: the output of a ReLU whose
-// backward is applied here.
-@group(0) @binding(2) var<storage, read> reluOutput: array<Chunk>;
+// The bias (C) when HAS_BIAS; when RELU_MASK, the input of the convolution whose input gradient
+// this is, the output of a ReLU whose backward is applied here (N, OH, OW, C); else unread.
+@group(0) @binding(2) var<storage, read> biasOrMask: array<Chunk>;
 
 // Row i of the 4×4 product tile: m[4i + j, t, c] for j = 0..3.
 fn productRow(i: u32, t: u32, c: u32) -> Row {
@@ -196,9 +197,14 @@ fn outputAt(n: u32, row: u32, col: u32, c: u32) -> u32 {
   return ((n * OH + row) * OW + col) * CC + c;
 }
 
-fn biasRelu(value: Chunk, shift: Chunk) -> Chunk {
-  let r = value + shift;
-  return select(r, max(r, Chunk()), RELU);
+// The output at flat index `at` from its value in the tile: + bias, then ReLU; or masked by the
+// previous layer's ReLU (0 where its output is ≤ 0).
+fn finish(at: u32, value: Chunk, c: u32) -> Chunk {
+  var r = value;
+  if (HAS_BIAS) { r += biasOrMask[c]; }
+  if (RELU) { r = max(r, Chunk()); }
+  if (RELU_MASK) { r = select(Chunk(), r, biasOrMask[at] > Chunk()); }
+  return r;
 }
 
 @compute @workgroup_size(WG)
@@ -208,36 +214,13 @@ fn outputTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   let c = i % CC;
   let t = i / CC;
   let out = outputTile(t, c);
-  var shift = Chunk();
-  if (HAS_BIAS) { shift = bias[c]; }
   let o = tileOrigin(t);
   // The second row and column exist unless the output's height or width is odd at this tile.
   let lastRow = o.y + 1u < OH;
   let lastCol = o.z + 1u < OW;
-  y[outputAt(o.x, o.y, o.z, c)] = biasRelu(out[0], shift);
-  if (lastCol) { y[outputAt(o.x, o.y, o.z + 1u, c)] = biasRelu(out[1], shift); }
-  if (lastRow) { y[outputAt(o.x, o.y + 1u, o.z, c)] = biasRelu(out[2], shift); }
-  if (lastRow && lastCol) { y[outputAt(o.x, o.y + 1u, o.z + 1u, c)] = biasRelu(out[3], shift); }
-}
-
-// y where the ReLU's output is positive, else 0.
-fn masked(at: u32, value: Chunk) -> Chunk {
-  return select(Chunk(), value, reluOutput[at] > Chunk());
-}
-
-@compute @workgroup_size(WG)
-fn outputTransformReluMasked(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
-  if (i >= T * CC) { return; }
-  let c = i % CC;
-  let t = i / CC;
-  let out = outputTile(t, c);
-  let o = tileOrigin(t);
-  let lastRow = o.y + 1u < OH;
-  let lastCol = o.z + 1u < OW;
-  let at00 = outputAt(o.x, o.y, o.z, c);
-  y[at00] = masked(at00, out[0]);
-  if (lastCol) { y[at00 + CC] = masked(at00 + CC, out[1]); }
-  if (lastRow) { y[at00 + OW * CC] = masked(at00 + OW * CC, out[2]); }
-  if (lastRow && lastCol) { y[at00 + (OW + 1u) * CC] = masked(at00 + (OW + 1u) * CC, out[3]); }
+  let at = outputAt(o.x, o.y, o.z, c);
+  y[at] = finish(at, out[0], c);
+  if (lastCol) { y[at + CC] = finish(at + CC, out[1], c); }
+  if (lastRow) { y[at + OW * CC] = finish(at + OW * CC, out[2], c); }
+  if (lastRow && lastCol) { y[at + (OW + 1u) * CC] = finish(at + (OW + 1u) * CC, out[3], c); }
 }

@@ -132,25 +132,18 @@ export async function winogradConv(device: Device, g: WinogradGeometry, io: Wino
     { a: io.v, b: io.u, c: io.m },
     scratch,
   );
-  const outputGrid = grid((tiles * g.cout) / channelChunk(g.cout), WG);
-  const output = io.reluOutput
-    ? await createDispatch(
-        device,
-        { label: `${label} output transform +relu backward`, code: shaderFor(g.cout), entryPoint: 'outputTransformReluMasked', constants: tileConstants(g, g.cout) },
-        [io.m, io.y, io.reluOutput],
-        outputGrid,
-      )
-    : await createDispatch(
-        device,
-        {
-          label: `${label} output transform`,
-          code: shaderFor(g.cout),
-          entryPoint: 'outputTransform',
-          constants: { ...tileConstants(g, g.cout), HAS_BIAS: io.bias !== undefined, RELU: Boolean(options.relu) },
-        },
-        // Without a bias, a 16-byte stand-in fills its binding (the shader never reads it).
-        [io.m, io.y, io.bias ?? scratch(`${label} no bias`, 16)],
-        outputGrid,
-      );
+  // Without a bias or a mask, a 16-byte stand-in fills binding 2 (the shader never reads it).
+  const biasOrMask = io.bias ?? io.reluOutput ?? scratch(`${label} no bias`, 16);
+  const output = await createDispatch(
+    device,
+    {
+      label: io.reluOutput ? `${label} output transform +relu backward` : `${label} output transform`,
+      code: shaderFor(g.cout),
+      entryPoint: 'outputTransform',
+      constants: { ...tileConstants(g, g.cout), HAS_BIAS: io.bias !== undefined, RELU: Boolean(options.relu), RELU_MASK: io.reluOutput !== undefined },
+    },
+    [io.m, io.y, biasOrMask],
+    grid((tiles * g.cout) / channelChunk(g.cout), WG),
+  );
   return [weights, input, ...products, output];
 }
