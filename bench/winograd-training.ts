@@ -32,7 +32,9 @@ for (const [what, v] of [['batch', batch], ['steps', steps], ['rounds', rounds]]
 }
 
 const device = await createDevice({ tuning: 'off' });
-const runs: { preset: string; algorithm: ConvAlgorithm; trainer: EngineTrainer; ms: number[] }[] = [];
+// ms: wall clock per figure; cpu: this process's CPU ms (Dawn's and SwiftShader's threads), which
+// other jobs' load moves less.
+const runs: { preset: string; algorithm: ConvAlgorithm; trainer: EngineTrainer; ms: number[]; cpu: number[] }[] = [];
 for (const name of names) {
   for (const algorithm of ['im2col', 'winograd'] as const) {
     const preset = presets[name]();
@@ -42,18 +44,26 @@ for (const name of names) {
       const eligible = layer.kernelSize.every((k) => k === 3) && layer.strides.every((s) => s === 1) && layer.inputShape?.[2] !== 1;
       layer.algorithm = algorithm === 'winograd' && eligible ? 'winograd' : 'im2col';
     }
-    runs.push({ preset: name, algorithm, trainer: await EngineTrainer.start(device, preset, batch, 1), ms: [] });
+    runs.push({ preset: name, algorithm, trainer: await EngineTrainer.start(device, preset, batch, 1), ms: [], cpu: [] });
   }
 }
 for (let round = 0; round < rounds; round++) {
-  for (const run of round % 2 === 0 ? runs : [...runs].reverse()) run.ms.push(await run.trainer.time(steps));
+  for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+    const before = process.cpuUsage();
+    run.ms.push(await run.trainer.time(steps));
+    const used = process.cpuUsage(before);
+    run.cpu.push((used.user + used.system) / 1000);
+  }
 }
 
 console.log(`training, batch ${batch}, ${steps} steps per figure, ${rounds} interleaved rounds, medians; adapter ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const name of names) {
   const [im2col, winograd] = ['im2col', 'winograd'].map((a) => runs.find((r) => r.preset === name && r.algorithm === a)!);
   const rate = (r: typeof im2col) => (steps * batch) / (median(r.ms) / 1000);
-  console.log(`${name.padEnd(12)} im2col ${rate(im2col).toFixed(2)} samples/s, winograd ${rate(winograd).toFixed(2)} samples/s: ×${(rate(winograd) / rate(im2col)).toFixed(2)}`);
+  const cpuRatio = median(im2col.cpu) / median(winograd.cpu);
+  console.log(
+    `${name.padEnd(12)} im2col ${rate(im2col).toFixed(2)} samples/s, winograd ${rate(winograd).toFixed(2)} samples/s: ×${(rate(winograd) / rate(im2col)).toFixed(2)} (CPU time per step: ×${cpuRatio.toFixed(2)})`,
+  );
 }
 for (const run of runs) run.trainer.model.dispose();
 device.destroy();
