@@ -35,15 +35,15 @@ var<workgroup> tileB: array<vec4f, TILE_B_VECS>;
 // op(A)[row, k], zero outside the matrix or the split's K range.
 fn elementA(row: u32, k: u32, kEnd: u32) -> f32 {
   if (row >= M || k >= kEnd) { return 0.0; }
-  if (TRANS_A) { return a[aStart + k * M + row]; }
-  return a[aStart + row * K + k];
+  if (TRANS_A) { return a[startA() + k * M + row]; }
+  return a[startA() + row * K + k];
 }
 
 // op(B)[k, col], zero outside the matrix or the split's K range.
 fn elementB(k: u32, col: u32, kEnd: u32) -> f32 {
   if (col >= N || k >= kEnd) { return 0.0; }
-  if (TRANS_B) { return b[bStart + col * K + k]; }
-  return b[bStart + k * N + col];
+  if (TRANS_B) { return b[startB() + col * K + k]; }
+  return b[startB() + k * N + col];
 }
 
 @compute @workgroup_size(WG)

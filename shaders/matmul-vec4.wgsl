@@ -30,17 +30,19 @@ const BLOCK_COLS = 8u;
 override ROW_BLOCKS: u32 = (M + BLOCK_ROWS - 1u) / BLOCK_ROWS;
 override COL_BLOCKS: u32 = (N + BLOCK_COLS - 1u) / BLOCK_COLS;
 
-// Where entry z of a batched product starts in a and b, in vec4s (0 unless BATCH > 1; M·K and
-// K·N are multiples of 4 by the rule above); set by batchEntry.
+// Where entry z of a batched product starts in a and b, in vec4s (M·K and K·N are multiples of
+// 4 by the rule above); set by batchEntry, read through startA()/startB(), the constant 0 unless
+// BATCH > 1.
 var<private> aStart: u32;
 var<private> bStart: u32;
 
 fn batchEntry(z: u32) {
-  if (BATCH > 1u) {
-    aStart = z * M * K / 4u;
-    bStart = z * K * N / 4u;
-  }
+  aStart = z * M * K / 4u;
+  bStart = z * K * N / 4u;
 }
+
+fn startA() -> u32 { return select(0u, aStart, BATCH > 1u); }
+fn startB() -> u32 { return select(0u, bStart, BATCH > 1u); }
 
 // op(A)[row0 .. row0 + 3, k .. k + 3] as Am: column i = op(A)[row0 + i, k .. k + 3].
 fn loadA(row0: u32, k: u32) -> mat4x4f {
@@ -48,13 +50,13 @@ fn loadA(row0: u32, k: u32) -> mat4x4f {
     // A is (K, M): one vec4 holds 4 rows of op(A) at one k; clamp to the last whole group.
     let stride = M / 4u;
     let g = min(row0, M - 4u) / 4u;
-    let t = mat4x4f(a[aStart + k * stride + g], a[aStart + (k + 1u) * stride + g], a[aStart + (k + 2u) * stride + g], a[aStart + (k + 3u) * stride + g]);
+    let t = mat4x4f(a[startA() + k * stride + g], a[startA() + (k + 1u) * stride + g], a[startA() + (k + 2u) * stride + g], a[startA() + (k + 3u) * stride + g]);
     return transpose(t);
   }
   let stride = K / 4u;
   let kv = k / 4u;
   let r = min(vec4u(row0, row0 + 1u, row0 + 2u, row0 + 3u), vec4u(M - 1u));
-  let base = aStart + kv;
+  let base = startA() + kv;
   return mat4x4f(a[base + r.x * stride], a[base + r.y * stride], a[base + r.z * stride], a[base + r.w * stride]);
 }
 
@@ -65,12 +67,12 @@ fn loadB(k: u32, col0: u32) -> mat4x4f {
     let stride = K / 4u;
     let kv = k / 4u;
     let c = min(vec4u(col0, col0 + 1u, col0 + 2u, col0 + 3u), vec4u(N - 1u));
-    let base = bStart + kv;
+    let base = startB() + kv;
     return transpose(mat4x4f(b[base + c.x * stride], b[base + c.y * stride], b[base + c.z * stride], b[base + c.w * stride]));
   }
   let stride = N / 4u;
   let g = min(col0, N - 4u) / 4u;
-  let base = bStart + g;
+  let base = startB() + g;
   return mat4x4f(b[base + k * stride], b[base + (k + 1u) * stride], b[base + (k + 2u) * stride], b[base + (k + 3u) * stride]);
 }
 
