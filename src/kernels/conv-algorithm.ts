@@ -14,8 +14,8 @@ import type { Binding, Dispatch } from '../runtime/dispatch.js';
 import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
 import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
 import { col2im, im2col } from './im2col.js';
-import { matmul } from './matmul.js';
-import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes } from './winograd.js';
+import { chooseKernel, matmul } from './matmul.js';
+import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes, winogradTiles } from './winograd.js';
 import type { WindowParams } from './window.js';
 
 export const CONV_ALGORITHMS = ['im2col', 'winograd'] as const;
@@ -74,7 +74,9 @@ export function convChainBuffers(p: WindowParams, cout: number, scratch: Scratch
 
 /**
  * One direction of a conv layer by one algorithm, on `buffers`: the forward with bias and ReLU,
- * the input gradient with the previous layer's ReLU mask (the layers' usual case).
+ * the input gradient with the previous layer's ReLU mask (the layers' usual case). Each chain's
+ * matmul is the tuner's choice for its shape, or with `defaultMatmul` the untimed default
+ * (chooseKernel), so that timing the chains on a proxy times no matmul shapes of its own.
  */
 export async function convChain(
   device: Device,
@@ -85,26 +87,29 @@ export async function convChain(
   b: ConvChainBuffers,
   scratch: Scratch,
   label: string,
+  defaultMatmul = false,
 ): Promise<Dispatch[]> {
   const rows = p.batch * p.outH * p.outW;
   const inner = p.kernelH * p.kernelW * p.channels;
+  const kernel = (m: number, k: number) => (defaultMatmul ? chooseKernel(device, m, k) : undefined);
   if (algorithm === 'winograd') {
     if (!b.u || !b.v || !b.m) throw new Error(`${label}: Winograd needs its U, V and M buffers`);
     const winograd = { u: b.u, v: b.v, m: b.m };
-    return direction === 'forward'
-      ? winogradConv(device, forwardGeometry(p, cout), { ...winograd, x: b.x, w: b.w, y: b.y, bias: b.bias }, { relu: true, label }, scratch)
-      : winogradConv(device, inputGradientGeometry(p, cout), { ...winograd, x: b.y, w: b.w, y: b.dX, reluOutput: b.x }, { inputGradient: true, label }, scratch);
+    if (direction === 'forward') {
+      const g = forwardGeometry(p, cout);
+      const options = { relu: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
+      return winogradConv(device, g, { ...winograd, x: b.x, w: b.w, y: b.y, bias: b.bias }, options, scratch);
+    }
+    const g = inputGradientGeometry(p, cout);
+    const options = { inputGradient: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
+    return winogradConv(device, g, { ...winograd, x: b.y, w: b.w, y: b.dX, reluOutput: b.x }, options, scratch);
   }
   if (direction === 'forward') {
-    return [
-      await im2col(device, p, { x: b.x, col: b.col }),
-      ...(await matmul(device, { m: rows, n: cout, k: inner, bias: true, activation: 'relu', label: `${label} matmul` }, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch)),
-    ];
+    const params = { m: rows, n: cout, k: inner, bias: true, activation: 'relu', kernel: kernel(rows, inner), label: `${label} matmul` } as const;
+    return [await im2col(device, p, { x: b.x, col: b.col }), ...(await matmul(device, params, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch))];
   }
-  return [
-    ...(await matmul(device, { m: rows, n: inner, k: cout, transB: true, label: `${label} dX` }, { a: b.y, b: b.w, c: b.col }, scratch)),
-    await col2im(device, p, { dCol: b.col, dX: b.dX, reluOutput: b.x }),
-  ];
+  const params = { m: rows, n: inner, k: cout, transB: true, kernel: kernel(rows, cout), label: `${label} dX` };
+  return [...(await matmul(device, params, { a: b.y, b: b.w, c: b.col }, scratch)), await col2im(device, p, { dCol: b.col, dX: b.dX, reluOutput: b.x })];
 }
 
 /** The cache key of a conv layer's choice: direction, shape and padding. */
@@ -126,7 +131,7 @@ export function chooseConvAlgorithm(device: Device, p: WindowParams, cout: numbe
       const buffers = convChainBuffers(proxy, cout, owner.scratch, `${label} tuning`);
       return {
         timedShape: batch === p.batch ? undefined : `batch ${batch}`,
-        build: (algorithm) => convChain(device, proxy, cout, direction, algorithm, buffers, owner.scratch, `${label} tuning ${algorithm}`),
+        build: (algorithm) => convChain(device, proxy, cout, direction, algorithm, buffers, owner.scratch, `${label} tuning ${algorithm}`, true),
         dispose: () => owner.destroy(),
       };
     },

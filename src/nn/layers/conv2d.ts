@@ -95,10 +95,10 @@ export class Conv2D extends Layer {
   }
 
   /**
-   * Picks the algorithm of the forward pass and (when training) of the input gradient for this
-   * batch: the forced one, or the tuner's choice among those that can run the layer.
+   * Picks the algorithm of the forward pass and (when the step needs it) of the input gradient
+   * for this batch: the forced one, or the tuner's choice among those that can run the layer.
    */
-  override async prepare(ctx: RecordContext): Promise<void> {
+  override async prepare(ctx: RecordContext, needs: { inputGradient: boolean }): Promise<void> {
     const p: ConvParams = { ...this.geometry!, batch: ctx.batch };
     const choose = (direction: ConvDirection): Promise<ConvAlgorithm> => {
       if (this.algorithm !== 'auto') return Promise.resolve(this.algorithm);
@@ -106,7 +106,7 @@ export class Conv2D extends Layer {
     };
     const known = this.algorithms.get(ctx.batch);
     const forward = await choose('forward');
-    const inputGradient = ctx.training ? await choose('input gradient') : (known?.inputGradient ?? 'im2col');
+    const inputGradient = needs.inputGradient ? await choose('input gradient') : (known?.inputGradient ?? 'im2col');
     this.algorithms.set(ctx.batch, { forward, inputGradient });
   }
 
