@@ -13,7 +13,7 @@ import type { Device } from '../device/device.js';
 import type { Binding, Dispatch } from '../runtime/dispatch.js';
 import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
 import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
-import { col2im, im2col } from './im2col.js';
+import { col2im, defaultIm2col, im2col } from './im2col.js';
 import { chooseKernel, matmul } from './matmul.js';
 import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes, winogradTiles } from './winograd.js';
 import type { WindowParams } from './window.js';
@@ -75,8 +75,8 @@ export function convChainBuffers(p: WindowParams, cout: number, scratch: Scratch
 /**
  * One direction of a conv layer by one algorithm, on `buffers`: the forward with bias and ReLU,
  * the input gradient with the previous layer's ReLU mask (the layers' usual case). Each chain's
- * matmul is the tuner's choice for its shape, or with `defaultMatmul` the untimed default
- * (chooseKernel), so that timing the chains on a proxy times no matmul shapes of its own.
+ * matmul and im2col kernels are the tuner's choice for their shapes, or with `untimedKernels`
+ * the untimed defaults, so that timing the chains on a proxy times no shapes of their own.
  */
 export async function convChain(
   device: Device,
@@ -87,11 +87,11 @@ export async function convChain(
   b: ConvChainBuffers,
   scratch: Scratch,
   label: string,
-  defaultMatmul = false,
+  untimedKernels = false,
 ): Promise<Dispatch[]> {
   const rows = p.batch * p.outH * p.outW;
   const inner = p.kernelH * p.kernelW * p.channels;
-  const kernel = (m: number, k: number) => (defaultMatmul ? chooseKernel(device, m, k) : undefined);
+  const kernel = (m: number, k: number) => (untimedKernels ? chooseKernel(device, m, k) : undefined);
   if (algorithm === 'winograd') {
     if (!b.u || !b.v || !b.m) throw new Error(`${label}: Winograd needs its U, V and M buffers`);
     const winograd = { u: b.u, v: b.v, m: b.m };
@@ -106,7 +106,7 @@ export async function convChain(
   }
   if (direction === 'forward') {
     const params = { m: rows, n: cout, k: inner, bias: true, activation: 'relu', kernel: kernel(rows, inner), label: `${label} matmul` } as const;
-    return [await im2col(device, p, { x: b.x, col: b.col }), ...(await matmul(device, params, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch))];
+    return [await im2col(device, p, { x: b.x, col: b.col }, untimedKernels ? defaultIm2col(p) : undefined), ...(await matmul(device, params, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch))];
   }
   const params = { m: rows, n: inner, k: cout, transB: true, kernel: kernel(rows, cout), label: `${label} dX` };
   return [...(await matmul(device, params, { a: b.y, b: b.w, c: b.col }, scratch)), await col2im(device, p, { dCol: b.col, dX: b.dX, reluOutput: b.x })];
