@@ -106,10 +106,16 @@ export async function convChain(
   }
   if (direction === 'forward') {
     const params = { m: rows, n: cout, k: inner, bias: true, activation: 'relu', kernel: kernel(rows, inner), label: `${label} matmul` } as const;
-    return [await im2col(device, p, { x: b.x, col: b.col }, untimedKernels ? defaultIm2col(p) : undefined), ...(await matmul(device, params, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch))];
+    return [
+      await im2col(device, p, { x: b.x, col: b.col }, untimedKernels ? defaultIm2col(p) : undefined),
+      ...(await matmul(device, params, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch)),
+    ];
   }
   const params = { m: rows, n: inner, k: cout, transB: true, kernel: kernel(rows, cout), label: `${label} dX` };
-  return [...(await matmul(device, params, { a: b.y, b: b.w, c: b.col }, scratch)), await col2im(device, p, { dCol: b.col, dX: b.dX, reluOutput: b.x })];
+  return [
+    ...(await matmul(device, params, { a: b.y, b: b.w, c: b.col }, scratch)),
+    await col2im(device, p, { dCol: b.col, dX: b.dX, reluOutput: b.x }),
+  ];
 }
 
 /** The cache key of a conv layer's choice: direction, shape and padding. */
