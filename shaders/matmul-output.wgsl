@@ -15,6 +15,10 @@
 // out[s, :, :]; matmul.wgsl's `reduce_splits` adds the SPLIT partials and applies the epilogue,
 // the mask included: the partials are raw sums, so the mask is read once per element of C, after
 // the reduction (ReLU, which is not linear, has to wait for the whole sum anyway).
+// Batched (BATCH > 1, then SPLIT == 1): workgroup z = e computes entry e of a stack of
+// independent products, C[e] = op(A[e])·op(B[e]) (+ bias) (then ReLU) (then mask[e]), with
+// a: (BATCH, ...A), b: (BATCH, ...B), out and mask: (BATCH, M, N); each kernel offsets its
+// operand reads by entry e (batchEntry), and the store below puts C[e] where slice e would go.
 
 override M: u32;
 override N: u32;
@@ -25,6 +29,7 @@ override HAS_BIAS: bool = false;
 override RELU: bool = false;
 override RELU_MASK: bool = false;
 override SPLIT: u32 = 1u;
+override BATCH: u32 = 1u;
 override K_PER_SPLIT: u32 = K;
 override WG: u32 = 64u;
 
@@ -32,13 +37,20 @@ override WG: u32 = 64u;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
 
-// Row `row`, columns `cols` (clamped to N - 1) of C from their sums v.
-fn epilogue(v: vec4f, row: u32, cols: vec4u) -> vec4f {
+// The K range [start, end) workgroup z sums: its split-K slice, or all of K for a batch entry.
+fn kRange(z: u32) -> vec2u {
+  if (BATCH > 1u) { return vec2u(0u, K); }
+  let start = z * K_PER_SPLIT;
+  return vec2u(start, min(start + K_PER_SPLIT, K));
+}
+
+// Columns `cols` (clamped to N - 1) of the row of C that starts at out[base] (and mask[base]),
+// from their sums v.
+fn epilogue(v: vec4f, base: u32, cols: vec4u) -> vec4f {
   var r = v;
   if (HAS_BIAS) { r += vec4f(bias[cols.x], bias[cols.y], bias[cols.z], bias[cols.w]); }
   if (RELU) { r = max(r, vec4f(0.0)); }
   if (RELU_MASK) {
-    let base = row * N;
     let x = vec4f(mask[base + cols.x], mask[base + cols.y], mask[base + cols.z], mask[base + cols.w]);
     // select, not a product: exactly 0 where x ≤ 0 even if the sum is not finite, as the
     // separate ReLU backward (activation.wgsl) gives.
@@ -48,12 +60,12 @@ fn epilogue(v: vec4f, row: u32, cols: vec4u) -> vec4f {
 }
 
 // Writes row `row` of the block (if < M), after the epilogue unless it is a partial sum, at
-// columns col0 .. (those < N) of split-K slice `slice` (col0 < N).
+// columns col0 .. (those < N) of split-K slice (or batch entry) `slice` (col0 < N).
 fn storeRow(slice: u32, row: u32, col0: u32, cols: vec4u, v: vec4f) {
   if (row >= M) { return; }
   var r = v;
-  if (SPLIT == 1u) { r = epilogue(r, row, cols); }
   let base = slice * M * N + row * N;
+  if (SPLIT == 1u) { r = epilogue(r, base, cols); }
   out[base + col0] = r.x;
   if (col0 + 1u < N) { out[base + col0 + 1u] = r.y; }
   if (col0 + 2u < N) { out[base + col0 + 2u] = r.z; }
