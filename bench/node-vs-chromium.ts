@@ -221,8 +221,9 @@ function threadCpu(): Map<string, ThreadCpu> {
       const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
       if (!stat) continue;
       const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      const waitMs = Number((readStat(`/proc/${pid}/task/${tid}/schedstat`) ?? '0 0').split(' ')[1]) / 1e6;
-      threads.set(`${pid}/${tid}`, { name: `${type} ${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, nice: Number(f[16]), ms: ticksMs(stat), waitMs });
+      // schedstat: ns on a CPU, ns runnable but waiting for one.
+      const [runNs, waitNs] = (readStat(`/proc/${pid}/task/${tid}/schedstat`) ?? '0 0').split(' ').map(Number);
+      threads.set(`${pid}/${tid}`, { name: `${type} ${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, nice: Number(f[16]), ms: runNs / 1e6, waitMs: waitNs / 1e6 });
     }
   }
   return threads;
@@ -235,8 +236,20 @@ function busiest(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>, 
     .filter((t) => t.ms > 0)
     .sort((a, b) => b.ms - a.ms)
     .slice(0, count)
-    .map((t) => `${t.name} (nice ${t.nice}): ran ${t.ms}, waited for a CPU ${t.waitMs.toFixed(0)} ms`)
+    .map((t) => `${t.name} (nice ${t.nice}): ran ${t.ms.toFixed(0)}, waited for a CPU ${t.waitMs.toFixed(0)} ms`)
     .join(', ');
+}
+
+/**
+ * The share of `wallMs` that the measured side's SwiftShader workers (marl's threads, named
+ * `Thread<NN>`: in this process for Node, in the GPU process for Chromium) were running or
+ * waiting for a CPU, averaged over them: below 1, they had no work (the queue stood idle, or a
+ * dispatch had too few workgroups for both), whatever other jobs took the CPU.
+ */
+function workersRunnable(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>, isNode: boolean, wallMs: number): number {
+  const workers = [...after.entries()].filter(([, t]) => t.name.startsWith(isNode ? 'node Thread<' : 'gpu-process Thread<'));
+  const shares = workers.map(([key, t]) => (t.ms + t.waitMs - (before.get(key)?.ms ?? 0) - (before.get(key)?.waitMs ?? 0)) / wallMs);
+  return shares.reduce((a, b) => a + b, 0) / shares.length;
 }
 
 /** CPU ms of every process below this one (Chromium's browser, GPU, renderer and helpers). */
@@ -254,6 +267,8 @@ interface Sample {
   /** CPU ms per step: the measured side's processes, and Node's main thread (Node side only). */
   cpuMs: number;
   mainMs?: number;
+  /** See workersRunnable. */
+  runnable: number;
 }
 
 const equalPriority = values['chromium-priority'] === 'equal';
@@ -265,12 +280,13 @@ async function measure(calls: SideCalls, isNode: boolean, preset: string, batch:
   const cpu0 = isNode ? process.cpuUsage() : undefined;
   const children0 = isNode ? 0 : childrenMs();
   const main0 = mainThreadMs();
-  const threads0 = values.threads ? threadCpu() : undefined;
+  const threads0 = threadCpu();
   const ms = await calls.time(preset, batch, steps);
-  if (threads0) console.log(`  ${isNode ? 'Node' : 'Chromium'} ${preset}, ${steps} step(s) in ${ms.toFixed(0)} ms; busiest threads: ${busiest(threads0, threadCpu(), 6)}`);
+  const threads1 = threadCpu();
+  if (values.threads) console.log(`  ${isNode ? 'Node' : 'Chromium'} ${preset}, ${steps} step(s) in ${ms.toFixed(0)} ms; busiest threads: ${busiest(threads0, threads1, 6)}`);
   const main = mainThreadMs() - main0;
   const cpuMs = cpu0 ? (() => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1000; })() : childrenMs() - children0;
-  return { stepMs: ms / steps, cpuMs: cpuMs / steps, mainMs: isNode ? main / steps : undefined };
+  return { stepMs: ms / steps, cpuMs: cpuMs / steps, mainMs: isNode ? main / steps : undefined, runnable: workersRunnable(threads0, threads1, isNode, ms) };
 }
 
 const load0 = loadavg()[0];
@@ -305,8 +321,8 @@ for (let round = 0; round < rounds; round++) {
 }
 
 console.log(`\n${rounds} interleaved rounds; load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)} (1 min, 2 cores)`);
-console.log('| preset | batch | steps × rounds | side | samples/s | ÷ Chromium | CPU ms per step | of it, Node\'s main thread | cores used |');
-console.log('|:---|---:|---:|:---|---:|---:|---:|---:|---:|');
+console.log('| preset | batch | steps × rounds | side | samples/s | ÷ Chromium | CPU ms per step | of it, Node\'s main thread | cores used | SwiftShader workers runnable |');
+console.log('|:---|---:|---:|:---|---:|---:|---:|---:|---:|---:|');
 for (const { preset, batch } of runs) {
   const rate = (samples: Sample[]) => (batch * 1000) / median(samples.map((s) => s.stepMs));
   const chromiumRate = rate(results.get(`${chromiumSide.name}|${preset}`)!);
@@ -315,13 +331,15 @@ for (const { preset, batch } of runs) {
     const cpu = median(samples.map((s) => s.cpuMs)).toFixed(0);
     const main = side.isNode ? median(samples.map((s) => s.mainMs!)).toFixed(0) : '';
     const cores = median(samples.map((s) => s.cpuMs / s.stepMs)).toFixed(2);
-    console.log(`| ${preset} | ${batch} | ${stepsFor.get(preset)} × ${rounds} | ${side.name} | ${rate(samples).toFixed(1)} | ${(rate(samples) / chromiumRate).toFixed(2)}× | ${cpu} | ${main} | ${cores} |`);
+    const runnable = (100 * median(samples.map((s) => s.runnable))).toFixed(0);
+    console.log(`| ${preset} | ${batch} | ${stepsFor.get(preset)} × ${rounds} | ${side.name} | ${rate(samples).toFixed(1)} | ${(rate(samples) / chromiumRate).toFixed(2)}× | ${cpu} | ${main} | ${cores} | ${runnable}% |`);
   }
 }
 
 if (values.breakdown) {
   for (const { preset, batch } of runs) {
     const [node, page] = [await sides[0].calls.dispatchTimes(preset, batch, 3), await chromiumSide.calls.dispatchTimes(preset, batch, 3)];
+    if (node.labels.join() !== page.labels.join()) console.log(`\n${preset}: the sides compiled different dispatches! Node: ${node.labels.join(', ')}; Chromium: ${page.labels.join(', ')}`);
     const sum = (t: DispatchTimes) => t.ms.reduce((a, b) => a + b, 0);
     console.log(`\n${preset} (batch ${batch}): ${node.ms.length} dispatches; summed dispatch time Node ${sum(node).toFixed(1)} ms, Chromium ${sum(page).toFixed(1)} ms (Node ÷ Chromium ${(sum(node) / sum(page)).toFixed(2)}); the slowest ten:`);
     const order = node.ms.map((_, i) => i).sort((a, b) => node.ms[b] + page.ms[b] - node.ms[a] - page.ms[a]);
