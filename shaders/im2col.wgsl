@@ -26,7 +26,7 @@
 // at MNIST sizes) and keep accesses contiguous across a workgroup.
 //
 // Bindings (shapes in f32 elements; CC = C / CHUNK chunks per pixel):
-//   im2col: x: (N, H, W, C)                   col: (N*OH*OW, KH*KW*C)
+//   im2col, im2colFour: x: (N, H, W, C)       col: (N*OH*OW, KH*KW*C)
 //   col2im: dCol: (N*OH*OW, KH*KW*C)          dX: (N, H, W, C)
 //   col2imReluMasked: the same, and reluOutput = x: (N, H, W, C)
 //
@@ -66,6 +66,37 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
     value = x[((n * H + u32(h)) * W + u32(w)) * CC + c];
   }
   col[i] = value;
+}
+
+// x one value at a time and col as vec4s, for im2colFour (whatever Chunk is).
+@group(0) @binding(0) var<storage, read> xValues: array<f32>;
+@group(0) @binding(1) var<storage, read_write> colFour: array<vec4f>;
+
+// im2col for a channel count that is not a multiple of 4 (the scalar CHUNK) but a row of col,
+// KH·KW·C values, that is (a one-channel image under a 2×2 window: one vec4 a row): each
+// invocation writes four consecutive values of a row as one vec4, so that the row's position
+// and the store are paid once per four values instead of once per value.
+@compute @workgroup_size(WG)
+fn im2colFour(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  let fours = KC / 4u;
+  if (i >= N * OH * OW * fours) { return; }
+  let row = i / fours;
+  let ow = row % OW;
+  let oh = (row / OW) % OH;
+  let n = row / (OW * OH);
+  let top = i32(oh * SH) - i32(PAD_TOP);
+  let left = i32(ow * SW) - i32(PAD_LEFT);
+  var value = vec4f();
+  for (var j = 0u; j < 4u; j++) {
+    let k = (i % fours) * 4u + j;
+    let h = top + i32(k / (C * KW));
+    let w = left + i32((k / C) % KW);
+    if (h >= 0 && h < i32(H) && w >= 0 && w < i32(W)) {
+      value[j] = xValues[((n * H + u32(h)) * W + u32(w)) * C + k % C];
+    }
+  }
+  colFour[i] = value;
 }
 
 @group(0) @binding(0) var<storage, read> dCol: array<Chunk>;

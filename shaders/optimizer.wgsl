@@ -18,7 +18,7 @@
 // Bindings:
 //   params:   (COUNT)         every trainable parameter, flat (updated in place)
 //   grads:    (COUNT)         their gradients, same layout
-//   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of parameter i at k·COUNT + i
+//   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of chunk i at k·COUNT + i
 //                             SGD [v]  Adam [m, v]  Adadelta [a, d]  RMSprop [v, u, c]  Adagrad [a]
 //   hyper:    (H)             hyper-parameters, learning rate first, written by the host only
 //                             when they change:
@@ -29,21 +29,32 @@
 //                             Adagrad  [lr, ε]
 //   stepInfo: (4) u32         [t = 1-based optimizer step, seed, 0, 0]
 //
+// params, grads and state are read as arrays of Value: f32, or vec4f when 4 divides the
+// parameter count (it does for a model's flat buffer, every tensor aligned to 64 values); each
+// invocation updates one Value and COUNT counts Values. The block between the CHUNK markers
+// below is the scalar form; src/kernels/optimizer.ts swaps in the vec4 form. Every rule is
+// element-wise, so the same code serves both; four values per invocation cut the index
+// arithmetic and the bounds clamps per value by four.
+//
 // KIND: 0 = SGD, 1 = Adam, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad.
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
+
+// BEGIN CHUNK
+alias Value = f32;
+// END CHUNK
 
 override KIND: u32;
 override COUNT: u32;
 override WG: u32 = 256u;
 
-@group(0) @binding(0) var<storage, read_write> params: array<f32>;
-@group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> state: array<f32>;
+@group(0) @binding(0) var<storage, read_write> params: array<Value>;
+@group(0) @binding(1) var<storage, read> grads: array<Value>;
+@group(0) @binding(2) var<storage, read_write> state: array<Value>;
 @group(0) @binding(3) var<storage, read> hyper: array<f32>;
 @group(0) @binding(4) var<storage, read> stepInfo: array<u32>;
 
-fn sgd(i: u32, g: f32) {
+fn sgd(i: u32, g: Value) {
   let lr = hyper[0];
   let momentum = hyper[1];
   let nesterov = hyper[2] != 0.0;
@@ -71,7 +82,7 @@ fn oneMinusPower(lnBeta: f32, t: f32) -> f32 {
   return -expm1(t * lnBeta);
 }
 
-fn adam(i: u32, g: f32) {
+fn adam(i: u32, g: Value) {
   let lr = hyper[0];
   let beta1 = hyper[1];
   let beta2 = hyper[2];
@@ -85,7 +96,7 @@ fn adam(i: u32, g: f32) {
   params[i] -= m * alpha / (sqrt(v) + epsilon);
 }
 
-fn adadelta(i: u32, g: f32) {
+fn adadelta(i: u32, g: Value) {
   let lr = hyper[0];
   let rho = hyper[1];
   let epsilon = hyper[2];
@@ -97,7 +108,7 @@ fn adadelta(i: u32, g: f32) {
   params[i] += lr * delta;
 }
 
-fn rmsprop(i: u32, g: f32) {
+fn rmsprop(i: u32, g: Value) {
   let lr = hyper[0];
   let rho = hyper[1];
   let momentum = hyper[2];
@@ -121,7 +132,7 @@ fn rmsprop(i: u32, g: f32) {
   params[i] -= update;
 }
 
-fn adagrad(i: u32, g: f32) {
+fn adagrad(i: u32, g: Value) {
   let lr = hyper[0];
   let epsilon = hyper[1];
   let accumulator = state[i] + g * g;

@@ -6,6 +6,10 @@
 import code from '../../shaders/optimizer.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+import { withChunkBlock } from './window.js';
+
+/** The shader with vec4 values, for parameter counts that 4 divides (see the shader's comment). */
+const vec4Code = withChunkBlock(code, 'alias Value = vec4f;');
 
 export type OptimizerKind = 'sgd' | 'adam' | 'adadelta' | 'rmsprop' | 'adagrad';
 
@@ -52,6 +56,8 @@ export async function optimizerUpdate(
   config: ResolvedOptimizer,
   { count }: { count: number },
   io: { params: Binding; grads: Binding; state: Binding; hyper: Binding; stepInfo: Binding },
+  /** Values per invocation; default 4 where 4 divides count, else 1. Forcing 1 is for the bench. */
+  chunk: 1 | 4 = count % 4 === 0 ? 4 : 1,
 ): Promise<Dispatch> {
   const { kind } = config;
   const label = `${kind} update`;
@@ -66,11 +72,12 @@ export async function optimizerUpdate(
   for (const [name, binding, bytes] of needed) {
     if (bindingBytes(binding) < bytes) throw new Error(`${label}: ${name} holds ${bindingBytes(binding)} bytes, needs ${bytes}`);
   }
+  if (count % chunk) throw new Error(`${label}: ${chunk} values per invocation need count % ${chunk} == 0 (count = ${count})`);
   return createDispatch(
     device,
-    { label, code, entryPoint: 'main', constants: { KIND: KIND[kind], COUNT: count, WG } },
+    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], COUNT: count / chunk, WG } },
     [io.params, io.grads, io.state, io.hyper, io.stepInfo],
-    grid(count, WG),
+    grid(count / chunk, WG),
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { col2im, im2col, type ConvParams } from '../../src/kernels/im2col.js';
+import { col2im, im2col, im2colCandidates, type ConvParams } from '../../src/kernels/im2col.js';
 import { convGeometry, type ConvSpec } from '../../src/kernels/window.js';
 import { col2imRef, colWidth, conv2dBackwardRef, conv2dRef, im2colRef } from '../../src/reference/conv.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
@@ -189,14 +189,21 @@ describe('im2col and col2im kernels vs float64 reference', () => {
       const reluX = Float32Array.from(x, (v) => Math.max(v, 0));
       const reluXBuf = device.upload('relu x', reluX); // (N, H, W, C)
       await runDispatches(device, [
-        await im2col(device, p, { x: xBuf, col: colBuf }),
         await col2im(device, p, { dCol: dColBuf, dX: dXBuf }),
         await col2im(device, p, { dCol: dColBuf, dX: maskedDXBuf, reluOutput: reluXBuf }),
       ]);
 
-      // im2col only copies values and writes zeros: exact.
-      const col = await device.readFloats(colBuf, 0, rows * k);
-      expectClose(col, im2colRef(x, p), { atol: 0 }, 'col');
+      // im2col only copies values and writes zeros: exact, with every candidate that can run
+      // the shape (col starts as NaN each time, to show every element is written).
+      const candidates = im2colCandidates(p);
+      expect(candidates).toEqual(p.channels % 4 !== 0 && k % 4 === 0 ? ['chunks', 'fours'] : ['chunks']);
+      let col: Float32Array = new Float32Array(0);
+      for (const kernel of candidates) {
+        device.gpu.queue.writeBuffer(colBuf, 0, new Float32Array(rows * k).fill(Number.NaN));
+        await runDispatches(device, [await im2col(device, p, { x: xBuf, col: colBuf }, kernel)]);
+        col = await device.readFloats(colBuf, 0, rows * k);
+        expectClose(col, im2colRef(x, p), { atol: 0 }, `col (${kernel})`);
+      }
       // The GPU's col times a HWIO kernel (in float64) is the direct convolution. Both sum the same
       // products in the same (kh, kw, c) order, col adding exact zeros for the padding.
       const cout = 3;

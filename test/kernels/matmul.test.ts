@@ -136,16 +136,28 @@ describe('matmul gradients and splitting', () => {
 describe('columnSum vs float64 reference', () => {
   it('sums columns over several shapes', async () => {
     const device = await testDevice();
-    for (const [rows, cols] of [[1, 1], [7, 13], [300, 5], [25_088, 16]]) {
+    // Scalar columns (1, 13, 5) and vec4 ones (16, 12, 4, each also summed one column per
+    // invocation), with a partial last chunk of 128 rows.
+    for (const [rows, cols] of [[1, 1], [7, 13], [300, 5], [25_088, 16], [301, 12], [129, 4]]) {
       const x = randomFloats(rows * cols, rows + cols);
       const xBuf = device.upload('x', x);
-      const out = device.createBuffer('out', cols * 4);
-      const owner = new ScratchOwner(device);
-      await runDispatches(device, await columnSum(device, { rows, cols }, { x: xBuf, out }, owner.scratch));
-      // Sums of `rows` values in [-1, 1]: error grows like sqrt(rows) ulps of the magnitude.
-      expectClose(await device.readFloats(out, 0, cols), columnSumRef(rows, cols, x), { atol: 1e-6 * Math.sqrt(rows) * 4, rtol: 1e-6 }, `${rows}×${cols}`);
+      for (const chunk of cols % 4 === 0 ? ([4, 1] as const) : ([1] as const)) {
+        const out = device.upload('out', new Float32Array(cols).fill(Number.NaN));
+        const owner = new ScratchOwner(device);
+        await runDispatches(device, await columnSum(device, { rows, cols }, { x: xBuf, out }, owner.scratch, chunk));
+        // Sums of `rows` values in [-1, 1]: error grows like sqrt(rows) ulps of the magnitude.
+        expectClose(await device.readFloats(out, 0, cols), columnSumRef(rows, cols, x), { atol: 1e-6 * Math.sqrt(rows) * 4, rtol: 1e-6 }, `${rows}×${cols} by ${chunk}`);
+        owner.destroy();
+        out.destroy();
+      }
       xBuf.destroy();
-      out.destroy();
     }
+    // Forcing four columns where 4 does not divide them fails before any buffer is made.
+    const unused = device.createBuffer('unused', 64);
+    const noScratch = () => {
+      throw new Error('no scratch expected');
+    };
+    await expect(columnSum(device, { rows: 8, cols: 6 }, { x: unused, out: unused }, noScratch, 4)).rejects.toThrow(/4 columns per invocation need cols % 4 == 0 \(cols = 6\)/);
+    unused.destroy();
   });
 });
