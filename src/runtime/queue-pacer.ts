@@ -99,6 +99,11 @@ export class QueuePacer {
     return { index: this.submits };
   }
 
+  /** The estimated queue milliseconds of one unit of `work`, once learnt (tests, the bench). */
+  estimate(work: object): number | undefined {
+    return this.estimates.get(work);
+  }
+
   /**
    * Maps `buffer` (which the ticket's submit copied into) for reading once the GPU is done with
    * it, and learns from how long that took. `check` runs before every try and may throw to give
