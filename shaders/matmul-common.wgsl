@@ -10,20 +10,41 @@ const COLS = 4u;
 override ROW_BLOCKS: u32 = (M + ROWS - 1u) / ROWS;
 override COL_BLOCKS: u32 = (N + COLS - 1u) / COLS;
 
+// Where entry z of a batched product starts in a and b; set by batchEntry, read through
+// startA()/startB(), which are the constant 0 unless BATCH > 1 (so that an unbatched kernel's
+// reads compile as they would without batches).
+var<private> aStart: u32;
+var<private> bStart: u32;
+
+fn batchEntry(z: u32) {
+  aStart = z * M * K;
+  bStart = z * K * N;
+}
+
+fn startA() -> u32 { return select(0u, aStart, BATCH > 1u); }
+fn startB() -> u32 { return select(0u, bStart, BATCH > 1u); }
+
 // The block of C, row r in acc[r] (rows 4-7 only when ROWS == 8). Indexed only by constants:
 // one loop over it by a variable index kept it in memory and cost half the quad kernel's speed.
 var<private> acc: array<vec4f, 8>;
 
 // op(A)[rows, k] for four rows.
 fn loadA(rows: vec4u, k: u32) -> vec4f {
-  if (TRANS_A) { return vec4f(a[k * M + rows.x], a[k * M + rows.y], a[k * M + rows.z], a[k * M + rows.w]); }
-  return vec4f(a[rows.x * K + k], a[rows.y * K + k], a[rows.z * K + k], a[rows.w * K + k]);
+  if (TRANS_A) {
+    let base = startA() + k * M;
+    return vec4f(a[base + rows.x], a[base + rows.y], a[base + rows.z], a[base + rows.w]);
+  }
+  let base = startA() + k;
+  return vec4f(a[base + rows.x * K], a[base + rows.y * K], a[base + rows.z * K], a[base + rows.w * K]);
 }
 
 // op(B)[k, cols]
 fn loadB(k: u32, cols: vec4u) -> vec4f {
-  if (TRANS_B) { return vec4f(b[cols.x * K + k], b[cols.y * K + k], b[cols.z * K + k], b[cols.w * K + k]); }
-  let base = k * N;
+  if (TRANS_B) {
+    let base = startB() + k;
+    return vec4f(b[base + cols.x * K], b[base + cols.y * K], b[base + cols.z * K], b[base + cols.w * K]);
+  }
+  let base = startB() + k * N;
   return vec4f(b[base + cols.x], b[base + cols.y], b[base + cols.z], b[base + cols.w]);
 }
 

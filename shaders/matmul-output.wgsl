@@ -10,6 +10,10 @@
 //   3 b:    (K, N) row-major; (N, K) when TRANS_B
 // Split-K: workgroup z = s sums the K range [s·K_PER_SPLIT, min(K, (s+1)·K_PER_SPLIT)) into
 // out[s, :, :]; matmul.wgsl's `reduce_splits` adds the SPLIT partials and applies the epilogue.
+// Batched (BATCH > 1, then SPLIT == 1): workgroup z = e computes entry e of a stack of
+// independent products, C[e] = op(A[e])·op(B[e]) (+ bias) (then ReLU), with a: (BATCH, ...A),
+// b: (BATCH, ...B), out: (BATCH, M, N); each kernel offsets its operand reads by entry e
+// (batchEntry), and the store below puts C[e] where slice e would go.
 
 override M: u32;
 override N: u32;
@@ -19,11 +23,19 @@ override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
 override SPLIT: u32 = 1u;
+override BATCH: u32 = 1u;
 override K_PER_SPLIT: u32 = K;
 override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> bias: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
+
+// The K range [start, end) workgroup z sums: its split-K slice, or all of K for a batch entry.
+fn kRange(z: u32) -> vec2u {
+  if (BATCH > 1u) { return vec2u(0u, K); }
+  let start = z * K_PER_SPLIT;
+  return vec2u(start, min(start + K_PER_SPLIT, K));
+}
 
 fn epilogue(v: vec4f, cols: vec4u) -> vec4f {
   var r = v;

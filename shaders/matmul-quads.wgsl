@@ -39,8 +39,9 @@ fn main(
   let row0 = (q / COL_QUADS) * ROWS;
   let col0 = ((q % COL_QUADS) * 4u + lane) * COLS;
   let at = blockIndices(row0, col0);
-  let kStart = wid.z * K_PER_SPLIT;
-  let kEnd = min(kStart + K_PER_SPLIT, K);
+  batchEntry(wid.z);
+  let kStart = kRange(wid.z).x;
+  let kEnd = kRange(wid.z).y;
 
   acc = array<vec4f, 8>();
   var k0 = kStart;

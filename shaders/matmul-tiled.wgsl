@@ -35,15 +35,15 @@ var<workgroup> tileB: array<vec4f, TILE_B_VECS>;
 // op(A)[row, k], zero outside the matrix or the split's K range.
 fn elementA(row: u32, k: u32, kEnd: u32) -> f32 {
   if (row >= M || k >= kEnd) { return 0.0; }
-  if (TRANS_A) { return a[k * M + row]; }
-  return a[row * K + k];
+  if (TRANS_A) { return a[startA() + k * M + row]; }
+  return a[startA() + row * K + k];
 }
 
 // op(B)[k, col], zero outside the matrix or the split's K range.
 fn elementB(k: u32, col: u32, kEnd: u32) -> f32 {
   if (col >= N || k >= kEnd) { return 0.0; }
-  if (TRANS_B) { return b[col * K + k]; }
-  return b[k * N + col];
+  if (TRANS_B) { return b[startB() + col * K + k]; }
+  return b[startB() + k * N + col];
 }
 
 @compute @workgroup_size(WG)
@@ -59,8 +59,9 @@ fn main(
   let tileCol0 = (tile % TILES_N) * TILE_N;
   let tx = local % TILE_N4;
   let ty = local / TILE_N4;
-  let kStart = wid.z * K_PER_SPLIT;
-  let kEnd = min(kStart + K_PER_SPLIT, K);
+  batchEntry(wid.z);
+  let kStart = kRange(wid.z).x;
+  let kEnd = kRange(wid.z).y;
 
   acc = array<vec4f, 8>();
   for (var k0 = kStart; k0 < kEnd; k0 += TILE_K) {

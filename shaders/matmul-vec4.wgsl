@@ -30,19 +30,34 @@ const BLOCK_COLS = 8u;
 override ROW_BLOCKS: u32 = (M + BLOCK_ROWS - 1u) / BLOCK_ROWS;
 override COL_BLOCKS: u32 = (N + BLOCK_COLS - 1u) / BLOCK_COLS;
 
+// Where entry z of a batched product starts in a and b, in vec4s (M·K and K·N are multiples of
+// 4 by the rule above); set by batchEntry, read through startA()/startB(), the constant 0 unless
+// BATCH > 1.
+var<private> aStart: u32;
+var<private> bStart: u32;
+
+fn batchEntry(z: u32) {
+  aStart = z * M * K / 4u;
+  bStart = z * K * N / 4u;
+}
+
+fn startA() -> u32 { return select(0u, aStart, BATCH > 1u); }
+fn startB() -> u32 { return select(0u, bStart, BATCH > 1u); }
+
 // op(A)[row0 .. row0 + 3, k .. k + 3] as Am: column i = op(A)[row0 + i, k .. k + 3].
 fn loadA(row0: u32, k: u32) -> mat4x4f {
   if (TRANS_A) {
     // A is (K, M): one vec4 holds 4 rows of op(A) at one k; clamp to the last whole group.
     let stride = M / 4u;
     let g = min(row0, M - 4u) / 4u;
-    let t = mat4x4f(a[k * stride + g], a[(k + 1u) * stride + g], a[(k + 2u) * stride + g], a[(k + 3u) * stride + g]);
+    let t = mat4x4f(a[startA() + k * stride + g], a[startA() + (k + 1u) * stride + g], a[startA() + (k + 2u) * stride + g], a[startA() + (k + 3u) * stride + g]);
     return transpose(t);
   }
   let stride = K / 4u;
   let kv = k / 4u;
   let r = min(vec4u(row0, row0 + 1u, row0 + 2u, row0 + 3u), vec4u(M - 1u));
-  return mat4x4f(a[r.x * stride + kv], a[r.y * stride + kv], a[r.z * stride + kv], a[r.w * stride + kv]);
+  let base = startA() + kv;
+  return mat4x4f(a[base + r.x * stride], a[base + r.y * stride], a[base + r.z * stride], a[base + r.w * stride]);
 }
 
 // op(B)[k .. k + 3, col0 .. col0 + 3] as Bm: column j = op(B)[k + j, col0 .. col0 + 3].
@@ -52,11 +67,13 @@ fn loadB(k: u32, col0: u32) -> mat4x4f {
     let stride = K / 4u;
     let kv = k / 4u;
     let c = min(vec4u(col0, col0 + 1u, col0 + 2u, col0 + 3u), vec4u(N - 1u));
-    return transpose(mat4x4f(b[c.x * stride + kv], b[c.y * stride + kv], b[c.z * stride + kv], b[c.w * stride + kv]));
+    let base = startB() + kv;
+    return transpose(mat4x4f(b[base + c.x * stride], b[base + c.y * stride], b[base + c.z * stride], b[base + c.w * stride]));
   }
   let stride = N / 4u;
   let g = min(col0, N - 4u) / 4u;
-  return mat4x4f(b[k * stride + g], b[(k + 1u) * stride + g], b[(k + 2u) * stride + g], b[(k + 3u) * stride + g]);
+  let base = startB() + g;
+  return mat4x4f(b[base + k * stride], b[base + (k + 1u) * stride], b[base + (k + 2u) * stride], b[base + (k + 3u) * stride]);
 }
 
 // Writes the sub-block `block` whose top-left element is (row0, col0), rows ≥ M and columns ≥ N left out.
@@ -75,8 +92,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (flat >= ROW_BLOCKS * COL_BLOCKS) { return; }
   let row0 = (flat / COL_BLOCKS) * BLOCK_ROWS;
   let col0 = (flat % COL_BLOCKS) * BLOCK_COLS;
-  let kStart = gid.z * K_PER_SPLIT;
-  let kEnd = min(kStart + K_PER_SPLIT, K);
+  batchEntry(gid.z);
+  let kStart = kRange(gid.z).x;
+  let kEnd = kRange(gid.z).y;
 
   // Sub-block (row group g, column group c) in cGC; column i of it is row 4g + i of the block
   // over 4 columns. Function variables, not an array: they stay in registers.

@@ -31,8 +31,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let row0 = (flat / COL_BLOCKS) * ROWS;
   let col0 = (flat % COL_BLOCKS) * COLS;
   let at = blockIndices(row0, col0);
-  let kStart = gid.z * K_PER_SPLIT;
-  let kEnd = min(kStart + K_PER_SPLIT, K);
+  batchEntry(gid.z);
+  let kStart = kRange(gid.z).x;
+  let kEnd = kRange(gid.z).y;
 
   acc = array<vec4f, 8>();
   for (var k = kStart; k < kEnd; k++) {

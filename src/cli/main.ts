@@ -66,7 +66,8 @@ Train options:
                         interrupted run repeats at most that much
   --resume FILE         continue the run a checkpoint saved (same --model, --optimizer, --seed,
                         --batch-size, --limit), at the batch it was saved after
-  --tuning MODE         how the matmul kernel is chosen per shape: measure (default: time the
+  --tuning MODE         how kernels are chosen per shape (the matmul's, the max pool backward's,
+                        im2col or Winograd for 3×3 convs): measure (default: time the
                         candidates on this adapter once, then use the cache), cached (use the
                         cache, time nothing), off (the default kernel per adapter class)
   --validation-data D   split (hold out the preset's share of the training images, else ${DEFAULT_VALIDATION_SPLIT * 100}%),

@@ -36,6 +36,12 @@ export interface MatmulParams {
   bias?: boolean;
   activation?: 'linear' | 'relu';
   label?: string;
+  /**
+   * Independent products computed by one dispatch (default 1): A, B and C each hold `batch`
+   * matrices one after another, and C[e] = op(A[e])·op(B[e]) (+ bias) (then ReLU); the bias is
+   * shared. No split-K then: the entries already fill the device.
+   */
+  batch?: number;
   /** Number of K slices; default from chooseSplitK(). Forcing it is for tests and tuning. */
   splitK?: number;
   /** The shader; default from chooseKernel(). Forcing it is for tests and tuning. */
@@ -47,11 +53,11 @@ export const MATMUL_KERNELS = ['quads', 'rows8', 'rows4', 'vec4', 'tiled'] as co
 export type MatmulKernel = (typeof MATMUL_KERNELS)[number];
 
 export interface MatmulIO {
-  /** (M, K), or (K, M) with transA. */
+  /** (M, K), or (K, M) with transA; (batch, ...) when batched. */
   a: Binding;
-  /** (K, N), or (N, K) with transB. */
+  /** (K, N), or (N, K) with transB; (batch, ...) when batched. */
   b: Binding;
-  /** (M, N) output. */
+  /** (M, N) output; (batch, M, N) when batched. */
   c: Binding;
   /** (N), required when params.bias. */
   bias?: Binding;
@@ -158,8 +164,8 @@ const CODE_VERSION = codeVersion(Object.values(CODE).join('\n'));
 
 /** The cache key of a matmul call: shaders' version, shape and variant. */
 export function matmulTuningKey(params: MatmulParams): string {
-  const { m, n, k, transA, transB, bias, activation, splitK } = params;
-  const parts = [`matmul@${CODE_VERSION} ${m}×${n}×${k}`];
+  const { m, n, k, transA, transB, bias, activation, splitK, batch = 1 } = params;
+  const parts = [`matmul@${CODE_VERSION} ${batch > 1 ? `${batch} × ` : ''}${m}×${n}×${k}`];
   if (transA) parts.push('Aᵀ');
   if (transB) parts.push('Bᵀ');
   if (bias) parts.push('+bias');
@@ -177,15 +183,17 @@ export function matmulTuningKey(params: MatmulParams): string {
  */
 export function tuningProxy(params: MatmulParams): MatmulParams {
   const { n } = params;
-  let { m, k } = params;
-  const excess = () => Math.max((2 * m * n * k) / TUNING_MAX_FLOPS, (m * k + k * n + m * n) / TUNING_MAX_ELEMENTS);
+  let { m, k, batch = 1 } = params;
+  const excess = () => Math.max((2 * batch * m * n * k) / TUNING_MAX_FLOPS, (batch * (m * k + k * n + m * n)) / TUNING_MAX_ELEMENTS);
+  // A batched problem first loses entries (down to 2, so that it stays a batched dispatch).
+  if (batch > 2) batch = Math.max(2, Math.min(batch, Math.floor(batch / excess())));
   const cut = (size: number, factor: number) => Math.min(size, Math.max(64, Math.ceil(size / factor / 32) * 32) + (size % 32));
   // Cut the larger dimension; if it hits its floor, the other one next.
   for (let round = 0; round < 2 && excess() > 1; round++) {
     if (m >= k) m = cut(m, excess());
     else k = cut(k, excess());
   }
-  return m === params.m && k === params.k ? params : { ...params, m, k };
+  return m === params.m && k === params.k && batch === (params.batch ?? 1) ? params : { ...params, m, k, ...(params.batch === undefined ? {} : { batch }) };
 }
 
 /** The kernel for a call that does not force one: by device.kernelChoices' mode (see tuner.ts). */
@@ -200,14 +208,15 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
       // Operands of the proxy's sizes, and every candidate's own scratch (split-K partials),
       // all freed once the timing is done; their (zero) contents do not matter to the time.
       const owner = new ScratchOwner(device);
+      const entries = proxy.batch ?? 1;
       const buffers = {
-        a: owner.scratch(`${label} tuning A`, m * k * 4),
-        b: owner.scratch(`${label} tuning B`, k * n * 4),
-        c: owner.scratch(`${label} tuning C`, m * n * 4),
+        a: owner.scratch(`${label} tuning A`, entries * m * k * 4),
+        b: owner.scratch(`${label} tuning B`, entries * k * n * 4),
+        c: owner.scratch(`${label} tuning C`, entries * m * n * 4),
         bias: params.bias ? owner.scratch(`${label} tuning bias`, n * 4) : undefined,
       };
       return {
-        timedShape: proxy === params ? undefined : `${m}×${n}×${k}`,
+        timedShape: proxy === params ? undefined : `${entries > 1 ? `${entries} × ` : ''}${m}×${n}×${k}`,
         build: (kernel) => matmul(device, { ...proxy, kernel, label: `${label} tuning` }, buffers, owner.scratch),
         dispose: () => owner.destroy(),
       };
@@ -220,22 +229,24 @@ async function tunedKernel(device: Device, params: MatmulParams, label: string):
  * partial sums go to a scratch buffer of (S, M, N) floats taken from `scratch`, once).
  */
 export async function matmul(device: Device, params: MatmulParams, io: MatmulIO, scratch: Scratch): Promise<Dispatch[]> {
-  const { m, n, k, transA = false, transB = false, activation = 'linear' } = params;
+  const { m, n, k, transA = false, transB = false, activation = 'linear', batch = 1 } = params;
   const label = params.label ?? `matmul ${m}×${n}×${k}${transA ? ' Aᵀ' : ''}${transB ? ' Bᵀ' : ''}`;
   if (!(m >= 1 && n >= 1 && k >= 1)) throw new Error(`${label}: m, n, k must be ≥ 1 (got ${m}, ${n}, ${k})`);
   if (Boolean(params.bias) !== Boolean(io.bias)) throw new Error(`${label}: params.bias and io.bias must come together`);
+  if (!(Number.isInteger(batch) && batch >= 1)) throw new Error(`${label}: batch must be an integer ≥ 1 (got ${batch})`);
+  if (batch > 1 && params.splitK !== undefined && params.splitK !== 1) throw new Error(`${label}: a batched matmul is not split along K (batch ${batch}, splitK ${params.splitK})`);
 
   const kernel = params.kernel ?? (await tunedKernel(device, params, label));
   const problem = kernelProblem(device, params, kernel);
   if (problem) throw new Error(`${label}: ${problem}`);
-  const requested = Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
+  const requested = batch > 1 ? 1 : Math.max(1, Math.min(params.splitK ?? chooseSplitK(m, n, k, kernel), k));
   // The vec4 kernel walks K four at a time: its slices are whole multiples of 4.
   const step = kernel === 'vec4' ? 4 : 1;
   const kPerSplit = Math.ceil(Math.ceil(k / requested) / step) * step;
   // Recount so that no slice is empty.
   const splits = Math.ceil(k / kPerSplit);
 
-  const shape = { M: m, N: n, K: k, WG };
+  const shape = { M: m, N: n, K: k, WG, ...(batch > 1 ? { BATCH: batch } : {}) };
   const epilogue = { HAS_BIAS: Boolean(params.bias), RELU: activation === 'relu' };
   // Without a bias, a 16-byte stand-in fills its binding (the shader never reads it).
   const bias = io.bias ?? scratch(`${label} no bias`, 16);
@@ -260,7 +271,7 @@ export async function matmul(device: Device, params: MatmulParams, io: MatmulIO,
 
   if (splits === 1) {
     return [
-      await createDispatch(device, { label: `${label} (${kernel})`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, 1]),
+      await createDispatch(device, { label: `${label} (${kernel})`, code, entryPoint: 'main', constants: { ...shape, ...variant, ...epilogue, ...kernelConstants } }, [bias, io.c, io.a, io.b], [x, y, batch]),
     ];
   }
 

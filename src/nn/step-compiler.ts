@@ -82,7 +82,9 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   const backwards: Backward[] = [];
   let y: TensorId = x;
   let facts: InputFacts = DATA_INPUT;
-  for (const layer of layers) {
+  for (const [index, layer] of layers.entries()) {
+    // The first layer's input gradient is never computed (src/graph/autodiff.ts).
+    await layer.prepare(ctx, { inputGradient: mode === 'train' && index > 0 });
     const recorded = layer.record(ctx, y, facts);
     y = recorded.y;
     facts = { reluOutput: recorded.reluOutput ?? false };

@@ -27,16 +27,16 @@ const tolerance = (k: number) => ({ atol: 2e-6 * Math.sqrt(k) * 4, rtol: 1e-5 })
 
 async function gpuMatmul(params: MatmulParams, a: Float32Array, b: Float32Array, bias?: Float32Array): Promise<Float32Array> {
   const device = await testDevice();
-  const { m, n } = params;
+  const { m, n, batch = 1 } = params;
   const io = {
     a: device.upload('a', a),
     b: device.upload('b', b),
-    c: device.createBuffer('c', m * n * 4),
+    c: device.createBuffer('c', batch * m * n * 4),
     bias: bias && device.upload('bias', bias),
   };
   const owner = new ScratchOwner(device);
   await runDispatches(device, await matmul(device, params, io, owner.scratch));
-  const c = await device.readFloats(io.c, 0, m * n);
+  const c = await device.readFloats(io.c, 0, batch * m * n);
   for (const buffer of [io.a, io.b, io.c, io.bias]) buffer?.destroy();
   owner.destroy();
   return c;
@@ -76,6 +76,52 @@ for (const kernel of kernels) {
     }
   });
 }
+
+describe('batched matmul: every entry its own product, in one dispatch', () => {
+  // Three entries; each checked against the float64 reference on its own slices of A, B and C.
+  const batch = 3;
+  const batchedShapes: [number, number, number][] = [
+    [7, 13, 5],
+    [20, 12, 68],
+    [33, 16, 36],
+  ];
+  const variants: [string, Partial<MatmulParams>][] = [
+    ['plain', {}],
+    ['transA', { transA: true }],
+    ['transB, bias + relu', { transB: true, bias: true, activation: 'relu' }],
+  ];
+  for (const kernel of kernels) {
+    it(`${kernel} kernel`, async () => {
+      const device = await testDevice();
+      let tested = 0;
+      for (const [m, n, k] of batchedShapes) {
+        for (const [name, variant] of variants) {
+          const params: MatmulParams = { m, n, k, kernel, batch, ...variant };
+          if (kernelProblem(device, params, kernel)) continue;
+          tested++;
+          const a = randomFloats(batch * m * k, m + k);
+          const b = randomFloats(batch * k * n, n + k);
+          const bias = variant.bias ? randomFloats(n, n) : undefined;
+          const c = await gpuMatmul(params, a, b, bias);
+          for (let e = 0; e < batch; e++) {
+            const entry = matmulRef(params, a.subarray(e * m * k, (e + 1) * m * k), b.subarray(e * k * n, (e + 1) * k * n), bias);
+            expectClose(c.subarray(e * m * n, (e + 1) * m * n), entry, tolerance(k), `${name} ${m}×${n}×${k} entry ${e}`);
+          }
+        }
+      }
+      expect(tested, 'cases this kernel was tested on').toBeGreaterThanOrEqual(kernel === 'vec4' ? 4 : 9);
+    });
+  }
+
+  it('refuses a batched matmul split along K, and a batch that is not a positive integer', async () => {
+    const device = await testDevice();
+    const buffer = device.createBuffer('x', 64);
+    const scratch = new ScratchOwner(device).scratch;
+    await expect(matmul(device, { m: 2, n: 2, k: 2, batch: 2, splitK: 2 }, { a: buffer, b: buffer, c: buffer }, scratch)).rejects.toThrow(/not split along K \(batch 2, splitK 2\)/);
+    await expect(matmul(device, { m: 2, n: 2, k: 2, batch: 0 }, { a: buffer, b: buffer, c: buffer }, scratch)).rejects.toThrow(/batch must be an integer ≥ 1 \(got 0\)/);
+    buffer.destroy();
+  });
+});
 
 describe('matmul kernel choice', () => {
   it('the vec4 kernel is a candidate only where the stored rows start on a vec4, and says why not', async () => {

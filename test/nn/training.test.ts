@@ -4,13 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Sequential, layers, loadMnist, optimizers } from '../../src/index.js';
+import type { ConvAlgorithm } from '../../src/kernels/conv-algorithm.js';
 import { testDevice } from '../helpers/gpu.js';
 
-function smallCnn(): Sequential {
+function smallCnn(algorithm: ConvAlgorithm | 'auto' = 'auto'): Sequential {
   return new Sequential([
-    layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+    layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1], algorithm }),
     layers.maxPooling2d({ poolSize: 2 }),
-    layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu' }),
+    layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', algorithm }),
     layers.maxPooling2d({ poolSize: 2 }),
     layers.dropout({ rate: 0.25 }),
     layers.flatten(),
@@ -20,9 +21,10 @@ function smallCnn(): Sequential {
 }
 
 describe('training', () => {
-  it('a training step creates no buffer, bind group or pipeline and submits once', async () => {
+  // The convs as the tuner leaves them (im2col with tuning off), and forced to Winograd.
+  it.each(['auto', 'winograd'] as const)('a training step creates no buffer, bind group or pipeline and submits once (convs: %s)', async (algorithm) => {
     const device = await testDevice();
-    const model = smallCnn();
+    const model = smallCnn(algorithm);
     await model.compile({ device, optimizer: 'adam', seed: 2 });
     const mnist = await loadMnist({ limit: 320, testLimit: 1 });
     const batch = 32;

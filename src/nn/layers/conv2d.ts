@@ -1,17 +1,21 @@
 /**
  * Conv2D as im2col + matmul: col = im2col(x) (N·OH·OW, KH·KW·C), y = act(col·W + b) with W
  * HWIO (KH, KW, C, F) read as (KH·KW·C, F), giving NHWC output directly. Backward:
- * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ).
+ * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ). For 3×3 stride-1 layers the forward and dX
+ * may instead be Winograd F(2×2, 3×3) (./conv2d-winograd.ts), as the tuner chooses per shape.
  */
 import type { TensorId } from '../../graph/graph.js';
+import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvDirection } from '../../kernels/conv-algorithm.js';
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
+import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
-import { checkActivation, type ActivationName } from './activation.js';
+import { checkActivation, recordActivation, type ActivationName } from './activation.js';
+import { recordWinogradForward, recordWinogradInputGradient } from './conv2d-winograd.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
+import { linearConfig, readLinearArgs, recordLinear, recordLinearInputGradient, recordOutputGradient, recordWeightGradient } from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -22,6 +26,12 @@ export interface Conv2DArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
+  /**
+   * How the forward pass and the input gradient are computed: 'auto' (default) lets the tuner
+   * choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or 'winograd' (3×3, stride 1
+   * only) forces one, for tests and benchmarks. Not part of the Keras config.
+   */
+  algorithm?: ConvAlgorithm | 'auto';
 }
 
 export class Conv2D extends Layer {
@@ -36,7 +46,10 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  algorithm: ConvAlgorithm | 'auto';
   private geometry?: Omit<ConvParams, 'batch'>;
+  /** The algorithms prepare() chose, per batch size. */
+  private readonly algorithms = new Map<number, { forward: ConvAlgorithm; inputGradient: ConvAlgorithm }>();
 
   constructor(args: Conv2DArgs) {
     super(args);
@@ -49,6 +62,10 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.algorithm = args.algorithm ?? 'auto';
+    if (!(this.algorithm === 'auto' || (CONV_ALGORITHMS as readonly string[]).includes(this.algorithm))) {
+      throw new Error(`Conv2D: algorithm must be 'auto', ${CONV_ALGORITHMS.map((a) => `'${a}'`).join(' or ')}, got '${String(args.algorithm)}'`);
+    }
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
@@ -63,6 +80,10 @@ export class Conv2D extends Layer {
       this.fail((err as Error).message);
     }
     this.geometry = { ...geometry, channels };
+    if (this.algorithm === 'winograd') {
+      const problem = winogradProblem({ ...this.geometry, batch: 1 });
+      if (problem) this.fail(`algorithm 'winograd': ${problem}`);
+    }
     this.outputShape = [geometry.outH, geometry.outW, this.filters];
     const fanIn = kernelH * kernelW * channels;
     const fanOut = kernelH * kernelW * this.filters;
@@ -73,43 +94,76 @@ export class Conv2D extends Layer {
     return specs;
   }
 
+  /**
+   * Picks the algorithm of the forward pass and (when the step needs it) of the input gradient
+   * for this batch: the forced one, or the tuner's choice among those that can run the layer.
+   */
+  override async prepare(ctx: RecordContext, needs: { inputGradient: boolean }): Promise<void> {
+    const p: ConvParams = { ...this.geometry!, batch: ctx.batch };
+    const choose = (direction: ConvDirection): Promise<ConvAlgorithm> => {
+      if (this.algorithm !== 'auto') return Promise.resolve(this.algorithm);
+      return chooseConvAlgorithm(ctx.device, p, this.filters, direction, this.name);
+    };
+    const known = this.algorithms.get(ctx.batch);
+    const forward = await choose('forward');
+    const inputGradient = needs.inputGradient ? await choose('input gradient') : (known?.inputGradient ?? 'im2col');
+    this.algorithms.set(ctx.batch, { forward, inputGradient });
+  }
+
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
-    const { graph, device, batch } = ctx;
+    const { graph, batch } = ctx;
     const p: ConvParams = { ...this.geometry!, batch };
     const [kernel, bias] = this.weightSlots;
-    const rows = batch * p.outH * p.outW;
-    const inner = p.kernelH * p.kernelW * p.channels;
+    const shape = { rows: batch * p.outH * p.outW, inner: p.kernelH * p.kernelW * p.channels, units: this.filters };
+    const algorithm = this.algorithms.get(batch) ?? { forward: 'im2col', inputGradient: 'im2col' };
     // A 1×1 window with stride 1 makes col the input itself.
-    const pointwise = inner === p.channels && p.strideH === 1 && p.strideW === 1 && p.padding === 'valid';
-    let col: TensorId;
-    if (pointwise) {
-      col = graph.reshape(x, `${this.name}/col`, [rows, inner]);
-    } else {
-      col = graph.tensor(`${this.name}/col`, [rows, inner]);
+    const pointwise = shape.inner === p.channels && p.strideH === 1 && p.strideW === 1 && p.padding === 'valid';
+    const recordCol = (): TensorId => {
+      if (pointwise) return graph.reshape(x, `${this.name}/col`, [shape.rows, shape.inner]);
+      const col = graph.tensor(`${this.name}/col`, [shape.rows, shape.inner]);
       graph.add({
         label: `${this.name} im2col`,
         reads: [x],
         writes: [col],
-        createDispatches: async (bind) => [await im2col(device, p, { x: bind(x), col: bind(col) })],
+        createDispatches: async (bind) => [await im2col(ctx.device, p, { x: bind(x), col: bind(col) })],
       });
+      return col;
+    };
+
+    // Forward: z = conv(x, W) + b, with a ReLU fused; a sigmoid or tanh after it as its own op.
+    let col: TensorId | undefined;
+    let z: TensorId;
+    let y: TensorId;
+    if (algorithm.forward === 'winograd') {
+      z = recordWinogradForward(ctx, this.name, x, p, this.filters, kernel, bias, this.activation === 'relu');
+      y = this.activation === 'sigmoid' || this.activation === 'tanh' ? recordActivation(ctx, this.name, this.activation, z) : z;
+    } else {
+      col = recordCol();
+      ({ z, y } = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], shape, kernel, bias, this.activation));
     }
-    const linear = recordLinear(ctx, this.name, col, [batch, ...this.outputShape], { rows, inner, units: this.filters }, kernel, bias, this.activation);
     const inputShape = graph.shape(x);
     return {
-      y: linear.y,
-      reluOutput: linear.reluOutput,
+      y,
+      reluOutput: this.activation === 'relu',
       backward: (dY, needInputGrad) => {
-        const dCol = linear.backward(dY, needInputGrad);
-        if (dCol === undefined) return undefined;
+        const dZ = recordOutputGradient(ctx, this.name, this.activation, z, y, dY);
+        // dW = colᵀ·dZ by im2col + matmul whatever the forward was: col comes from the forward,
+        // or, after a Winograd forward, from an im2col here.
+        recordWeightGradient(ctx, this.name, col ?? recordCol(), dZ, shape, kernel, bias);
+        if (!needInputGrad) return undefined;
+        // When x is a ReLU's output, the kernel that writes dX applies that ReLU's backward too (reading x).
+        const masked = input.reluOutput;
+        if (algorithm.inputGradient === 'winograd') {
+          return { d: recordWinogradInputGradient(ctx, this.name, dZ, p, this.filters, kernel, masked ? x : undefined), reluApplied: masked };
+        }
+        const dCol = recordLinearInputGradient(ctx, this.name, dZ, shape, kernel);
         if (pointwise) return { d: graph.reshape(dCol, `${this.name}/dInput`, inputShape), reluApplied: false };
         const dX = graph.tensor(`${this.name}/dInput`, inputShape);
-        // When x is a ReLU's output, col2im applies that ReLU's backward too (reading x).
-        const masked = input.reluOutput;
         graph.add({
           label: masked ? `${this.name} col2im +relu backward` : `${this.name} col2im`,
           reads: masked ? [dCol, x] : [dCol],
           writes: [dX],
-          createDispatches: async (bind) => [await col2im(device, p, { dCol: bind(dCol), dX: bind(dX), reluOutput: masked ? bind(x) : undefined })],
+          createDispatches: async (bind) => [await col2im(ctx.device, p, { dCol: bind(dCol), dX: bind(dX), reluOutput: masked ? bind(x) : undefined })],
         });
         return { d: dX, reluApplied: masked };
       },

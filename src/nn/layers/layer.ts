@@ -73,6 +73,13 @@ export abstract class Layer {
   /** Checks the input shape, sets outputShape and returns the weights this layer needs. */
   protected abstract configure(inputShape: number[], random: () => number): WeightSpec[];
 
+  /**
+   * Makes the choices record() needs that take time on the device (the tuner timing a
+   * layer's algorithms), once per compiled step, just before record(); `needs.inputGradient`:
+   * the step will ask the layer's backward for its input gradient. Most layers have none.
+   */
+  async prepare(_ctx: RecordContext, _needs: { inputGradient: boolean }): Promise<void> {}
+
   /** Records the forward ops for a batch (and returns the backward recorder). */
   abstract record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded;
 

@@ -31,7 +31,7 @@ export function recordLinear(
   kernel: WeightSlot, // (inner, units)
   bias: WeightSlot | undefined, // (units)
   activation: ActivationName,
-): { y: TensorId; reluOutput: boolean; backward: (dY: Gradient, needDA: boolean) => TensorId | undefined } {
+): { z: TensorId; y: TensorId; reluOutput: boolean; backward: (dY: Gradient, needDA: boolean) => TensorId | undefined } {
   const { graph, device, weights } = ctx;
   // ReLU fuses into the matmul epilogue; softmax is the loss's (or the model's) business.
   const fused = activation === 'relu' ? 'relu' : 'linear';
@@ -53,38 +53,65 @@ export function recordLinear(
 
   /** Returns dA, which no kernel here masks by a ReLU of a: the caller says reluApplied: false. */
   const backward = (dY: Gradient, needDA: boolean): TensorId | undefined => {
-    if (dY.reluApplied && fused !== 'relu') throw new Error(`internal: ${label} was given a ReLU-masked gradient but has no ReLU`);
-    let dZ = dY.d;
-    if (separate) dZ = recordActivationBackward(ctx, label, separate, y, dY.d);
-    // The epilogue's output z is relu's output, which is all relu's backward needs; the next
-    // layer may have applied it already (see src/graph/autodiff.ts).
-    else if (fused === 'relu' && !dY.reluApplied) dZ = recordActivationBackward(ctx, label, 'relu', z, dY.d);
-    graph.add({
-      label: `${label} weight gradient`,
-      reads: [a, dZ],
-      writes: [],
-      createDispatches: async (bind, scratch) => [
-        ...(await matmul(
-          device,
-          { m: inner, n: units, k: rows, transA: true, label: `${label} dW` },
-          { a: bind(a), b: bind(dZ), c: weights.gradRange(kernel) },
-          scratch,
-        )),
-        ...(bias ? await columnSum(device, { rows, cols: units }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch) : []),
-      ],
-    });
-    if (!needDA) return undefined;
-    const dA = graph.tensor(`${label}/dInput`, [rows, inner]);
-    graph.add({
-      label: `${label} input gradient`,
-      reads: [dZ],
-      writes: [dA],
-      createDispatches: (bind, scratch) =>
-        matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }, scratch),
-    });
-    return dA;
+    const dZ = recordOutputGradient(ctx, label, activation, z, y, dY);
+    recordWeightGradient(ctx, label, a, dZ, { rows, inner, units }, kernel, bias);
+    return needDA ? recordLinearInputGradient(ctx, label, dZ, { rows, inner, units }, kernel) : undefined;
   };
-  return { y, reluOutput: fused === 'relu', backward };
+  return { z, y, reluOutput: fused === 'relu', backward };
+}
+
+/**
+ * dZ, the gradient at the output z of a linear map whose activation (fused ReLU, or a separate
+ * sigmoid/tanh with output y) comes after: the ReLU's backward needs only z, its output; the
+ * next layer may have applied it already (see src/graph/autodiff.ts).
+ */
+export function recordOutputGradient(ctx: RecordContext, label: string, activation: ActivationName, z: TensorId, y: TensorId, dY: Gradient): TensorId {
+  const fused = activation === 'relu';
+  if (dY.reluApplied && !fused) throw new Error(`internal: ${label} was given a ReLU-masked gradient but has no ReLU`);
+  if (activation === 'sigmoid' || activation === 'tanh') return recordActivationBackward(ctx, label, activation, y, dY.d);
+  if (fused && !dY.reluApplied) return recordActivationBackward(ctx, label, 'relu', z, dY.d);
+  return dY.d;
+}
+
+/** dW = aᵀ·dZ and db = Σ_rows dZ, written straight into the flat gradient buffer. */
+export function recordWeightGradient(
+  ctx: RecordContext,
+  label: string,
+  a: TensorId, // (rows, inner)
+  dZ: TensorId, // (rows, units)
+  { rows, inner, units }: LinearShape,
+  kernel: WeightSlot, // (inner, units)
+  bias: WeightSlot | undefined, // (units)
+): void {
+  const { graph, device, weights } = ctx;
+  graph.add({
+    label: `${label} weight gradient`,
+    reads: [a, dZ],
+    writes: [],
+    createDispatches: async (bind, scratch) => [
+      ...(await matmul(
+        device,
+        { m: inner, n: units, k: rows, transA: true, label: `${label} dW` },
+        { a: bind(a), b: bind(dZ), c: weights.gradRange(kernel) },
+        scratch,
+      )),
+      ...(bias ? await columnSum(device, { rows, cols: units }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch) : []),
+    ],
+  });
+}
+
+/** dA = dZ·Wᵀ: (rows, inner). */
+export function recordLinearInputGradient(ctx: RecordContext, label: string, dZ: TensorId, { rows, inner, units }: LinearShape, kernel: WeightSlot): TensorId {
+  const { graph, device, weights } = ctx;
+  const dA = graph.tensor(`${label}/dInput`, [rows, inner]);
+  graph.add({
+    label: `${label} input gradient`,
+    reads: [dZ],
+    writes: [dA],
+    createDispatches: (bind, scratch) =>
+      matmul(device, { m: rows, n: inner, k: units, transB: true, label: `${label} dX` }, { a: bind(dZ), b: weights.range(kernel), c: bind(dA) }, scratch),
+  });
+  return dA;
 }
 
 /** The arguments Dense and Conv2D share. */

@@ -1,0 +1,69 @@
+/**
+ * Training samples/s of presets with their conv layers forced to im2col + matmul, beside the same
+ * presets with Winograd forced on every 3×3 stride-1 conv that has more than one input channel
+ * (a first layer, CIN = 1, stays on im2col: its Winograd products would have K = 1). Same
+ * adapter, one process, interleaved rounds; tuning 'off', so every matmul runs the adapter's
+ * default kernel in both.
+ *
+ *   node scripts/run.mjs bench/winograd-training.ts [--presets mnist-cnn,mnist-bn] [--batch 32] [--steps 2] [--rounds 3]
+ */
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createDevice } from '../src/device/device.js';
+import type { ConvAlgorithm } from '../src/kernels/conv-algorithm.js';
+import { Conv2D } from '../src/nn/layers/conv2d.js';
+import { presetNames, presets } from '../src/nn/presets.js';
+import { median } from '../src/runtime/timing.js';
+import { EngineTrainer } from './training.js';
+
+const { values } = parseArgs({
+  options: {
+    presets: { type: 'string', default: 'mnist-cnn,mnist-bn' },
+    batch: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+const names = values.presets.split(',');
+for (const name of names) if (!presetNames.includes(name)) throw new Error(`--presets: unknown '${name}' (known: ${presetNames.join(', ')})`);
+const [batch, steps, rounds] = [values.batch, values.steps, values.rounds].map(Number);
+for (const [what, v] of [['batch', batch], ['steps', steps], ['rounds', rounds]] as const) {
+  if (!(Number.isInteger(v) && v >= 1)) throw new Error(`--${what} must be an integer ≥ 1`);
+}
+
+const device = await createDevice({ tuning: 'off' });
+// ms: wall clock per figure; cpu: this process's CPU ms (Dawn's and SwiftShader's threads), which
+// other jobs' load moves less.
+const runs: { preset: string; algorithm: ConvAlgorithm; trainer: EngineTrainer; ms: number[]; cpu: number[] }[] = [];
+for (const name of names) {
+  for (const algorithm of ['im2col', 'winograd'] as const) {
+    const preset = presets[name]();
+    preset.model.build();
+    for (const layer of preset.model.layers) {
+      if (!(layer instanceof Conv2D)) continue;
+      const eligible = layer.kernelSize.every((k) => k === 3) && layer.strides.every((s) => s === 1) && layer.inputShape?.[2] !== 1;
+      layer.algorithm = algorithm === 'winograd' && eligible ? 'winograd' : 'im2col';
+    }
+    runs.push({ preset: name, algorithm, trainer: await EngineTrainer.start(device, preset, batch, 1), ms: [], cpu: [] });
+  }
+}
+for (let round = 0; round < rounds; round++) {
+  for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+    const before = process.cpuUsage();
+    run.ms.push(await run.trainer.time(steps));
+    const used = process.cpuUsage(before);
+    run.cpu.push((used.user + used.system) / 1000);
+  }
+}
+
+console.log(`training, batch ${batch}, ${steps} steps per figure, ${rounds} interleaved rounds, medians; adapter ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const name of names) {
+  const [im2col, winograd] = ['im2col', 'winograd'].map((a) => runs.find((r) => r.preset === name && r.algorithm === a)!);
+  const rate = (r: typeof im2col) => (steps * batch) / (median(r.ms) / 1000);
+  const cpuRatio = median(im2col.cpu) / median(winograd.cpu);
+  console.log(
+    `${name.padEnd(12)} im2col ${rate(im2col).toFixed(2)} samples/s, winograd ${rate(winograd).toFixed(2)} samples/s: ×${(rate(winograd) / rate(im2col)).toFixed(2)} (CPU time per step: ×${cpuRatio.toFixed(2)})`,
+  );
+}
+for (const run of runs) run.trainer.model.dispose();
+device.destroy();

@@ -1,0 +1,145 @@
+/**
+ * How a conv layer computes its forward pass and its input gradient: im2col + matmul (any
+ * kernel, stride, padding) or Winograd F(2×2, 3×3) (3×3, stride 1), one contract. The tuner
+ * (src/runtime/tuner.ts) picks per (direction, shape, adapter) by timing both chains, as for
+ * the matmul's kernels; the untimed default is im2col (tuning 'off', and every adapter class:
+ * Winograd's products are 16 matmuls with K = CIN, where this adapter's matmul is at its
+ * slowest, so it wins only where the measurement says so).
+ *   forward:         im2col(x) · W (+ bias, ReLU)            | Winograd (+ bias, ReLU in its output transform)
+ *   input gradient:  col2im(dZ · Wᵀ) (+ previous ReLU's mask) | Winograd on the rotated kernel (+ the mask)
+ */
+import winogradCode from '../../shaders/winograd.wgsl';
+import type { Device } from '../device/device.js';
+import type { Binding, Dispatch } from '../runtime/dispatch.js';
+import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
+import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
+import { col2im, defaultIm2col, im2col } from './im2col.js';
+import { chooseKernel, matmul } from './matmul.js';
+import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes, winogradTiles } from './winograd.js';
+import type { WindowParams } from './window.js';
+
+export const CONV_ALGORITHMS = ['im2col', 'winograd'] as const;
+export type ConvAlgorithm = (typeof CONV_ALGORITHMS)[number];
+export type ConvDirection = 'forward' | 'input gradient';
+
+/** The algorithms that can run this convolution. */
+export function convAlgorithmCandidates(p: WindowParams): ConvAlgorithm[] {
+  return winogradProblem(p) === undefined ? ['im2col', 'winograd'] : ['im2col'];
+}
+
+/**
+ * Timing runs do at most this many multiply-adds ×2 of the direct convolution: larger batches
+ * are timed on fewer images (at least one). Both chains' costs are per image, so the ratio holds.
+ */
+const TUNING_MAX_FLOPS = 2 ** 26;
+const CODE_VERSION = codeVersion(winogradCode);
+
+/** The buffers both chains of one direction read and write (contents do not matter to the time). */
+export interface ConvChainBuffers {
+  /** (N, H, W, CIN): the input, also the ReLU output that masks an input gradient. */
+  x: Binding;
+  /** (3, 3, CIN, COUT) HWIO */
+  w: Binding;
+  /** (COUT) */
+  bias: Binding;
+  /** (N, OH, OW, COUT): the output, or dZ for the input gradient. */
+  y: Binding;
+  /** (N, H, W, CIN) */
+  dX: Binding;
+  /** (N·OH·OW, KH·KW·CIN): col, or dCol */
+  col: Binding;
+  /** Winograd's U, V and M (winogradSizes), large enough for both directions; absent without Winograd. */
+  u?: Binding;
+  v?: Binding;
+  m?: Binding;
+}
+
+/** Creates the chains' buffers from `scratch`. */
+export function convChainBuffers(p: WindowParams, cout: number, scratch: Scratch, label: string): ConvChainBuffers {
+  const image = p.batch * p.height * p.width * p.channels * 4;
+  const rows = p.batch * p.outH * p.outW;
+  const buffers: ConvChainBuffers = {
+    x: scratch(`${label} x`, image),
+    w: scratch(`${label} w`, p.kernelH * p.kernelW * p.channels * cout * 4),
+    bias: scratch(`${label} bias`, cout * 4),
+    y: scratch(`${label} y`, rows * cout * 4),
+    dX: scratch(`${label} dX`, image),
+    col: scratch(`${label} col`, rows * p.kernelH * p.kernelW * p.channels * 4),
+  };
+  if (winogradProblem(p) !== undefined) return buffers;
+  const sizes = [winogradSizes(forwardGeometry(p, cout)), winogradSizes(inputGradientGeometry(p, cout))];
+  const largest = (part: 'u' | 'v' | 'm') => Math.max(...sizes.map((s) => s[part])) * 4;
+  return { ...buffers, u: scratch(`${label} U`, largest('u')), v: scratch(`${label} V`, largest('v')), m: scratch(`${label} M`, largest('m')) };
+}
+
+/**
+ * One direction of a conv layer by one algorithm, on `buffers`: the forward with bias and ReLU,
+ * the input gradient with the previous layer's ReLU mask (the layers' usual case). Each chain's
+ * matmul and im2col kernels are the tuner's choice for their shapes, or with `untimedKernels`
+ * the untimed defaults, so that timing the chains on a proxy times no shapes of their own.
+ */
+export async function convChain(
+  device: Device,
+  p: WindowParams,
+  cout: number,
+  direction: ConvDirection,
+  algorithm: ConvAlgorithm,
+  b: ConvChainBuffers,
+  scratch: Scratch,
+  label: string,
+  untimedKernels = false,
+): Promise<Dispatch[]> {
+  const rows = p.batch * p.outH * p.outW;
+  const inner = p.kernelH * p.kernelW * p.channels;
+  const kernel = (m: number, k: number) => (untimedKernels ? chooseKernel(device, m, k) : undefined);
+  if (algorithm === 'winograd') {
+    if (!b.u || !b.v || !b.m) throw new Error(`${label}: Winograd needs its U, V and M buffers`);
+    const winograd = { u: b.u, v: b.v, m: b.m };
+    if (direction === 'forward') {
+      const g = forwardGeometry(p, cout);
+      const options = { relu: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
+      return winogradConv(device, g, { ...winograd, x: b.x, w: b.w, y: b.y, bias: b.bias }, options, scratch);
+    }
+    const g = inputGradientGeometry(p, cout);
+    const options = { inputGradient: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
+    return winogradConv(device, g, { ...winograd, x: b.y, w: b.w, y: b.dX, reluOutput: b.x }, options, scratch);
+  }
+  if (direction === 'forward') {
+    const params = { m: rows, n: cout, k: inner, bias: true, activation: 'relu', kernel: kernel(rows, inner), label: `${label} matmul` } as const;
+    return [
+      await im2col(device, p, { x: b.x, col: b.col }, untimedKernels ? defaultIm2col(p) : undefined),
+      ...(await matmul(device, params, { a: b.col, b: b.w, c: b.y, bias: b.bias }, scratch)),
+    ];
+  }
+  const params = { m: rows, n: inner, k: cout, transB: true, kernel: kernel(rows, cout), label: `${label} dX` };
+  return [
+    ...(await matmul(device, params, { a: b.y, b: b.w, c: b.col }, scratch)),
+    await col2im(device, p, { dCol: b.col, dX: b.dX, reluOutput: b.x }),
+  ];
+}
+
+/** The cache key of a conv layer's choice: direction, shape and padding. */
+export function convTuningKey(p: WindowParams, cout: number, direction: ConvDirection): string {
+  return `conv ${direction}@${CODE_VERSION} ${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`;
+}
+
+/** The algorithm for one direction of a conv layer: by device.kernelChoices' mode (see tuner.ts). */
+export function chooseConvAlgorithm(device: Device, p: WindowParams, cout: number, direction: ConvDirection, label: string): Promise<ConvAlgorithm> {
+  return chooseCandidate(device, {
+    key: convTuningKey(p, cout, direction),
+    candidates: convAlgorithmCandidates(p),
+    fallback: 'im2col',
+    async prepare() {
+      const flops = 2 * p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels * cout;
+      const batch = Math.max(1, Math.min(p.batch, Math.floor((p.batch * TUNING_MAX_FLOPS) / flops)));
+      const proxy = { ...p, batch };
+      const owner = new ScratchOwner(device);
+      const buffers = convChainBuffers(proxy, cout, owner.scratch, `${label} tuning`);
+      return {
+        timedShape: batch === p.batch ? undefined : `batch ${batch}`,
+        build: (algorithm) => convChain(device, proxy, cout, direction, algorithm, buffers, owner.scratch, `${label} tuning ${algorithm}`, true),
+        dispose: () => owner.destroy(),
+      };
+    },
+  });
+}
