@@ -17,8 +17,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, setPriority, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -26,6 +26,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { browserOptions } from '../scripts/esbuild-options.mjs';
 import { presets } from '../src/nn/presets.js';
 import { median } from '../src/runtime/timing.js';
+import { busiest, childrenMs, chromiumNice, mainThreadMs, threadCpu, workersRunnable } from './side-by-side/proc-stats.js';
 import { Side, type DispatchTimes, type SideInfo } from './side-by-side/trainer.js';
 
 const { values } = parseArgs({
@@ -142,118 +143,13 @@ function nodeCalls(side: Side): SideCalls {
   };
 }
 
-// CPU time from /proc (Linux), in ms: utime + stime, clock ticks of 10 ms.
-const ticksMs = (stat: string) => {
-  const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
-const readStat = (path: string) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined; // the process or thread has ended
-  }
-};
-/** CPU ms of this process's main thread. */
-const mainThreadMs = () => ticksMs(readStat(`/proc/self/task/${process.pid}/stat`)!);
-/** The processes below this one: Chromium's browser, GPU, renderer and helpers. */
-function childPids(): number[] {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readStat(`/proc/${name}/stat`);
-    if (stat) parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]));
-  }
-  const below = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
-    return false;
-  };
-  return [...parent.keys()].filter(below);
-}
-
-/**
- * Chromium, running as root, raises its GPU process's main thread to nice -8 (and lowers the
- * renderer to 5); on SwiftShader that thread runs much of the GPU work, so on a shared machine
- * it takes CPU a nice-0 Node process cannot. `equal` sets every Chromium thread to nice 0, as
- * Node runs; returns the nice values found that were not 0 ("tid:nice").
- */
-function chromiumNice(equal: boolean): string[] {
-  const found: string[] = [];
-  for (const pid of childPids()) {
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // ended
-    }
-    for (const tid of tids) {
-      const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
-      if (!stat) continue;
-      const nice = Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[16]);
-      if (nice === 0) continue;
-      found.push(`${tid}:${nice}`);
-      if (equal) setPriority(Number(tid), 0);
-    }
-  }
-  return found;
-}
-
-interface ThreadCpu {
-  name: string;
-  nice: number;
-  ms: number;
-  /** Milliseconds it was runnable but waited for a CPU (/proc/.../schedstat). */
-  waitMs: number;
-}
-
-/** Every thread of this process and those below it, by "pid/tid": its name, nice and CPU ms. */
-function threadCpu(): Map<string, ThreadCpu> {
-  const threads = new Map<string, ThreadCpu>();
-  for (const pid of [process.pid, ...childPids()]) {
-    let tids: string[] = [];
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // ended
-    }
-    const type = pid === process.pid ? 'node' : (/--type=([a-z-]+)/.exec(readStat(`/proc/${pid}/cmdline`) ?? '')?.[1] ?? 'browser');
-    for (const tid of tids) {
-      const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
-      if (!stat) continue;
-      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      const waitMs = Number((readStat(`/proc/${pid}/task/${tid}/schedstat`) ?? '0 0').split(' ')[1]) / 1e6;
-      threads.set(`${pid}/${tid}`, { name: `${type} ${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, nice: Number(f[16]), ms: ticksMs(stat), waitMs });
-    }
-  }
-  return threads;
-}
-
-/** The threads that ran most between two snapshots: "name (nice n): ran ms, waited for a CPU ms". */
-function busiest(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>, count: number): string {
-  return [...after.entries()]
-    .map(([key, t]) => ({ ...t, ms: t.ms - (before.get(key)?.ms ?? 0), waitMs: t.waitMs - (before.get(key)?.waitMs ?? 0) }))
-    .filter((t) => t.ms > 0)
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, count)
-    .map((t) => `${t.name} (nice ${t.nice}): ran ${t.ms}, waited for a CPU ${t.waitMs.toFixed(0)} ms`)
-    .join(', ');
-}
-
-/** CPU ms of every process below this one (Chromium's browser, GPU, renderer and helpers). */
-function childrenMs(): number {
-  let total = 0;
-  for (const pid of childPids()) {
-    const stat = readStat(`/proc/${pid}/stat`);
-    if (stat) total += ticksMs(stat);
-  }
-  return total;
-}
-
 interface Sample {
   stepMs: number;
   /** CPU ms per step: the measured side's processes, and Node's main thread (Node side only). */
   cpuMs: number;
   mainMs?: number;
+  /** See workersRunnable. */
+  runnable: number;
 }
 
 const equalPriority = values['chromium-priority'] === 'equal';
@@ -265,12 +161,13 @@ async function measure(calls: SideCalls, isNode: boolean, preset: string, batch:
   const cpu0 = isNode ? process.cpuUsage() : undefined;
   const children0 = isNode ? 0 : childrenMs();
   const main0 = mainThreadMs();
-  const threads0 = values.threads ? threadCpu() : undefined;
+  const threads0 = threadCpu();
   const ms = await calls.time(preset, batch, steps);
-  if (threads0) console.log(`  ${isNode ? 'Node' : 'Chromium'} ${preset}, ${steps} step(s) in ${ms.toFixed(0)} ms; busiest threads: ${busiest(threads0, threadCpu(), 6)}`);
+  const threads1 = threadCpu();
+  if (values.threads) console.log(`  ${isNode ? 'Node' : 'Chromium'} ${preset}, ${steps} step(s) in ${ms.toFixed(0)} ms; busiest threads: ${busiest(threads0, threads1, 6)}`);
   const main = mainThreadMs() - main0;
   const cpuMs = cpu0 ? (() => { const c = process.cpuUsage(cpu0); return (c.user + c.system) / 1000; })() : childrenMs() - children0;
-  return { stepMs: ms / steps, cpuMs: cpuMs / steps, mainMs: isNode ? main / steps : undefined };
+  return { stepMs: ms / steps, cpuMs: cpuMs / steps, mainMs: isNode ? main / steps : undefined, runnable: workersRunnable(threads0, threads1, isNode, ms) };
 }
 
 const load0 = loadavg()[0];
@@ -305,8 +202,8 @@ for (let round = 0; round < rounds; round++) {
 }
 
 console.log(`\n${rounds} interleaved rounds; load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)} (1 min, 2 cores)`);
-console.log('| preset | batch | steps × rounds | side | samples/s | ÷ Chromium | CPU ms per step | of it, Node\'s main thread | cores used |');
-console.log('|:---|---:|---:|:---|---:|---:|---:|---:|---:|');
+console.log('| preset | batch | steps × rounds | side | samples/s | ÷ Chromium | CPU ms per step | of it, Node\'s main thread | cores used | SwiftShader workers runnable |');
+console.log('|:---|---:|---:|:---|---:|---:|---:|---:|---:|---:|');
 for (const { preset, batch } of runs) {
   const rate = (samples: Sample[]) => (batch * 1000) / median(samples.map((s) => s.stepMs));
   const chromiumRate = rate(results.get(`${chromiumSide.name}|${preset}`)!);
@@ -315,13 +212,15 @@ for (const { preset, batch } of runs) {
     const cpu = median(samples.map((s) => s.cpuMs)).toFixed(0);
     const main = side.isNode ? median(samples.map((s) => s.mainMs!)).toFixed(0) : '';
     const cores = median(samples.map((s) => s.cpuMs / s.stepMs)).toFixed(2);
-    console.log(`| ${preset} | ${batch} | ${stepsFor.get(preset)} × ${rounds} | ${side.name} | ${rate(samples).toFixed(1)} | ${(rate(samples) / chromiumRate).toFixed(2)}× | ${cpu} | ${main} | ${cores} |`);
+    const runnable = (100 * median(samples.map((s) => s.runnable))).toFixed(0);
+    console.log(`| ${preset} | ${batch} | ${stepsFor.get(preset)} × ${rounds} | ${side.name} | ${rate(samples).toFixed(1)} | ${(rate(samples) / chromiumRate).toFixed(2)}× | ${cpu} | ${main} | ${cores} | ${runnable}% |`);
   }
 }
 
 if (values.breakdown) {
   for (const { preset, batch } of runs) {
     const [node, page] = [await sides[0].calls.dispatchTimes(preset, batch, 3), await chromiumSide.calls.dispatchTimes(preset, batch, 3)];
+    if (node.labels.join() !== page.labels.join()) console.log(`\n${preset}: the sides compiled different dispatches! Node: ${node.labels.join(', ')}; Chromium: ${page.labels.join(', ')}`);
     const sum = (t: DispatchTimes) => t.ms.reduce((a, b) => a + b, 0);
     console.log(`\n${preset} (batch ${batch}): ${node.ms.length} dispatches; summed dispatch time Node ${sum(node).toFixed(1)} ms, Chromium ${sum(page).toFixed(1)} ms (Node ÷ Chromium ${(sum(node) / sum(page)).toFixed(2)}); the slowest ten:`);
     const order = node.ms.map((_, i) => i).sort((a, b) => node.ms[b] + page.ms[b] - node.ms[a] - page.ms[a]);

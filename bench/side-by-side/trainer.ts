@@ -12,6 +12,8 @@ import { EngineTrainer } from '../training.js';
 
 export interface SideInfo {
   adapter: string;
+  /** Whether the engine took the adapter for a software one: it picks kernels by that (matmul.ts). */
+  software: boolean;
   /** Whether the matmul shares loads across quads (the adapter's subgroups feature). */
   quads: boolean;
   clock: string;
@@ -38,7 +40,7 @@ export class Side {
   }
 
   info(): SideInfo {
-    return { adapter: this.device.adapter.description, quads: this.device.quads, clock: this.timer.clock };
+    return { adapter: this.device.adapter.description, software: this.device.adapter.software, quads: this.device.quads, clock: this.timer.clock };
   }
 
   /** Compiles `preset` at `batch` with SGD (learning rate 0.01) and runs one warm-up step. */

@@ -31,9 +31,9 @@ export interface DeviceOptions extends AdapterOptions {
   /** Where the tuning choices persist; default: a JSON file in Node, localStorage in a browser. */
   choiceStore?: ChoiceStore;
   /**
-   * Node only: training and evaluation sleep through most of each wait for a read-back instead
-   * of letting dawn.node poll for it, which keeps a CPU core busy (src/runtime/queue-pacer.ts).
-   * Default true; browsers do not poll, so there it changes nothing.
+   * Node only: training and evaluation probe for each read-back every 2% of its expected wait
+   * and sleep in between, instead of letting dawn.node poll for it, which keeps a CPU core busy
+   * (src/runtime/queue-pacer.ts). Default true; browsers do not poll, so there it changes nothing.
    */
   pacedWaits?: boolean;
 }

@@ -113,11 +113,12 @@ export class Runner {
     encoder.copyBufferToBuffer(this.state.metrics, 0, slot.buffer, 0, 16);
     queue.submit([encoder.finish()]);
     const ticket = this.pacer.submitted(compiled);
-    slot.pending = this.pacer.wait(ticket, () => {
-      // destroy() may have run while the pacer slept (fit stopped by an error, then dispose):
-      // the slot's buffer is gone and nobody waits for this read any more.
-      if (this.destroyed) return Promise.reject(new Error('the model was disposed before its metrics were read back'));
-      return slot.buffer.mapAsync(GPUMapMode.READ);
+    // destroy() may run while the pacer sleeps (fit stopped by an error, then dispose): the
+    // slot's buffer is then gone and nobody waits for this read any more. A lost device
+    // rejects each map only after the pacer's probe has aborted it: its loss ends the wait.
+    slot.pending = this.pacer.map(ticket, slot.buffer, () => {
+      if (this.destroyed) throw new Error('the model was disposed before its metrics were read back');
+      if (device.lost) throw device.lost;
     }).then(() => {
       const snapshot = summarizeMetrics(new Float32Array(slot.buffer.getMappedRange(0, 16)));
       slot.buffer.unmap();

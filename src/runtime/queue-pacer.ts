@@ -1,5 +1,5 @@
 /**
- * Waiting for the GPU without spinning the CPU it runs on.
+ * Waiting for the GPU without spinning the CPU it runs on, and without sleeping past it.
  *
  * dawn.node (npm `webgpu`) settles its promises (mapAsync, onSubmittedWorkDone) by calling
  * Dawn's ProcessEvents from a setImmediate loop that runs for as long as any of them is pending:
@@ -7,27 +7,27 @@
  * cores, so that loop takes CPU from the training step itself (bench/node-vs-chromium.ts
  * measures it). A browser waits on a message from its GPU process instead and spins nothing.
  *
- * The pacer learns how long each kind of submitted work (a compiled step) takes on the queue,
- * and a wait for a read-back sleeps on a timer until shortly before the work ahead of it is
- * expected to be done; only then does it call mapAsync, which spins only for the rest. The
- * queue is FIFO, so each read-back that had to wait tells when the GPU finished the work
- * submitted before it; the estimates follow from those times. Sleeping too long costs nothing
- * while the CPU has further steps queued (as fit does); a read-back that was already done when
- * asked lowers the estimates of the work before it.
+ * So a paced wait never leaves a map pending: it probes. A probe asks to map the read-back
+ * buffer, lets dawn.node process events once, and if the map is not done by then, unmaps the
+ * buffer, which aborts the request and stops the loop (`mapIfDone`, about 0.1 ms of CPU). Between
+ * probes it sleeps on a timer, POLL_SHARE of the expected wait at a time: it learns how long
+ * each kind of submitted work (a compiled step) takes on the queue, so that a wait is found
+ * done at most about 2% late however long it is, at the cost of some fifty probes. (An earlier
+ * pacer slept until the estimate said the work was nearly done: when the work got faster, as
+ * when another job stopped taking the CPU, it slept past the end while the queue stood idle.)
+ *
+ * The queue is FIFO, so each read-back that had to wait tells when the GPU finished the work
+ * submitted before it; the estimates follow from those times. A read-back found done at the
+ * first probe was done before anyone asked; how long before is unknown, so it only lowers the
+ * estimates of the work before it.
  */
 
 /** Which waits are paced: true in Node (dawn.node spins), false in browsers. */
 export const WAITS_SPIN = !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
 
-/** Of the expected time to wait, the share left to a spinning wait, plus a fixed margin (ms). */
-const LEAD_SHARE = 0.05;
-const LEAD_MS = 2;
-/**
- * A read-back that resolved sooner than this (ms) after being asked, or than half the lead it
- * was asked with, was already done: how long before is unknown (its time would measure the
- * pacer's own sleep, not the GPU).
- */
-const ALREADY_DONE_MS = 1;
+/** A probe every POLL_SHARE of the expected wait, and no more often than every MIN_POLL_MS. */
+const POLL_SHARE = 0.02;
+const MIN_POLL_MS = 1;
 /** How much an estimate moves towards a new measurement, and down after an overshoot. */
 const LEARNING_RATE = 0.5;
 const OVERSHOOT_FACTOR = 0.8;
@@ -45,7 +45,41 @@ export interface QueueTicket {
   readonly index: number;
 }
 
+/** What a probe needs of a read-back buffer (a GPUBuffer; tests pass a fake). */
+export interface Mappable {
+  mapAsync(mode: GPUMapModeFlags): Promise<unknown>;
+  unmap(): unknown;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Maps `buffer` for reading if the GPU is done with it, without leaving a request pending:
+ * dawn.node calls ProcessEvents in the event-loop turn after mapAsync (before a setImmediate
+ * queued after it), which settles a map whose work is done; one still pending then is
+ * aborted by unmap() (its promise rejects with an AbortError). True when the buffer is mapped;
+ * a map that fails by itself (a lost device, a destroyed buffer) throws its error.
+ */
+export async function mapIfDone(buffer: Mappable): Promise<boolean> {
+  // An object, so that the checks after the await see what the callbacks set.
+  const map: { state: 'pending' | 'mapped' | 'failed' | 'aborting'; failure?: unknown } = { state: 'pending' };
+  const request = buffer.mapAsync(GPUMapMode.READ).then(
+    () => void (map.state = 'mapped'),
+    (error: unknown) => {
+      if (map.state === 'aborting') return; // the abort below
+      map.state = 'failed';
+      map.failure = error;
+    },
+  );
+  await nextTurn();
+  if (map.state === 'mapped') return true;
+  if (map.state === 'failed') throw map.failure;
+  map.state = 'aborting';
+  buffer.unmap();
+  await request;
+  return false;
+}
 
 export class QueuePacer {
   /** Estimated queue milliseconds per unit of each kind of work. */
@@ -65,28 +99,42 @@ export class QueuePacer {
     return { index: this.submits };
   }
 
+  /** The estimated queue milliseconds of one unit of `work`, once learnt (tests, the bench). */
+  estimate(work: object): number | undefined {
+    return this.estimates.get(work);
+  }
+
   /**
-   * Runs `start` (a mapAsync of a buffer the ticket's submit copied into) once the work up to
-   * the ticket is nearly done by the estimates, and learns from how long it then took.
+   * Maps `buffer` (which the ticket's submit copied into) for reading once the GPU is done with
+   * it, and learns from how long that took. `check` runs before every try and may throw to give
+   * up (the buffer's owner was disposed meanwhile). Disabled, it simply calls mapAsync.
    */
-  async wait<T>(ticket: QueueTicket, start: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return start();
-    // The lead is set by the whole expected wait, as first estimated.
-    let lead: number | undefined;
-    for (;;) {
-      const expected = this.expectedDoneAt(ticket);
-      if (expected === undefined) break;
-      const now = performance.now();
-      lead ??= LEAD_MS + LEAD_SHARE * Math.max(0, expected - now);
-      if (expected - lead <= now) break;
-      // Sleep, then look again: the estimates may have learnt from an earlier read-back meanwhile.
-      await sleep(expected - lead - now);
+  async map(ticket: QueueTicket, buffer: Mappable, check: () => void = () => {}): Promise<void> {
+    if (!this.enabled) {
+      check();
+      await buffer.mapAsync(GPUMapMode.READ);
+      return;
     }
-    const asked = performance.now();
-    const result = await start();
-    const resolved = performance.now();
-    this.learn(ticket, resolved, resolved - asked < Math.max(ALREADY_DONE_MS, (lead ?? 0) / 2));
-    return result;
+    for (let probes = 0; ; probes++) {
+      check();
+      if (await mapIfDone(buffer)) {
+        this.learn(ticket, performance.now(), probes === 0);
+        return;
+      }
+      await sleep(this.pollInterval(ticket));
+    }
+  }
+
+  /**
+   * POLL_SHARE of the time from when the GPU began the work ahead of the ticket (the later of
+   * the last known finish and the first submit after it) to when that work should be done, by
+   * the estimates, or to now where that is later or unknown.
+   */
+  private pollInterval(ticket: QueueTicket): number {
+    const now = performance.now();
+    const began = Math.max(this.calibrated.at, this.log[0]?.at ?? now);
+    const expected = this.expectedDoneAt(ticket) ?? now;
+    return Math.max(MIN_POLL_MS, POLL_SHARE * (Math.max(expected, now) - began));
   }
 
   /** When the work up to `ticket` should be done, or undefined when some of it has no estimate. */
@@ -116,11 +164,11 @@ export class QueuePacer {
       }
       return;
     }
-    // The GPU finished the window's work at `resolved`. Each unit started no earlier than it
-    // was submitted, so for every suffix of the window, `resolved` minus the later of the
-    // previous point and the suffix's first submit bounds the suffix's work from above; the
-    // tightest bound is taken. (An idle gap, such as a compile between two submits, only
-    // loosens the bounds of the suffixes that span it.)
+    // The GPU finished the window's work at `resolved` (at most one poll interval earlier). Each
+    // unit started no earlier than it was submitted, so for every suffix of the window,
+    // `resolved` minus the later of the previous point and the suffix's first submit bounds the
+    // suffix's work from above; the tightest bound is taken. (An idle gap, such as a compile
+    // between two submits, only loosens the bounds of the suffixes that span it.)
     let knownMs = 0;
     let unknown = 0;
     let bestUnknownMs = Infinity;
