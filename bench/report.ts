@@ -195,7 +195,7 @@ export function markdownReport(r: BenchResults, chartFile: string, candidateChar
     lines.push(
       '## Matmul candidates',
       '',
-      'GFLOP/s of every matmul kernel (src/kernels/matmul.ts) on each shape, timed like the rows above; `*` marks the one the engine\'s tuner picked on this adapter (timing each candidate on a proxy of at most 2^25 FLOPs and 2^20 elements, warm-up, then 3 interleaved rounds filling 30 ms; the default is kept unless another beats it by more than 10%), and "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.',
+      'GFLOP/s of every matmul kernel (src/kernels/matmul.ts) on each shape, timed like the rows above; `*` marks the one the engine\'s tuner picked on this adapter (timing each candidate on a proxy of at most 2^25 FLOPs and 2^20 elements, warm-up, then interleaved rounds filling 30 ms, up to 6 more while the leaders\' times overlap; a candidate\'s time is the minimum of its rounds, and the default is kept while within 10% of the fastest), and "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.',
       '',
       `![candidates](${candidateChartFile})`,
       '',
@@ -220,6 +220,8 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     asMarkdown(trainingTable(r)),
     '',
     asMarkdown(goalsTable(r)),
+    '',
+    'Step GFLOP/s counts each step\'s nominal GEMM FLOPs (every conv in its im2col form). Where the tuner picked Winograd convolution, which does fewer multiply-adds, the rate is an effective one and can exceed the best matmul\'s. TF.js is timed over as few steps as the bench\'s time bound allows (last column of the first table), so its figure, and each ratio, moves by tens of percent from run to run.',
     '',
     ...(whereTimeGoes.length ? [`Where a training step's time goes (each dispatch timed by ${r.clock === 'gpu-timestamps' ? 'GPU timestamps' : 'the wall clock'}):`, '', ...whereTimeGoes, ''] : []),
     `![webgpu-dl ÷ TF.js](${chartPath})`,
