@@ -105,15 +105,13 @@ fn inputTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   if (i >= T * CC) { return; }
   let c = i % CC;
   let t = i / CC;
-  let tw = t % TW;
-  let th = (t / TW) % TH;
-  let n = t / (TW * TH);
-  let row0 = i32(2u * th) - i32(PAD_TOP);
-  let col0 = i32(2u * tw) - i32(PAD_LEFT);
-  let d0 = patchRow(n, row0, col0, c);
-  let d1 = patchRow(n, row0 + 1, col0, c);
-  let d2 = patchRow(n, row0 + 2, col0, c);
-  let d3 = patchRow(n, row0 + 3, col0, c);
+  let o = tileOrigin(t);
+  let row0 = i32(o.y) - i32(PAD_TOP);
+  let col0 = i32(o.z) - i32(PAD_LEFT);
+  let d0 = patchRow(o.x, row0, col0, c);
+  let d1 = patchRow(o.x, row0 + 1, col0, c);
+  let d2 = patchRow(o.x, row0 + 2, col0, c);
+  let d3 = patchRow(o.x, row0 + 3, col0, c);
   // Bᵀ d, row by row.
   storeV(0u, rowSub(d0, d2), t, c);
   storeV(1u, rowAdd(d1, d2), t, c);
@@ -187,7 +185,8 @@ fn outputTile(t: u32, c: u32) -> array<Chunk, 4> {
   return array<Chunk, 4>(s0.j0 + s0.j1 + s0.j2, s0.j1 - s0.j2 - s0.j3, s1.j0 + s1.j1 + s1.j2, s1.j1 - s1.j2 - s1.j3);
 }
 
-// Where tile t's output pixels start: (image n, row, col) of its top-left one.
+// Where tile t's output pixels start: (image n, row, col) of its top-left one. The input
+// transform reads its 4×4 patch from there, less the padding.
 fn tileOrigin(t: u32) -> vec3u {
   return vec3u(t / (TW * TH), 2u * ((t / TW) % TH), 2u * (t % TW));
 }
