@@ -8,14 +8,13 @@
  *   forward:         im2col(x) · W (+ bias, ReLU)            | Winograd (+ bias, ReLU in its output transform)
  *   input gradient:  col2im(dZ · Wᵀ) (+ previous ReLU's mask) | Winograd on the rotated kernel (+ the mask)
  */
-import winogradCode from '../../shaders/winograd.wgsl';
 import type { Device } from '../device/device.js';
 import type { Binding, Dispatch } from '../runtime/dispatch.js';
 import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
-import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
-import { col2im, defaultIm2col, im2col } from './im2col.js';
-import { chooseKernel, matmul } from './matmul.js';
-import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes, winogradTiles } from './winograd.js';
+import { chooseCandidate, tuningKey } from '../runtime/tuner.js';
+import { col2im, defaultIm2col, im2col, IM2COL_SHADERS } from './im2col.js';
+import { chooseKernel, matmul, MATMUL_SHADERS } from './matmul.js';
+import { forwardGeometry, inputGradientGeometry, WINOGRAD_SHADERS, winogradConv, winogradProblem, winogradSizes, winogradTiles } from './winograd.js';
 import type { WindowParams } from './window.js';
 
 export const CONV_ALGORITHMS = ['im2col', 'winograd'] as const;
@@ -32,7 +31,12 @@ export function convAlgorithmCandidates(p: WindowParams): ConvAlgorithm[] {
  * are timed on fewer images (at least one). Both chains' costs are per image, so the ratio holds.
  */
 const TUNING_MAX_FLOPS = 2 ** 26;
-const CODE_VERSION = codeVersion(winogradCode);
+
+/**
+ * Every shader text the two chains dispatch: the choice compares Winograd against im2col +
+ * matmul, so a change to any of them can turn it.
+ */
+export const CONV_ALGORITHM_SHADERS: readonly string[] = [...WINOGRAD_SHADERS, ...IM2COL_SHADERS, ...MATMUL_SHADERS];
 
 /** The buffers both chains of one direction read and write (contents do not matter to the time). */
 export interface ConvChainBuffers {
@@ -120,7 +124,7 @@ export async function convChain(
 
 /** The cache key of a conv layer's choice: direction, shape and padding. */
 export function convTuningKey(p: WindowParams, cout: number, direction: ConvDirection): string {
-  return `conv ${direction}@${CODE_VERSION} ${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`;
+  return tuningKey(`conv ${direction}`, CONV_ALGORITHM_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`);
 }
 
 /** The algorithm for one direction of a conv layer: by device.kernelChoices' mode (see tuner.ts). */

@@ -9,7 +9,7 @@ import windowCode from '../../shaders/window.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import { ScratchOwner } from '../runtime/scratch.js';
-import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
+import { chooseCandidate, tuningKey } from '../runtime/tuner.js';
 import { channelChunk, windowConstants, withChunkBlock, type WindowParams } from './window.js';
 
 // The kernel's text is its own file followed by the shared window helpers.
@@ -50,11 +50,12 @@ export function defaultIm2col(p: ConvParams): Im2colKernel {
   return im2colCandidates(p).includes('fours') ? 'fours' : 'chunks';
 }
 
-const IM2COL_CODE_VERSION = codeVersion(code);
+/** Every shader text im2col and col2im dispatch (the conv algorithm's chains run both). */
+export const IM2COL_SHADERS: readonly string[] = [code, vec4Code];
 
 /** The cache key of im2col's choice for a shape. */
 export function im2colTuningKey(p: ConvParams): string {
-  return `im2col@${IM2COL_CODE_VERSION} ${p.batch}×${p.height}×${p.width}×${p.channels} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`;
+  return tuningKey('im2col', IM2COL_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`);
 }
 
 /**

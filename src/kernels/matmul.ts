@@ -25,7 +25,7 @@ import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Constants } from '../device/pipelines.js';
 import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
-import { chooseCandidate, codeVersion, type TuningProblem } from '../runtime/tuner.js';
+import { chooseCandidate, tuningKey, type TuningProblem } from '../runtime/tuner.js';
 
 export interface MatmulParams {
   m: number;
@@ -166,20 +166,20 @@ export function chooseSplitK(m: number, n: number, k: number, kernel: MatmulKern
  */
 const TUNING_MAX_FLOPS = 2 ** 25;
 const TUNING_MAX_ELEMENTS = 2 ** 20;
-/** Changes with any matmul shader, so that stored choices of older shaders are not reused. */
-const CODE_VERSION = codeVersion(Object.values(CODE).join('\n'));
+/** Every shader text a matmul candidate dispatches (the tuner's cache keys depend on them all). */
+export const MATMUL_SHADERS: readonly string[] = Object.values(CODE);
 
-/** The cache key of a matmul call: shaders' version, shape and variant. */
+/** The cache key of a matmul call: shaders' version (tuningKey), shape and variant. */
 export function matmulTuningKey(params: MatmulParams): string {
   const { m, n, k, transA, transB, bias, activation, reluMask, splitK, batch = 1 } = params;
-  const parts = [`matmul@${CODE_VERSION} ${batch > 1 ? `${batch} × ` : ''}${m}×${n}×${k}`];
+  const parts = [`${batch > 1 ? `${batch} × ` : ''}${m}×${n}×${k}`];
   if (transA) parts.push('Aᵀ');
   if (transB) parts.push('Bᵀ');
   if (bias) parts.push('+bias');
   if (activation === 'relu') parts.push('+relu');
   if (reluMask) parts.push('+mask');
   if (splitK) parts.push(`split-K ${splitK}`);
-  return parts.join(' ');
+  return tuningKey('matmul', MATMUL_SHADERS, parts.join(' '));
 }
 
 /**

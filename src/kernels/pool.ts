@@ -12,7 +12,7 @@ import windowCode from '../../shaders/window.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import { ScratchOwner } from '../runtime/scratch.js';
-import { chooseCandidate, codeVersion } from '../runtime/tuner.js';
+import { chooseCandidate, tuningKey } from '../runtime/tuner.js';
 import { channelChunk, convGeometry, windowConstants, withChunkBlock, type Padding, type WindowPlacement } from './window.js';
 
 // The kernel's text is its own file followed by the shared window helpers.
@@ -114,7 +114,13 @@ export function defaultMaxPoolBackward(p: PoolParams): MaxPoolBackwardKernel {
   return maxPoolBackwardCandidates(p).includes('scatter') ? 'scatter' : 'gather';
 }
 
-const POOL_CODE_VERSION = codeVersion(code);
+/** Every shader text the pooling kernels dispatch (the tuner's cache key depends on them). */
+export const POOL_SHADERS: readonly string[] = [code, vec4Code];
+
+/** The cache key of max pool backward's choice for a shape. */
+export function maxPoolBackwardTuningKey(p: PoolParams): string {
+  return tuningKey('max pool backward', POOL_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} pool ${p.poolH}×${p.poolW} stride ${p.strideH}×${p.strideW} ${p.padding}`);
+}
 
 /**
  * dX[i] = Σ dY[o] over the outputs o whose argmax is i; writes every element of dX (0 where
@@ -142,9 +148,8 @@ export async function maxPoolBackward(
 
 /** The candidate for this shape by device.kernelChoices' mode, timed on zero-filled scratch buffers. */
 function tunedMaxPoolBackward(device: Device, p: PoolParams, candidates: MaxPoolBackwardKernel[]): Promise<MaxPoolBackwardKernel> {
-  const shape = `${p.batch}×${p.height}×${p.width}×${p.channels} pool ${p.poolH}×${p.poolW} stride ${p.strideH}×${p.strideW} ${p.padding}`;
   return chooseCandidate(device, {
-    key: `max pool backward@${POOL_CODE_VERSION} ${shape}`,
+    key: maxPoolBackwardTuningKey(p),
     candidates,
     fallback: defaultMaxPoolBackward(p),
     async prepare() {

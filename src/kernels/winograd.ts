@@ -15,6 +15,8 @@ import { channelChunk, withChunkBlock, type WindowParams } from './window.js';
 
 const WG = 64;
 const vec4Code = withChunkBlock(winogradCode, 'alias Chunk = vec4f;\nconst CHUNK = 4u;');
+/** Every shader text of Winograd's transforms (its products are the matmul's). */
+export const WINOGRAD_SHADERS: readonly string[] = [winogradCode, vec4Code];
 
 /** The 4×4 transformed tile has 16 positions: one matmul each. */
 export const WINOGRAD_POSITIONS = 16;

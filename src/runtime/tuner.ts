@@ -213,10 +213,26 @@ export function pick<K extends string>(rounds: Record<string, RoundTimes>, fallb
 }
 
 /**
- * A short fingerprint of a kernel's shader text (FNV-1a, 8 hex digits), for its cache keys: a
- * changed shader is timed afresh instead of reusing choices made for the old one.
+ * The cache key of a tuned choice, one rule for every kernel family: the family, a fingerprint
+ * of every shader whose time the choice depended on, and the shape. `shaders` must hold the
+ * text of every shader any candidate dispatches while it is timed (a conv algorithm's chains:
+ * Winograd's, im2col's and the matmul's), so that a change to any of them times the choice
+ * afresh instead of reusing one made against the old code. Order and repeats do not matter.
  */
-export function codeVersion(text: string): string {
+export function tuningKey(family: string, shaders: readonly string[], shape: string): string {
+  let version = fingerprints.get(shaders);
+  if (version === undefined) {
+    version = codeVersion([...new Set(shaders)].sort().join('\n'));
+    fingerprints.set(shaders, version);
+  }
+  return `${family}@${version} ${shape}`;
+}
+
+/** Each shader list's fingerprint, computed once per list (the lists are module constants). */
+const fingerprints = new WeakMap<readonly string[], string>();
+
+/** A short fingerprint of a text (FNV-1a, 8 hex digits). */
+function codeVersion(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
