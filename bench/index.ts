@@ -25,12 +25,13 @@ import { memoryChoiceStore } from '../src/device/kernel-choices.js';
 import { presets } from '../src/nn/presets.js';
 import { resolveOptimizer } from '../src/nn/optimizers.js';
 import { candidateRates, pickedKernel } from './candidates.js';
-import { buildCase, describe } from './kernels.js';
+import { buildCase } from './kernels.js';
+import { chooseClock, CLOCK_CHECK_ROUNDS } from './clock.js';
 import { HELP, parseOptions, type BenchOptions } from './options.js';
 import { startTfjs, tfjsMatmulMs, tfjsTrainingThroughput, type TfjsPeer } from './peer-tfjs.js';
 import { candidateChart, fmt, fmtRatio, kernelRowText, markdownReport, ratioChart, readmeSection, summaryText } from './report.js';
 import type { BenchResults, BreakdownResult, Goal, KernelResult, TrainingResult } from './results-types.js';
-import { square, stepFlops, trainingKernels, type KernelUse } from './shapes.js';
+import { stepFlops, trainingKernels, type KernelUse } from './shapes.js';
 import { DispatchTimer } from '../src/runtime/timing.js';
 import { EngineTrainer, stepBreakdown } from './training.js';
 import { clamp, FULL, kernelCases, peerRunsMatmul, QUICK, type Plan } from './plan.js';
@@ -46,26 +47,6 @@ function fileBase(device: Device, date: string, options: BenchOptions, argv: rea
   const adapter = (a.architecture || a.description || a.vendor || 'adapter').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   const narrowed = argv.some((arg) => ['--kernels', '--presets', '--no-tfjs', '--no-training', '--reps', '--tfjs-steps'].includes(arg));
   return `${date}-${adapter}${options.quick ? '-quick' : narrowed ? '-partial' : ''}`;
-}
-
-/**
- * GPU timestamps where the adapter has them and they agree with the wall clock on one matmul
- * (within a factor of 1.5: a CPU adapter's timestamps could be anything), else the wall clock.
- */
-async function chooseClock(device: Device, size: number): Promise<{ timer: DispatchTimer; clockCheck?: BenchResults['clockCheck'] }> {
-  const wall = new DispatchTimer(device, 'wall-clock');
-  if (!device.timestamps) return { timer: wall };
-  const stamps = new DispatchTimer(device, 'gpu-timestamps');
-  const built = await buildCase(device, describe({ family: 'matmul', gemm: square(size) }, 'clock check'));
-  try {
-    const reps = { warmup: 1, reps: 5, seconds: 0, minReps: 1, maxReps: 5, onceAboveMs: Infinity };
-    const timestampsMs = (await stamps.perCall(built.dispatches, reps)).ms;
-    const wallMs = (await wall.perCall(built.dispatches, reps)).ms;
-    const agree = timestampsMs > 0 && Math.max(timestampsMs / wallMs, wallMs / timestampsMs) < 1.5;
-    return { timer: agree ? stamps : wall, clockCheck: { shape: `${size}×${size}×${size}`, timestampsMs, wallMs } };
-  } finally {
-    for (const b of built.buffers) b.destroy();
-  }
 }
 
 /** What every step of a run shares: its options and plan, the device and timer, the peer, the notes. */
@@ -304,7 +285,7 @@ function assemble(run: BenchRun, kernels: KernelResult[], training: TrainingResu
   if (clockCheck) {
     const agree = timer.clock === 'gpu-timestamps';
     notes.push(
-      `clock check, matmul ${clockCheck.shape}: ${fmt(clockCheck.timestampsMs)} ms per call by GPU timestamps, ${fmt(clockCheck.wallMs)} ms by the wall clock: ` +
+      `clock check, matmul ${clockCheck.shape}, the least disturbed of ${CLOCK_CHECK_ROUNDS} interleaved rounds: ${fmt(clockCheck.timestampsMs)} ms per call by GPU timestamps, ${fmt(clockCheck.wallMs)} ms by the wall clock: ` +
         (agree
           ? 'the timestamps are meaningful and are used (Dawn quantizes them to 65.5 µs steps; short kernels are averaged over many passes)'
           : 'they disagree, so kernels are timed by the wall clock'),

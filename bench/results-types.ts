@@ -67,8 +67,11 @@ export interface BenchResults {
   command: string;
   /** How kernels were timed. */
   clock: 'gpu-timestamps' | 'wall-clock';
-  /** GPU timestamps against the wall clock on one matmul, when the adapter has timestamps. */
-  clockCheck?: { shape: string; timestampsMs: number; wallMs: number };
+  /**
+   * GPU timestamps against the wall clock on one matmul, when the adapter has timestamps: each
+   * clock's least disturbed round (ms per call), and every round (bench/clock.ts).
+   */
+  clockCheck?: { shape: string; timestampsMs: number; wallMs: number; rounds?: { timestamps: number[]; wall: number[] } };
   peer?: { name: 'tfjs-webgpu'; version: string; adapter: string };
   /** webgpu-dl ÷ TF.js: samples/s per preset, GFLOP/s per matmul shape. */
   ratios: { training: { preset: string; ratio: number }[]; matmul: { name: string; shape: string; use: string; ratio: number }[] };
