@@ -24,14 +24,16 @@ import type { AdapterChoice } from '../src/device/adapter.js';
 import { memoryChoiceStore } from '../src/device/kernel-choices.js';
 import { presets } from '../src/nn/presets.js';
 import { resolveOptimizer } from '../src/nn/optimizers.js';
-import { candidateRates, pickedKernel } from './candidates.js';
+import { candidateRates, isTuned, pickedCandidate } from './candidates.js';
 import { buildCase } from './kernels.js';
 import { chooseClock, CLOCK_CHECK_ROUNDS } from './clock.js';
 import { HELP, parseOptions, type BenchOptions } from './options.js';
 import { startTfjs, tfjsMatmulMs, tfjsTrainingThroughput, type TfjsPeer } from './peer-tfjs.js';
-import { candidateChart, fmt, fmtRatio, kernelRowText, markdownReport, ratioChart, readmeSection, summaryText } from './report.js';
+import { candidateChart } from './report-candidates.js';
+import { fmt, fmtRatio } from './report-table.js';
+import { kernelRowText, markdownReport, ratioChart, readmeSection, summaryText } from './report.js';
 import type { BenchResults, BreakdownResult, Goal, KernelResult, TrainingResult } from './results-types.js';
-import { stepFlops, trainingKernels, type KernelUse } from './shapes.js';
+import { stepFlops, trainingKernels, tunedConvs, type KernelUse } from './shapes.js';
 import { DispatchTimer } from '../src/runtime/timing.js';
 import { EngineTrainer, stepBreakdown } from './training.js';
 import { clamp, FULL, kernelCases, peerRunsMatmul, QUICK, type Plan } from './plan.js';
@@ -67,6 +69,8 @@ interface BenchRun {
   say: (text?: string) => void;
   /** Every kernel call of each preset's training step. */
   presetKernels: Map<string, KernelUse[]>;
+  /** Each preset's conv layer directions whose algorithm the tuner chooses. */
+  presetConvs: Map<string, KernelUse[]>;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -83,7 +87,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const run = await start(options, argv);
   const kernels = await kernelSection(run);
-  const matmulRates = kernels.filter((k) => k.engine === 'webgpu-dl' && k.gflops !== undefined).map((k) => k.gflops!);
+  const matmulRates = kernels.filter((k) => k.engine === 'webgpu-dl' && k.family === 'matmul' && k.gflops !== undefined).map((k) => k.gflops!);
   const bestMatmulGflops = matmulRates.length ? Math.max(...matmulRates) : null;
   const { training, breakdown } = await trainingSection(run, bestMatmulGflops);
   const results = assemble(run, kernels, training, breakdown, bestMatmulGflops);
@@ -120,11 +124,13 @@ async function start(options: BenchOptions, argv: readonly string[]): Promise<Be
   say(`kernels timed by ${timer.clock}${peer ? `; peer: TF.js ${peer.version} WebGPU on ${peer.adapter}` : '; no peer'}; load average ${loadBefore.toFixed(1)}`);
 
   const presetKernels = new Map<string, KernelUse[]>();
+  const presetConvs = new Map<string, KernelUse[]>();
   for (const name of options.presets) {
     const preset = presets[name]();
     presetKernels.set(name, trainingKernels(preset.model, resolveOptimizer(preset.optimizer).kind, batchOf(plan, name), name));
+    presetConvs.set(name, tunedConvs(preset.model, batchOf(plan, name), name));
   }
-  return { options, plan, argv, device, timer, clockCheck, peer, adapter, date, started, loadBefore, notes, say, presetKernels };
+  return { options, plan, argv, device, timer, clockCheck, peer, adapter, date, started, loadBefore, notes, say, presetKernels, presetConvs };
 }
 
 const batchOf = (plan: Plan, name: string) => plan.batch ?? presets[name]().fit.batchSize;
@@ -134,7 +140,7 @@ const elapsed = (run: BenchRun) => `${Math.round((performance.now() - run.starte
 async function kernelSection(run: BenchRun): Promise<KernelResult[]> {
   const { options, plan, device, timer, peer, notes, say } = run;
   const kernels: KernelResult[] = [];
-  const cases = options.kernels?.length === 0 ? [] : kernelCases(plan, options, run.presetKernels);
+  const cases = options.kernels?.length === 0 ? [] : kernelCases(plan, options, run.presetKernels, run.presetConvs);
   if (cases.length) say(`\nKernels (${cases.length} cases; ms per call)`);
   for (const c of cases) {
     let ours: KernelResult;
@@ -148,11 +154,12 @@ async function kernelSection(run: BenchRun): Promise<KernelResult[]> {
       ours = { name, shape: c.shape, ms, engine: 'webgpu-dl', family: c.family, uses: c.uses, reps };
       if (c.flops) ours.gflops = c.flops / ms / 1e6;
       if (c.bytes) ours.gbps = c.bytes / ms / 1e6;
-      // The tuner's pick, and every candidate beside it on the squares and where TF.js runs the shape too.
-      if (c.gemm && !c.gemm.kernel) {
-        ours.picked = pickedKernel(built.dispatches);
+      // The tuner's pick, and every candidate beside it: for every tuned family's shapes, the
+      // matmul's on the squares and (full runs) on the presets' GEMMs.
+      if (isTuned(device, c)) {
+        ours.picked = pickedCandidate(device, c, built.dispatches);
         const square = c.uses.some((use) => use.startsWith('square'));
-        if (square || (plan.candidatesOnPresets && peerRunsMatmul(options, c))) ours.candidates = await candidateRates(device, timer, c, repOptions);
+        if (c.family !== 'matmul' || square || plan.candidatesOnPresets) ours.candidates = await candidateRates(device, timer, c, repOptions);
       }
     } catch (err) {
       notes.push(`kernel ${c.name} ${c.shape} failed: ${(err as Error).message}`);

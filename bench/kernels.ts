@@ -8,6 +8,7 @@ import type { Device } from '../src/device/device.js';
 import { activationBackward, activationForward } from '../src/kernels/activation.js';
 import { batchNormBackward, batchNormTrainForward } from '../src/kernels/batchnorm.js';
 import { columnSum } from '../src/kernels/column-sum.js';
+import { chooseConvAlgorithm, convChain, convChainBuffers } from '../src/kernels/conv-algorithm.js';
 import { col2im, im2col, type ConvParams } from '../src/kernels/im2col.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
@@ -90,6 +91,14 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
       const bytes = F32 * (poolIn(p) + poolOut(p) * (max ? 2 : 1));
       return { ...base, family: spec.family, name: spec.family, shape: forward ? `${x}→${y}` : `${y}→${x}`, bytes };
     }
+    case 'conv forward':
+    case 'conv input gradient': {
+      // Nominal FLOPs, the im2col form's (2·rows·KH·KW·C·COUT): Winograd's rate is an effective one.
+      const p = spec.conv;
+      const shape = `${dims(p.batch, p.height, p.width, p.channels)}→${spec.filters} k${p.kernelH}×${p.kernelW} ${p.padding}`;
+      const flops = 2 * p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels * spec.filters;
+      return { ...base, family: spec.family, name: spec.family, shape, flops };
+    }
     case 'activation forward':
     case 'activation backward': {
       const reads = spec.family === 'activation forward' ? 1 : 2;
@@ -140,7 +149,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       break;
     }
     case 'im2col':
-      dispatches = [await im2col(device, spec.conv, { x: buffer('x', convIn(spec.conv)), col: buffer('col', colSize(spec.conv)) })];
+      dispatches = [await im2col(device, spec.conv, { x: buffer('x', convIn(spec.conv)), col: buffer('col', colSize(spec.conv)) }, spec.kernel)];
       break;
     case 'col2im':
       dispatches = [
@@ -155,8 +164,18 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       dispatches = [await maxPoolForward(device, spec.pool, { x: buffer('x', poolIn(spec.pool)), y: buffer('y', poolOut(spec.pool)), argmax: buffer('argmax', poolOut(spec.pool)) })];
       break;
     case 'max pool backward':
-      dispatches = [await maxPoolBackward(device, spec.pool, { dY: buffer('dY', poolOut(spec.pool)), argmax: buffer('argmax', poolOut(spec.pool)), dX: buffer('dX', poolIn(spec.pool)) })];
+      dispatches = [await maxPoolBackward(device, spec.pool, { dY: buffer('dY', poolOut(spec.pool)), argmax: buffer('argmax', poolOut(spec.pool)), dX: buffer('dX', poolIn(spec.pool)) }, spec.kernel)];
       break;
+    case 'conv forward':
+    case 'conv input gradient': {
+      // The chain the compiled step runs: its matmul and im2col kernels are the tuner's for their shapes.
+      const direction = spec.family === 'conv forward' ? 'forward' : 'input gradient';
+      const label = `bench ${c.name}`;
+      const algorithm = spec.algorithm ?? (await chooseConvAlgorithm(device, spec.conv, spec.filters, direction, label));
+      const chain = convChainBuffers(spec.conv, spec.filters, scratch, label);
+      dispatches = await convChain(device, spec.conv, spec.filters, direction, algorithm, chain, scratch, label);
+      break;
+    }
     case 'avg pool forward':
       dispatches = [await avgPoolForward(device, spec.pool, { x: buffer('x', poolIn(spec.pool)), y: buffer('y', poolOut(spec.pool)) })];
       break;

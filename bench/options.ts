@@ -8,7 +8,8 @@ on the same adapter, in one run.
 
 Options:
   --quick               tiny sizes and one preset (mnist-conv3 at batch 8): a smoke test in seconds
-  --kernels NAME,...    kernel families to time: matmul, im2col, col2im, pool, activation,
+  --kernels NAME,...    kernel families to time: matmul, im2col, col2im, pool, conv (a conv
+                        layer's tuned algorithm, Winograd or im2col + matmul), activation,
                         column-sum, dropout, batchnorm, softmax, optimizer (default: all;
                         'none' skips the kernel section)
   --presets NAME,...    presets to train and to take kernel shapes from: ${presetNames.join(', ')}
@@ -51,7 +52,7 @@ export interface BenchOptions {
   help: boolean;
 }
 
-export const KERNEL_FAMILIES = ['matmul', 'im2col', 'col2im', 'pool', 'activation', 'column-sum', 'dropout', 'batchnorm', 'softmax', 'optimizer'];
+export const KERNEL_FAMILIES = ['matmul', 'im2col', 'col2im', 'pool', 'conv', 'activation', 'column-sum', 'dropout', 'batchnorm', 'softmax', 'optimizer'];
 
 function list(value: string | undefined, name: string, known: readonly string[]): string[] {
   if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a comma-separated list`);

@@ -32,7 +32,10 @@ export interface Plan {
   peerRetimeBelowMs: number;
   /** Runs of the step whose per-dispatch median the breakdown reports. */
   breakdownRuns: number;
-  /** Whether every matmul candidate is timed on the presets' GEMMs too (always on the squares). */
+  /**
+   * Whether every matmul candidate is timed on the presets' GEMMs too (always on the squares;
+   * the other tuned families' candidates always, on every shape of theirs the presets use).
+   */
   candidatesOnPresets: boolean;
 }
 
@@ -71,8 +74,11 @@ export const QUICK: Plan = {
 
 export const clamp = (value: number, [lo, hi]: [number, number]) => Math.min(hi, Math.max(lo, value));
 
-/** The kernel cases: square matmuls and their variants, then every kernel call of the presets' steps, deduplicated. */
-export function kernelCases(plan: Plan, options: BenchOptions, presetKernels: Map<string, KernelUse[]>): KernelCase[] {
+/**
+ * The kernel cases: square matmuls and their variants, then every kernel call of the presets'
+ * steps, then their conv layers' tuned algorithm choices (`presetConvs`), deduplicated.
+ */
+export function kernelCases(plan: Plan, options: BenchOptions, presetKernels: Map<string, KernelUse[]>, presetConvs: Map<string, KernelUse[]>): KernelCase[] {
   const cases = new Map<string, KernelCase>();
   const add = (spec: KernelSpec, use: string) => {
     const c = describe(spec, use);
@@ -99,6 +105,7 @@ export function kernelCases(plan: Plan, options: BenchOptions, presetKernels: Ma
       add({ family: u.spec.family === 'max pool forward' ? 'avg pool forward' : 'avg pool backward', pool: u.spec.pool }, `${u.use} (as average pooling)`);
     }
   }
+  for (const u of [...presetConvs.values()].flat()) add(u.spec, u.use);
   // Every optimizer's update, over the largest parameter count among the presets.
   let largest: { count: number; preset: string } | undefined;
   for (const u of uses) {

@@ -1,44 +1,11 @@
 /**
  * The bench's outputs from its results: the text table, the markdown report, the SVG chart
- * of the webgpu-dl ÷ TF.js ratios, and the README's Performance section.
+ * of the webgpu-dl ÷ TF.js ratios, and the README's Performance section (the tuned kernels'
+ * candidates in them come from bench/report-candidates.ts).
  */
+import { candidateTables, candidateTitle } from './report-candidates.js';
+import { asMarkdown, asText, escapeSvg as esc, fmt, fmtRatio, pct, usesText, type Table } from './report-table.js';
 import type { BenchResults, BreakdownResult, KernelResult, TrainingResult } from './results-types.js';
-
-type Align = 'l' | 'r';
-
-/** Significant-figure formatting that stays readable from 0.001 to 100,000. */
-export function fmt(value: number | undefined | null, digits = 3): string {
-  if (value === undefined || value === null || !Number.isFinite(value)) return '–';
-  if (value === 0) return '0';
-  const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const decimals = Math.max(0, digits - 1 - magnitude);
-  return value.toFixed(Math.min(decimals, 4));
-}
-
-export const fmtRatio = (r: number | undefined) => (r === undefined || !Number.isFinite(r) ? '–' : `${fmt(r)}×`);
-const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(1)}%`);
-
-export function textTable(header: string[], rows: string[][], align: Align[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-function markdownTable(header: string[], rows: string[][], align: Align[]): string {
-  const escape = (c: string) => c.replace(/\|/g, '\\|');
-  return [
-    `| ${header.map(escape).join(' | ')} |`,
-    `|${align.map((a) => (a === 'r' ? '---:' : ':---')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
-  ].join('\n');
-}
-
-type Table = { header: string[]; rows: string[][]; align: Align[] };
-
-function usesText(uses: string[]): string {
-  if (uses.length === 0) return '';
-  return uses.length === 1 ? uses[0] : `${uses[0]} (+${uses.length - 1})`;
-}
 
 /** Kernels: the engine's rows, with the peer's time and the ratio next to each matmul that it ran. */
 export function kernelTable(results: Pick<BenchResults, 'kernels'>): Table {
@@ -54,33 +21,6 @@ export function kernelTable(results: Pick<BenchResults, 'kernels'>): Table {
     header: ['kernel', 'shape', 'ms', 'rate', 'TF.js ms', 'TF.js GFLOP/s', 'ratio', 'used by'],
     rows,
     align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l'],
-  };
-}
-
-/**
- * Matmul candidates: GFLOP/s of every candidate per shape, the tuner's pick marked `*`
- * (its pick was timed on a proxy of the shape at most 2^25 FLOPs, so it can differ from the
- * fastest full-size row; a candidate that cannot take the shape shows –).
- */
-export function candidateTable(results: Pick<BenchResults, 'kernels'>): Table {
-  const rows = results.kernels.filter((k) => k.engine === 'webgpu-dl' && k.candidates && Object.keys(k.candidates).length);
-  const names = [...new Set(rows.flatMap((k) => Object.keys(k.candidates!)))];
-  return {
-    header: ['matmul', 'shape', ...names, 'picked', 'picked ÷ fastest', 'used by'],
-    rows: rows.map((k) => {
-      const rates = k.candidates!;
-      const fastest = Math.max(...Object.values(rates));
-      const picked = k.picked !== undefined ? rates[k.picked] : undefined;
-      return [
-        k.name,
-        k.shape,
-        ...names.map((n) => (rates[n] === undefined ? '–' : `${fmt(rates[n])}${n === k.picked ? '*' : ''}`)),
-        k.picked ?? '–',
-        picked === undefined ? '–' : pct(picked / fastest),
-        usesText(k.uses),
-      ];
-    }),
-    align: ['l', 'l', ...names.map((): Align => 'r'), 'l', 'r', 'l'],
   };
 }
 
@@ -140,9 +80,6 @@ export function goalsTable(results: Pick<BenchResults, 'goals'>): Table {
   };
 }
 
-const asText = (t: Table) => textTable(t.header, t.rows, t.align);
-const asMarkdown = (t: Table) => markdownTable(t.header, t.rows, t.align);
-
 function breakdownTitle(b: BreakdownResult): string {
   return `Where a training step's time goes: ${b.preset}, batch ${b.batchSize} — dispatches sum to ${fmt(b.dispatchMs)} ms of a ${fmt(b.stepMs)} ms step`;
 }
@@ -151,8 +88,7 @@ export function summaryText(r: BenchResults): string {
   const parts = r.training.length ? ['Training (webgpu-dl vs TF.js WebGPU, same adapter, same run)', asText(trainingTable(r))] : [];
   for (const b of r.breakdown) parts.push('', breakdownTitle(b), asText(breakdownTable(b)), '', asText(topDispatchTable(b)));
   if (r.bestMatmulGflops !== null) parts.push('', `Best matmul of webgpu-dl: ${fmt(r.bestMatmulGflops)} GFLOP/s`);
-  const candidates = candidateTable(r);
-  if (candidates.rows.length) parts.push('', 'Matmul candidates (GFLOP/s; * the tuner\'s pick)', asText(candidates));
+  for (const { family, table } of candidateTables(r)) parts.push('', candidateTitle(family), asText(table));
   parts.push('', 'Goals', asText(goalsTable(r)));
   if (r.notes.length) parts.push('', ...r.notes.map((n) => `note: ${n}`));
   return parts.join('\n');
@@ -190,18 +126,10 @@ export function markdownReport(r: BenchResults, chartFile: string, candidateChar
     asMarkdown(kernelTable(r)),
     '',
   );
-  const candidates = candidateTable(r);
-  if (candidates.rows.length) {
-    lines.push(
-      '## Matmul candidates',
-      '',
-      'GFLOP/s of every matmul kernel (src/kernels/matmul.ts) on each shape, timed like the rows above; `*` marks the one the engine\'s tuner picked on this adapter (timing each candidate on a proxy of at most 2^25 FLOPs and 2^20 elements, warm-up, then interleaved rounds filling 30 ms, up to 6 more while the leaders\' times overlap; a candidate\'s time is the minimum of its rounds, and the default is kept while within 10% of the fastest), and "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.',
-      '',
-      `![candidates](${candidateChartFile})`,
-      '',
-      asMarkdown(candidates),
-      '',
-    );
+  const tables = candidateTables(r);
+  if (tables.length) lines.push('## Tuned kernels: every candidate and the tuner\'s pick', '', `![candidates](${candidateChartFile})`, '');
+  for (const { family, table } of tables) {
+    lines.push(`### ${candidateTitle(family)}`, '', `${family.unit} of ${family.about} \`*\` marks the candidate the engine's tuner picked on this adapter; "picked ÷ fastest" how close its pick comes to the fastest here. – : the candidate cannot take the shape.`, '', asMarkdown(table), '');
   }
   if (r.notes.length) lines.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
@@ -226,9 +154,7 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     ...(whereTimeGoes.length ? [`Where a training step's time goes (each dispatch timed by ${r.clock === 'gpu-timestamps' ? 'GPU timestamps' : 'the wall clock'}):`, '', ...whereTimeGoes, ''] : []),
     `![webgpu-dl ÷ TF.js](${chartPath})`,
     '',
-    ...(candidateTable(r).rows.length
-      ? [`Every matmul kernel on each shape, the tuner's pick dark (the report's "Matmul candidates" table has the figures):`, '', `![matmul candidates](${candidatesChartPath})`, '']
-      : []),
+    ...readmeCandidates(r, candidatesChartPath),
     '```sh',
     'npm run bench                        # kernels, training, the TF.js peer, files under bench/results/',
     'npm run bench -- --quick             # tiny sizes: a smoke test (npm test runs it)',
@@ -237,6 +163,18 @@ export function readmeSection(r: BenchResults, reportPath: string, chartPath: st
     '```',
     '',
   ].join('\n');
+}
+
+/**
+ * The README's view of the tuned kernels: the chart of every candidate, and the tables of the
+ * families other than the matmul (a few rows each; the matmul's many shapes are in the report).
+ */
+function readmeCandidates(r: BenchResults, chartPath: string): string[] {
+  const tables = candidateTables(r);
+  if (!tables.length) return [];
+  const lines = [`Every candidate of each tuned kernel on each shape the presets use (and the square matmuls), the tuner's pick dark; the report's "Tuned kernels" tables have every figure:`, '', `![tuned kernels' candidates](${chartPath})`, ''];
+  for (const { family, table } of tables.filter((t) => t.family.name !== 'matmul')) lines.push(`${candidateTitle(family)}:`, '', asMarkdown(table), '');
+  return lines;
 }
 
 /** Horizontal log-scale bars of the ratios, with lines at 1× and at the 20× training goal. */
@@ -258,7 +196,6 @@ export function ratioChart(r: BenchResults): string {
   const lo = Math.min(0.5, ...bars.map((b) => b.ratio)) / 1.2;
   const hi = Math.max(40, ...bars.map((b) => b.ratio)) * 1.2;
   const x = (v: number) => labelWidth + (plotWidth * Math.log10(v / lo)) / Math.log10(hi / lo);
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 70}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -285,38 +222,6 @@ export function ratioChart(r: BenchResults): string {
       out.push(`<rect x="${x0}" y="${y + 3}" width="${Math.max(1, x1 - x0)}" height="${rowHeight - 6}" fill="${color}"/>`);
       out.push(`<text x="${x1 + 4}" y="${y + 12}">${fmt(b.ratio)}×</text>`);
       y += rowHeight;
-    }
-  }
-  out.push('</svg>');
-  return out.join('\n');
-}
-
-/** Bars of every candidate's GFLOP/s per matmul shape (linear scale), the tuner's pick filled dark. */
-export function candidateChart(r: BenchResults): string {
-  const rows = r.kernels.filter((k) => k.engine === 'webgpu-dl' && k.candidates && Object.keys(k.candidates).length);
-  const labelWidth = 330;
-  const plotWidth = 420;
-  const barHeight = 12;
-  const top = 40;
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const bars = rows.reduce((n, k) => n + Object.keys(k.candidates!).length + 1, 0);
-  const height = top + bars * barHeight + 20;
-  const hi = Math.max(1, ...rows.flatMap((k) => Object.values(k.candidates!))) * 1.1;
-  const x = (v: number) => labelWidth + (plotWidth * v) / hi;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + plotWidth + 70}" height="${height}" font-family="sans-serif" font-size="10">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="18" font-size="13" font-weight="bold">Matmul candidates, GFLOP/s (${esc(r.adapter)}, ${r.date}); dark: the tuner's pick</text>`,
-  ];
-  let y = top;
-  for (const k of rows) {
-    out.push(`<text x="10" y="${y + 10}" font-weight="bold">${esc(`${usesText(k.uses)} ${k.name} ${k.shape}`)}</text>`);
-    y += barHeight;
-    for (const [name, rate] of Object.entries(k.candidates!)) {
-      out.push(`<text x="${labelWidth - 6}" y="${y + 10}" text-anchor="end">${esc(name)}</text>`);
-      out.push(`<rect x="${labelWidth}" y="${y + 2}" width="${Math.max(1, x(rate) - labelWidth)}" height="${barHeight - 3}" fill="${name === k.picked ? '#1f4e96' : '#9dbbe8'}"/>`);
-      out.push(`<text x="${x(rate) + 4}" y="${y + 10}">${fmt(rate)}</text>`);
-      y += barHeight;
     }
   }
   out.push('</svg>');

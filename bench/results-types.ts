@@ -13,9 +13,12 @@ export interface KernelResult {
   /** Where the shape comes from: `<preset> <layer> <role>`, or `square`. */
   uses: string[];
   reps: number;
-  /** Matmuls: the candidate the engine's tuner picked for this shape on this adapter. */
+  /** Tuned families (matmul, conv algorithm, im2col, max pool backward): the candidate the engine's tuner picked for this shape on this adapter. */
   picked?: string;
-  /** Matmuls: GFLOP/s of every candidate kernel on this shape, timed like the row itself. */
+  /**
+   * Tuned families: every candidate's rate on this shape, timed like the row itself: GFLOP/s
+   * where the row has FLOPs (matmul, conv: nominal, the im2col form's), else GB/s.
+   */
   candidates?: Record<string, number>;
 }
 

@@ -4,9 +4,10 @@
  * forward and backward at a batch size, and every other kernel with its size. bench/index.ts
  * checks the GEMM list against the labels of the model's compiled training step.
  */
-import type { ConvParams } from '../src/kernels/im2col.js';
+import { convAlgorithmCandidates, type ConvAlgorithm } from '../src/kernels/conv-algorithm.js';
+import type { ConvParams, Im2colKernel } from '../src/kernels/im2col.js';
 import { convGeometry } from '../src/kernels/window.js';
-import { poolGeometry, type PoolParams } from '../src/kernels/pool.js';
+import { poolGeometry, type MaxPoolBackwardKernel, type PoolParams } from '../src/kernels/pool.js';
 import type { OptimizerKind } from '../src/kernels/optimizer.js';
 import { BatchNormalization } from '../src/nn/layers/batchnorm.js';
 import { Conv2D } from '../src/nn/layers/conv2d.js';
@@ -41,10 +42,17 @@ export type GemmRole = 'forward' | 'dW' | 'dX';
 /** One kernel call of a training step, with what it needs to be built on its own. */
 export type KernelSpec =
   | { family: 'matmul'; gemm: GemmShape }
-  | { family: 'im2col'; conv: ConvParams }
+  /** kernel: forces a candidate (the bench's candidate table); otherwise the tuner picks. */
+  | { family: 'im2col'; conv: ConvParams; kernel?: Im2colKernel }
   /** reluInput: x is a ReLU's output whose backward col2im applies (src/graph/autodiff.ts). */
   | { family: 'col2im'; conv: ConvParams; reluInput: boolean }
-  | { family: 'max pool forward' | 'max pool backward' | 'avg pool forward' | 'avg pool backward'; pool: PoolParams }
+  | { family: 'max pool forward' | 'avg pool forward' | 'avg pool backward'; pool: PoolParams }
+  | { family: 'max pool backward'; pool: PoolParams; kernel?: MaxPoolBackwardKernel }
+  /**
+   * One direction of a conv layer by its algorithm (src/kernels/conv-algorithm.ts): the chain
+   * the tuner compares, not one kernel; `algorithm` forces one, otherwise the tuner picks.
+   */
+  | { family: 'conv forward' | 'conv input gradient'; conv: ConvParams; filters: number; algorithm?: ConvAlgorithm }
   | { family: 'activation forward' | 'activation backward'; activation: 'relu' | 'sigmoid' | 'tanh'; count: number }
   | { family: 'column sum'; rows: number; cols: number }
   | { family: 'dropout'; count: number; rate: number }
@@ -225,6 +233,31 @@ function reluFusion(model: Sequential): { reluInput: boolean[]; reluApplied: boo
     else flowing = false;
   }
   return { reluInput, reluApplied };
+}
+
+/**
+ * Every conv layer direction of a training step of `model` at `batch` whose algorithm the tuner
+ * chooses (more than one candidate: 3×3, stride 1): the forward, and the input gradient of
+ * every layer but the first. `tag` prefixes each use (the preset's name).
+ */
+export function tunedConvs(model: Sequential, batch: number, tag: string): KernelUse[] {
+  model.build();
+  const uses: KernelUse[] = [];
+  let shape = model.inputShape;
+  model.layers.forEach((layer, index) => {
+    if (layer instanceof Conv2D) {
+      const [height, width, channels] = shape;
+      const [kernelH, kernelW] = layer.kernelSize;
+      const [strideH, strideW] = layer.strides;
+      const conv: ConvParams = { ...convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding }), batch, channels };
+      if (convAlgorithmCandidates(conv).length > 1) {
+        uses.push({ spec: { family: 'conv forward', conv, filters: layer.filters }, use: `${tag} ${layer.name} forward` });
+        if (index > 0) uses.push({ spec: { family: 'conv input gradient', conv, filters: layer.filters }, use: `${tag} ${layer.name} dX` });
+      }
+    }
+    shape = layer.outputShape;
+  });
+  return uses;
 }
 
 /** FLOPs of one training step: its GEMMs (2·M·N·K each); the element-wise kernels are left out. */
