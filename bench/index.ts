@@ -217,7 +217,9 @@ async function trainPreset(run: BenchRun, name: string, bestMatmulGflops: number
     say(`${name.padEnd(12)} webgpu-dl   batch ${batch}: ${fmt((batch * steps * 1000) / engineMs[0])} samples/s (${steps} steps; at ${elapsed(run)})`);
     if (options.breakdown.includes(name)) {
       const stepMs = engineMs[0] / steps;
-      const b = await stepBreakdown(preset, batch, uses, timer, plan.breakdownRuns);
+      // Paired with the step's kernel calls as compiled: the conv algorithms the tuner chose (Winograd's stages).
+      const compiled = trainingKernels(preset.model, resolveOptimizer(preset.optimizer).kind, batch, name, (layer) => layer.algorithmsAt(batch));
+      const b = await stepBreakdown(preset, batch, compiled, timer, plan.breakdownRuns);
       if (!b.matched) notes.push(`${name}: the compiled step's dispatches did not line up with bench/shapes.ts' kernel list; its breakdown is by dispatch label only`);
       breakdown = { preset: name, batchSize: batch, dispatchMs: b.totalMs, stepMs, matched: b.matched, kernels: b.kernels, dispatches: b.dispatches };
       const top = b.kernels.slice(0, 4).map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ');

@@ -12,6 +12,7 @@ import { chooseConvAlgorithm, convChain, convChainBuffers } from '../src/kernels
 import { col2im, im2col, type ConvParams } from '../src/kernels/im2col.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
+import { WINOGRAD_POSITIONS, winogradTiles } from '../src/kernels/winograd.js';
 import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';
 import { optimizerStateSlots, withDefaults } from '../src/nn/optimizers.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolParams } from '../src/kernels/pool.js';
@@ -56,6 +57,7 @@ export function gemmName(g: GemmShape): string {
   if (g.reluMask) parts.push('+relu backward');
   if (g.splitK) parts.push(`split-K ${g.splitK}`);
   if (g.kernel === 'rows8') parts.push('(no-subgroups kernel)');
+  if (g.batch) parts.push(`batched ×${g.batch}`);
   return parts.join(' ');
 }
 
@@ -65,7 +67,8 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
   switch (spec.family) {
     case 'matmul': {
       const g = spec.gemm;
-      return { ...base, family: 'matmul', name: gemmName(g), shape: dims(g.m, g.n, g.k), flops: gemmFlops(g), gemm: g };
+      const shape = `${g.batch ? `${g.batch} × ` : ''}${dims(g.m, g.n, g.k)}`;
+      return { ...base, family: 'matmul', name: gemmName(g), shape, flops: gemmFlops(g), gemm: g };
     }
     case 'im2col':
     case 'col2im': {
@@ -98,6 +101,20 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
       const shape = `${dims(p.batch, p.height, p.width, p.channels)}→${spec.filters} k${p.kernelH}×${p.kernelW} ${p.padding}`;
       const flops = 2 * p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels * spec.filters;
       return { ...base, family: spec.family, name: spec.family, shape, flops };
+    }
+    case 'winograd transform': {
+      // Weight: 3×3 taps → 16 positions per (cin, cout); input: tiles of 4×4 pixels → 16 values per
+      // (tile, cin); output: 16 products per (tile, cout) → 2×2 pixels (plus the bias or mask).
+      const g = spec.geometry;
+      const tiles = winogradTiles(g);
+      const P = WINOGRAD_POSITIONS;
+      const sizes = {
+        weight: [dims(3, 3, g.cin, g.cout), dims(P, g.cin, g.cout), 9 * g.cin * g.cout, P * g.cin * g.cout],
+        input: [dims(g.batch, g.inH, g.inW, g.cin), dims(P, tiles, g.cin), g.batch * g.inH * g.inW * g.cin, P * tiles * g.cin],
+        output: [dims(P, tiles, g.cout), dims(g.batch, g.outH, g.outW, g.cout), P * tiles * g.cout, g.batch * g.outH * g.outW * g.cout],
+      } as const;
+      const [from, to, read, written] = sizes[spec.stage];
+      return { ...base, family: spec.family, name: `winograd ${spec.stage} transform`, shape: `${from}→${to}`, bytes: F32 * (read + written) };
     }
     case 'activation forward':
     case 'activation backward': {
@@ -140,10 +157,11 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
   switch (spec.family) {
     case 'matmul': {
       const g = spec.gemm;
+      const entries = g.batch ?? 1;
       dispatches = await matmul(
         device,
-        { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', reluMask: g.reluMask, splitK: g.splitK, kernel: g.kernel, label: `bench ${c.name}` },
-        { a: buffer('a', g.m * g.k), b: buffer('b', g.k * g.n), c: buffer('c', g.m * g.n), bias: g.bias ? buffer('bias', g.n) : undefined, mask: g.reluMask ? buffer('mask', g.m * g.n) : undefined },
+        { m: g.m, n: g.n, k: g.k, transA: g.transA, transB: g.transB, bias: g.bias, activation: g.relu ? 'relu' : 'linear', reluMask: g.reluMask, splitK: g.splitK, kernel: g.kernel, batch: g.batch, label: `bench ${c.name}` },
+        { a: buffer('a', entries * g.m * g.k), b: buffer('b', entries * g.k * g.n), c: buffer('c', entries * g.m * g.n), bias: g.bias ? buffer('bias', g.n) : undefined, mask: g.reluMask ? buffer('mask', entries * g.m * g.n) : undefined },
         scratch,
       );
       break;
@@ -176,6 +194,8 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       dispatches = await convChain(device, spec.conv, spec.filters, direction, algorithm, chain, scratch, label);
       break;
     }
+    case 'winograd transform':
+      throw new Error('bench: a Winograd transform is timed within its convolution (the conv forward and conv input gradient cases), not alone');
     case 'avg pool forward':
       dispatches = [await avgPoolForward(device, spec.pool, { x: buffer('x', poolIn(spec.pool)), y: buffer('y', poolOut(spec.pool)) })];
       break;

@@ -18,6 +18,7 @@ import { AveragePooling2D, MaxPooling2D } from '../src/nn/layers/pooling.js';
 import { Activation } from '../src/nn/layers/activation.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import type { MatmulKernel } from '../src/kernels/matmul.js';
+import { forwardGeometry, inputGradientGeometry, WINOGRAD_POSITIONS, winogradTiles, type WinogradGeometry } from '../src/kernels/winograd.js';
 import { elements } from '../src/data/shape.js';
 
 /** C[M, N] = op(A)·op(B) (+ bias) (then ReLU) (then the ReLU mask), as src/kernels/matmul.ts takes it. */
@@ -35,6 +36,8 @@ export interface GemmShape {
   splitK?: number;
   /** Forces the shader (the engine chooses the quad kernel where the device has quads). */
   kernel?: MatmulKernel;
+  /** Independent products in one dispatch (Winograd's 16), each M×N×K. */
+  batch?: number;
 }
 
 export type GemmRole = 'forward' | 'dW' | 'dX';
@@ -53,6 +56,8 @@ export type KernelSpec =
    * the tuner compares, not one kernel; `algorithm` forces one, otherwise the tuner picks.
    */
   | { family: 'conv forward' | 'conv input gradient'; conv: ConvParams; filters: number; algorithm?: ConvAlgorithm }
+  /** One of a Winograd convolution's transforms (its products are a batched matmul). */
+  | { family: 'winograd transform'; stage: 'weight' | 'input' | 'output'; geometry: WinogradGeometry }
   | { family: 'activation forward' | 'activation backward'; activation: 'relu' | 'sigmoid' | 'tanh'; count: number }
   | { family: 'column sum'; rows: number; cols: number }
   | { family: 'dropout'; count: number; rate: number }
@@ -64,10 +69,12 @@ export type KernelSpec =
 export interface KernelUse {
   spec: KernelSpec;
   use: string;
+  /** The label its first dispatch starts with, where the use does not give it (Winograd's stages). */
+  label?: string;
 }
 
 export function gemmFlops(g: GemmShape): number {
-  return 2 * g.m * g.n * g.k;
+  return 2 * (g.batch ?? 1) * g.m * g.n * g.k;
 }
 
 export const square = (size: number, extra: Partial<GemmShape> = {}): GemmShape => ({
@@ -106,12 +113,34 @@ export function optimizerCount(model: Sequential): number {
   return end;
 }
 
+/** A conv layer's algorithms, forward and input gradient (Conv2D.algorithmsAt). */
+export type ConvAlgorithms = (layer: Conv2D) => LayerAlgorithms | undefined;
+type LayerAlgorithms = { forward: ConvAlgorithm; inputGradient: ConvAlgorithm };
+
+/** Every conv by im2col + matmul: the step's nominal form, whose GEMMs stepFlops counts. */
+const IM2COL_FORM: LayerAlgorithms = { forward: 'im2col', inputGradient: 'im2col' };
+
+/**
+ * The four dispatches of a Winograd convolution (src/kernels/winograd.ts), each with the label
+ * src/nn/layers/conv2d-winograd.ts gives it (`label` + the stage).
+ */
+function winogradUses(geometry: WinogradGeometry, label: string, use: string): KernelUse[] {
+  const products: GemmShape = { m: winogradTiles(geometry), n: geometry.cout, k: geometry.cin, batch: WINOGRAD_POSITIONS, transA: false, transB: false, bias: false, relu: false };
+  return [
+    { spec: { family: 'winograd transform', stage: 'weight', geometry }, use, label: `${label} weight transform` },
+    { spec: { family: 'winograd transform', stage: 'input', geometry }, use, label: `${label} input transform` },
+    { spec: { family: 'matmul', gemm: products }, use, label: `${label} products` },
+    { spec: { family: 'winograd transform', stage: 'output', geometry }, use, label: `${label} output transform` },
+  ];
+}
+
 /**
  * Every kernel call of one training step of `model` at `batch`, in recording order for the
  * forward, then the backward (reverse layer order), the loss, the optimizer. `tag` prefixes
- * each use (the preset's name).
+ * each use (the preset's name). Conv layers take `algorithms` (those of a compiled step, to
+ * pair with its dispatches), or by default the im2col form.
  */
-export function trainingKernels(model: Sequential, optimizer: OptimizerKind, batch: number, tag: string): KernelUse[] {
+export function trainingKernels(model: Sequential, optimizer: OptimizerKind, batch: number, tag: string, algorithms?: ConvAlgorithms): KernelUse[] {
   model.build();
   const { reluInput, reluApplied } = reluFusion(model);
   const forward: KernelUse[] = [];
@@ -125,44 +154,51 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       let rows: number;
       let inner: number;
       let units: number;
-      // A Dense's or a pointwise conv's input is its matmul's A: the dX matmul applies the ReLU's backward.
-      let reluMask = reluInput[index];
+      let conv: ConvParams | undefined;
+      let algorithm = IM2COL_FORM;
       if (layer instanceof Conv2D) {
         const [height, width, channels] = shape;
         const [kernelH, kernelW] = layer.kernelSize;
         const [strideH, strideW] = layer.strides;
         const geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding });
-        const conv: ConvParams = { ...geometry, batch, channels };
         rows = batch * geometry.outH * geometry.outW;
         inner = kernelH * kernelW * channels;
         units = layer.filters;
-        const pointwise = inner === channels && strideH === 1 && strideW === 1 && layer.padding === 'valid';
-        if (!pointwise) {
-          reluMask = false; // col2im applies it
-          forward.push({ spec: { family: 'im2col', conv }, use: at('forward') });
-          if (!first) back.push({ spec: { family: 'col2im', conv, reluInput: reluInput[index] }, use: at('backward') });
-        }
+        // A 1×1 window with stride 1 makes col the input itself: no im2col, no col2im.
+        if (!(inner === channels && strideH === 1 && strideW === 1 && layer.padding === 'valid')) conv = { ...geometry, batch, channels };
+        algorithm = algorithms?.(layer) ?? IM2COL_FORM;
       } else {
         rows = batch;
         inner = shape[0];
         units = layer.units;
       }
+      // A Dense's or a pointwise conv's input is its matmul's A: the dX matmul applies the ReLU's
+      // backward; otherwise col2im or Winograd's output transform does.
       const activation = layer.activation;
       const relu = activation === 'relu';
-      const gemms = linearGemms(rows, inner, units, layer.useBias, relu, reluMask, first);
-      forward.push({ spec: { family: 'matmul', gemm: gemms[0][1] }, use: at('forward') });
+      const [[, forwardGemm], [, dWGemm], dX] = linearGemms(rows, inner, units, layer.useBias, relu, reluInput[index] && !conv, first);
+      if (conv && algorithm.forward === 'winograd') {
+        forward.push(...winogradUses(forwardGeometry(conv, units), `${layer.name} winograd`, at('forward')));
+      } else {
+        if (conv) forward.push({ spec: { family: 'im2col', conv }, use: at('forward') });
+        forward.push({ spec: { family: 'matmul', gemm: forwardGemm }, use: at('forward') });
+      }
       const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
       if (separate) forward.push({ spec: { family: 'activation forward', activation: separate, count: rows * units }, use: at('forward') });
-      // Backward, in linear.ts' order: activation gradient, dW (+ bias gradient), dX, then col2im.
-      const backwardCore: KernelUse[] = [];
+      // Backward, in linear.ts' and conv2d.ts' order: activation gradient, (after a Winograd
+      // forward, the im2col dW needs), dW (+ bias gradient), dX (then col2im, or by Winograd).
       if (separate || (relu && !reluApplied[index])) {
-        backwardCore.push({ spec: { family: 'activation backward', activation: separate ?? 'relu', count: rows * units }, use: at('backward') });
+        back.push({ spec: { family: 'activation backward', activation: separate ?? 'relu', count: rows * units }, use: at('backward') });
       }
-      for (const [role, gemm] of gemms.slice(1)) {
-        backwardCore.push({ spec: { family: 'matmul', gemm }, use: at(role) });
-        if (role === 'dW' && layer.useBias) backwardCore.push({ spec: { family: 'column sum', rows, cols: units }, use: at('bias gradient') });
+      if (conv && algorithm.forward === 'winograd') back.push({ spec: { family: 'im2col', conv }, use: at('dW') });
+      back.push({ spec: { family: 'matmul', gemm: dWGemm }, use: at('dW') });
+      if (layer.useBias) back.push({ spec: { family: 'column sum', rows, cols: units }, use: at('bias gradient') });
+      if (dX && conv && algorithm.inputGradient === 'winograd') {
+        back.push(...winogradUses(inputGradientGeometry(conv, units), `${layer.name} winograd dX${reluInput[index] ? ' +relu backward' : ''}`, at('dX')));
+      } else if (dX) {
+        back.push({ spec: { family: 'matmul', gemm: dX[1] }, use: at('dX') });
+        if (conv) back.push({ spec: { family: 'col2im', conv, reluInput: reluInput[index] }, use: at('backward') });
       }
-      back.unshift(...backwardCore);
     } else if (layer instanceof MaxPooling2D || layer instanceof AveragePooling2D) {
       const [height, width, channels] = shape;
       const geometry = poolGeometry({ height, width, poolH: layer.poolSize[0], poolW: layer.poolSize[1], strideH: layer.strides[0], strideW: layer.strides[1], padding: layer.padding });

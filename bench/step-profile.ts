@@ -69,8 +69,11 @@ console.log(`load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)
 console.log(`reference matmul 512³ Aᵀ: ${fmt(refGflops)} GFLOP/s`);
 for (const batch of batches) {
   const preset = presets[presetName]();
+  const trained = trainers.get(batch)!.model;
+  // The nominal GEMMs (every conv in its im2col form) for the FLOPs; the calls as compiled (the tuner's conv algorithms) for the pairing.
   const kernels = trainingKernels(preset.model, preset.optimizer.kind, batch, presetName);
-  const step = await trainers.get(batch)!.model.compiledStep('train', batch);
+  const compiled = trainingKernels(trained, preset.optimizer.kind, batch, presetName, (layer) => layer.algorithmsAt(batch));
+  const step = await trained.compiledStep('train', batch);
   const perRound = dispatchMs.get(batch)!;
   const ms = step.dispatches.map((_, i) => median(perRound.map((r) => r[i])));
   const total = ms.reduce((a, b) => a + b, 0);
@@ -82,7 +85,7 @@ for (const batch of batches) {
       `${fmt(stepGflops)} GFLOP/s = ${((100 * stepGflops) / refGflops).toFixed(1)}% of the reference`,
   );
   // One line per kernel call: its dispatches summed (a split-K's two, a column sum's two).
-  const owners = pairDispatches(step.dispatches, kernels);
+  const owners = pairDispatches(step.dispatches, compiled);
   const calls: { use: string; name: string; shape: string; ms: number; labels: string[]; flops?: number }[] = [];
   step.dispatches.forEach((d, i) => {
     const owner = owners?.[i];

@@ -77,8 +77,9 @@ export interface StepBreakdown {
   matched: boolean;
 }
 
-/** The label a kernel call's first dispatch starts with (its descriptor's label, or the layer's for matmuls). */
+/** The label a kernel call's first dispatch starts with (its own, its descriptor's, or the layer's for matmuls). */
 function expectedLabel(k: KernelUse): string {
+  if (k.label) return k.label;
   const spec = k.spec;
   switch (spec.family) {
     case 'matmul': {

@@ -5,9 +5,11 @@
  * backwards that no kernel fuses are counted by hand from each preset's layers.
  */
 import { describe, expect, it } from 'vitest';
+import { describe as describeCall } from '../bench/kernels.js';
 import { trainingKernels } from '../bench/shapes.js';
 import { pairDispatches } from '../bench/training.js';
 import { presets } from '../src/index.js';
+import { Conv2D } from '../src/nn/layers/conv2d.js';
 import { resolveOptimizer } from '../src/nn/optimizers.js';
 import { testDevice } from './helpers/gpu.js';
 
@@ -38,4 +40,31 @@ describe('bench/shapes.ts against the compiled training steps', () => {
       preset.model.dispose();
     }, 120_000);
   }
+
+  it('mnist-cnn with Winograd convolutions (forced): the calls as compiled pair with the step, each Winograd stage by its name', async () => {
+    const device = await testDevice();
+    const preset = presets['mnist-cnn']();
+    const convs = preset.model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
+    for (const conv of convs) conv.algorithm = 'winograd';
+    await preset.model.compile({ device, optimizer: preset.optimizer, seed: 1 });
+    const batch = 2;
+    const step = await preset.model.compiledStep('train', batch);
+    const kind = resolveOptimizer(preset.optimizer).kind;
+    const compiled = trainingKernels(preset.model, kind, batch, 'mnist-cnn', (layer) => layer.algorithmsAt(batch));
+    const owners = pairDispatches(step.dispatches, compiled);
+    expect(owners, step.dispatches.map((d) => d.label).join('\n')).toBeDefined();
+    // The nominal (im2col) form does not pair with this step.
+    expect(pairDispatches(step.dispatches, trainingKernels(preset.model, kind, batch, 'mnist-cnn'))).toBeUndefined();
+    // Both layers' forwards and conv2d_1's input gradient (the first layer has none) by Winograd: 3 × 4 stages.
+    const names = owners!.map((k, i) => [step.dispatches[i].label, describeCall(k.spec, k.use).name]);
+    const stages = names.filter(([label]) => label.includes('winograd'));
+    expect(stages.length).toBe(12);
+    for (const [label, name] of stages) {
+      const stage = /(weight|input|output) transform|products/.exec(label)![0];
+      expect(name, label).toBe(stage === 'products' ? 'matmul batched ×16' : `winograd ${stage}`);
+    }
+    // After a Winograd forward, dW's col comes from an im2col in the backward: one per layer.
+    expect(names.filter(([, name]) => name === 'im2col').length).toBe(2);
+    preset.model.dispose();
+  }, 120_000);
 });

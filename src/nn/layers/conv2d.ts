@@ -110,6 +110,12 @@ export class Conv2D extends Layer {
     this.algorithms.set(ctx.batch, { forward, inputGradient });
   }
 
+  /** The algorithms of the step compiled at `batch` (the bench pairs its dispatches with them); undefined before. */
+  algorithmsAt(batch: number): { forward: ConvAlgorithm; inputGradient: ConvAlgorithm } | undefined {
+    const chosen = this.algorithms.get(batch);
+    return chosen && { ...chosen };
+  }
+
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const { graph, batch } = ctx;
     const p: ConvParams = { ...this.geometry!, batch };
