@@ -10,9 +10,9 @@
  * each clock's figure is the minimum over its rounds. Other jobs on this CPU only ever add time,
  * so the least disturbed round is the one to compare. The earlier check timed 5 calls by the
  * timestamps and then 5 by the wall clock, once: a burst of load during either decided the
- * clock of the whole run (28.7 against 13.0 ms on 256³ in the 2026-11-27 run; on a machine at
- * load 5–6, 3 of 18 such checks exceeded the factor of 1.5, where the minima of 5 interleaved
- * rounds stayed within 0.66–1.0).
+ * clock of the whole run (28.7 against 13.0 ms on 256³ in the 2026-11-27 run; in 6 processes at
+ * load 5.9–6.3, 3 of 18 such checks passed the factor of 1.5, where this check's minima gave
+ * 0.66–1.00 in the same processes).
  */
 import type { Device } from '../src/device/device.js';
 import { DispatchTimer } from '../src/runtime/timing.js';
