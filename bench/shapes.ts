@@ -157,15 +157,12 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       let conv: ConvParams | undefined;
       let algorithm = IM2COL_FORM;
       if (layer instanceof Conv2D) {
-        const [height, width, channels] = shape;
-        const [kernelH, kernelW] = layer.kernelSize;
-        const [strideH, strideW] = layer.strides;
-        const geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding });
-        rows = batch * geometry.outH * geometry.outW;
-        inner = kernelH * kernelW * channels;
+        const p = convParams(layer, shape, batch);
+        rows = batch * p.outH * p.outW;
+        inner = p.kernelH * p.kernelW * p.channels;
         units = layer.filters;
         // A 1×1 window with stride 1 makes col the input itself: no im2col, no col2im.
-        if (!(inner === channels && strideH === 1 && strideW === 1 && layer.padding === 'valid')) conv = { ...geometry, batch, channels };
+        if (!(inner === p.channels && p.strideH === 1 && p.strideW === 1 && p.padding === 'valid')) conv = p;
         algorithm = algorithms?.(layer) ?? IM2COL_FORM;
       } else {
         rows = batch;
@@ -271,6 +268,14 @@ function reluFusion(model: Sequential): { reluInput: boolean[]; reluApplied: boo
   return { reluInput, reluApplied };
 }
 
+/** A conv layer's window over an input of `shape` (H, W, C), at `batch`. */
+function convParams(layer: Conv2D, shape: readonly number[], batch: number): ConvParams {
+  const [height, width, channels] = shape;
+  const [kernelH, kernelW] = layer.kernelSize;
+  const [strideH, strideW] = layer.strides;
+  return { ...convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding }), batch, channels };
+}
+
 /**
  * Every conv layer direction of a training step of `model` at `batch` whose algorithm the tuner
  * chooses (more than one candidate: 3×3, stride 1): the forward, and the input gradient of
@@ -282,10 +287,7 @@ export function tunedConvs(model: Sequential, batch: number, tag: string): Kerne
   let shape = model.inputShape;
   model.layers.forEach((layer, index) => {
     if (layer instanceof Conv2D) {
-      const [height, width, channels] = shape;
-      const [kernelH, kernelW] = layer.kernelSize;
-      const [strideH, strideW] = layer.strides;
-      const conv: ConvParams = { ...convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding }), batch, channels };
+      const conv = convParams(layer, shape, batch);
       if (convAlgorithmCandidates(conv).length > 1) {
         uses.push({ spec: { family: 'conv forward', conv, filters: layer.filters }, use: `${tag} ${layer.name} forward` });
         if (index > 0) uses.push({ spec: { family: 'conv input gradient', conv, filters: layer.filters }, use: `${tag} ${layer.name} dX` });
