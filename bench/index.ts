@@ -6,12 +6,14 @@
  * 1. Kernels: every kernel family over the shapes the presets run (every GEMM of every
  *    layer's forward and backward at the preset's batch size, derived in bench/shapes.ts; the
  *    breakdown pairs that list with the compiled step's dispatches) plus square matmuls.
- *    TF.js runs the square matmuls and the GEMMs of the --tfjs-matmul presets.
+ *    TF.js runs the square matmuls and the GEMMs of the --tfjs-matmul presets. Every tuned
+ *    family's candidates beside the tuner's pick (bench/candidates.ts), the conv algorithm's
+ *    included: each 3×3 stride-1 conv layer's forward and input gradient, Winograd or im2col.
  * 2. Training: samples/s of whole training steps per preset, for both engines, and where the
  *    engine's step spends its time, dispatch by dispatch.
  * 3. A table on stdout (stderr with --json, which prints the results as one JSON object), and
- *    the JSON, a markdown report, an SVG chart of the ratios and one of the matmul candidates
- *    under bench/results/.
+ *    the JSON, a markdown report, an SVG chart of the ratios and one of the tuned kernels'
+ *    candidates under bench/results/. The clock is chosen in bench/clock.ts.
  * main() runs the steps in that order: start (the plan: device, clock, peer, kernel calls; the
  * sizes and cases are in bench/plan.ts), kernelSection and trainingSection (the runs), then
  * assemble and report. Goals and the README update sit at the end of this file.
