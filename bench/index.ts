@@ -157,11 +157,12 @@ async function kernelSection(run: BenchRun): Promise<KernelResult[]> {
       if (c.flops) ours.gflops = c.flops / ms / 1e6;
       if (c.bytes) ours.gbps = c.bytes / ms / 1e6;
       // The tuner's pick, and every candidate beside it: for every tuned family's shapes, the
-      // matmul's on the squares and (full runs) on the presets' GEMMs.
+      // matmul's on the squares and (full runs) on the --matmul-candidates presets' GEMMs.
       if (isTuned(device, c)) {
         ours.picked = pickedCandidate(device, c, built.dispatches);
         const square = c.uses.some((use) => use.startsWith('square'));
-        if (c.family !== 'matmul' || square || plan.candidatesOnPresets) ours.candidates = await candidateRates(device, timer, c, repOptions);
+        const presetGemm = plan.candidatesOnPresets && c.uses.some((use) => options.matmulCandidates.includes(use.split(' ')[0]));
+        if (c.family !== 'matmul' || square || presetGemm) ours.candidates = await candidateRates(device, timer, c, repOptions);
       }
     } catch (err) {
       notes.push(`kernel ${c.name} ${c.shape} failed: ${(err as Error).message}`);

@@ -21,6 +21,12 @@ Options:
   --tfjs-matmul NAME,... presets whose GEMM shapes TF.js also runs, besides the square
                         matmuls (default: mnist-conv3, mnist-cnn; 'all': every preset, which
                         adds minutes: TF.js' largest GEMMs take 10-30 s a call on SwiftShader)
+  --matmul-candidates NAME,...
+                        presets on whose GEMMs every matmul kernel is timed beside the
+                        tuner's pick, besides the square matmuls (default: mnist-conv3,
+                        mnist-cnn; 'all': every preset, which adds minutes: the slowest
+                        kernels take 10-20 s a call on the largest GEMMs). The other tuned
+                        families' candidates are timed on every preset's shapes
   --no-tfjs             leave the peer out
   --no-training         time kernels only (still over the presets' shapes)
   --breakdown NAME,...  presets whose training step is timed dispatch by dispatch
@@ -43,6 +49,7 @@ export interface BenchOptions {
   tfjsSteps: number | undefined;
   tfjs: boolean;
   tfjsMatmul: string[];
+  matmulCandidates: string[];
   training: boolean;
   breakdown: string[];
   json: boolean;
@@ -78,6 +85,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tfjsSteps: undefined,
     tfjs: true,
     tfjsMatmul: ['mnist-conv3', 'mnist-cnn'],
+    matmulCandidates: ['mnist-conv3', 'mnist-cnn'],
     training: true,
     breakdown: ['mnist-conv3', 'mnist-cnn'],
     json: false,
@@ -88,6 +96,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   };
   let presetsGiven = false;
   let tfjsMatmulGiven = false;
+  let matmulCandidatesGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = () => argv[++i];
@@ -102,6 +111,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         const value = next();
         options.tfjsMatmul = value === 'all' ? [...presetNames] : list(value, 'tfjs-matmul', presetNames);
         tfjsMatmulGiven = true;
+        break;
+      }
+      case '--matmul-candidates': {
+        const value = next();
+        options.matmulCandidates = value === 'all' ? [...presetNames] : list(value, 'matmul-candidates', presetNames);
+        matmulCandidatesGiven = true;
         break;
       }
       case '--no-tfjs': options.tfjs = false; break;
@@ -123,6 +138,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (options.quick && !presetsGiven) options.presets = ['mnist-conv3'];
   // A run narrowed to some presets compares their GEMMs with TF.js, unless told otherwise.
   if (presetsGiven && !tfjsMatmulGiven) options.tfjsMatmul = [...options.presets];
+  if (presetsGiven && !matmulCandidatesGiven) options.matmulCandidates = [...options.presets];
   return options;
 }
 

@@ -33,8 +33,9 @@ export interface Plan {
   /** Runs of the step whose per-dispatch median the breakdown reports. */
   breakdownRuns: number;
   /**
-   * Whether every matmul candidate is timed on the presets' GEMMs too (always on the squares;
-   * the other tuned families' candidates always, on every shape of theirs the presets use).
+   * Whether every matmul candidate is timed on the --matmul-candidates presets' GEMMs too
+   * (always on the squares; the other tuned families' candidates always, on every shape of
+   * theirs the presets use).
    */
   candidatesOnPresets: boolean;
 }
