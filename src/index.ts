@@ -7,6 +7,7 @@ export type { FitArgs, Callback, Progress, Logs, History, BatchEnd, ResumePoint 
 export { NonFiniteLossError } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';
 export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpec } from './nn/optimizers.js';
+export { cosineDecay, cosineDecayRate, type CosineDecayOptions } from './nn/learning-rate.js';
 export type { LossName } from './nn/loss.js';
 export type { Labels } from './nn/inputs.js';
 export { presets, presetNames, type Preset } from './nn/presets.js';

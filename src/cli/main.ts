@@ -21,19 +21,29 @@ import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type 
 import { checkWritablePath, loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
 import type { CheckpointInfo } from '../io/checkpoint.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
+import { cosineDecay } from '../nn/learning-rate.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { RunRecorder } from './record.js';
-import { UsageError, adapterChoice, checkLoad, checkpointEvery, positiveInt, tuningMode } from './usage.js';
+import { UsageError, adapterChoice, checkLoad, checkpointEvery, lrSchedule, positiveInt, tuningMode, type LearningRateSchedule } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText, DEFAULT_VALIDATION_SPLIT } from './validation.js';
 
 /**
- * What `npm start` trains: the smallest seed model with Adam, two epochs. One epoch reached
- * 97.5% test accuracy here; two are needed for 98% (see the README for the measured run).
+ * What `npm start` trains: the smallest seed model, one epoch of batch 64 with Adam at 0.002
+ * decaying by cosine to 0. With Adam's constant 0.001 one epoch ended anywhere between .9685
+ * and .9833 test accuracy over seeds 1-3 here (the rate is still high when the epoch stops);
+ * the decay settles it (README: the measured runs).
  */
-export const DEFAULT_TRAINING = { model: 'mnist-conv3', optimizer: 'adam' as OptimizerKind, epochs: 2, batchSize: 64 };
+export const DEFAULT_TRAINING = {
+  model: 'mnist-conv3',
+  optimizer: 'adam' as OptimizerKind,
+  learningRate: 0.002,
+  schedule: 'cosine' as LearningRateSchedule,
+  epochs: 1,
+  batchSize: 64,
+};
 
 const HELP = `webgpu-dl — train Keras-style MNIST CNNs on WebGPU (Dawn in Node)
 
@@ -49,7 +59,11 @@ Train options:
   --batch-size B        batch size (default: ${DEFAULT_TRAINING.batchSize} for the default model, else the preset's)
   --optimizer NAME      sgd, adam, adadelta, rmsprop, adagrad (default: the preset's;
                         ${DEFAULT_TRAINING.optimizer} for the default model)
-  --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's)
+  --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's;
+                        ${DEFAULT_TRAINING.learningRate} for the default model with ${DEFAULT_TRAINING.optimizer})
+  --lr-schedule S       constant, or cosine: the rate falls from --learning-rate to 0 over the
+                        run's steps (Keras' CosineDecay); default: ${DEFAULT_TRAINING.schedule} for the default
+                        model, else constant
   --limit N             train on the first N training images only
   --test-limit N        evaluate on the first N test images only
   --save FILE           write the trained weights: FILE.safetensors (safetensors),
@@ -118,6 +132,7 @@ async function train(argv: string[]): Promise<void> {
       'batch-size': { type: 'string' },
       optimizer: { type: 'string' },
       'learning-rate': { type: 'string' },
+      'lr-schedule': { type: 'string' },
       limit: { type: 'string' },
       'test-limit': { type: 'string' },
       save: { type: 'string' },
@@ -183,6 +198,7 @@ async function train(argv: string[]): Promise<void> {
   if (kind !== undefined) {
     if (!(kind in optimizers)) throw new UsageError(`unknown optimizer '${kind}' (choose from ${Object.keys(optimizers).join(', ')})`);
     optimizer = { kind: kind as OptimizerKind };
+    if (isDefault && kind === DEFAULT_TRAINING.optimizer) optimizer.learningRate = DEFAULT_TRAINING.learningRate;
   }
   if (values['learning-rate'] !== undefined) {
     const rate = Number(values['learning-rate']);
@@ -194,6 +210,7 @@ async function train(argv: string[]): Promise<void> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const schedule: LearningRateSchedule = values['lr-schedule'] !== undefined ? lrSchedule(values['lr-schedule']) : isDefault && !fromFile ? DEFAULT_TRAINING.schedule : 'constant';
   const validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
   const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined, every);
 
@@ -222,11 +239,16 @@ async function train(argv: string[]): Promise<void> {
   // A checkpoint past the epochs asked for: nothing to train (fit returns at once).
   const resumeFrom = resumed && resumed.epoch < epochs ? resumed : undefined;
   const initialEpoch = resumeFrom?.epoch ?? Math.min(resumed?.epoch ?? 0, epochs);
+  const learningRate = withDefaults(optimizer).learningRate;
+  // Cosine decay over every step of the run (Keras' CosineDecay with decay_steps = epochs × batches).
+  const decaySteps = epochs * Math.ceil(validationCounts(validation, mnist).train / batchSize);
+  const decay = schedule === 'cosine' && decaySteps > 0 ? cosineDecay({ initialLearningRate: learningRate, decaySteps }) : undefined;
   console.log(
     `training ${fromFile ? values.load : name}: ${mnist.train.count} images${validationText(validation, mnist)}, ` +
-      `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${withDefaults(optimizer).learningRate}`,
+      `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${learningRate}` +
+      (decay ? `, cosine decay to 0 over ${decaySteps} steps` : ''),
   );
-  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
+  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
   await record?.begin(settings, adapterText, { epoch: initialEpoch, batch: resumeFrom?.batch ?? 0, epochSeconds: resumeFrom?.epochSeconds ?? 0 }, { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);
@@ -245,6 +267,8 @@ async function train(argv: string[]): Promise<void> {
           progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
         },
       },
+      // The rate before the checkpoint, so that a checkpoint holds the next step's rate.
+      ...(decay ? [decay] : []),
       // The record before the checkpoint: resumed, it drops epochs past the checkpoint (record.ts).
       ...(record ? [record] : []),
       ...(values.checkpoint ? [modelCheckpoint(values.checkpoint, { saveFreq: every ?? 'epoch' })] : []),

@@ -21,7 +21,7 @@ import { UsageError } from './usage.js';
 import { parseRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
 
 /** The settings a resumed run must share with the record it continues (epochs may grow; --load cannot be given). */
-const MATCHED: (keyof RunSettings)[] = ['model', 'optimizer', 'batchSize', 'seed', 'validation', 'validationSplit', 'limit', 'testLimit'];
+const MATCHED: (keyof RunSettings)[] = ['model', 'optimizer', 'lrSchedule', 'batchSize', 'seed', 'validation', 'validationSplit', 'limit', 'testLimit'];
 
 export class RunRecorder implements Callback {
   private record?: RunRecord;

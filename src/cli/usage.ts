@@ -48,3 +48,11 @@ export function tuningMode(value: string): TuningMode {
   if (!(TUNING_MODES as readonly string[]).includes(value)) throw new UsageError(`--tuning must be one of ${TUNING_MODES.join(', ')}, got '${value}'`);
   return value as TuningMode;
 }
+
+export const LR_SCHEDULES = ['constant', 'cosine'] as const;
+export type LearningRateSchedule = (typeof LR_SCHEDULES)[number];
+
+export function lrSchedule(value: string): LearningRateSchedule {
+  if (!(LR_SCHEDULES as readonly string[]).includes(value)) throw new UsageError(`--lr-schedule must be one of ${LR_SCHEDULES.join(', ')}, got '${value}'`);
+  return value as LearningRateSchedule;
+}

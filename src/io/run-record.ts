@@ -23,6 +23,8 @@ export interface RunSettings {
   model: string;
   /** The optimizer as resolved (kind and the options given; Keras' defaults fill the rest). */
   optimizer: OptimizerConfig;
+  /** 'cosine': the rate fell from optimizer.learningRate to 0 over the run's steps (absent: constant). */
+  lrSchedule?: 'cosine';
   epochs: number;
   batchSize: number;
   seed: number;
@@ -163,7 +165,7 @@ export function runRecordMarkdown(record: RunRecord): string {
     '',
     `${record.statusNote[0].toUpperCase()}${record.statusNote.slice(1)}.`,
     '',
-    `- settings: ${settings.optimizer.kind}${optimizer ? ` (${optimizer})` : ''}, batch ${settings.batchSize}, seed ${settings.seed}` +
+    `- settings: ${settings.optimizer.kind}${optimizer ? ` (${optimizer})` : ''}${settings.lrSchedule ? `, ${settings.lrSchedule} decay` : ''}, batch ${settings.batchSize}, seed ${settings.seed}` +
       `${settings.load ? `, from the weights ${settings.load}` : ''}`,
     `- data: trained on ${images.train} images, ${validationText(record)}, tested on ${images.test} test images`,
     `- wall time: ${duration(record.wallSeconds)} over ${record.sessions.length} session(s)`,

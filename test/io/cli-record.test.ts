@@ -23,6 +23,20 @@ describe('train --validation-data and --record', () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
+  it('the default model decays Adam\'s 0.002 by cosine over the run\'s steps, and the record says so', async () => {
+    const path = join(dir, 'default-model.json');
+    // No --model: npm start's settings, here on 64 images (57 train: 4 batches of 16 per epoch).
+    const { code, out } = await run('train', '--limit', '64', '--test-limit', '32', '--batch-size', '16', '--epochs', '2', '--tuning', 'off', '--record', path);
+    expect(code).toBe(0);
+    expect(out).toMatch(/2 epoch\(s\), batch 16, adam learning rate 0\.002, cosine decay to 0 over 8 steps/);
+    const { settings } = read(path);
+    expect(settings.lrSchedule).toBe('cosine');
+    expect(settings.optimizer.learningRate).toBe(0.002);
+    // A preset named: its own constant rate.
+    const preset = await run('train', ...SMALL, '--epochs', '0');
+    expect(preset.out).toMatch(/sgd learning rate 0\.01\n/);
+  });
+
   it('--validation-data test trains on every image and validates on the test images', async () => {
     const path = join(dir, 'test-validation.json');
     const { code, out, err } = await run('train', ...SMALL, '--epochs', '1', '--validation-data', 'test', '--record', path);

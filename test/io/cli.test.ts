@@ -99,6 +99,7 @@ describe('webgpu-dl command', () => {
       [['train', '--save', join(dir, 'w.bin')], /--save: .*name weights files \*.safetensors/],
       [['train', '--load', tiny, '--resume', tiny], /--load and --resume exclude each other/],
       [['train', '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
+      [['train', '--lr-schedule', 'step'], /--lr-schedule must be one of constant, cosine, got 'step'/],
       [['predict'], /predict needs --load FILE/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
