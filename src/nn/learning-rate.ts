@@ -36,11 +36,12 @@ export function cosineDecay(options: CosineDecayOptions): Callback<Pick<SavableM
   }
   if (!(Number.isInteger(decaySteps) && decaySteps > 0)) throw new Error(`cosineDecay: decaySteps must be a positive integer, got ${decaySteps}`);
   if (!(Number.isFinite(alpha) && alpha >= 0 && alpha <= 1)) throw new Error(`cosineDecay: alpha must be between 0 and 1, got ${alpha}`);
+  const checked = { initialLearningRate, decaySteps, alpha };
   let model: Pick<SavableModel, 'trainingState'> | undefined;
   // trainingState() is asked each time: after a lost device, fit trains on a rebuilt optimizer.
   const setRate = () => {
     const state = model!.trainingState();
-    state.optimizer.setLearningRate(cosineDecayRate({ initialLearningRate, decaySteps, alpha }, state.optimizerSteps));
+    state.optimizer.setLearningRate(cosineDecayRate(checked, state.optimizerSteps));
   };
   return {
     setModel(m) {
