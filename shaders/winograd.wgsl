@@ -223,3 +223,106 @@ fn outputTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workg
   if (lastRow) { y[at + OW * CC] = finish(at + OW * CC, out[2], c); }
   if (lastRow && lastCol) { y[at + (OW + 1u) * CC] = finish(at + (OW + 1u) * CC, out[3], c); }
 }
+
+// ---- Weight gradient: Winograd F(3×3, 2×2), the same tiles as the forward's.
+// dW[kh, kw, ci, co] = Σ_{n,y,x} x̂[n, y + kh, x + kw, ci] · dZ[n, y, x, co] (x̂ padded) is a
+// correlation with a 3×3 output and a 2×2 "filter" per 2×2 tile of dZ, the forward's output
+// tiling: tile t pairs with the forward's 4×4 input tile, whose transform V = Bᵀ d B is the
+// forward's own. Per tile and dZ channel
+//   U' = G' g G'ᵀ  (gradientTransform, g: the 2×2 tile of dZ, 0 past OH or OW)
+// the 16 products M[ξ] = V[ξ]ᵀ · U'[ξ], (CIN × T) · (T × COUT), summed over the tiles (the
+// batched matmul, its K = T cut into SPLITS slices run as entries of their own), and per (ci, co)
+//   dW = A'ᵀ (Σ_slices M) A'   (weightGradientOutput, 3×3)
+// with G' = [1 0; ½ ½; ½ -½; 0 -1], A'ᵀ = [1 1 1 0; 0 1 -1 0; 0 1 1 1]. Per tile (4 pixels of
+// dZ) and channel pair: 16 multiply-adds against im2col's 4·9 = 36, 2.25× fewer.
+//   gradientTransform:     dz: (N, OH, OW, C)           ug: (16, T, C)          C = COUT
+//   weightGradientOutput:  mg: (16, SPLITS, CIN, C)     dw: (3, 3, CIN, C)      one per (ci, chunk)
+
+override SPLITS: u32 = 1u;
+
+@group(0) @binding(0) var<storage, read> dz: array<Chunk>;
+@group(0) @binding(1) var<storage, read_write> ug: array<Chunk>;
+
+// Two values along a row of a dZ tile (columns 0 and 1).
+struct Pair {
+  k0: Chunk,
+  k1: Chunk,
+}
+
+// dZ pixel (row, col) of image n, chunk c; zero past the output's edge (odd OH or OW).
+fn gradientAt(n: u32, row: u32, col: u32, c: u32) -> Chunk {
+  if (row >= OH || col >= OW) { return Chunk(); }
+  return dz[outputAt(n, row, col, c)];
+}
+
+// G' applied along a pair: (k0, ½(k0 + k1), ½(k0 - k1), -k1).
+fn expandPair(p: Pair) -> Row {
+  return Row(p.k0, 0.5 * (p.k0 + p.k1), 0.5 * (p.k0 - p.k1), -p.k1);
+}
+
+// Row r of U' = (G' g) G'ᵀ, written to ug[4r + j, t, c].
+fn storeUG(r: u32, gg: Pair, t: u32, c: u32) {
+  let row = expandPair(gg);
+  let base = 4u * r * T + t;
+  ug[base * CC + c] = row.j0;
+  ug[(base + T) * CC + c] = row.j1;
+  ug[(base + 2u * T) * CC + c] = row.j2;
+  ug[(base + 3u * T) * CC + c] = row.j3;
+}
+
+@compute @workgroup_size(WG)
+fn gradientTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= T * CC) { return; }
+  let c = i % CC;
+  let t = i / CC;
+  let o = tileOrigin(t);
+  let g0 = Pair(gradientAt(o.x, o.y, o.z, c), gradientAt(o.x, o.y, o.z + 1u, c));
+  let g1 = Pair(gradientAt(o.x, o.y + 1u, o.z, c), gradientAt(o.x, o.y + 1u, o.z + 1u, c));
+  // G' g, row by row.
+  storeUG(0u, g0, t, c);
+  storeUG(1u, Pair(0.5 * (g0.k0 + g1.k0), 0.5 * (g0.k1 + g1.k1)), t, c);
+  storeUG(2u, Pair(0.5 * (g0.k0 - g1.k0), 0.5 * (g0.k1 - g1.k1)), t, c);
+  storeUG(3u, Pair(-g1.k0, -g1.k1), t, c);
+}
+
+@group(0) @binding(0) var<storage, read> mg: array<Chunk>;
+@group(0) @binding(1) var<storage, read_write> dw: array<Chunk>;
+
+// M[ξ] at (ci, c), summed over the slices of the tiles.
+fn productSum(xi: u32, ci: u32, c: u32) -> Chunk {
+  var sum = Chunk();
+  for (var s = 0u; s < SPLITS; s++) {
+    sum += mg[((xi * SPLITS + s) * CIN + ci) * CC + c];
+  }
+  return sum;
+}
+
+// Row i of the summed 4×4 product tile, at (ci, c).
+fn productSumRow(i: u32, ci: u32, c: u32) -> Row {
+  return Row(productSum(4u * i, ci, c), productSum(4u * i + 1u, ci, c), productSum(4u * i + 2u, ci, c), productSum(4u * i + 3u, ci, c));
+}
+
+// Row kh of dW: A'ᵀ along the row r of A'ᵀ M, written to dw[kh, kw, ci, c].
+fn storeDW(kh: u32, r: Row, ci: u32, c: u32) {
+  let base = (kh * 3u * CIN + ci) * CC + c;
+  dw[base] = r.j0 + r.j1 + r.j2;
+  dw[base + CIN * CC] = r.j1 - r.j2;
+  dw[base + 2u * CIN * CC] = r.j1 + r.j2 + r.j3;
+}
+
+@compute @workgroup_size(WG)
+fn weightGradientOutput(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= CIN * CC) { return; }
+  let c = i % CC;
+  let ci = i / CC;
+  let m0 = productSumRow(0u, ci, c);
+  let m1 = productSumRow(1u, ci, c);
+  let m2 = productSumRow(2u, ci, c);
+  let m3 = productSumRow(3u, ci, c);
+  // A'ᵀ M, row by row.
+  storeDW(0u, rowAdd(rowAdd(m0, m1), m2), ci, c);
+  storeDW(1u, rowSub(m1, m2), ci, c);
+  storeDW(2u, rowAdd(rowAdd(m1, m2), m3), ci, c);
+}

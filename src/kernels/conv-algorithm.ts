@@ -1,5 +1,5 @@
 /**
- * How a conv layer computes its forward pass and its input gradient: im2col + matmul (any
+ * How a conv layer computes its forward pass, input gradient and weight gradient: im2col + matmul (any
  * kernel, stride, padding) or Winograd F(2×2, 3×3) (3×3, stride 1), one contract. The tuner
  * (src/runtime/tuner.ts) picks per (direction, shape, adapter) by timing both chains, as for
  * the matmul's kernels; the untimed default is im2col (tuning 'off', and every adapter class:
@@ -7,6 +7,11 @@
  * slowest, so it wins only where the measurement says so).
  *   forward:         im2col(x) · W (+ bias, ReLU)            | Winograd (+ bias, ReLU in its output transform)
  *   input gradient:  col2im(dZ · Wᵀ) (+ previous ReLU's mask) | Winograd on the rotated kernel (+ the mask)
+ *   weight gradient: colᵀ · dZ                                | Winograd F(3×3, 2×2) on the forward's V
+ * The weight gradient's input side is the forward's when the algorithms match (col, or V, kept
+ * from the forward) and computed in the backward when they do not (im2col, or the input
+ * transform): its choice is made after the forward's and timed with that. The bias gradient
+ * (Σ dZ) is the same in both and not timed.
  */
 import type { Device } from '../device/device.js';
 import type { Binding, Dispatch } from '../runtime/dispatch.js';
@@ -14,12 +19,29 @@ import { ScratchOwner, type Scratch } from '../runtime/scratch.js';
 import { chooseCandidate, tuningKey } from '../runtime/tuner.js';
 import { col2im, defaultIm2col, im2col, IM2COL_SHADERS } from './im2col.js';
 import { chooseKernel, matmul, MATMUL_SHADERS } from './matmul.js';
-import { forwardGeometry, inputGradientGeometry, WINOGRAD_SHADERS, winogradConv, winogradProblem, winogradSizes, winogradTiles } from './winograd.js';
+import {
+  forwardGeometry,
+  inputGradientGeometry,
+  weightGradientSizes,
+  weightGradientSplits,
+  WINOGRAD_SHADERS,
+  winogradConv,
+  winogradProblem,
+  winogradSizes,
+  winogradTiles,
+  winogradWeightGradient,
+} from './winograd.js';
 import type { WindowParams } from './window.js';
 
 export const CONV_ALGORITHMS = ['im2col', 'winograd'] as const;
 export type ConvAlgorithm = (typeof CONV_ALGORITHMS)[number];
-export type ConvDirection = 'forward' | 'input gradient';
+export type ConvDirection = 'forward' | 'input gradient' | 'weight gradient';
+/** A conv layer's algorithm per direction. */
+export interface ConvAlgorithms {
+  forward: ConvAlgorithm;
+  inputGradient: ConvAlgorithm;
+  weightGradient: ConvAlgorithm;
+}
 
 /** The algorithms that can run this convolution. */
 export function convAlgorithmCandidates(p: WindowParams): ConvAlgorithm[] {
@@ -52,7 +74,9 @@ export interface ConvChainBuffers {
   dX: Binding;
   /** (N·OH·OW, KH·KW·CIN): col, or dCol */
   col: Binding;
-  /** Winograd's U, V and M (winogradSizes), large enough for both directions; absent without Winograd. */
+  /** (KH, KW, CIN, COUT): the weight gradient. */
+  dW: Binding;
+  /** Winograd's U, V and M (winogradSizes, weightGradientSizes), large enough for every direction; absent without Winograd. */
   u?: Binding;
   v?: Binding;
   m?: Binding;
@@ -69,16 +93,19 @@ export function convChainBuffers(p: WindowParams, cout: number, scratch: Scratch
     y: scratch(`${label} y`, rows * cout * 4),
     dX: scratch(`${label} dX`, image),
     col: scratch(`${label} col`, rows * p.kernelH * p.kernelW * p.channels * 4),
+    dW: scratch(`${label} dW`, p.kernelH * p.kernelW * p.channels * cout * 4),
   };
   if (winogradProblem(p) !== undefined) return buffers;
-  const sizes = [winogradSizes(forwardGeometry(p, cout)), winogradSizes(inputGradientGeometry(p, cout))];
+  const sizes = [winogradSizes(forwardGeometry(p, cout)), winogradSizes(inputGradientGeometry(p, cout)), weightGradientSizes(forwardGeometry(p, cout))];
   const largest = (part: 'u' | 'v' | 'm') => Math.max(...sizes.map((s) => s[part])) * 4;
   return { ...buffers, u: scratch(`${label} U`, largest('u')), v: scratch(`${label} V`, largest('v')), m: scratch(`${label} M`, largest('m')) };
 }
 
 /**
  * One direction of a conv layer by one algorithm, on `buffers`: the forward with bias and ReLU,
- * the input gradient with the previous layer's ReLU mask (the layers' usual case). Each chain's
+ * the input gradient with the previous layer's ReLU mask (the layers' usual case), the weight
+ * gradient after a forward by `forward` (its col or V kept when the algorithms match, else
+ * computed first; default: the same algorithm, nothing recomputed). Each chain's
  * matmul and im2col kernels are the tuner's choice for their shapes, or with `untimedKernels`
  * the untimed defaults, so that timing the chains on a proxy times no shapes of their own.
  */
@@ -92,6 +119,7 @@ export async function convChain(
   scratch: Scratch,
   label: string,
   untimedKernels = false,
+  forward: ConvAlgorithm = algorithm,
 ): Promise<Dispatch[]> {
   const rows = p.batch * p.outH * p.outW;
   const inner = p.kernelH * p.kernelW * p.channels;
@@ -99,6 +127,11 @@ export async function convChain(
   if (algorithm === 'winograd') {
     if (!b.u || !b.v || !b.m) throw new Error(`${label}: Winograd needs its U, V and M buffers`);
     const winograd = { u: b.u, v: b.v, m: b.m };
+    if (direction === 'weight gradient') {
+      const g = forwardGeometry(p, cout);
+      const options = { label, matmulKernel: kernel(g.cin, winogradTiles(g) / weightGradientSplits(g)) };
+      return winogradWeightGradient(device, g, { ...winograd, x: forward === 'winograd' ? undefined : b.x, dZ: b.y, dW: b.dW }, options, scratch);
+    }
     if (direction === 'forward') {
       const g = forwardGeometry(p, cout);
       const options = { relu: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
@@ -107,6 +140,11 @@ export async function convChain(
     const g = inputGradientGeometry(p, cout);
     const options = { inputGradient: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
     return winogradConv(device, g, { ...winograd, x: b.y, w: b.w, y: b.dX, reluOutput: b.x }, options, scratch);
+  }
+  if (direction === 'weight gradient') {
+    const params = { m: inner, n: cout, k: rows, transA: true, kernel: kernel(inner, rows), label: `${label} dW` };
+    const im2colFirst = forward === 'im2col' ? [] : [await im2col(device, p, { x: b.x, col: b.col }, untimedKernels ? defaultIm2col(p) : undefined)];
+    return [...im2colFirst, ...(await matmul(device, params, { a: b.col, b: b.y, c: b.dW }, scratch))];
   }
   if (direction === 'forward') {
     const params = { m: rows, n: cout, k: inner, bias: true, activation: 'relu', kernel: kernel(rows, inner), label: `${label} matmul` } as const;
@@ -122,15 +160,31 @@ export async function convChain(
   ];
 }
 
-/** The cache key of a conv layer's choice: direction, shape and padding. */
-export function convTuningKey(p: WindowParams, cout: number, direction: ConvDirection): string {
-  return tuningKey(`conv ${direction}`, CONV_ALGORITHM_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`);
+/**
+ * The cache key of a conv layer's choice: direction (for the weight gradient, after which
+ * forward), shape and padding.
+ */
+export function convTuningKey(p: WindowParams, cout: number, direction: ConvDirection, forward?: ConvAlgorithm): string {
+  const after = weightGradientForward(direction, forward);
+  const what = after === undefined ? `conv ${direction}` : `conv ${direction} after ${after} forward`;
+  return tuningKey(what, CONV_ALGORITHM_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`);
 }
 
-/** The algorithm for one direction of a conv layer: by device.kernelChoices' mode (see tuner.ts). */
-export function chooseConvAlgorithm(device: Device, p: WindowParams, cout: number, direction: ConvDirection, label: string): Promise<ConvAlgorithm> {
+/** The forward algorithm a weight gradient's choice depends on (required there, refused elsewhere). */
+function weightGradientForward(direction: ConvDirection, forward: ConvAlgorithm | undefined): ConvAlgorithm | undefined {
+  if ((direction === 'weight gradient') !== (forward !== undefined)) {
+    throw new Error(`conv algorithm: the forward's algorithm is given for the weight gradient, and only for it (direction '${direction}', forward ${forward})`);
+  }
+  return forward;
+}
+
+/**
+ * The algorithm for one direction of a conv layer: by device.kernelChoices' mode (see tuner.ts).
+ * `forward`: for the weight gradient, the forward's algorithm.
+ */
+export function chooseConvAlgorithm(device: Device, p: WindowParams, cout: number, direction: ConvDirection, label: string, forward?: ConvAlgorithm): Promise<ConvAlgorithm> {
   return chooseCandidate(device, {
-    key: convTuningKey(p, cout, direction),
+    key: convTuningKey(p, cout, direction, forward),
     candidates: convAlgorithmCandidates(p),
     fallback: 'im2col',
     async prepare() {
@@ -141,7 +195,7 @@ export function chooseConvAlgorithm(device: Device, p: WindowParams, cout: numbe
       const buffers = convChainBuffers(proxy, cout, owner.scratch, `${label} tuning`);
       return {
         timedShape: batch === p.batch ? undefined : `batch ${batch}`,
-        build: (algorithm) => convChain(device, proxy, cout, direction, algorithm, buffers, owner.scratch, `${label} tuning ${algorithm}`, true),
+        build: (algorithm) => convChain(device, proxy, cout, direction, algorithm, buffers, owner.scratch, `${label} tuning ${algorithm}`, true, forward ?? algorithm),
         dispose: () => owner.destroy(),
       };
     },

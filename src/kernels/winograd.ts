@@ -5,6 +5,8 @@
  * layer's ReLU backward). 2.25× fewer multiply-adds than im2col + matmul.
  *   forward:         y  = conv(x, W),                  padding (padTop, padLeft)
  *   input gradient:  dX = conv(dY, W rotated 180°, CIN ↔ COUT), padding (2 - padTop, 2 - padLeft)
+ * and the weight gradient by F(3×3, 2×2) on the forward's tiles (winogradWeightGradient):
+ *   weight gradient: dW = A'ᵀ [Σ_tiles V ⊙ (G' dZ G'ᵀ)] A', V the forward's input transform
  */
 import winogradCode from '../../shaders/winograd.wgsl';
 import type { Device } from '../device/device.js';
@@ -148,4 +150,93 @@ export async function winogradConv(device: Device, g: WinogradGeometry, io: Wino
     grid((tiles * g.cout) / channelChunk(g.cout), WG),
   );
   return [weights, input, ...products, output];
+}
+
+/**
+ * The weight gradient's sum over tiles (K of its 16 products) is cut into this many slices, each
+ * its own entry of the batched matmul (which has no split-K: its grid's third dimension is the
+ * entry), and the output transform adds them up. As chooseSplitK (./matmul.ts): aim for
+ * SPLIT_TARGET_INVOCATIONS blocks of 4×4 outputs, at least SPLIT_MIN_TILES tiles per slice; the
+ * slice count divides the tiles, so that the slices are V's and U''s (T / S)-row pieces as stored.
+ */
+const SPLIT_TARGET_INVOCATIONS = 4096;
+const SPLIT_MIN_TILES = 256;
+
+export function weightGradientSplits(g: WinogradGeometry): number {
+  const tiles = winogradTiles(g);
+  const blocks = WINOGRAD_POSITIONS * Math.ceil(g.cin / 4) * Math.ceil(g.cout / 4);
+  const cap = Math.max(1, Math.min(Math.ceil(SPLIT_TARGET_INVOCATIONS / blocks), Math.floor(tiles / SPLIT_MIN_TILES)));
+  for (let splits = cap; splits > 1; splits--) if (tiles % splits === 0) return splits;
+  return 1;
+}
+
+/** Element counts of the weight gradient's intermediates: V (16, tiles, cin), U' (16, tiles, cout), M (16, splits, cin, cout). */
+export function weightGradientSizes(g: WinogradGeometry): { v: number; u: number; m: number } {
+  const tiles = winogradTiles(g);
+  return { v: WINOGRAD_POSITIONS * tiles * g.cin, u: WINOGRAD_POSITIONS * tiles * g.cout, m: WINOGRAD_POSITIONS * weightGradientSplits(g) * g.cin * g.cout };
+}
+
+export interface WinogradWeightGradientIO {
+  /** (batch, inH, inW, cin), the forward's input: given, V is computed from it; absent, v holds the forward's V. */
+  x?: Binding;
+  /** (16, tiles, cin): the forward's transformed input tiles. */
+  v: Binding;
+  /** (batch, outH, outW, cout): the gradient at the forward's output. */
+  dZ: Binding;
+  /** (16, tiles, cout): the transformed dZ tiles, U'. */
+  u: Binding;
+  /** (16, splits, cin, cout): the products, per slice of the tiles. */
+  m: Binding;
+  /** (3, 3, cin, cout) HWIO: written, not accumulated. */
+  dW: Binding;
+}
+
+/**
+ * The weight gradient of the forward convolution `g` (forwardGeometry): (the input transform,
+ * without a given V), the dZ transform, the 16 products Vᵀ·U' (batched, sliced along the tiles)
+ * and the output transform.
+ */
+export async function winogradWeightGradient(
+  device: Device,
+  g: WinogradGeometry,
+  io: WinogradWeightGradientIO,
+  options: { label?: string; matmulKernel?: MatmulKernel },
+  scratch: Scratch,
+): Promise<Dispatch[]> {
+  const label = options.label ?? `winograd dW ${g.inH}×${g.inW}×${g.cin} → ${g.outH}×${g.outW}×${g.cout}`;
+  const tiles = winogradTiles(g);
+  const splits = weightGradientSplits(g);
+  const input = io.x && [
+    await createDispatch(
+      device,
+      { label: `${label} input transform`, code: shaderFor(g.cin), entryPoint: 'inputTransform', constants: tileConstants(g, g.cin) },
+      [io.x, io.v],
+      grid((tiles * g.cin) / channelChunk(g.cin), WG),
+    ),
+  ];
+  const gradient = await createDispatch(
+    device,
+    { label: `${label} gradient transform`, code: shaderFor(g.cout), entryPoint: 'gradientTransform', constants: tileConstants(g, g.cout) },
+    [io.dZ, io.u],
+    grid((tiles * g.cout) / channelChunk(g.cout), WG),
+  );
+  // Entry ξ·splits + s: V[ξ]'s and U'[ξ]'s rows s·(tiles / splits) onwards, as stored.
+  const products = await matmul(
+    device,
+    { m: g.cin, n: g.cout, k: tiles / splits, batch: WINOGRAD_POSITIONS * splits, transA: true, kernel: options.matmulKernel, label: `${label} products` },
+    { a: io.v, b: io.u, c: io.m },
+    scratch,
+  );
+  const output = await createDispatch(
+    device,
+    {
+      label: `${label} output transform`,
+      code: shaderFor(g.cout),
+      entryPoint: 'weightGradientOutput',
+      constants: { CIN: g.cin, C: g.cout, SPLITS: splits, WG },
+    },
+    [io.m, io.dW],
+    grid((g.cin * g.cout) / channelChunk(g.cout), WG),
+  );
+  return [...(input ?? []), gradient, ...products, output];
 }

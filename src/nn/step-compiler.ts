@@ -84,7 +84,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   let facts: InputFacts = DATA_INPUT;
   for (const [index, layer] of layers.entries()) {
     // The first layer's input gradient is never computed (src/graph/autodiff.ts).
-    await layer.prepare(ctx, { inputGradient: mode === 'train' && index > 0 });
+    await layer.prepare(ctx, { inputGradient: mode === 'train' && index > 0, weightGradient: mode === 'train' });
     const recorded = layer.record(ctx, y, facts);
     y = recorded.y;
     facts = { reluOutput: recorded.reluOutput ?? false };

@@ -1,12 +1,15 @@
 /**
  * The Conv2D layer's two algorithms in a whole model: the same model and data trained a few
- * steps with every 3×3 stride-1 conv forced to Winograd and forced to im2col agree within
- * float32 rounding; and 'auto' picks through the tuner's cache.
+ * steps with every 3×3 stride-1 conv forced to Winograd (forward, input and weight gradients)
+ * and forced to im2col agree within float32 rounding; one SGD step with the weight gradient by
+ * Winograd, after either forward, moves the weights by the finite-difference gradient.
  */
 import { describe, expect, it } from 'vitest';
 import { Sequential, layers, optimizers } from '../../src/index.js';
 import type { ConvAlgorithm } from '../../src/kernels/conv-algorithm.js';
-import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
+import { Conv2D, type ConvAlgorithmArg } from '../../src/nn/layers/conv2d.js';
+import { referenceLoss } from '../../src/reference/model.js';
+import { expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // Odd sizes (9×9 'valid' → 7×7, then 'same' 7×7: half tiles at the edges), channel counts that
 // are and are not multiples of 4, a ReLU conv after a ReLU conv (the second one's input gradient
@@ -60,9 +63,51 @@ describe('Conv2D with Winograd against im2col, in a whole model', () => {
     expect(moved).toBeGreaterThan(1e-3);
   });
 
+  // Odd sizes again (7×5 'same': half tiles of dZ), the second conv's dW after its input's ReLU.
+  for (const forward of ['im2col', 'winograd'] as const) {
+    it(`one SGD step with the weight gradient by Winograd (after a forward by ${forward}) moves the weights by the finite-difference gradient`, async () => {
+      const device = await testDevice();
+      const algorithm: ConvAlgorithmArg = { forward, inputGradient: 'im2col', weightGradient: 'winograd' };
+      const model = new Sequential([
+        layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 5, 2], algorithm }),
+        layers.conv2d({ filters: 5, kernelSize: 3, activation: 'tanh', algorithm }),
+        layers.flatten(),
+        layers.dense({ units: 4, activation: 'softmax' }),
+      ]);
+      // Plain SGD with learning rate 1: w_after = w_before − dLoss/dw exactly.
+      await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 1 }), seed: 5 });
+      const batch = 3;
+      const x = randomFloats(batch * 7 * 5 * 2, 21, 0, 1);
+      const labels = [2, 0, 3];
+      const before = await model.getWeights();
+      await model.trainOnBatch(x, Uint8Array.from(labels));
+      expect((model.layers[1] as Conv2D).algorithmsAt(batch)).toEqual({ forward, inputGradient: 'im2col', weightGradient: 'winograd' });
+      const after = await model.getWeights();
+      const targets = new Float32Array(batch * 4);
+      labels.forEach((l, i) => (targets[i * 4 + l] = 1));
+      const w64 = before.map((w) => Float64Array.from(w));
+      // The two conv kernels and biases (weights 0-3).
+      for (let i = 0; i < 4; i++) {
+        const gpuGradient = before[i].map((v, j) => v - after[i][j]);
+        const numeric = numericGradient((wi) => {
+          const all: ArrayLike<number>[] = w64.slice();
+          all[i] = wi;
+          return referenceLoss(model, all, x, targets, batch);
+        }, w64[i]);
+        // f32 forward/backward against float64 central differences (eps 1e-6), as test/nn/model.test.ts.
+        expectClose(gpuGradient, numeric, { atol: 2e-6, rtol: 2e-3 }, `gradient of weight ${i}`);
+      }
+      model.dispose();
+    });
+  }
+
   it("'winograd' is refused for a layer it cannot run, naming the reason", () => {
     const conv = layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, inputShape: [9, 9, 1], algorithm: 'winograd' });
     expect(() => new Sequential([conv]).build()).toThrow(/algorithm 'winograd': Winograd F\(2×2, 3×3\) needs stride 1 \(got 2×2\)/);
     expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: 'fft' as ConvAlgorithm })).toThrow(/algorithm must be 'auto', 'im2col' or 'winograd', got 'fft'/);
+    const dW = layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, inputShape: [9, 9, 1], algorithm: { weightGradient: 'winograd' } });
+    expect(() => new Sequential([dW]).build()).toThrow(/algorithm 'winograd': Winograd F\(2×2, 3×3\) needs stride 1/);
+    expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: { weightGradient: 'fft' as ConvAlgorithm } })).toThrow(/algorithm.weightGradient must be 'auto', 'im2col' or 'winograd', got 'fft'/);
+    expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: { backward: 'im2col' } as ConvAlgorithmArg })).toThrow(/algorithm's directions are forward, inputGradient, weightGradient, got 'backward'/);
   });
 });

@@ -1,10 +1,21 @@
 /**
  * The graph ops of a Conv2D layer computed by Winograd F(2×2, 3×3) (src/kernels/winograd.ts):
- * its forward, and its input gradient. The intermediates U, V and M are graph tensors, so the
- * planner gives them slots that later ops reuse.
+ * its forward, its input gradient and its weight gradient. The intermediates U, V and M are graph
+ * tensors, so the planner gives them slots that later ops reuse; the weight gradient reads the
+ * forward's V when the forward ran by Winograd (the planner then keeps V until the backward).
  */
 import type { TensorId } from '../../graph/graph.js';
-import { forwardGeometry, inputGradientGeometry, WINOGRAD_POSITIONS, winogradConv, winogradTiles, type WinogradGeometry } from '../../kernels/winograd.js';
+import { columnSum } from '../../kernels/column-sum.js';
+import {
+  forwardGeometry,
+  inputGradientGeometry,
+  weightGradientSplits,
+  WINOGRAD_POSITIONS,
+  winogradConv,
+  winogradTiles,
+  winogradWeightGradient,
+  type WinogradGeometry,
+} from '../../kernels/winograd.js';
 import type { WindowParams } from '../../kernels/window.js';
 import type { WeightSlot } from '../weights.js';
 import type { RecordContext } from './layer.js';
@@ -19,7 +30,7 @@ function intermediates(ctx: RecordContext, label: string, g: WinogradGeometry): 
   };
 }
 
-/** z = conv(x, W) (+ bias) (then ReLU): (batch, OH, OW, filters). */
+/** z = conv(x, W) (+ bias) (then ReLU): (batch, OH, OW, filters); v: its transformed input tiles (16, tiles, CIN). */
 export function recordWinogradForward(
   ctx: RecordContext,
   label: string,
@@ -29,7 +40,7 @@ export function recordWinogradForward(
   kernel: WeightSlot, // (3, 3, CIN, filters)
   bias: WeightSlot | undefined, // (filters)
   relu: boolean,
-): TensorId {
+): { z: TensorId; v: TensorId } {
   const { graph, device, weights } = ctx;
   const g = forwardGeometry(p, filters);
   const { u, v, m } = intermediates(ctx, label, g);
@@ -47,7 +58,7 @@ export function recordWinogradForward(
         scratch,
       ),
   });
-  return z;
+  return { z, v };
 }
 
 /**
@@ -82,4 +93,38 @@ export function recordWinogradInputGradient(
       ),
   });
   return dX;
+}
+
+/**
+ * dW = the weight gradient from dZ, written into the kernel's gradient, by Winograd F(3×3, 2×2);
+ * with the bias gradient Σ dZ (as linear.ts' recordWeightGradient). `input` is the forward's V
+ * after a Winograd forward, else x, transformed here.
+ */
+export function recordWinogradWeightGradient(
+  ctx: RecordContext,
+  label: string,
+  input: { v: TensorId } | { x: TensorId }, // V (16, tiles, CIN), or x (batch, H, W, CIN)
+  dZ: TensorId, // (batch, OH, OW, filters)
+  p: WindowParams,
+  filters: number,
+  kernel: WeightSlot, // (3, 3, CIN, filters)
+  bias: WeightSlot | undefined, // (filters)
+): void {
+  const { graph, device, weights } = ctx;
+  const g = forwardGeometry(p, filters);
+  const tiles = winogradTiles(g);
+  const v = 'v' in input ? input.v : graph.tensor(`${label} dW/winograd V`, [WINOGRAD_POSITIONS, tiles, g.cin]);
+  const u = graph.tensor(`${label} dW/winograd U'`, [WINOGRAD_POSITIONS, tiles, g.cout]);
+  const m = graph.tensor(`${label} dW/winograd M`, [WINOGRAD_POSITIONS, weightGradientSplits(g), g.cin, g.cout]);
+  const x = 'x' in input ? input.x : undefined;
+  const what = `${label} winograd dW`;
+  graph.add({
+    label: what,
+    reads: [x ?? v, dZ],
+    writes: x === undefined ? [u, m] : [v, u, m],
+    createDispatches: async (bind, scratch) => [
+      ...(await winogradWeightGradient(device, g, { x: x === undefined ? undefined : bind(x), v: bind(v), dZ: bind(dZ), u: bind(u), m: bind(m), dW: weights.gradRange(kernel) }, { label: what }, scratch)),
+      ...(bias ? await columnSum(device, { rows: p.batch * p.outH * p.outW, cols: filters }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch) : []),
+    ],
+  });
 }

@@ -1,18 +1,18 @@
 /**
  * Conv2D as im2col + matmul: col = im2col(x) (N·OH·OW, KH·KW·C), y = act(col·W + b) with W
  * HWIO (KH, KW, C, F) read as (KH·KW·C, F), giving NHWC output directly. Backward:
- * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ). For 3×3 stride-1 layers the forward and dX
- * may instead be Winograd F(2×2, 3×3) (./conv2d-winograd.ts), as the tuner chooses per shape.
+ * dW = colᵀ·dZ, db = Σ dZ, dX = col2im(dZ·Wᵀ). For 3×3 stride-1 layers the forward, dX and dW
+ * may instead be Winograd (./conv2d-winograd.ts), as the tuner chooses per shape and direction.
  */
 import type { TensorId } from '../../graph/graph.js';
-import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvDirection } from '../../kernels/conv-algorithm.js';
+import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvAlgorithms, type ConvDirection } from '../../kernels/conv-algorithm.js';
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, type ActivationName } from './activation.js';
-import { recordWinogradForward, recordWinogradInputGradient } from './conv2d-winograd.js';
+import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, readLinearArgs, recordLinear, recordLinearInputGradient, recordOutputGradient, recordWeightGradient } from './linear.js';
@@ -27,11 +27,33 @@ export interface Conv2DArgs extends LayerArgs {
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
   /**
-   * How the forward pass and the input gradient are computed: 'auto' (default) lets the tuner
-   * choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or 'winograd' (3×3, stride 1
-   * only) forces one, for tests and benchmarks. Not part of the Keras config.
+   * How the forward pass, the input gradient and the weight gradient are computed: 'auto'
+   * (default) lets the tuner choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or
+   * 'winograd' (3×3, stride 1 only) forces one, for tests and benchmarks; per direction, e.g.
+   * { weightGradient: 'winograd' } (the others 'auto'). Not part of the Keras config.
    */
-  algorithm?: ConvAlgorithm | 'auto';
+  algorithm?: ConvAlgorithmArg;
+}
+
+type ConvAlgorithmChoice = ConvAlgorithm | 'auto';
+export type ConvAlgorithmArg = ConvAlgorithmChoice | Partial<Record<keyof ConvAlgorithms, ConvAlgorithmChoice>>;
+const DIRECTIONS: Record<keyof ConvAlgorithms, ConvDirection> = { forward: 'forward', inputGradient: 'input gradient', weightGradient: 'weight gradient' };
+
+/** The choice per direction an `algorithm` argument makes; throws, naming it, on anything else. */
+function algorithmPerDirection(arg: unknown): Record<keyof ConvAlgorithms, ConvAlgorithmChoice> {
+  const valid = (a: unknown): a is ConvAlgorithmChoice => a === 'auto' || (CONV_ALGORITHMS as readonly unknown[]).includes(a);
+  const expected = `'auto', ${CONV_ALGORITHMS.map((a) => `'${a}'`).join(' or ')}`;
+  if (typeof arg !== 'object' || arg === null) {
+    if (!valid(arg)) throw new Error(`Conv2D: algorithm must be ${expected}, got '${String(arg)}'`);
+    return { forward: arg, inputGradient: arg, weightGradient: arg };
+  }
+  const perDirection = { forward: 'auto', inputGradient: 'auto', weightGradient: 'auto' } as Record<keyof ConvAlgorithms, ConvAlgorithmChoice>;
+  for (const [key, value] of Object.entries(arg)) {
+    if (!(key in DIRECTIONS)) throw new Error(`Conv2D: algorithm's directions are ${Object.keys(DIRECTIONS).join(', ')}, got '${key}'`);
+    if (!valid(value)) throw new Error(`Conv2D: algorithm.${key} must be ${expected}, got '${String(value)}'`);
+    perDirection[key as keyof ConvAlgorithms] = value;
+  }
+  return perDirection;
 }
 
 export class Conv2D extends Layer {
@@ -46,10 +68,11 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
-  algorithm: ConvAlgorithm | 'auto';
+  /** As Conv2DArgs.algorithm; may be set before the model is compiled. */
+  algorithm: ConvAlgorithmArg;
   private geometry?: Omit<ConvParams, 'batch'>;
   /** The algorithms prepare() chose, per batch size. */
-  private readonly algorithms = new Map<number, { forward: ConvAlgorithm; inputGradient: ConvAlgorithm }>();
+  private readonly algorithms = new Map<number, ConvAlgorithms>();
 
   constructor(args: Conv2DArgs) {
     super(args);
@@ -63,9 +86,7 @@ export class Conv2D extends Layer {
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
     this.algorithm = args.algorithm ?? 'auto';
-    if (!(this.algorithm === 'auto' || (CONV_ALGORITHMS as readonly string[]).includes(this.algorithm))) {
-      throw new Error(`Conv2D: algorithm must be 'auto', ${CONV_ALGORITHMS.map((a) => `'${a}'`).join(' or ')}, got '${String(args.algorithm)}'`);
-    }
+    algorithmPerDirection(this.algorithm);
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
@@ -80,7 +101,7 @@ export class Conv2D extends Layer {
       this.fail((err as Error).message);
     }
     this.geometry = { ...geometry, channels };
-    if (this.algorithm === 'winograd') {
+    if (Object.values(algorithmPerDirection(this.algorithm)).includes('winograd')) {
       const problem = winogradProblem({ ...this.geometry, batch: 1 });
       if (problem) this.fail(`algorithm 'winograd': ${problem}`);
     }
@@ -95,23 +116,27 @@ export class Conv2D extends Layer {
   }
 
   /**
-   * Picks the algorithm of the forward pass and (when the step needs it) of the input gradient
-   * for this batch: the forced one, or the tuner's choice among those that can run the layer.
+   * Picks the algorithm of the forward pass and (when the step needs them) of the input and
+   * weight gradients for this batch: the forced one, or the tuner's choice among those that can
+   * run the layer (the weight gradient's after the forward's, whose col or V it may reuse).
    */
-  override async prepare(ctx: RecordContext, needs: { inputGradient: boolean }): Promise<void> {
+  override async prepare(ctx: RecordContext, needs: { inputGradient: boolean; weightGradient: boolean }): Promise<void> {
     const p: ConvParams = { ...this.geometry!, batch: ctx.batch };
-    const choose = (direction: ConvDirection): Promise<ConvAlgorithm> => {
-      if (this.algorithm !== 'auto') return Promise.resolve(this.algorithm);
-      return chooseConvAlgorithm(ctx.device, p, this.filters, direction, this.name);
+    const forced = algorithmPerDirection(this.algorithm);
+    const choose = (direction: keyof ConvAlgorithms, forward?: ConvAlgorithm): Promise<ConvAlgorithm> => {
+      const choice = forced[direction];
+      if (choice !== 'auto') return Promise.resolve(choice);
+      return chooseConvAlgorithm(ctx.device, p, this.filters, DIRECTIONS[direction], this.name, forward);
     };
     const known = this.algorithms.get(ctx.batch);
     const forward = await choose('forward');
-    const inputGradient = needs.inputGradient ? await choose('input gradient') : (known?.inputGradient ?? 'im2col');
-    this.algorithms.set(ctx.batch, { forward, inputGradient });
+    const inputGradient = needs.inputGradient ? await choose('inputGradient') : (known?.inputGradient ?? 'im2col');
+    const weightGradient = needs.weightGradient ? await choose('weightGradient', forward) : (known?.weightGradient ?? 'im2col');
+    this.algorithms.set(ctx.batch, { forward, inputGradient, weightGradient });
   }
 
   /** The algorithms of the step compiled at `batch` (the bench pairs its dispatches with them); undefined before. */
-  algorithmsAt(batch: number): { forward: ConvAlgorithm; inputGradient: ConvAlgorithm } | undefined {
+  algorithmsAt(batch: number): ConvAlgorithms | undefined {
     const chosen = this.algorithms.get(batch);
     return chosen && { ...chosen };
   }
@@ -121,7 +146,7 @@ export class Conv2D extends Layer {
     const p: ConvParams = { ...this.geometry!, batch };
     const [kernel, bias] = this.weightSlots;
     const shape = { rows: batch * p.outH * p.outW, inner: p.kernelH * p.kernelW * p.channels, units: this.filters };
-    const algorithm = this.algorithms.get(batch) ?? { forward: 'im2col', inputGradient: 'im2col' };
+    const algorithm: ConvAlgorithms = this.algorithms.get(batch) ?? { forward: 'im2col', inputGradient: 'im2col', weightGradient: 'im2col' };
     // A 1×1 window with stride 1 makes col the input itself.
     const pointwise = shape.inner === p.channels && p.strideH === 1 && p.strideW === 1 && p.padding === 'valid';
     const recordCol = (): TensorId => {
@@ -138,10 +163,11 @@ export class Conv2D extends Layer {
 
     // Forward: z = conv(x, W) + b, with a ReLU fused; a sigmoid or tanh after it as its own op.
     let col: TensorId | undefined;
+    let v: TensorId | undefined; // Winograd's transformed input tiles
     let z: TensorId;
     let y: TensorId;
     if (algorithm.forward === 'winograd') {
-      z = recordWinogradForward(ctx, this.name, x, p, this.filters, kernel, bias, this.activation === 'relu');
+      ({ z, v } = recordWinogradForward(ctx, this.name, x, p, this.filters, kernel, bias, this.activation === 'relu'));
       y = this.activation === 'sigmoid' || this.activation === 'tanh' ? recordActivation(ctx, this.name, this.activation, z) : z;
     } else {
       col = recordCol();
@@ -154,9 +180,13 @@ export class Conv2D extends Layer {
       reluOutput: this.activation === 'relu',
       backward: (dY, needInputGrad) => {
         const dZ = recordOutputGradient(ctx, this.name, this.activation, z, y, dY);
-        // dW = colᵀ·dZ by im2col + matmul whatever the forward was: col comes from the forward,
-        // or, after a Winograd forward, from an im2col here.
-        recordWeightGradient(ctx, this.name, col ?? recordCol(), dZ, shape, kernel, bias);
+        // dW by Winograd from the forward's V, or after an im2col forward from x; or by im2col +
+        // matmul from the forward's col, or after a Winograd forward from an im2col here.
+        if (algorithm.weightGradient === 'winograd') {
+          recordWinogradWeightGradient(ctx, this.name, v === undefined ? { x } : { v }, dZ, p, this.filters, kernel, bias);
+        } else {
+          recordWeightGradient(ctx, this.name, col ?? recordCol(), dZ, shape, kernel, bias);
+        }
         if (!needInputGrad) return undefined;
         // When x is a ReLU's output, the kernel that writes dX applies that ReLU's backward too (reading x).
         const masked = input.reluOutput;

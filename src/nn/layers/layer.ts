@@ -76,9 +76,10 @@ export abstract class Layer {
   /**
    * Makes the choices record() needs that take time on the device (the tuner timing a
    * layer's algorithms), once per compiled step, just before record(); `needs.inputGradient`:
-   * the step will ask the layer's backward for its input gradient. Most layers have none.
+   * the step will ask the layer's backward for its input gradient; `needs.weightGradient`: for
+   * its weights' gradients (a training step). Most layers have none.
    */
-  async prepare(_ctx: RecordContext, _needs: { inputGradient: boolean }): Promise<void> {}
+  async prepare(_ctx: RecordContext, _needs: { inputGradient: boolean; weightGradient: boolean }): Promise<void> {}
 
   /** Records the forward ops for a batch (and returns the backward recorder). */
   abstract record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded;
