@@ -38,8 +38,8 @@ const AT = [
 ];
 
 /** L · X · Rᵀ for small dense matrices. */
-function sandwich(l: number[][], x: number[][], r: number[][]): number[][] {
-  const lx = l.map((row) => x[0].map((_, j) => row.reduce((s, v, k) => s + v * x[k][j], 0)));
+function sandwich(l: number[][], x: ArrayLike<number>[], r: number[][]): number[][] {
+  const lx = l.map((row) => Array.from(x[0], (_, j) => row.reduce((s, v, k) => s + v * x[k][j], 0)));
   return lx.map((row) => r.map((rRow) => row.reduce((s, v, k) => s + v * rRow[k], 0)));
 }
 
