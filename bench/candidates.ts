@@ -35,6 +35,7 @@ function forcedCandidates(device: Device, spec: KernelSpec): Record<string, Kern
       return forced(maxPoolBackwardCandidates(spec.pool), (kernel) => ({ ...spec, kernel }));
     case 'conv forward':
     case 'conv input gradient':
+    case 'conv weight gradient':
       return forced(convAlgorithmCandidates(spec.conv), (algorithm) => ({ ...spec, algorithm }));
     default:
       return {};
@@ -63,6 +64,8 @@ export function pickedCandidate(device: Device, c: KernelCase, dispatches: reado
       return stored(convTuningKey(spec.conv, spec.filters, 'forward'));
     case 'conv input gradient':
       return stored(convTuningKey(spec.conv, spec.filters, 'input gradient'));
+    case 'conv weight gradient':
+      return stored(convTuningKey(spec.conv, spec.filters, 'weight gradient', spec.forward));
     default:
       return undefined;
   }

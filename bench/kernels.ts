@@ -12,7 +12,7 @@ import { chooseConvAlgorithm, convChain, convChainBuffers } from '../src/kernels
 import { col2im, im2col, type ConvParams } from '../src/kernels/im2col.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
-import { WINOGRAD_POSITIONS, winogradTiles } from '../src/kernels/winograd.js';
+import { weightGradientSplits, WINOGRAD_POSITIONS, winogradTiles } from '../src/kernels/winograd.js';
 import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';
 import { optimizerStateSlots, withDefaults } from '../src/nn/optimizers.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolParams } from '../src/kernels/pool.js';
@@ -95,7 +95,8 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
       return { ...base, family: spec.family, name: spec.family, shape: forward ? `${x}→${y}` : `${y}→${x}`, bytes };
     }
     case 'conv forward':
-    case 'conv input gradient': {
+    case 'conv input gradient':
+    case 'conv weight gradient': {
       // Nominal FLOPs, the im2col form's (2·rows·KH·KW·C·COUT): Winograd's rate is an effective one.
       const p = spec.conv;
       const shape = `${dims(p.batch, p.height, p.width, p.channels)}→${spec.filters} k${p.kernelH}×${p.kernelW} ${p.padding}`;
@@ -104,14 +105,19 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
     }
     case 'winograd transform': {
       // Weight: 3×3 taps → 16 positions per (cin, cout); input: tiles of 4×4 pixels → 16 values per
-      // (tile, cin); output: 16 products per (tile, cout) → 2×2 pixels (plus the bias or mask).
+      // (tile, cin); output: 16 products per (tile, cout) → 2×2 pixels (plus the bias or mask);
+      // the weight gradient's: gradient, 2×2 pixels of dZ → 16 values per (tile, cout); dW output,
+      // 16 products per (slice, cin, cout) → 3×3 taps.
       const g = spec.geometry;
       const tiles = winogradTiles(g);
+      const splits = weightGradientSplits(g);
       const P = WINOGRAD_POSITIONS;
       const sizes = {
         weight: [dims(3, 3, g.cin, g.cout), dims(P, g.cin, g.cout), 9 * g.cin * g.cout, P * g.cin * g.cout],
         input: [dims(g.batch, g.inH, g.inW, g.cin), dims(P, tiles, g.cin), g.batch * g.inH * g.inW * g.cin, P * tiles * g.cin],
         output: [dims(P, tiles, g.cout), dims(g.batch, g.outH, g.outW, g.cout), P * tiles * g.cout, g.batch * g.outH * g.outW * g.cout],
+        gradient: [dims(g.batch, g.outH, g.outW, g.cout), dims(P, tiles, g.cout), g.batch * g.outH * g.outW * g.cout, P * tiles * g.cout],
+        'dW output': [dims(P, splits, g.cin, g.cout), dims(3, 3, g.cin, g.cout), P * splits * g.cin * g.cout, 9 * g.cin * g.cout],
       } as const;
       const [from, to, read, written] = sizes[spec.stage];
       return { ...base, family: spec.family, name: `winograd ${spec.stage} transform`, shape: `${from}→${to}`, bytes: F32 * (read + written) };
@@ -185,17 +191,19 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       dispatches = [await maxPoolBackward(device, spec.pool, { dY: buffer('dY', poolOut(spec.pool)), argmax: buffer('argmax', poolOut(spec.pool)), dX: buffer('dX', poolIn(spec.pool)) }, spec.kernel)];
       break;
     case 'conv forward':
-    case 'conv input gradient': {
+    case 'conv input gradient':
+    case 'conv weight gradient': {
       // The chain the compiled step runs: its matmul and im2col kernels are the tuner's for their shapes.
-      const direction = spec.family === 'conv forward' ? 'forward' : 'input gradient';
+      const direction = spec.family === 'conv forward' ? 'forward' : spec.family === 'conv input gradient' ? 'input gradient' : 'weight gradient';
+      const forward = spec.family === 'conv weight gradient' ? spec.forward : undefined;
       const label = `bench ${c.name}`;
-      const algorithm = spec.algorithm ?? (await chooseConvAlgorithm(device, spec.conv, spec.filters, direction, label));
+      const algorithm = spec.algorithm ?? (await chooseConvAlgorithm(device, spec.conv, spec.filters, direction, label, forward));
       const chain = convChainBuffers(spec.conv, spec.filters, scratch, label);
-      dispatches = await convChain(device, spec.conv, spec.filters, direction, algorithm, chain, scratch, label);
+      dispatches = await convChain(device, spec.conv, spec.filters, direction, algorithm, chain, scratch, label, false, forward ?? algorithm);
       break;
     }
     case 'winograd transform':
-      throw new Error('bench: a Winograd transform is timed within its convolution (the conv forward and conv input gradient cases), not alone');
+      throw new Error('bench: a Winograd transform is timed within its convolution (the conv forward, input gradient and weight gradient cases), not alone');
     case 'avg pool forward':
       dispatches = [await avgPoolForward(device, spec.pool, { x: buffer('x', poolIn(spec.pool)), y: buffer('y', poolOut(spec.pool)) })];
       break;

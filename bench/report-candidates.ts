@@ -31,10 +31,10 @@ export const TUNED_FAMILIES: readonly TunedFamily[] = [
   {
     name: 'conv',
     title: 'Conv algorithm candidates',
-    families: ['conv forward', 'conv input gradient'],
+    families: ['conv forward', 'conv input gradient', 'conv weight gradient'],
     unit: 'GFLOP/s',
     about:
-      "each 3×3 stride-1 conv layer's forward and input gradient by Winograd F(2×2, 3×3) and by im2col + matmul (src/kernels/conv-algorithm.ts), the whole chain with the tuner's kernels for its inner shapes; nominal GFLOP/s (the im2col form's 2·rows·KH·KW·C·COUT), so Winograd's is an effective rate. The tuner timed both chains at up to 2^26 FLOPs (fewer images).",
+      "each 3×3 stride-1 conv layer's forward and input gradient by Winograd F(2×2, 3×3), and its weight gradient by Winograd F(3×3, 2×2) (after each forward algorithm: the input side, col or V, is the forward's when they match, computed when not), against im2col + matmul (src/kernels/conv-algorithm.ts), the whole chain with the tuner's kernels for its inner shapes; nominal GFLOP/s (the im2col form's 2·rows·KH·KW·C·COUT), so Winograd's is an effective rate. The tuner timed both chains at up to 2^26 FLOPs (fewer images).",
   },
   {
     name: 'im2col',

@@ -4,7 +4,7 @@
  * forward and backward at a batch size, and every other kernel with its size. bench/index.ts
  * checks the GEMM list against the labels of the model's compiled training step.
  */
-import { convAlgorithmCandidates, type ConvAlgorithm } from '../src/kernels/conv-algorithm.js';
+import { convAlgorithmCandidates, type ConvAlgorithm, type ConvAlgorithms as LayerAlgorithms } from '../src/kernels/conv-algorithm.js';
 import type { ConvParams, Im2colKernel } from '../src/kernels/im2col.js';
 import { convGeometry } from '../src/kernels/window.js';
 import { poolGeometry, type MaxPoolBackwardKernel, type PoolParams } from '../src/kernels/pool.js';
@@ -18,7 +18,7 @@ import { AveragePooling2D, MaxPooling2D } from '../src/nn/layers/pooling.js';
 import { Activation } from '../src/nn/layers/activation.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import type { MatmulKernel } from '../src/kernels/matmul.js';
-import { forwardGeometry, inputGradientGeometry, WINOGRAD_POSITIONS, winogradTiles, type WinogradGeometry } from '../src/kernels/winograd.js';
+import { forwardGeometry, inputGradientGeometry, weightGradientSplits, WINOGRAD_POSITIONS, winogradTiles, type WinogradGeometry } from '../src/kernels/winograd.js';
 import { elements } from '../src/data/shape.js';
 
 /** C[M, N] = op(A)·op(B) (+ bias) (then ReLU) (then the ReLU mask), as src/kernels/matmul.ts takes it. */
@@ -56,14 +56,21 @@ export type KernelSpec =
    * the tuner compares, not one kernel; `algorithm` forces one, otherwise the tuner picks.
    */
   | { family: 'conv forward' | 'conv input gradient'; conv: ConvParams; filters: number; algorithm?: ConvAlgorithm }
-  /** One of a Winograd convolution's transforms (its products are a batched matmul). */
-  | { family: 'winograd transform'; stage: 'weight' | 'input' | 'output'; geometry: WinogradGeometry }
+  /** The weight gradient after a forward by `forward` (whose col or V it reuses when the algorithms match). */
+  | { family: 'conv weight gradient'; conv: ConvParams; filters: number; forward: ConvAlgorithm; algorithm?: ConvAlgorithm }
+  /**
+   * One of a Winograd convolution's transforms (its products are a batched matmul); 'gradient'
+   * and 'dW output' are the weight gradient's (dZ → U', the products → dW).
+   */
+  | { family: 'winograd transform'; stage: WinogradStage; geometry: WinogradGeometry }
   | { family: 'activation forward' | 'activation backward'; activation: 'relu' | 'sigmoid' | 'tanh'; count: number }
   | { family: 'column sum'; rows: number; cols: number }
   | { family: 'dropout'; count: number; rate: number }
   | { family: 'batchnorm forward' | 'batchnorm backward'; rows: number; channels: number }
   | { family: 'softmax cross-entropy'; batch: number; classes: number }
   | { family: 'optimizer'; kind: OptimizerKind; count: number };
+
+export type WinogradStage = 'weight' | 'input' | 'output' | 'gradient' | 'dW output';
 
 /** A kernel call and where it comes from, e.g. "mnist-cnn conv2d_1 dW". */
 export interface KernelUse {
@@ -115,10 +122,9 @@ export function optimizerCount(model: Sequential): number {
 
 /** A conv layer's algorithms, forward and input gradient (Conv2D.algorithmsAt). */
 export type ConvAlgorithms = (layer: Conv2D) => LayerAlgorithms | undefined;
-type LayerAlgorithms = { forward: ConvAlgorithm; inputGradient: ConvAlgorithm };
 
 /** Every conv by im2col + matmul: the step's nominal form, whose GEMMs stepFlops counts. */
-const IM2COL_FORM: LayerAlgorithms = { forward: 'im2col', inputGradient: 'im2col' };
+const IM2COL_FORM: LayerAlgorithms = { forward: 'im2col', inputGradient: 'im2col', weightGradient: 'im2col' };
 
 /**
  * The four dispatches of a Winograd convolution (src/kernels/winograd.ts), each with the label
@@ -131,6 +137,22 @@ function winogradUses(geometry: WinogradGeometry, label: string, use: string): K
     { spec: { family: 'winograd transform', stage: 'input', geometry }, use, label: `${label} input transform` },
     { spec: { family: 'matmul', gemm: products }, use, label: `${label} products` },
     { spec: { family: 'winograd transform', stage: 'output', geometry }, use, label: `${label} output transform` },
+  ];
+}
+
+/**
+ * The dispatches of a Winograd weight gradient (winogradWeightGradient), each with the label
+ * conv2d-winograd.ts gives it: the input transform only where the forward left no V.
+ */
+function winogradWeightGradientUses(geometry: WinogradGeometry, label: string, use: string, transformInput: boolean): KernelUse[] {
+  const splits = weightGradientSplits(geometry);
+  const products: GemmShape = { m: geometry.cin, n: geometry.cout, k: winogradTiles(geometry) / splits, batch: WINOGRAD_POSITIONS * splits, transA: true, transB: false, bias: false, relu: false };
+  const stage = (name: WinogradStage, what: string): KernelUse => ({ spec: { family: 'winograd transform', stage: name, geometry }, use, label: `${label} ${what}` });
+  return [
+    ...(transformInput ? [stage('input', 'input transform')] : []),
+    stage('gradient', 'gradient transform'),
+    { spec: { family: 'matmul', gemm: products }, use, label: `${label} products` },
+    stage('dW output', 'output transform'),
   ];
 }
 
@@ -182,13 +204,18 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       }
       const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
       if (separate) forward.push({ spec: { family: 'activation forward', activation: separate, count: rows * units }, use: at('forward') });
-      // Backward, in linear.ts' and conv2d.ts' order: activation gradient, (after a Winograd
-      // forward, the im2col dW needs), dW (+ bias gradient), dX (then col2im, or by Winograd).
+      // Backward, in linear.ts' and conv2d.ts' order: activation gradient, dW by Winograd (its
+      // input transform after an im2col forward) or by matmul (the im2col it needs after a
+      // Winograd forward) (+ bias gradient), dX (then col2im, or by Winograd).
       if (separate || (relu && !reluApplied[index])) {
         back.push({ spec: { family: 'activation backward', activation: separate ?? 'relu', count: rows * units }, use: at('backward') });
       }
-      if (conv && algorithm.forward === 'winograd') back.push({ spec: { family: 'im2col', conv }, use: at('dW') });
-      back.push({ spec: { family: 'matmul', gemm: dWGemm }, use: at('dW') });
+      if (conv && algorithm.weightGradient === 'winograd') {
+        back.push(...winogradWeightGradientUses(forwardGeometry(conv, units), `${layer.name} winograd dW`, at('dW'), algorithm.forward !== 'winograd'));
+      } else {
+        if (conv && algorithm.forward === 'winograd') back.push({ spec: { family: 'im2col', conv }, use: at('dW') });
+        back.push({ spec: { family: 'matmul', gemm: dWGemm }, use: at('dW') });
+      }
       if (layer.useBias) back.push({ spec: { family: 'column sum', rows, cols: units }, use: at('bias gradient') });
       if (dX && conv && algorithm.inputGradient === 'winograd') {
         back.push(...winogradUses(inputGradientGeometry(conv, units), `${layer.name} winograd dX${reluInput[index] ? ' +relu backward' : ''}`, at('dX')));
@@ -278,8 +305,9 @@ function convParams(layer: Conv2D, shape: readonly number[], batch: number): Con
 
 /**
  * Every conv layer direction of a training step of `model` at `batch` whose algorithm the tuner
- * chooses (more than one candidate: 3×3, stride 1): the forward, and the input gradient of
- * every layer but the first. `tag` prefixes each use (the preset's name).
+ * chooses (more than one candidate: 3×3, stride 1): the forward, the input gradient of every
+ * layer but the first, and the weight gradient after either forward. `tag` prefixes each use
+ * (the preset's name).
  */
 export function tunedConvs(model: Sequential, batch: number, tag: string): KernelUse[] {
   model.build();
@@ -291,6 +319,9 @@ export function tunedConvs(model: Sequential, batch: number, tag: string): Kerne
       if (convAlgorithmCandidates(conv).length > 1) {
         uses.push({ spec: { family: 'conv forward', conv, filters: layer.filters }, use: `${tag} ${layer.name} forward` });
         if (index > 0) uses.push({ spec: { family: 'conv input gradient', conv, filters: layer.filters }, use: `${tag} ${layer.name} dX` });
+        for (const forward of ['im2col', 'winograd'] as const) {
+          uses.push({ spec: { family: 'conv weight gradient', conv, filters: layer.filters, forward }, use: `${tag} ${layer.name} dW after ${forward} forward` });
+        }
       }
     }
     shape = layer.outputShape;

@@ -55,16 +55,36 @@ describe('bench/shapes.ts against the compiled training steps', () => {
     expect(owners, step.dispatches.map((d) => d.label).join('\n')).toBeDefined();
     // The nominal (im2col) form does not pair with this step.
     expect(pairDispatches(step.dispatches, trainingKernels(preset.model, kind, batch, 'mnist-cnn'))).toBeUndefined();
-    // Both layers' forwards and conv2d_1's input gradient (the first layer has none) by Winograd: 3 × 4 stages.
+    // Both layers' forwards and conv2d_1's input gradient (the first layer has none) by Winograd,
+    // 3 × 4 stages; both weight gradients from the forwards' V, 2 × 3 (dZ transform, products, output).
     const names = owners!.map((k, i) => [step.dispatches[i].label, describeCall(k.spec, k.use).name]);
     const stages = names.filter(([label]) => label.includes('winograd'));
-    expect(stages.length).toBe(12);
+    expect(stages.length).toBe(18);
     for (const [label, name] of stages) {
-      const stage = /(weight|input|output) transform|products/.exec(label)![0];
-      expect(name, label).toBe(stage === 'products' ? 'matmul batched ×16' : `winograd ${stage}`);
+      const stage = /(weight|input|gradient|dW output|output) transform|products/.exec(label)![0];
+      expect(name, label).toBe(stage === 'products' ? (label.includes('dW') ? 'matmul Aᵀ batched ×16' : 'matmul batched ×16') : `winograd ${stage}`);
     }
-    // After a Winograd forward, dW's col comes from an im2col in the backward: one per layer.
-    expect(names.filter(([, name]) => name === 'im2col').length).toBe(2);
+    expect(names.filter(([label]) => label.includes('winograd dW')).length).toBe(6);
+    // The weight gradients read the forwards' V: no im2col, no input transform of their own.
+    expect(names.filter(([label, name]) => name === 'im2col' || (label.includes('dW') && name === 'winograd input transform')).length).toBe(0);
+    preset.model.dispose();
+  }, 120_000);
+
+  it('mnist-cnn with only the weight gradients by Winograd: each transforms its input itself, and the calls pair with the step', async () => {
+    const device = await testDevice();
+    const preset = presets['mnist-cnn']();
+    for (const conv of preset.model.layers.filter((l): l is Conv2D => l instanceof Conv2D)) conv.algorithm = { forward: 'im2col', inputGradient: 'im2col', weightGradient: 'winograd' };
+    await preset.model.compile({ device, optimizer: preset.optimizer, seed: 1 });
+    const batch = 2;
+    const step = await preset.model.compiledStep('train', batch);
+    const compiled = trainingKernels(preset.model, resolveOptimizer(preset.optimizer).kind, batch, 'mnist-cnn', (layer) => layer.algorithmsAt(batch));
+    const owners = pairDispatches(step.dispatches, compiled);
+    expect(owners, step.dispatches.map((d) => d.label).join('\n')).toBeDefined();
+    const names = owners!.map((k, i) => [step.dispatches[i].label, describeCall(k.spec, k.use).name]);
+    // Per layer: input transform, dZ transform, products, output transform.
+    expect(names.filter(([label]) => label.includes('winograd dW')).map(([, name]) => name)).toEqual(
+      Array.from({ length: 2 }, () => ['winograd input transform', 'winograd gradient transform', 'matmul Aᵀ batched ×16', 'winograd dW output transform']).flat(),
+    );
     preset.model.dispose();
   }, 120_000);
 });
