@@ -1,11 +1,13 @@
 /**
  * Training samples/s of presets with their conv layers forced to im2col + matmul, beside the same
  * presets with Winograd forced on every 3×3 stride-1 conv that has more than one input channel
- * (a first layer, CIN = 1, stays on im2col: its Winograd products would have K = 1). Same
- * adapter, one process, interleaved rounds; tuning 'off', so every matmul runs the adapter's
- * default kernel in both.
+ * (a first layer, CIN = 1, stays on im2col: its Winograd products would have K = 1). With
+ * `--vary weight-gradient` those convs run their forward and input gradient by Winograd in both,
+ * and only the weight gradient differs (im2col + matmul, from an im2col of x, against Winograd
+ * from the forward's V). Same adapter, one process, interleaved rounds; tuning 'off', so every
+ * matmul runs the adapter's default kernel in both.
  *
- *   node scripts/run.mjs bench/winograd-training.ts [--presets mnist-cnn,mnist-bn] [--batch 32] [--steps 2] [--rounds 3]
+ *   node scripts/run.mjs bench/winograd-training.ts [--presets mnist-cnn,mnist-bn] [--batch 32] [--steps 2] [--rounds 3] [--vary all|weight-gradient]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -22,8 +24,11 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
+    vary: { type: 'string', default: 'all' },
   },
 });
+if (values.vary !== 'all' && values.vary !== 'weight-gradient') throw new Error(`--vary must be 'all' or 'weight-gradient' (got '${values.vary}')`);
+const onlyWeightGradient = values.vary === 'weight-gradient';
 const names = values.presets.split(',');
 for (const name of names) if (!presetNames.includes(name)) throw new Error(`--presets: unknown '${name}' (known: ${presetNames.join(', ')})`);
 const [batch, steps, rounds] = [values.batch, values.steps, values.rounds].map(Number);
@@ -42,7 +47,8 @@ for (const name of names) {
     for (const layer of preset.model.layers) {
       if (!(layer instanceof Conv2D)) continue;
       const eligible = layer.kernelSize.every((k) => k === 3) && layer.strides.every((s) => s === 1) && layer.inputShape?.[2] !== 1;
-      layer.algorithm = algorithm === 'winograd' && eligible ? 'winograd' : 'im2col';
+      if (!eligible) layer.algorithm = 'im2col';
+      else layer.algorithm = onlyWeightGradient ? { forward: 'winograd', inputGradient: 'winograd', weightGradient: algorithm } : algorithm;
     }
     runs.push({ preset: name, algorithm, trainer: await EngineTrainer.start(device, preset, batch, 1), ms: [], cpu: [] });
   }
@@ -56,7 +62,8 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-console.log(`training, batch ${batch}, ${steps} steps per figure, ${rounds} interleaved rounds, medians; adapter ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const varied = onlyWeightGradient ? 'the weight gradient of every eligible conv (forward and input gradient by Winograd in both)' : 'every direction of every eligible conv';
+console.log(`training, ${varied} by im2col vs Winograd; batch ${batch}, ${steps} steps per figure, ${rounds} interleaved rounds, medians; adapter ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const name of names) {
   const [im2col, winograd] = ['im2col', 'winograd'].map((a) => runs.find((r) => r.preset === name && r.algorithm === a)!);
   const rate = (r: typeof im2col) => (steps * batch) / (median(r.ms) / 1000);
