@@ -106,6 +106,12 @@ function tileConstants(g: WinogradGeometry, channels: number) {
 
 const shaderFor = (channels: number) => (channelChunk(channels) === 4 ? vec4Code : winogradCode);
 
+/** A transform of the tiles, one invocation per (tile, chunk of `channels`): 'inputTransform' or 'gradientTransform'. */
+function tileTransform(device: Device, g: WinogradGeometry, entryPoint: string, channels: number, from: Binding, to: Binding, label: string): Promise<Dispatch> {
+  const code = shaderFor(channels);
+  return createDispatch(device, { label, code, entryPoint, constants: tileConstants(g, channels) }, [from, to], grid((winogradTiles(g) * channels) / channelChunk(channels), WG));
+}
+
 /** The four dispatches: weight transform, input transform, the 16 products, output transform. */
 export async function winogradConv(device: Device, g: WinogradGeometry, io: WinogradIO, options: WinogradOptions, scratch: Scratch): Promise<Dispatch[]> {
   const label = options.label ?? `winograd ${g.inH}×${g.inW}×${g.cin} → ${g.outH}×${g.outW}×${g.cout}`;
@@ -124,12 +130,7 @@ export async function winogradConv(device: Device, g: WinogradGeometry, io: Wino
     [io.w, io.u],
     grid(g.cin * g.cout, WG),
   );
-  const input = await createDispatch(
-    device,
-    { label: `${label} input transform`, code: shaderFor(g.cin), entryPoint: 'inputTransform', constants: tileConstants(g, g.cin) },
-    [io.x, io.v],
-    grid((tiles * g.cin) / channelChunk(g.cin), WG),
-  );
+  const input = await tileTransform(device, g, 'inputTransform', g.cin, io.x, io.v, `${label} input transform`);
   const products = await matmul(
     device,
     { m: tiles, n: g.cout, k: g.cin, batch: WINOGRAD_POSITIONS, kernel: options.matmulKernel, label: `${label} products` },
@@ -206,20 +207,8 @@ export async function winogradWeightGradient(
   const label = options.label ?? `winograd dW ${g.inH}×${g.inW}×${g.cin} → ${g.outH}×${g.outW}×${g.cout}`;
   const tiles = winogradTiles(g);
   const splits = weightGradientSplits(g);
-  const input = io.x && [
-    await createDispatch(
-      device,
-      { label: `${label} input transform`, code: shaderFor(g.cin), entryPoint: 'inputTransform', constants: tileConstants(g, g.cin) },
-      [io.x, io.v],
-      grid((tiles * g.cin) / channelChunk(g.cin), WG),
-    ),
-  ];
-  const gradient = await createDispatch(
-    device,
-    { label: `${label} gradient transform`, code: shaderFor(g.cout), entryPoint: 'gradientTransform', constants: tileConstants(g, g.cout) },
-    [io.dZ, io.u],
-    grid((tiles * g.cout) / channelChunk(g.cout), WG),
-  );
+  const input = io.x ? [await tileTransform(device, g, 'inputTransform', g.cin, io.x, io.v, `${label} input transform`)] : [];
+  const gradient = await tileTransform(device, g, 'gradientTransform', g.cout, io.dZ, io.u, `${label} gradient transform`);
   // Entry ξ·splits + s: V[ξ]'s and U'[ξ]'s rows s·(tiles / splits) onwards, as stored.
   const products = await matmul(
     device,
@@ -238,5 +227,5 @@ export async function winogradWeightGradient(
     [io.m, io.dW],
     grid((g.cin * g.cout) / channelChunk(g.cout), WG),
   );
-  return [...(input ?? []), gradient, ...products, output];
+  return [...input, gradient, ...products, output];
 }
