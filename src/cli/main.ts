@@ -3,8 +3,9 @@
  * (argument checks live in usage.ts, model files in model-file.ts, run records in record.ts,
  * validation choices in validation.ts). The `webgpu-dl` command:
  *   webgpu-dl train [--model NAME] [--epochs N] [--batch-size B] [--optimizer NAME]
- *                   [--learning-rate X] [--limit N] [--save FILE] [--load FILE] [--seed S]
- *                   [--checkpoint FILE] [--checkpoint-every STEPS|Nmin] [--resume FILE] [--tuning MODE]
+ *                   [--learning-rate X] [--lr-schedule S] [--limit N] [--test-limit N]
+ *                   [--save FILE] [--load FILE] [--seed S] [--checkpoint FILE]
+ *                   [--checkpoint-every STEPS|Nmin] [--resume FILE] [--tuning MODE]
  *                   [--validation-data D] [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
  *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
@@ -93,16 +94,18 @@ Train options:
 
 Predict options:
   --load FILE           the weights (required): .safetensors, a TF.js model.json, or a
-                        Keras .keras or .h5 file, whose architecture is used unless --model
-                        is given
-  --model NAME          the preset the weights belong to (default ${DEFAULT_TRAINING.model})
+                        Keras .keras or .h5 file; the last three bring their architecture,
+                        used unless --model is given
+  --model NAME          the preset the weights belong to (default for .safetensors:
+                        ${DEFAULT_TRAINING.model})
   --input FILE          an 8-bit grayscale or RGB PNG of the model's input size, or an IDX
                         images file (MNIST's format); default: the MNIST test images
   --limit N             predict the first N images of an IDX file or MNIST (default 10)
 
 Evaluate options:
   --load FILE           the model (required), as for predict
-  --model NAME          the preset the weights belong to (for .safetensors weights)
+  --model NAME          the preset the weights belong to (default for .safetensors:
+                        ${DEFAULT_TRAINING.model})
   --limit N             test on the first N MNIST test images (default all 10,000)
   --batch-size B        batch size (default 100)
 
@@ -111,7 +114,7 @@ Environment:
   WEBGPU_DL_CACHE_DIR   where --tuning keeps kernel-choices.json (default
                         $XDG_CACHE_HOME/webgpu-dl, else ~/.cache/webgpu-dl)
 
-The last line printed is 'test: loss <number> accuracy <number>'.`;
+train and evaluate print 'test: loss <number> accuracy <number>' as their last line.`;
 
 /**
  * What kernel tuning did while the training and test steps were compiled: a second run on this

@@ -23,7 +23,8 @@ export interface DeviceOptions extends AdapterOptions {
    */
   subgroups?: boolean;
   /**
-   * How kernels with several candidates (the matmul) pick one: 'measure' times them on this
+   * How kernels with several candidates (the matmul, im2col, the max pool backward, a 3×3
+   * conv's algorithm) pick one: 'measure' times them on this
    * device when a model is compiled and caches the winner, 'cached' uses the cache and times
    * nothing, 'off' (default) takes the documented default per adapter class.
    */
