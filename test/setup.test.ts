@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { VULKAN_ICD_DIRS } from '../src/device/adapter.js';
 
 const script = resolve('scripts/setup.mjs');
 
@@ -25,6 +26,7 @@ interface Plan {
   blocked?: string;
 }
 interface SetupModule {
+  VULKAN_ICD_DIRS: string[];
   gatherFacts(root?: string): Facts;
   planSetup(facts: Facts): Plan;
 }
@@ -134,5 +136,12 @@ describe('scripts/setup.mjs', () => {
       expect(facts.swiftshaderIcd).toBe(true);
       expect(facts.vulkanLoader).toBe(true);
     }
+  });
+});
+
+describe('setup.mjs looks for hardware Vulkan drivers', () => {
+  it('in the same folders as createDevice, NVIDIA\'s container location included', async () => {
+    const { VULKAN_ICD_DIRS: setupDirs } = await loadSetup();
+    expect([...setupDirs].sort()).toEqual([...VULKAN_ICD_DIRS].sort());
   });
 });
