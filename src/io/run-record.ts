@@ -139,7 +139,9 @@ export async function writeRunRecord(path: string, record: RunRecord): Promise<v
 /** "1 h 32 min", "12 min 5 s", "48 s". */
 export function duration(seconds: number): string {
   const s = Math.round(seconds);
-  if (s >= 3600) return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+  // Whole minutes, rounded before the hours are split off: 7,170 s is "2 h 0 min", not "1 h 60 min".
+  const minutes = Math.round(s / 60);
+  if (s >= 3600) return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
   if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${s} s`;
 }
