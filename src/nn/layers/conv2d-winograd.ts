@@ -5,7 +5,6 @@
  * forward's V when the forward ran by Winograd (the planner then keeps V until the backward).
  */
 import type { TensorId } from '../../graph/graph.js';
-import { columnSum } from '../../kernels/column-sum.js';
 import {
   forwardGeometry,
   inputGradientGeometry,
@@ -19,6 +18,7 @@ import {
 import type { WindowParams } from '../../kernels/window.js';
 import type { WeightSlot } from '../weights.js';
 import type { RecordContext } from './layer.js';
+import { biasGradient } from './linear.js';
 
 /** U (16, cin, cout), V (16, tiles, cin), M (16, tiles, cout) for one Winograd convolution. */
 function intermediates(ctx: RecordContext, label: string, g: WinogradGeometry): { u: TensorId; v: TensorId; m: TensorId } {
@@ -124,7 +124,7 @@ export function recordWinogradWeightGradient(
     writes: x === undefined ? [u, m] : [v, u, m],
     createDispatches: async (bind, scratch) => [
       ...(await winogradWeightGradient(device, g, { x: x === undefined ? undefined : bind(x), v: bind(v), dZ: bind(dZ), u: bind(u), m: bind(m), dW: weights.gradRange(kernel) }, { label: what }, scratch)),
-      ...(bias ? await columnSum(device, { rows: p.batch * p.outH * p.outW, cols: filters }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch) : []),
+      ...(await biasGradient(ctx, bind(dZ), p.batch * p.outH * p.outW, filters, bias, scratch)),
     ],
   });
 }

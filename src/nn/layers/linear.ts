@@ -9,6 +9,8 @@ import type { Gradient } from '../../graph/autodiff.js';
 import type { TensorId } from '../../graph/graph.js';
 import { columnSum } from '../../kernels/column-sum.js';
 import { matmul } from '../../kernels/matmul.js';
+import type { Binding, Dispatch } from '../../runtime/dispatch.js';
+import type { Scratch } from '../../runtime/scratch.js';
 import type { Initializer } from '../initializers.js';
 import type { WeightSlot } from '../weights.js';
 import { readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
@@ -98,9 +100,15 @@ export function recordWeightGradient(
         { a: bind(a), b: bind(dZ), c: weights.gradRange(kernel) },
         scratch,
       )),
-      ...(bias ? await columnSum(device, { rows, cols: units }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch) : []),
+      ...(await biasGradient(ctx, bind(dZ), rows, units, bias, scratch)),
     ],
   });
+}
+
+/** db = Σ_rows dZ into the flat gradient buffer (no dispatch without a bias): every layer's bias gradient. */
+export function biasGradient(ctx: RecordContext, dZ: Binding /* (rows, units) */, rows: number, units: number, bias: WeightSlot | undefined, scratch: Scratch): Promise<Dispatch[]> {
+  if (!bias) return Promise.resolve([]);
+  return columnSum(ctx.device, { rows, cols: units }, { x: dZ, out: ctx.weights.gradRange(bias) }, scratch);
 }
 
 /**
