@@ -11,11 +11,14 @@
 //   --record     bench/results/runs/<preset>.json (+ .md) the run record: figures per epoch, test
 // and then draws the record's curve (bench/curve.ts → bench/results/runs/<preset>.svg).
 // Run it again after an interruption: it resumes from the checkpoint, at the batch it was
-// written after (at most 10 minutes of work are repeated), and the record continues.
+// written after, and the record continues. Stopped by Ctrl-C or SIGTERM, training writes its
+// checkpoint at the end of the batch under way, so nothing is repeated; after a harder end
+// (SIGKILL, a power cut) at most 10 minutes of work are.
 // Arguments after `--` go to `webgpu-dl train` (e.g. `-- --limit 600` for a short trial);
 // `--out DIR` puts all the files under DIR instead.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -78,11 +81,46 @@ const commands = [
   ['scripts/run.mjs', 'src/cli/bin.ts', ...train],
   ['scripts/run.mjs', 'bench/curve.ts', record],
 ];
+/**
+ * Runs `node command` to its end and gives its exit code. Ctrl-C or SIGTERM sent to this script
+ * goes on to the command, once: `webgpu-dl train` then stops at the end of its batch, writes its
+ * checkpoint and exits with 130 or 143. The command runs in a process group of its own, so that
+ * a terminal's Ctrl-C does not reach it twice (once from the terminal, once from here): a
+ * second signal makes train quit at once, without its checkpoint.
+ */
+function run(command) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, command, { stdio: 'inherit', detached: true });
+    shareAutogroupNice(child.pid);
+    const forward = (signal) => child.kill(signal);
+    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, forward);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      for (const name of ['SIGINT', 'SIGTERM']) process.off(name, forward);
+      resolve(code ?? 128 + constants.signals[signal]);
+    });
+  });
+}
+
+/**
+ * Linux ranks CPU time between sessions by their autogroup's nice value (README: "Running the
+ * full schedules"); the command's session of its own has an autogroup of its own, which gets
+ * this script's value, so that a run started to yield to other sessions still does.
+ */
+function shareAutogroupNice(pid) {
+  try {
+    const nice = /nice (-?\d+)/.exec(readFileSync('/proc/self/autogroup', 'utf8'))?.[1];
+    if (nice !== undefined && pid !== undefined) writeFileSync(`/proc/${pid}/autogroup`, nice);
+  } catch {
+    // Not Linux, or a kernel without autogroups: there is nothing to share.
+  }
+}
+
 for (const command of commands) {
   console.log(`node ${command.join(' ')}`);
   if (dryRun) continue;
   mkdirSync(weightsDir, { recursive: true });
   mkdirSync(recordsDir, { recursive: true });
-  const { status } = spawnSync(process.execPath, command, { stdio: 'inherit' });
-  if (status !== 0) process.exit(status ?? 1);
+  const status = await run(command);
+  if (status !== 0) process.exit(status);
 }

@@ -22,9 +22,11 @@ import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type 
 import { checkWritablePath, loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
 import type { CheckpointInfo } from '../io/checkpoint.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
+import type { Callback } from '../nn/fit.js';
 import { cosineDecay } from '../nn/learning-rate.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { decodePng, imageToInput } from '../io/png.js';
+import { Interrupted, stopOnSignals } from './interrupt.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, imageShape, modelForFile } from './model-file.js';
 import { RunRecorder } from './record.js';
@@ -74,7 +76,9 @@ Train options:
                         .h5); a Keras file brings its architecture and, unless --optimizer or
                         --learning-rate is given, its optimizer with its state
   --seed S              seed for initial weights, shuffling and dropout (default 1)
-  --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch
+  --checkpoint FILE     write a checkpoint (weights, optimizer state, epoch) every epoch, and
+                        when Ctrl-C or SIGTERM stops training (exit code 130 or 143; a second
+                        Ctrl-C quits at once, without it)
   --checkpoint-every STEPS|Nmin
                         with --checkpoint: also write it within an epoch, after every STEPS
                         batches (e.g. 100) or every N minutes (e.g. 10min), so that an
@@ -255,28 +259,51 @@ async function train(argv: string[]): Promise<void> {
   await record?.begin(settings, adapterText, { epoch: initialEpoch, batch: resumeFrom?.batch ?? 0, epochSeconds: resumeFrom?.epochSeconds ?? 0 }, { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);
-  await model.fit(mnist.train.images, mnist.train.labels, {
-    batchSize,
-    epochs,
-    ...validationFitArgs(validation, mnist),
-    verbose: 0,
-    ...(resumeFrom ? { resumeFrom } : { initialEpoch }),
-    callbacks: [
-      {
-        onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
-        onProgress: (p) => progress.update(p),
-        onEpochEnd: (epoch, logs) => {
-          const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
-          progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+  // With a checkpoint to write, Ctrl-C and SIGTERM stop training where it can resume (interrupt.ts).
+  const stop = values.checkpoint ? stopOnSignals() : undefined;
+  let stoppedAfter: string | undefined; // the point the last checkpoint holds, once one is written
+  const trackStop: Callback = {
+    onBatchEnd: (epoch, batch, where) => {
+      if (where.stopping) stoppedAfter = `batch ${batch + 1} of ${where.batches} in epoch ${epoch + 1}`;
+    },
+    onEpochEnd: (epoch) => {
+      stoppedAfter = `the end of epoch ${epoch + 1}`;
+    },
+  };
+  try {
+    await model.fit(mnist.train.images, mnist.train.labels, {
+      batchSize,
+      epochs,
+      ...validationFitArgs(validation, mnist),
+      verbose: 0,
+      ...(resumeFrom ? { resumeFrom } : { initialEpoch }),
+      callbacks: [
+        {
+          onEpochBegin: (epoch) => progress.epochBegin(epoch, epochs),
+          onProgress: (p) => progress.update(p),
+          onEpochEnd: (epoch, logs) => {
+            const val = logs.val_loss === undefined ? '' : ` - val_loss: ${logs.val_loss.toFixed(4)} - val_accuracy: ${logs.val_accuracy!.toFixed(4)}`;
+            progress.epochEnd(`epoch ${epoch + 1}: loss: ${logs.loss.toFixed(4)} - accuracy: ${logs.accuracy.toFixed(4)}${val}`);
+          },
         },
-      },
-      // The rate before the checkpoint, so that a checkpoint holds the next step's rate.
-      ...(decay ? [decay] : []),
-      // The record before the checkpoint: resumed, it drops epochs past the checkpoint (record.ts).
-      ...(record ? [record] : []),
-      ...(values.checkpoint ? [modelCheckpoint(values.checkpoint, { saveFreq: every ?? 'epoch' })] : []),
-    ],
-  });
+        // The rate before the checkpoint, so that a checkpoint holds the next step's rate.
+        ...(decay ? [decay] : []),
+        // The record before the checkpoint: resumed, it drops epochs past the checkpoint (record.ts).
+        ...(record ? [record] : []),
+        ...(values.checkpoint ? [modelCheckpoint(values.checkpoint, { saveFreq: every ?? 'epoch' }), trackStop] : []),
+      ],
+      signal: stop?.signal,
+    });
+  } catch (err) {
+    if (err instanceof Interrupted) {
+      err.message = stoppedAfter
+        ? `training stopped by ${err.signal} after ${stoppedAfter}; ${values.checkpoint} holds that point: run the same command with --resume ${values.checkpoint} to go on`
+        : `training stopped by ${err.signal} before a batch ended: nothing new to save`;
+    }
+    throw err;
+  } finally {
+    stop?.dispose();
+  }
 
   if (values.save) {
     await saveWeights(model, values.save);
@@ -416,6 +443,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command '${command}'`);
   } catch (err) {
+    if (err instanceof Interrupted) {
+      console.error(`webgpu-dl: ${err.message}`);
+      return err.exitCode;
+    }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`webgpu-dl: ${(err as Error).message}\nRun 'webgpu-dl --help' for usage.`);
       return 2;

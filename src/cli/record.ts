@@ -103,9 +103,12 @@ export class RunRecorder implements Callback {
     this.epochStarted = performance.now() - carried;
   }
 
-  /** With --checkpoint-every, as often as the checkpoint within an epoch: the session's wall time so far. */
+  /**
+   * With --checkpoint-every, as often as the checkpoint within an epoch, and when training stops
+   * on a signal (the checkpoint is written then too): the session's wall time so far.
+   */
   async onBatchEnd(_epoch: number, batch: number, where: BatchEnd): Promise<void> {
-    if (this.checkpointEvery && checkpointDue(this.checkpointEvery, batch, where.batches, performance.now() - this.lastWrite)) await this.write();
+    if (where.stopping || (this.checkpointEvery && checkpointDue(this.checkpointEvery, batch, where.batches, performance.now() - this.lastWrite))) await this.write();
   }
 
   /** `epoch` is 0-based, as fit's callbacks give it. */

@@ -3,7 +3,8 @@
  * `saveFreq: N`, after every N batches within an epoch (or with `saveFreq: { minutes: M }`
  * after the first batch that ends M minutes or more after the last write), it writes a checkpoint
  * (src/io/checkpoint.ts) to a file (Node; atomically) or hands its bytes to `write` (e.g. to
- * store them in a browser).
+ * store them in a browser). When fit stops on its signal (FitArgs.signal), it writes after the
+ * batch fit stops at, whatever saveFreq says.
  *
  *   await model.fit(x, y, { epochs: 12, callbacks: [modelCheckpoint('run.ckpt', { saveFreq: 100 })] });
  */
@@ -69,7 +70,8 @@ export function modelCheckpoint(target: CheckpointTarget, options: ModelCheckpoi
       if (typeof target === 'string') await checkWritablePath(target, 'modelCheckpoint');
     },
     async onBatchEnd(epoch: number, batch: number, where: BatchEnd) {
-      if (!checkpointDue(saveFreq, batch, where.batches, performance.now() - lastWrite)) return;
+      // Due by saveFreq, or fit stops after this batch (its signal was aborted): the run resumes here.
+      if (!where.stopping && !checkpointDue(saveFreq, batch, where.batches, performance.now() - lastWrite)) return;
       try {
         await write(epoch, { batch: batch + 1, batchSize: where.batchSize, samples: where.samples, epochSeconds: where.elapsedMs / 1000 });
       } catch (err) {

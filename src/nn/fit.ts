@@ -46,6 +46,11 @@ export interface BatchEnd {
   samples: number;
   /** Milliseconds spent on this epoch so far, those before a resume included. */
   elapsedMs: number;
+  /**
+   * True when fit stops after this batch because FitArgs.signal was aborted: a checkpoint
+   * callback writes now, so that the run can resume here.
+   */
+  stopping: boolean;
 }
 
 /** Hooks into fit (as Keras' callbacks); `M` is the model type fit hands to setModel. */
@@ -95,6 +100,16 @@ export interface FitArgs<M = unknown> {
    * (default true). False keeps Keras' old behaviour: training goes on with NaN.
    */
   terminateOnNaN?: boolean;
+  /**
+   * Stops training when aborted (e.g. on Ctrl-C): fit submits no batch after the one whose
+   * onBatchEnd callbacks see `where.stopping` (modelCheckpoint writes then, its read-back
+   * waiting for the steps already on the GPU), then rejects with the signal's reason. Noticed
+   * on an epoch's last batch, it stops after that epoch's end instead (validation and its
+   * checkpoint included); in the last epoch it finishes. The model keeps what it learnt. The
+   * signal is seen when the loop waits (for a read-back slot, a callback's I/O), so up to two
+   * read-backs' worth of steps (2 × progressEvery) may be submitted after it.
+   */
+  signal?: AbortSignal;
 }
 
 /** fit stopped because the loss stopped being finite; the model holds the weights from before. */
@@ -177,6 +192,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
 
   try {
     for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+      args.signal?.throwIfAborted();
       for (const callback of callbacks) await callback.onEpochBegin?.(epoch);
       // Each epoch's order derives from (seed, epoch) alone, so a resumed fit repeats it.
       const order = args.shuffle === false ? Uint32Array.from({ length: trainCount }, (_, i) => i) : shuffledIndices(trainCount, epochShuffleSeed(seed, epoch));
@@ -207,8 +223,11 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
             if (read) guard!.record(e, reads, point);
           } : undefined;
           const run = await runner.run(size === compiled.full.batch ? compiled.full : compiled.last, xBatch.subarray(0, size * perSample), tBatch.subarray(0, size * classes), read, { before });
-          const where = { batches: steps, batchSize, samples: trainCount, elapsedMs: performance.now() - started };
+          // Asked to stop: after this batch, unless it ends the epoch (whose end is saved after validation).
+          const stopping = Boolean(args.signal?.aborted) && s < steps - 1;
+          const where = { batches: steps, batchSize, samples: trainCount, elapsedMs: performance.now() - started, stopping };
           for (const callback of callbacks) await callback.onBatchEnd?.(epoch, s, where);
+          if (stopping) args.signal!.throwIfAborted();
           if (!run) continue;
           latest = run.metrics;
           guard?.observe(reads++, run.metrics, epoch, s);
@@ -232,6 +251,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
         // The next epoch's starting point; taken here, a loss noticed only now repeats this epoch.
         if (snapshot) snapshot = await takeSnapshot(ctx);
       } catch (err) {
+        if (args.signal?.aborted && err === args.signal.reason) throw err;
         if (err instanceof NonFiniteLossSeen) throw stopAtNonFinite(guard!, ctx, steps, progressEvery, history);
         const loss = await ctx.state.device.lossAfterFailure();
         if (!loss || !snapshot || !ctx.rebuild) throw err;

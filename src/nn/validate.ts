@@ -81,7 +81,7 @@ export interface FitOptions {
 
 const FIT_OPTIONS = [
   'batchSize', 'epochs', 'validationSplit', 'validationData', 'shuffle', 'verbose', 'callbacks',
-  'progressEvery', 'initialEpoch', 'terminateOnNaN', 'resumeFrom',
+  'progressEvery', 'initialEpoch', 'terminateOnNaN', 'resumeFrom', 'signal',
 ] as const;
 
 /** fit's options with their defaults, every one checked. */
@@ -106,6 +106,7 @@ export function checkFitOptions(options: Record<string, unknown> | undefined): F
   }
   if (o.verbose !== undefined && o.verbose !== 0 && o.verbose !== 1) throw new Error(`${where}: verbose must be 0 or 1, got ${show(o.verbose)}`);
   checkCallbacks(where, o.callbacks);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new Error(`${where}: signal must be an AbortSignal (new AbortController().signal), got ${show(o.signal)}`);
   return {
     batchSize: batchSize(where, o.batchSize),
     epochs,

@@ -83,6 +83,68 @@ describe('checkpoints within an epoch', () => {
     resumed.dispose();
   });
 
+  it('stopped by its signal: the checkpoint is written at that batch, fit rejects with the reason, and the resumed run = uninterrupted', async () => {
+    const straight = await model(11);
+    await straight.fit(x, y, { ...fitArgs, epochs: 2 });
+    const expected = await straight.getWeights();
+    straight.dispose();
+
+    // Aborted during batch index 1 of epoch index 1, with a saveFreq that would never write within an epoch.
+    const controller = new AbortController();
+    const reason = new Error('stop, please');
+    const abortAt: Callback = {
+      onBatchEnd(epoch, batch) {
+        if (epoch === 1 && batch === 0) controller.abort(reason);
+      },
+    };
+    const seen: [number, number, boolean][] = [];
+    const watch: Callback = { onBatchEnd: (epoch, batch, where) => void seen.push([epoch, batch, where.stopping]) };
+    const points: [number, number][] = [];
+    const bytes: Uint8Array[] = [];
+    const first = await model(11);
+    const save = modelCheckpoint((b, epoch, batch) => void (points.push([epoch, batch]), bytes.push(b)), { saveFreq: 'epoch' });
+    await expect(first.fit(x, y, { ...fitArgs, epochs: 2, callbacks: [abortAt, watch, save], signal: controller.signal })).rejects.toBe(reason);
+    first.dispose();
+    // 4 batches an epoch: the stop comes after the batch under way when the signal came (index 1).
+    expect(seen.slice(4)).toEqual([[1, 0, false], [1, 1, true]]);
+    expect(points).toEqual([[1, 0], [1, 2]]);
+
+    const resumed = await model(11);
+    const info = restoreCheckpoint(resumed, bytes[1]);
+    expect(info).toMatchObject({ epoch: 1, batch: 2, step: 6 });
+    await resumed.fit(x, y, { ...fitArgs, epochs: 2, resumeFrom: info });
+    expect(await resumed.getWeights()).toEqual(expected);
+    resumed.dispose();
+  });
+
+  it("stopped by its signal on an epoch's last batch: stops after that epoch's end and its checkpoint; in the last epoch, finishes", async () => {
+    const controller = new AbortController();
+    const abortOnLast: Callback = {
+      onBatchEnd(epoch, batch, where) {
+        if (epoch === 0 && batch === where.batches - 1) controller.abort();
+      },
+    };
+    const points: [number, number][] = [];
+    const ended: { epoch: number; valAccuracy: number }[] = [];
+    const m = await model(12);
+    const save = modelCheckpoint((_, epoch, batch) => void points.push([epoch, batch]), { saveFreq: 1 });
+    const ends: Callback = { onEpochEnd: (epoch, logs) => void ended.push({ epoch, valAccuracy: logs.val_accuracy! }) };
+    const error = await m.fit(x, y, { ...fitArgs, epochs: 3, callbacks: [abortOnLast, save, ends], signal: controller.signal }).catch((e: Error) => e);
+    expect((error as Error).name).toBe('AbortError'); // abort()'s default reason
+    expect(points).toEqual([[0, 1], [0, 2], [0, 3], [1, 0]]);
+    expect(ended.map((e) => e.epoch)).toEqual([0]);
+    expect(Number.isFinite(ended[0].valAccuracy)).toBe(true); // validation ran before the stop
+    expect(m.trainingState().optimizerSteps).toBe(4);
+
+    // Aborted in the last epoch's last batch: nothing left to stop, fit ends normally.
+    const last = new AbortController();
+    const abortInLast: Callback = { onBatchEnd: (epoch, batch, where) => void (epoch === 0 && batch === where.batches - 1 && last.abort()) };
+    const history = await m.fit(x, y, { ...fitArgs, epochs: 1, callbacks: [abortInLast], signal: last.signal });
+    expect(history.epoch).toEqual([0]);
+    await expect(m.fit(x, y, { ...fitArgs, epochs: 1, signal: 'stop' as unknown as AbortSignal })).rejects.toThrow('fit: signal must be an AbortSignal');
+    m.dispose();
+  });
+
   it('writes after every saveFreq batches and after each epoch, never twice for one point', async () => {
     const m = await model(6);
     const points: [number, number][] = [];
