@@ -8,7 +8,8 @@
  *                   [--checkpoint-every STEPS|Nmin] [--resume FILE] [--tuning MODE]
  *                   [--validation-data D] [--record FILE.json]
  *   webgpu-dl predict --load FILE [--input image.png|images.idx] [--model NAME] [--limit N]
- *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B]
+ *                     [--tuning MODE]
+ *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B] [--tuning MODE]
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -105,6 +106,8 @@ Predict options:
   --input FILE          an 8-bit grayscale or RGB PNG of the model's input size, or an IDX
                         images file (MNIST's format); default: the MNIST test images
   --limit N             predict the first N images of an IDX file or MNIST (default 10)
+  --tuning MODE         as for train; default cached: the kernels train chose on this adapter
+                        (the default kernel where it chose none), timing nothing
 
 Evaluate options:
   --load FILE           the model (required), as for predict
@@ -112,6 +115,7 @@ Evaluate options:
                         ${DEFAULT_TRAINING.model})
   --limit N             test on the first N MNIST test images (default all 10,000)
   --batch-size B        batch size (default 100)
+  --tuning MODE         as for predict (default cached)
 
 Environment:
   WEBGPU_DL_ADAPTER     auto (default), hardware or software (SwiftShader)
@@ -325,6 +329,7 @@ async function predict(argv: string[]): Promise<void> {
       input: { type: 'string' },
       model: { type: 'string' },
       limit: { type: 'string' },
+      tuning: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -335,6 +340,7 @@ async function predict(argv: string[]): Promise<void> {
   }
   const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
+  const tuning = tuningMode(values.tuning ?? 'cached');
   const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   const inputShape = imageShape(model);
 
@@ -348,7 +354,7 @@ async function predict(argv: string[]): Promise<void> {
     images = await readInput(values.input, inputShape, limit);
   }
 
-  const device = await createDevice({ adapter: adapterChoice() });
+  const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
     await model.compile({ device, optimizer: 'sgd' });
     if (!weightsLoaded) await loadWeights(model, load);
@@ -374,6 +380,7 @@ async function evaluate(argv: string[]): Promise<void> {
       model: { type: 'string' },
       limit: { type: 'string' },
       'batch-size': { type: 'string' },
+      tuning: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -385,17 +392,19 @@ async function evaluate(argv: string[]): Promise<void> {
   const load = checkLoad('evaluate', values.load, values.model);
   const limit = positiveInt('limit', values.limit);
   const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
+  const tuning = tuningMode(values.tuning ?? 'cached');
   const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   checkMnistInput(model);
   const mnist = await loadMnist({ limit: 1, testLimit: limit });
 
-  const device = await createDevice({ adapter: adapterChoice() });
+  const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
     await model.compile({ device, optimizer: 'sgd' }); // evaluation takes no step: any optimizer does
     if (!weightsLoaded) await loadWeights(model, load);
     console.log(model.summary());
     const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
     console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);
+    console.log(tuningLine(device));
     console.log(`test: loss ${test.loss.toFixed(4)} accuracy ${test.accuracy.toFixed(4)}`);
     model.dispose();
   } finally {

@@ -85,6 +85,11 @@ describe('webgpu-dl command', () => {
     const again = await run('train', '--model', 'mnist-conv3', '--epochs', '0', '--limit', '8', '--test-limit', '4', '--load', weights);
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/^kernel tuning \(measure\): 0 candidate\(s\) timed, [1-9]\d* choice\(s\) from the cache .*kernel-choices.json/m);
+    // evaluate runs the kernels train chose (tuning 'cached' by default), timing nothing.
+    const evaluated = await run('evaluate', '--load', weights, '--model', 'mnist-conv3', '--limit', '4');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.out).toMatch(/^kernel tuning \(cached\): 0 candidate\(s\) timed, [1-9]\d* choice\(s\) from the cache .*kernel-choices.json/m);
+    expect(evaluated.out.split('\n').at(-1)).toBe(trained.out.split('\n').at(-1)); // the same test line as train's
     const { modelJson, shards } = await readTfjs(saved);
     expect(decodeTfjsWeights(modelJson, shards)).toEqual(decodeSafetensors(readFileSync(weights)).tensors);
     // predict without --model uses the default preset for a safetensors file.
@@ -103,6 +108,8 @@ describe('webgpu-dl command', () => {
       [['predict'], /predict needs --load FILE/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
+      [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
+      [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(...argv);
