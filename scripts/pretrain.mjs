@@ -11,9 +11,9 @@
 //   --record     bench/results/runs/<preset>.json (+ .md) the run record: figures per epoch, test
 // and then draws the record's curve (bench/curve.ts → bench/results/runs/<preset>.svg).
 // Run it again after an interruption: it resumes from the checkpoint, at the batch it was
-// written after, and the record continues. Stopped by Ctrl-C or SIGTERM, training writes its
-// checkpoint at the end of the batch under way, so nothing is repeated; after a harder end
-// (SIGKILL, a power cut) at most 10 minutes of work are.
+// written after, and the record continues. Stopped by Ctrl-C or SIGTERM, training submits no
+// more batches and writes its checkpoint after those it submitted, so nothing is repeated;
+// after a harder end (SIGKILL, a power cut) at most 10 minutes of work are.
 // Arguments after `--` go to `webgpu-dl train` (e.g. `-- --limit 600` for a short trial);
 // `--out DIR` puts all the files under DIR instead.
 import { spawn } from 'node:child_process';
@@ -83,8 +83,8 @@ const commands = [
 ];
 /**
  * Runs `node command` to its end and gives its exit code. Ctrl-C or SIGTERM sent to this script
- * goes on to the command, once: `webgpu-dl train` then stops at the end of its batch, writes its
- * checkpoint and exits with 130 or 143. The command runs in a process group of its own, so that
+ * goes on to the command, once: `webgpu-dl train` then submits no more batches, writes its
+ * checkpoint after those it submitted and exits with 130 or 143. The command runs in a process group of its own, so that
  * a terminal's Ctrl-C does not reach it twice (once from the terminal, once from here): a
  * second signal makes train quit at once, without its checkpoint.
  */
