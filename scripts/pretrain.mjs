@@ -84,19 +84,20 @@ const commands = [
 /**
  * Runs `node command` to its end and gives its exit code. Ctrl-C or SIGTERM sent to this script
  * goes on to the command, once: `webgpu-dl train` then submits no more batches, writes its
- * checkpoint after those it submitted and exits with 130 or 143. The command runs in a process group of its own, so that
- * a terminal's Ctrl-C does not reach it twice (once from the terminal, once from here): a
- * second signal makes train quit at once, without its checkpoint.
+ * checkpoint after those it submitted and exits with 130 or 143. The command runs in a process
+ * group of its own, so that a terminal's Ctrl-C does not reach it twice (once from the terminal,
+ * once from here): a second signal makes train quit at once, without its checkpoint.
  */
+const FORWARDED = ['SIGINT', 'SIGTERM'];
 function run(command) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, command, { stdio: 'inherit', detached: true });
     shareAutogroupNice(child.pid);
     const forward = (signal) => child.kill(signal);
-    for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, forward);
+    for (const signal of FORWARDED) process.on(signal, forward);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      for (const name of ['SIGINT', 'SIGTERM']) process.off(name, forward);
+      for (const signal of FORWARDED) process.off(signal, forward);
       resolve(code ?? 128 + constants.signals[signal]);
     });
   });

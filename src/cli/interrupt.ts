@@ -1,8 +1,8 @@
 /**
  * Ctrl-C (SIGINT) or SIGTERM while `webgpu-dl train --checkpoint FILE` trains: no further batch
  * is submitted, the checkpoint is written once the GPU has run the steps already submitted to it
- * (fit's signal: up to 2 read-backs' worth, 40 steps, run ahead of the GPU), and the command exits with
- * 128 + the signal's number (130, 143), as a shell reports a process killed by it. A second
+ * (fit's signal: up to 2 read-backs' worth, 40 steps, run ahead of the GPU), and the command
+ * exits with 128 + the signal's number (130, 143), as a shell reports a process killed by it. A second
  * signal quits at once. Without --checkpoint there is nothing to keep, and the signals keep
  * their default (the process ends at once).
  */
@@ -11,6 +11,9 @@ import { constants } from 'node:os';
 type StopSignal = 'SIGINT' | 'SIGTERM';
 const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
 
+/** The exit code a shell reports for a process ended by `signal`. */
+const exitCodeOf = (signal: StopSignal) => 128 + constants.signals[signal];
+
 /** fit rejected with this: training stopped on a signal; `message` says where and how to go on. */
 export class Interrupted extends Error {
   readonly exitCode: number;
@@ -18,7 +21,7 @@ export class Interrupted extends Error {
   constructor(readonly signal: StopSignal) {
     super(`stopped by ${signal}`);
     this.name = 'Interrupted';
-    this.exitCode = 128 + constants.signals[signal];
+    this.exitCode = exitCodeOf(signal);
   }
 }
 
@@ -26,7 +29,7 @@ export class Interrupted extends Error {
 export function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (name: StopSignal) => {
-    if (controller.signal.aborted) process.exit(128 + constants.signals[name]);
+    if (controller.signal.aborted) process.exit(exitCodeOf(name));
     process.stderr.write(`\n${name}: stopping once the steps already submitted to the GPU are done, to write the checkpoint (${name} again: quit at once)\n`);
     controller.abort(new Interrupted(name));
   };

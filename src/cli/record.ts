@@ -108,7 +108,7 @@ export class RunRecorder implements Callback {
    * on a signal (the checkpoint is written then too): the session's wall time so far.
    */
   async onBatchEnd(_epoch: number, batch: number, where: BatchEnd): Promise<void> {
-    if (where.stopping || (this.checkpointEvery && checkpointDue(this.checkpointEvery, batch, where.batches, performance.now() - this.lastWrite))) await this.write();
+    if (checkpointDue(this.checkpointEvery ?? 'epoch', batch, where, performance.now() - this.lastWrite)) await this.write();
   }
 
   /** `epoch` is 0-based, as fit's callbacks give it. */

@@ -38,12 +38,15 @@ export function checkSaveFreq(saveFreq: unknown, where = 'modelCheckpoint'): Sav
 }
 
 /**
- * Whether a checkpoint is due after 0-based `batch` of an epoch of `batches` (never after the
- * last: the epoch's end is saved after validation); `sinceMs` is the time since the last write.
+ * Whether a checkpoint is due after 0-based `batch` of an epoch (`where`, as fit's onBatchEnd
+ * gives it): always when fit stops there on its signal; else never after the epoch's last batch
+ * (its end is saved after validation), and by saveFreq otherwise; `sinceMs` is the time since
+ * the last write.
  */
-export function checkpointDue(saveFreq: SaveFreq, batch: number, batches: number, sinceMs: number): boolean {
+export function checkpointDue(saveFreq: SaveFreq, batch: number, where: Pick<BatchEnd, 'batches' | 'stopping'>, sinceMs: number): boolean {
+  if (where.stopping) return true;
   const done = batch + 1;
-  if (saveFreq === 'epoch' || done === batches) return false;
+  if (saveFreq === 'epoch' || done === where.batches) return false;
   if (typeof saveFreq === 'number') return done % saveFreq === 0;
   return sinceMs >= saveFreq.minutes * 60_000;
 }
@@ -70,8 +73,7 @@ export function modelCheckpoint(target: CheckpointTarget, options: ModelCheckpoi
       if (typeof target === 'string') await checkWritablePath(target, 'modelCheckpoint');
     },
     async onBatchEnd(epoch: number, batch: number, where: BatchEnd) {
-      // Due by saveFreq, or fit stops after this batch (its signal was aborted): the run resumes here.
-      if (!where.stopping && !checkpointDue(saveFreq, batch, where.batches, performance.now() - lastWrite)) return;
+      if (!checkpointDue(saveFreq, batch, where, performance.now() - lastWrite)) return;
       try {
         await write(epoch, { batch: batch + 1, batchSize: where.batchSize, samples: where.samples, epochSeconds: where.elapsedMs / 1000 });
       } catch (err) {
