@@ -1,4 +1,5 @@
 /** Checks of command-line arguments; a UsageError ends the command with exit code 2 and a hint to --help. */
+import { existsSync } from 'node:fs';
 import type { AdapterChoice } from '../device/adapter.js';
 import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
 import { weightsFormat } from '../io/files.js';
@@ -24,7 +25,7 @@ export function checkpointEvery(value: string | undefined): SaveFreq | undefined
   throw new UsageError(`--checkpoint-every must be a number of batches (e.g. 100) or of minutes (e.g. 10min), got '${value}'`);
 }
 
-/** predict's and evaluate's --load FILE (required, of a known format) and --model NAME (a preset, if given). */
+/** predict's and evaluate's --load FILE (required, present, of a known format) and --model NAME (a preset, if given). */
 export function checkLoad(command: string, load: string | undefined, preset: string | undefined): string {
   if (!load) throw new UsageError(`${command} needs --load FILE (the trained model or weights)`);
   try {
@@ -32,6 +33,7 @@ export function checkLoad(command: string, load: string | undefined, preset: str
   } catch (err) {
     throw new UsageError(`--load: ${(err as Error).message}`);
   }
+  if (!existsSync(load)) throw new UsageError(`--load: no file ${load}`);
   if (preset !== undefined && !presets[preset]) throw new UsageError(`unknown model '${preset}' (choose from ${presetNames.join(', ')})`);
   return load;
 }

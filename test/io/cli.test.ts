@@ -106,6 +106,8 @@ describe('webgpu-dl command', () => {
       [['train', '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
       [['train', '--lr-schedule', 'step'], /--lr-schedule must be one of constant, cosine, got 'step'/],
       [['predict'], /predict needs --load FILE/],
+      [['predict', '--load', join(dir, 'absent.safetensors')], /--load: no file .*absent.safetensors/],
+      [['evaluate', '--load', join(dir, 'absent.keras')], /--load: no file .*absent.keras/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
       [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
