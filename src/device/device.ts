@@ -61,8 +61,8 @@ export class Device {
   lost: Error | undefined;
   /** The first error WebGPU reported outside an error scope, thrown at the next check. */
   private uncaptured: Error | undefined;
-  /** True once destroy() was called: the loss that follows is no failure. */
-  private destroyedByOwner = false;
+  /** Set once destroy() was called (the loss that follows is no failure); every later operation throws it. */
+  private destroyedByOwner: Error | undefined;
   /** Buffers created through this wrapper and not yet destroyed, with their sizes (see `memory`). */
   private readonly live = new Map<GPUBuffer, number>();
   private liveBytes = 0;
@@ -112,6 +112,7 @@ export class Device {
 
   /** Throws the first WebGPU error reported since the last check, or a device loss. */
   throwIfFailed(): void {
+    if (this.destroyedByOwner) throw this.destroyedByOwner;
     if (this.lost) throw this.lost;
     const error = this.uncaptured;
     if (error) {
@@ -165,6 +166,7 @@ export class Device {
   }
 
   private createCounted(label: string, size: number, usage: number): GPUBuffer {
+    if (this.destroyedByOwner) throw this.destroyedByOwner;
     if (this.lost) throw this.lost;
     if (!Number.isSafeInteger(size) || size > this.limits.maxBufferSize) {
       throw new Error(`buffer '${label}' needs ${formatBytes(size)}, over this device's maxBufferSize of ${formatBytes(this.limits.maxBufferSize)}`);
@@ -208,7 +210,7 @@ export class Device {
   }
 
   destroy(): void {
-    this.destroyedByOwner = true;
+    this.destroyedByOwner ??= new Error('the WebGPU device was destroyed (device.destroy()): create a new one with createDevice() and compile the model on it');
     this.gpu.destroy();
   }
 }

@@ -3,6 +3,7 @@
  * browser would) is replaced: fit rebuilds the model on a new device, restores the snapshot
  * of the epoch's start and repeats the epoch, ending with the weights an uninterrupted run
  * gets. A second loss right after gives up with a clear error.
+ * A device its owner destroyed is no such loss: every later use throws an error saying so.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDevice, presets, type Sequential } from '../../src/index.js';
@@ -67,6 +68,23 @@ describe('device loss during fit', () => {
       /^fit: the WebGPU device was lost again in epoch 1, [\d.]+ s after it was last recovered \(WebGPU device lost: .*\); giving up: the device keeps failing\. Save checkpoints/,
     );
     expect(warn).toHaveBeenCalledTimes(1);
+  }, 120_000);
+
+  it('a device its owner destroyed is no loss to recover from: every later use says so', async () => {
+    const message = /^the WebGPU device was destroyed \(device\.destroy\(\)\): create a new one with createDevice\(\) and compile the model on it$/;
+    for (const use of [(m: Sequential) => m.fit(x, y, fitArgs), (m: Sequential) => m.predict(x), (m: Sequential) => m.evaluate(x, y)]) {
+      const device = await createDevice();
+      const m = await model(device);
+      device.destroy();
+      await expect(use(m)).rejects.toThrow(message);
+      expect(device.lost).toBeUndefined();
+      expect(m.device).toBe(device); // not rebuilt on a new device
+      m.dispose();
+    }
+    const device = await createDevice();
+    device.destroy();
+    await expect(model(device)).rejects.toThrow(message);
+    expect(warn).not.toHaveBeenCalled();
   }, 120_000);
 
   it('the per-epoch snapshot costs under 3% of the epoch it protects (mnist-conv3, batch 64, 844 steps an epoch)', async () => {
