@@ -31,6 +31,13 @@ export interface CompileArgs {
   seed?: number;
 }
 
+/**
+ * The layers of every built model not yet disposed: build() lays a layer's weights out in its
+ * model's store, so a layer in a second model, or twice in one, would serve two layouts.
+ * Keras shares the weights then; this engine refuses.
+ */
+const layersInModels = new WeakSet<Layer>();
+
 export class Sequential implements SavableModel {
   readonly layers: Layer[] = [];
   name = 'sequential';
@@ -58,7 +65,7 @@ export class Sequential implements SavableModel {
   }
 
   get inputShape(): number[] {
-    if (this.layers.length === 0) throw new Error('the model has no layers');
+    if (this.layers.length === 0) throw new Error('the model has no layers: give them to new Sequential([...]) or add() them');
     return this.layers[0].inputShape!;
   }
 
@@ -74,6 +81,12 @@ export class Sequential implements SavableModel {
    */
   build(): void {
     if (this.weights) return;
+    this.layers.forEach((layer, i) => {
+      const inOtherModel = layersInModels.has(layer);
+      if (!inOtherModel && this.layers.indexOf(layer) === i) return;
+      const which = layer.name ? `layer '${layer.name}'` : `the ${layer.className} layer at position ${i + 1}`;
+      throw new Error(`${which} is ${inOtherModel ? 'already in another model' : 'in this model twice'}: shared layers are not supported, create another with layers.*()`);
+    });
     const store = new WeightStore();
     // Initial values are drawn when compile() allocates the weights, from compile's seed.
     const random = () => this.initRandom();
@@ -89,6 +102,7 @@ export class Sequential implements SavableModel {
       shape = layer.outputShape;
     }
     if (shape.length !== 1) throw new Error(`the model's output must be flat [classes], got [${shape}]: end with Flatten and Dense`);
+    for (const layer of this.layers) layersInModels.add(layer);
     this.weights = store;
   }
 
@@ -109,9 +123,9 @@ export class Sequential implements SavableModel {
     const saved = this.initialState; // weights and optimizer of a model read from a file
     const optimizerSpec = args.optimizer ?? saved?.optimizer?.config;
     if (!optimizerSpec) throw new Error(`compile needs { optimizer }${saved ? ` (the model's file saved no optimizer the engine can resume${saved.optimizerNote ? `: ${saved.optimizerNote}` : ''})` : ' (e.g. \'adam\' or optimizers.sgd({ learningRate: 0.01 }))'}`);
+    this.build();
     const loss = createLoss(args.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
     const config = resolveOptimizer(optimizerSpec);
-    this.build();
     const weights = this.weights!;
     preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
     if (saved) weights.check(saved.weights);
@@ -278,6 +292,7 @@ export class Sequential implements SavableModel {
   /** Frees the model's GPU buffers. */
   dispose(): void {
     this.disposed = true;
+    if (this.weights) for (const layer of this.layers) layersInModels.delete(layer);
     this.releaseBuffers();
   }
 

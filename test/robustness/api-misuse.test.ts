@@ -98,6 +98,19 @@ const compileCases: [string, () => unknown, RegExp][] = [
   ['an inputShape with -1', () => layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [28, -1, 1] }), /Conv2D: inputShape must be a list of positive integers such as \[28, 28, 1\], got \[28,-1,1\]/],
   ['BatchNormalization momentum 1.5', () => layers.batchNormalization({ momentum: 1.5 }), /BatchNormalization: momentum must be in \[0, 1\), got 1.5/],
   ['adding something that is not a layer', () => new Sequential([{ units: 3 } as never]), /Sequential.add expects a layer made by layers.\*\(\)/],
+  ['a misspelt layer argument', () => layers.dense({ units: 3, activaton: 'relu' } as never), /Dense: unknown argument 'activaton' \(Dense takes units, activation, useBias, kernelInitializer, biasInitializer, name, inputShape\)/],
+  ['Keras snake_case layer arguments', () => layers.maxPooling2d({ pool_size: 2, strides: 2, data_format: 'channels_last' } as never), /MaxPooling2D: unknown arguments 'pool_size', 'data_format' \(MaxPooling2D takes poolSize/],
+  ['layer arguments that are not an object', () => layers.dropout(0.5 as never), /Dropout: takes an object of arguments, got 0.5/],
+  ['a Flatten inputShape of [0]', () => layers.flatten({ inputShape: [0] }), /^Flatten: inputShape must be a list of positive integers/],
+  ['compile a model without layers', async () => new Sequential().compile({ device: await testDevice(), optimizer: 'sgd' }), /the model has no layers: give them to new Sequential\(\[...\]\) or add\(\) them/],
+  [
+    'compile a model holding one layer twice',
+    async () => {
+      const hidden = layers.dense({ units: 6, activation: 'relu' });
+      await new Sequential([layers.flatten({ inputShape: [6, 6, 1] }), layers.dense({ units: 6 }), hidden, hidden, layers.dense({ units: 3, activation: 'softmax' })]).compile({ device: await testDevice(), optimizer: 'sgd' });
+    },
+    /the Dense layer at position 4 is in this model twice: shared layers are not supported, create another with layers.\*\(\)/,
+  ],
 ];
 
 describe('API misuses are refused with the culprit named, weights bit-equal, no buffer left', () => {
@@ -120,6 +133,16 @@ describe('API misuses are refused with the culprit named, weights bit-equal, no 
     expect(device.memory.buffers).toBeLessThan(live.buffers);
     await expectRefused(undefined, () => other.predict(x), /the model was disposed/);
     await expectRefused(undefined, () => other.getWeights(), /the model was disposed/);
+    // A layer of a live model cannot join another (its weights are laid out in the first);
+    // once that model is disposed, it can.
+    const taken = model.layers[model.layers.length - 1];
+    const second = () => new Sequential([layers.flatten({ inputShape: [6, 6, 1] }), taken]);
+    await expectRefused(model, () => second().compile({ device, optimizer: 'sgd' }), /layer 'dense' is already in another model: shared layers are not supported/);
+    const freed = other.layers[other.layers.length - 1];
+    const reused = new Sequential([layers.flatten({ inputShape: [6, 6, 1] }), freed]);
+    await reused.compile({ device, optimizer: 'sgd' });
+    expect(reused.outputShape).toEqual([CLASSES]);
+    reused.dispose();
     // The model still works after all of the above.
     expect((await model.predict(x)).every(Number.isFinite)).toBe(true);
   });

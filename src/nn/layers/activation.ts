@@ -66,7 +66,7 @@ export class Activation extends Layer {
   readonly activation: ActivationName;
 
   constructor(args: ActivationArgs) {
-    super(args);
+    super('Activation', args, ['activation']);
     this.activation = checkActivation('Activation', args.activation);
   }
 

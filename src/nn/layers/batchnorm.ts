@@ -30,7 +30,7 @@ export class BatchNormalization extends Layer {
   readonly scale: boolean;
 
   constructor(args: BatchNormalizationArgs = {}) {
-    super(args);
+    super('BatchNormalization', args, ['axis', 'momentum', 'epsilon', 'center', 'scale']);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis)) throw new Error(`BatchNormalization: axis must be an integer, got ${String(args.axis)}`);
     this.momentum = args.momentum ?? 0.99;

@@ -26,7 +26,7 @@ export class Dense extends Layer {
   readonly biasInitializer: Initializer;
 
   constructor(args: DenseArgs) {
-    super(args);
+    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;

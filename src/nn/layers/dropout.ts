@@ -16,8 +16,8 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(args: DropoutArgs) {
-    super(args);
-    if (typeof args?.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${String(args?.rate)}`);
+    super('Dropout', args, ['rate']);
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${String(args.rate)}`);
     this.rate = args.rate;
   }
 

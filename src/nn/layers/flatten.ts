@@ -9,6 +9,10 @@ export class Flatten extends Layer {
   readonly namePrefix = 'flatten';
   readonly keras3BuildConfig = true;
 
+  constructor(args: LayerArgs = {}) {
+    super('Flatten', args);
+  }
+
   protected configure(inputShape: number[]): WeightSpec[] {
     this.outputShape = [elements(inputShape)];
     return [];

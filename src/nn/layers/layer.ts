@@ -62,10 +62,20 @@ export abstract class Layer {
   outputShape: number[] = [];
   weightSlots: WeightSlot[] = [];
 
-  constructor(args: LayerArgs) {
+  /**
+   * @param kind the Keras class name, for argument errors (thrown before the subclass's
+   *   className is set)
+   * @param argNames the arguments the subclass takes besides name and inputShape: any other
+   *   is refused, since a misspelt one (activaton: 'relu') would otherwise mean the default
+   */
+  constructor(kind: string, args: LayerArgs, argNames: readonly string[] = []) {
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new Error(`${kind}: takes an object of arguments, got ${JSON.stringify(args) ?? String(args)}`);
+    const known = [...argNames, 'name', 'inputShape'];
+    const unknown = Object.keys(args).filter((key) => !known.includes(key));
+    if (unknown.length > 0) throw new Error(`${kind}: unknown argument${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (${kind} takes ${known.join(', ')})`);
     this.name = args.name ?? '';
     if (args.inputShape !== undefined && !(Array.isArray(args.inputShape) && args.inputShape.length > 0 && args.inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
-      throw new Error(`${new.target.name}: inputShape must be a list of positive integers such as [28, 28, 1], got ${JSON.stringify(args.inputShape)}`);
+      throw new Error(`${kind}: inputShape must be a list of positive integers such as [28, 28, 1], got ${JSON.stringify(args.inputShape)}`);
     }
     this.inputShape = args.inputShape ? [...args.inputShape] : undefined;
   }

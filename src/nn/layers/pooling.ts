@@ -21,7 +21,7 @@ abstract class Pooling2D extends Layer {
 
   /** `kind` names the layer class in argument errors (thrown before the subclass is set up). */
   constructor(args: PoolingArgs, kind: string) {
-    super(args);
+    super(kind, args, ['poolSize', 'strides', 'padding']);
     this.poolSize = pair(kind, 'poolSize', args.poolSize ?? 2);
     this.strides = pair(kind, 'strides', args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
