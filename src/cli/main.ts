@@ -11,7 +11,7 @@
  *                     [--tuning MODE]
  *   webgpu-dl evaluate --load FILE [--model NAME] [--limit N] [--batch-size B] [--tuning MODE]
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createDevice, type Device } from '../device/device.js';
@@ -415,6 +415,7 @@ async function evaluate(argv: string[]): Promise<void> {
 /** Model inputs from a PNG (one image) or an IDX images file (the first `limit`), pixels / 255. */
 async function readInput(path: string, inputShape: number[], limit: number): Promise<Float32Array> {
   if (!existsSync(path)) throw new UsageError(`--input: no file ${path}`);
+  if (statSync(path).isDirectory()) throw new UsageError(`--input: ${path} is a folder, not an image or IDX file`);
   const bytes = new Uint8Array(await readFile(path));
   if (bytes[0] === 0x89 && bytes[1] === 0x50) return imageToInput(await decodePng(bytes, path), inputShape, path);
   // IDX files open with two zero bytes and a type byte (0x08: unsigned bytes).

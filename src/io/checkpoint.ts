@@ -103,7 +103,13 @@ export async function encodeCheckpoint(model: SavableModel, epoch: number, withi
  * Everything is checked before anything is written; on error the model is unchanged.
  */
 export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what = 'checkpoint'): CheckpointInfo {
-  const { tensors, metadata } = decodeSafetensors(bytes, what);
+  let decoded;
+  try {
+    decoded = decodeSafetensors(bytes, what);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (a webgpu-dl checkpoint is a safetensors file that --checkpoint or modelCheckpoint writes)`);
+  }
+  const { tensors, metadata } = decoded;
   if (!READABLE_VERSIONS.includes(metadata.checkpoint)) {
     throw new Error(
       metadata.checkpoint

@@ -88,7 +88,7 @@ describe('checkpoints', () => {
       [otherOptimizer, bytes, /holds adam optimizer state; this model is compiled with sgd/],
       [target, bytes.subarray(0, bytes.length - 8), /truncated/],
       [target, await encodeWeightsSafetensors(target), /not a webgpu-dl checkpoint \(a weights file\? load it with loadWeights\)/],
-      [target, new TextEncoder().encode('not a checkpoint'), /not a valid safetensors file/],
+      [target, new TextEncoder().encode('not a checkpoint'), /not a valid safetensors file.* \(a webgpu-dl checkpoint is a safetensors file that --checkpoint or modelCheckpoint writes\)$/],
     ];
     for (const [m, data, message] of attempts) {
       const weights = await m.getWeights();

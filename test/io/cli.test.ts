@@ -110,6 +110,7 @@ describe('webgpu-dl command', () => {
       [['evaluate', '--load', join(dir, 'absent.keras')], /--load: no file .*absent.keras/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
+      [['predict', '--load', tiny, '--input', dir], /--input: .* is a folder, not an image or IDX file/],
       [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
       [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
     ];
