@@ -20,7 +20,7 @@ import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { presets, presetNames } from '../nn/presets.js';
 import { optimizers, resolveOptimizer, withDefaults, type OptimizerConfig, type OptimizerKind } from '../nn/optimizers.js';
-import { checkWritablePath, loadCheckpoint, loadWeights, saveWeights, weightsFormat } from '../io/files.js';
+import { checkWritablePath, loadCheckpoint, readWeights, saveWeights, weightsFormat } from '../io/files.js';
 import type { CheckpointInfo } from '../io/checkpoint.js';
 import { modelCheckpoint } from '../io/model-checkpoint.js';
 import type { Callback } from '../nn/fit.js';
@@ -225,20 +225,23 @@ async function train(argv: string[]): Promise<void> {
   const validation = validationChoice(values['validation-data'], preset.fit.validationSplit);
   const record = values.record === undefined ? undefined : RunRecorder.open(values.record, argv, values.resume !== undefined, every);
 
+  const model = fromFile ?? preset.model;
+  checkMnistInput(model);
+  // Weights to start from, checked against the model before any GPU work (a Keras file's come with it).
+  const startWeights = values.load && !fromFile ? await readWeights(model, values.load) : undefined;
+
   const device = await createDevice({ adapter: adapterChoice(), tuning: tuningMode(values.tuning ?? 'measure') });
   const a = device.adapter;
   const adapterText = `${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`;
   console.log(`adapter: ${adapterText}`);
 
   const mnist = await loadMnist({ limit, testLimit });
-  const model = fromFile ?? preset.model;
-  checkMnistInput(model);
   await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'], seed });
   optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
   if (fromFile) console.log(`model, weights${keepFileOptimizer ? ' and optimizer state' : ''} loaded from ${values.load}`);
-  else if (values.load) {
-    await loadWeights(model, values.load);
+  else if (startWeights) {
+    model.setWeights(startWeights);
     console.log(`weights loaded from ${values.load}`);
   }
   let resumed: CheckpointInfo | undefined;
@@ -341,7 +344,7 @@ async function predict(argv: string[]): Promise<void> {
   const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
   const tuning = tuningMode(values.tuning ?? 'cached');
-  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   const inputShape = imageShape(model);
 
   let images: Float32Array; // (n, ...inputShape)
@@ -357,7 +360,7 @@ async function predict(argv: string[]): Promise<void> {
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
     await model.compile({ device, optimizer: 'sgd' });
-    if (!weightsLoaded) await loadWeights(model, load);
+    if (weights) model.setWeights(weights);
     const classes = model.outputShape[0];
     const probabilities = await model.predict(images);
     const predicted = labelsFromOneHot(probabilities, classes);
@@ -393,14 +396,14 @@ async function evaluate(argv: string[]): Promise<void> {
   const limit = positiveInt('limit', values.limit);
   const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
   const tuning = tuningMode(values.tuning ?? 'cached');
-  const { model, weightsLoaded } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   checkMnistInput(model);
   const mnist = await loadMnist({ limit: 1, testLimit: limit });
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
     await model.compile({ device, optimizer: 'sgd' }); // evaluation takes no step: any optimizer does
-    if (!weightsLoaded) await loadWeights(model, load);
+    if (weights) model.setWeights(weights);
     console.log(model.summary());
     const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
     console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);

@@ -4,17 +4,21 @@
  * the default preset. Models from Keras files start from the file's weights at compile().
  */
 import { MNIST_IMAGE_SHAPE, MNIST_IMAGE_SIZE } from '../data/mnist.js';
-import { readTfjsModel, weightsFormat } from '../io/files.js';
+import { readTfjsModel, readWeights, weightsFormat } from '../io/files.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { presets } from '../nn/presets.js';
 import type { Sequential } from '../nn/sequential.js';
 
-/** The model for --load, and whether its weights still need loading after compile (loadWeights). */
-export async function modelForFile(path: string, preset: string | undefined, defaultPreset: string): Promise<{ model: Sequential; weightsLoaded: boolean }> {
+/**
+ * The model for --load, and the file's weights checked against it, to write after compile
+ * (none for a Keras file's own model: it starts from them at compile). A file that does not
+ * fit the model is refused here, before any GPU work.
+ */
+export async function modelForFile(path: string, preset: string | undefined, defaultPreset: string): Promise<{ model: Sequential; weights?: Float32Array[] }> {
   const format = weightsFormat(path);
-  if (preset === undefined && format === 'keras') return { model: await loadModel(path), weightsLoaded: true };
-  if (preset === undefined && format === 'tfjs') return { model: await readTfjsModel(path), weightsLoaded: false };
-  return { model: presets[preset ?? defaultPreset]().model, weightsLoaded: false };
+  if (preset === undefined && format === 'keras') return { model: await loadModel(path) };
+  const model = preset === undefined && format === 'tfjs' ? await readTfjsModel(path) : presets[preset ?? defaultPreset]().model;
+  return { model, weights: await readWeights(model, path) };
 }
 
 /**

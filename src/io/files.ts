@@ -7,9 +7,10 @@
 import type { SavableModel } from '../nn/savable-model.js';
 import type { Sequential } from '../nn/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo, type WithinEpoch } from './checkpoint.js';
-import { encodeWeightsSafetensors, loadWeightsSafetensors } from './model-weights.js';
-import { encodeTfjs, loadTfjsWeights, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
-import { loadKerasWeights, saveModel } from './keras-file/index.js';
+import { encodeWeightsSafetensors, matchWeights } from './model-weights.js';
+import { decodeSafetensors } from './safetensors.js';
+import { decodeTfjsWeights, encodeTfjs, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
+import { decodeKerasWeights, saveModel } from './keras-file/index.js';
 import { readBytes } from './read-file.js';
 
 export type WeightsFormat = 'safetensors' | 'tfjs' | 'keras';
@@ -50,17 +51,20 @@ export async function saveWeights(model: SavableModel, path: string): Promise<st
 
 /** Loads weights saved by saveWeights (or by TF.js) into a compiled model; on error it is unchanged. */
 export async function loadWeights(model: SavableModel, path: string): Promise<void> {
+  model.setWeights(await readWeights(model, path));
+}
+
+/**
+ * The weights in a file, matched to the model's layout and checked, in getWeights' order, not
+ * yet written. The model need not be compiled: a file that does not fit it is refused before
+ * any GPU work (the CLI reads --load this way before it creates the device).
+ */
+export async function readWeights(model: SavableModel, path: string): Promise<Float32Array[]> {
   const format = weightsFormat(path);
-  if (format === 'safetensors') {
-    loadWeightsSafetensors(model, await readBytes(path), path);
-    return;
-  }
-  if (format === 'keras') {
-    await loadKerasWeights(model, path);
-    return;
-  }
+  if (format === 'safetensors') return matchWeights(model, decodeSafetensors(await readBytes(path), path).tensors, path);
+  if (format === 'keras') return decodeKerasWeights(model, await readBytes(path), path);
   const { modelJson, shards } = await readTfjs(path);
-  loadTfjsWeights(model, modelJson, shards, path);
+  return matchWeights(model, decodeTfjsWeights(modelJson, shards, path), path);
 }
 
 /** A TF.js model.json and the shard files its manifest names (read from beside it). */

@@ -99,6 +99,22 @@ describe('webgpu-dl command', () => {
     preset.dispose();
   });
 
+  it('weights that do not fit the model are refused before any GPU work, naming the difference', async () => {
+    const weights = join(dir, 'tiny.safetensors');
+    await saveWeights(model, weights);
+    const mismatch = /tiny.safetensors: the weight names do not match the model's \(missing conv2d_1\/kernel, conv2d_1\/bias, conv2d_2\/kernel, conv2d_2\/bias, dense_1\/kernel, dense_1\/bias\)/;
+    for (const argv of [
+      ['train', '--load', weights, '--limit', '8', '--epochs', '1'],
+      ['predict', '--load', weights, '--model', 'mnist-conv3'],
+      ['evaluate', '--load', weights, '--model', 'mnist-conv3'],
+    ]) {
+      const { code, out, err } = await run(...argv);
+      expect(err).toMatch(mismatch);
+      expect(code).toBe(1);
+      expect(out).toBe(''); // no adapter line, no model summary: no device was created
+    }
+  });
+
   it('bad options fail before any work, with exit code 2', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--save', join(dir, 'w.bin')], /--save: .*name weights files \*.safetensors/],
