@@ -18,7 +18,7 @@ export { encodeSafetensors, decodeSafetensors, type NamedTensor, type DecodedSaf
 export { namedWeights, setNamedWeights, encodeWeightsSafetensors, loadWeightsSafetensors } from './io/model-weights.js';
 export { encodeTfjs, parseTfjsModelJson, tfjsModel, decodeTfjsWeights, loadTfjsWeights, type TfjsArtifacts, type TfjsModelJson } from './io/tfjs.js';
 export { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo, type WithinEpoch } from './io/checkpoint.js';
-export { saveWeights, loadWeights, readTfjs, readTfjsModel, weightsFormat, saveCheckpoint, loadCheckpoint } from './io/files.js';
+export { saveWeights, loadWeights, readWeights, readTfjs, readTfjsModel, weightsFormat, saveCheckpoint, loadCheckpoint } from './io/files.js';
 export { modelCheckpoint, type CheckpointTarget, type ModelCheckpointOptions } from './io/model-checkpoint.js';
 export { decodePng, imageToInput, type DecodedImage } from './io/png.js';
 export { loadModel, saveModel, loadKerasWeights, encodeKerasModel, decodeKerasModel, decodeKerasWeights } from './io/keras-file/index.js';
