@@ -1,0 +1,48 @@
+/** `webgpu-dl evaluate`: a trained model (weights, or a Keras or TF.js file) tested on MNIST. */
+import { parseArgs } from 'node:util';
+import { createDevice } from '../device/device.js';
+import { loadMnist } from '../data/mnist.js';
+import { DEFAULT_TRAINING, HELP } from './help.js';
+import { checkMnistInput, modelForFile } from './model-file.js';
+import { testLine, tuningLine } from './report.js';
+import { adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
+
+export async function evaluate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      load: { type: 'string' },
+      model: { type: 'string' },
+      limit: { type: 'string' },
+      'batch-size': { type: 'string' },
+      tuning: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const load = checkLoad('evaluate', values.load, values.model);
+  const limit = positiveInt('limit', values.limit);
+  const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
+  const tuning = tuningMode(values.tuning ?? 'cached');
+  const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
+  checkMnistInput(model);
+  const mnist = await loadMnist({ limit: 1, testLimit: limit });
+
+  const device = await createDevice({ adapter: adapterChoice(), tuning });
+  try {
+    await model.compile({ device, optimizer: 'sgd' }); // evaluation takes no step: any optimizer does
+    if (weights) model.setWeights(weights);
+    console.log(model.summary());
+    const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
+    console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);
+    console.log(tuningLine(device));
+    console.log(testLine(test));
+    model.dispose();
+  } finally {
+    device.destroy();
+  }
+}
