@@ -1,29 +1,14 @@
 /** `webgpu-dl evaluate`: a trained model (weights, or a Keras or TF.js file) tested on MNIST. */
-import { parseArgs } from 'node:util';
 import { createDevice } from '../device/device.js';
 import { loadMnist } from '../data/mnist.js';
-import { DEFAULT_TRAINING, HELP } from './help.js';
+import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { checkMnistInput, modelForFile } from './model-file.js';
 import { testLine, tuningLine } from './report.js';
 import { adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      load: { type: 'string' },
-      model: { type: 'string' },
-      limit: { type: 'string' },
-      'batch-size': { type: 'string' },
-      tuning: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  const values = parseOptions(argv, ['load', 'model', 'limit', 'batch-size', 'tuning']);
+  if (!values) return; // --help
   const load = checkLoad('evaluate', values.load, values.model);
   const limit = positiveInt('limit', values.limit);
   const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;

@@ -1,4 +1,5 @@
-/** The `webgpu-dl --help` text, and the settings `npm start` trains with (which it states). */
+/** The `webgpu-dl --help` text, the settings `npm start` trains with (which it states), and the option parser that prints it. */
+import { parseArgs } from 'node:util';
 import type { OptimizerKind } from '../nn/optimizers.js';
 import { presetNames } from '../nn/presets.js';
 import type { LearningRateSchedule } from './usage.js';
@@ -93,3 +94,17 @@ Environment:
                         $XDG_CACHE_HOME/webgpu-dl, else ~/.cache/webgpu-dl)
 
 train and evaluate print 'test: loss <number> accuracy <number>' as their last line.`;
+
+/**
+ * A command's `--name VALUE` options, parsed strictly (an unknown option or a missing value is
+ * a usage error); undefined when --help or -h asked for the help, which is printed.
+ */
+export function parseOptions<Name extends string>(argv: string[], names: readonly Name[]): Partial<Record<Name, string>> | undefined {
+  const options = Object.fromEntries(names.map((name) => [name, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    console.log(HELP);
+    return undefined;
+  }
+  return values as Partial<Record<Name, string>>;
+}

@@ -1,33 +1,18 @@
 /** `webgpu-dl predict`: the classes a trained model gives a PNG, an IDX images file or MNIST's test images. */
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { createDevice } from '../device/device.js';
 import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { decodePng, imageToInput } from '../io/png.js';
-import { DEFAULT_TRAINING, HELP } from './help.js';
+import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { imageShape, modelForFile } from './model-file.js';
 import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
 
 export async function predict(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      load: { type: 'string' },
-      input: { type: 'string' },
-      model: { type: 'string' },
-      limit: { type: 'string' },
-      tuning: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning']);
+  if (!values) return; // --help
   const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
   const tuning = tuningMode(values.tuning ?? 'cached');

@@ -3,7 +3,6 @@
  * resume, a run record and per-epoch validation, ending with its test line.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createDevice } from '../device/device.js';
 import { loadMnist } from '../data/mnist.js';
 import { presets, presetNames } from '../nn/presets.js';
@@ -14,7 +13,7 @@ import { modelCheckpoint } from '../io/model-checkpoint.js';
 import type { Callback } from '../nn/fit.js';
 import { cosineDecay } from '../nn/learning-rate.js';
 import { loadModel } from '../io/keras-file/index.js';
-import { DEFAULT_TRAINING, HELP } from './help.js';
+import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { Interrupted, stopOnSignals } from './interrupt.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput } from './model-file.js';
@@ -24,34 +23,8 @@ import { UsageError, adapterChoice, checkpointEvery, lrSchedule, positiveInt, tu
 import { validationChoice, validationCounts, validationFitArgs, validationText } from './validation.js';
 
 export async function train(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      optimizer: { type: 'string' },
-      'learning-rate': { type: 'string' },
-      'lr-schedule': { type: 'string' },
-      limit: { type: 'string' },
-      'test-limit': { type: 'string' },
-      save: { type: 'string' },
-      load: { type: 'string' },
-      seed: { type: 'string' },
-      checkpoint: { type: 'string' },
-      'checkpoint-every': { type: 'string' },
-      resume: { type: 'string' },
-      'validation-data': { type: 'string' },
-      record: { type: 'string' },
-      tuning: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning']);
+  if (!values) return; // --help
   // Refuse a file name of no known format before training, not after.
   for (const option of ['save', 'load'] as const) {
     const path = values[option];
