@@ -1,6 +1,6 @@
 /** Checks of command-line arguments; a UsageError ends the command with exit code 2 and a hint to --help. */
 import { existsSync } from 'node:fs';
-import type { AdapterChoice } from '../device/adapter.js';
+import { ADAPTER_CHOICES, type AdapterChoice } from '../device/adapter.js';
 import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
 import { weightsFormat } from '../io/files.js';
 import type { SaveFreq } from '../io/model-checkpoint.js';
@@ -41,7 +41,7 @@ export function checkLoad(command: string, load: string | undefined, preset: str
 /** The adapter WEBGPU_DL_ADAPTER asks for: auto (default), hardware or software. */
 export function adapterChoice(): AdapterChoice {
   const adapter = (process.env.WEBGPU_DL_ADAPTER ?? 'auto') as AdapterChoice;
-  if (!['auto', 'hardware', 'software'].includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be auto, hardware or software, got '${adapter}'`);
+  if (!ADAPTER_CHOICES.includes(adapter)) throw new UsageError(`WEBGPU_DL_ADAPTER must be one of ${ADAPTER_CHOICES.join(', ')}, got '${adapter}'`);
   return adapter;
 }
 

@@ -1,7 +1,8 @@
 /** Finding a WebGPU adapter: the browser's navigator.gpu, or Dawn (npm `webgpu`) in Node. */
 
 /** Which adapter to take. `auto`: a hardware adapter if there is one, else the software one. */
-export type AdapterChoice = 'auto' | 'hardware' | 'software';
+export const ADAPTER_CHOICES = ['auto', 'hardware', 'software'] as const;
+export type AdapterChoice = (typeof ADAPTER_CHOICES)[number];
 
 export interface AdapterOptions {
   /** `auto` (default), `hardware` or `software` (SwiftShader). The CLI reads WEBGPU_DL_ADAPTER. */

@@ -2,7 +2,7 @@
  * The engine's device handle: a GPUDevice with the limits the engine needs, its adapter's
  * description, and WebGPU errors turned into thrown JS errors.
  */
-import { isSoftwareAdapter, requestAdapter, type AdapterOptions } from './adapter.js';
+import { ADAPTER_CHOICES, isSoftwareAdapter, requestAdapter, type AdapterOptions } from './adapter.js';
 import { PipelineCache } from './pipelines.js';
 import { quadsAreConsecutive } from './quads.js';
 import { adapterKey, defaultChoiceStore, KernelChoices, TUNING_MODES, type ChoiceStore, type TuningMode } from './kernel-choices.js';
@@ -223,13 +223,39 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** Every option createDevice takes, with what its value must be. */
+const DEVICE_OPTIONS: Record<keyof DeviceOptions, (value: unknown) => string | undefined> = {
+  adapter: (v) => oneOf(v, ADAPTER_CHOICES),
+  tuning: (v) => oneOf(v, TUNING_MODES),
+  powerPreference: (v) => oneOf(v, ['low-power', 'high-performance']),
+  backend: (v) => (typeof v === 'string' ? undefined : 'a Dawn backend name such as vulkan'),
+  dawnToggles: (v) => (Array.isArray(v) && v.every((t) => typeof t === 'string') ? undefined : 'a list of Dawn toggle names'),
+  subgroups: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
+  pacedWaits: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
+  choiceStore: (v) => (typeof v === 'object' && v !== null && 'load' in v && 'save' in v ? undefined : 'a ChoiceStore { where, load(), save(adapterKey, choices) }'),
+};
+
+function oneOf(value: unknown, choices: readonly string[]): string | undefined {
+  return choices.includes(value as string) ? undefined : `one of ${choices.join(', ')}`;
+}
+
+/** Refuses an option createDevice does not take, or a value it cannot use, before any adapter is requested. */
+function checkDeviceOptions(options: DeviceOptions): void {
+  if (typeof options !== 'object' || options === null) throw new Error(`createDevice: options must be an object such as { tuning: 'measure' }, got ${String(options)}`);
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(DEVICE_OPTIONS, name)) throw new Error(`createDevice: unknown option '${name}' (known: ${Object.keys(DEVICE_OPTIONS).join(', ')})`);
+    const wanted = value === undefined ? undefined : DEVICE_OPTIONS[name as keyof DeviceOptions](value);
+    if (wanted) throw new Error(`createDevice: ${name} must be ${wanted}, got ${JSON.stringify(value)}`);
+  }
+}
+
 /**
  * Gets a WebGPU device in the browser or in Node (Dawn). In Node on Linux without a GPU
  * driver it falls back to SwiftShader from Debian's `chromium` package.
  */
 export async function createDevice(options: DeviceOptions = {}): Promise<Device> {
+  checkDeviceOptions(options);
   const tuning = options.tuning ?? 'off';
-  if (!TUNING_MODES.includes(tuning)) throw new Error(`createDevice: tuning must be one of ${TUNING_MODES.join(', ')} (got '${String(tuning)}')`);
   const adapter = await requestAdapter(options);
   const a = adapter.limits;
   // Ask for the adapter's maxima where the engine's big tensors need them, not the defaults.

@@ -54,6 +54,9 @@ export function checkpointDue(saveFreq: SaveFreq, batch: number, where: Pick<Bat
 /** A fit callback that checkpoints the model after each epoch, and every saveFreq batches within one. */
 export function modelCheckpoint(target: CheckpointTarget, options: ModelCheckpointOptions = {}): Callback<SavableModel> {
   if (typeof target !== 'string' && typeof target !== 'function') throw new Error(`modelCheckpoint needs a file path or a write(bytes, epoch, batch) function, got ${String(target)}`);
+  if (typeof options !== 'object' || options === null) throw new Error(`modelCheckpoint: options must be an object such as { saveFreq: 100 }, got ${String(options)}`);
+  const unknown = Object.keys(options).filter((key) => key !== 'saveFreq');
+  if (unknown.length > 0) throw new Error(`modelCheckpoint: unknown option '${unknown[0]}' (it takes saveFreq)`);
   const saveFreq = checkSaveFreq(options.saveFreq ?? 'epoch');
   let model: SavableModel | undefined;
   let lastWrite = 0;

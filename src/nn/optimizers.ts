@@ -72,17 +72,30 @@ export const optimizers = {
   adagrad: (args: Args<'adagrad'> = {}): OptimizerConfig => ({ ...args, kind: 'adagrad' }),
 };
 
+/** Adam's bias correction divides by 1 - beta^t, which is 0 for a beta of 1. */
+const BELOW_ONE = ['beta1', 'beta2'];
+/** Decay factors of a running average: above 1 it grows without bound (Keras refuses such a momentum too). */
+const AT_MOST_ONE = ['rho', 'momentum'];
+
 export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
   const config = typeof spec === 'string' ? { kind: spec } : spec;
   if (!config || !(config.kind in optimizers)) {
     throw new Error(`unknown optimizer ${JSON.stringify(typeof spec === 'string' ? spec : config?.kind)} (supported: ${Object.keys(optimizers).join(', ')})`);
   }
   withDefaults(config); // throws on a hyper-parameter the kind does not have
+  const defaults: Record<string, number | boolean> = OPTIMIZER_DEFAULTS[config.kind];
   for (const [name, value] of Object.entries(config)) {
-    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) throw new Error(`${config.kind}: ${name} must be a non-negative number, got ${value}`);
+    if (name === 'kind' || value === undefined) continue;
+    const type = typeof defaults[name];
+    if (typeof value !== type) throw new Error(`${config.kind}: ${name} must be a ${type}, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number') continue;
+    if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${config.kind}: ${name} must be a non-negative number, got ${value}`);
+    if (BELOW_ONE.includes(name) && value >= 1) throw new Error(`${config.kind}: ${name} must be below 1, got ${value}`);
+    if (AT_MOST_ONE.includes(name) && value > 1) throw new Error(`${config.kind}: ${name} must be at most 1, got ${value}`);
   }
   return config;
 }
+
 
 export interface Optimizer extends OptimizerRecorder {
   readonly config: OptimizerConfig;

@@ -4,7 +4,7 @@
  * the model's weights bit-equal and no GPU buffer behind.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, layers, modelCheckpoint, type FitArgs } from '../../src/index.js';
+import { Sequential, createDevice, layers, modelCheckpoint, optimizers, type FitArgs } from '../../src/index.js';
 import { testDevice } from '../helpers/gpu.js';
 import { CLASSES, compiledTinyModel, expectRefused, tinyData, tinyModel } from './harness.js';
 
@@ -37,6 +37,7 @@ const fitCases: Case[] = [
   ['a callback that is a function', (m) => fit(m, { callbacks: [() => {}] }), /fit: callbacks\[0\] must be an object such as \{ onEpochEnd\(epoch, logs\) \{...\} \}, got a function/],
   ['the old checkpoint option', (m) => fit(m, { checkpoint: { path: 'run.ckpt' } }), /fit: unknown option 'checkpoint' \(known: /],
   ['a checkpoint in a missing folder', (m) => fit(m, { callbacks: [modelCheckpoint('/no/such/folder/run.ckpt')] }), /modelCheckpoint \/no\/such\/folder\/run.ckpt: the folder \/no\/such\/folder does not exist/],
+  ['a snake_case checkpoint option', () => modelCheckpoint('run.ckpt', { save_freq: 5 } as never), /modelCheckpoint: unknown option 'save_freq' \(it takes saveFreq\)/],
   ['a checkpoint target that is a number', () => modelCheckpoint(7 as never), /modelCheckpoint needs a file path or a write\(bytes, epoch, batch\) function, got 7/],
   ['terminateOnNaN "no"', (m) => fit(m, { terminateOnNaN: 'no' }), /fit: terminateOnNaN must be true or false, got "no"/],
   ['x a plain array', (m) => m.fit(Array.from(x) as unknown as Float32Array, y), /x must be a Float32Array in NHWC order, got Array/],
@@ -90,6 +91,14 @@ const compileCases: [string, () => unknown, RegExp][] = [
     async () => new Sequential([layers.conv2d({ filters: 64, kernelSize: 3, inputShape: [28, 28, 1] }), layers.flatten(), layers.dense({ units: 1_000_000, activation: 'softmax' })]).compile({ device: await testDevice(), optimizer: 'sgd' }),
     /the parameters need 173.1 GB, over this device's storage binding limit of .* by .*The largest weight is Dense layer 'dense' kernel \[43264,1000000\] \(173.1 GB\): use fewer units in 'dense'/,
   ],
+  ['compile with Adam beta1 1', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'adam', beta1: 1 } }), /adam: beta1 must be below 1, got 1/],
+  ['compile with RMSprop rho 1.5', async () => tinyModel().compile({ device: await testDevice(), optimizer: optimizers.rmsprop({ rho: 1.5 }) }), /rmsprop: rho must be at most 1, got 1.5/],
+  ['compile with SGD momentum 2', async () => tinyModel().compile({ device: await testDevice(), optimizer: optimizers.sgd({ momentum: 2 }) }), /sgd: momentum must be at most 1, got 2/],
+  ['compile with a learning rate as a string', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'sgd', learningRate: '0.1' as never } }), /sgd: learningRate must be a number, got "0.1"/],
+  ['compile with nesterov 1', async () => tinyModel().compile({ device: await testDevice(), optimizer: optimizers.sgd({ nesterov: 1 as never }) }), /sgd: nesterov must be a boolean, got 1/],
+  ['createDevice with adapter gpu', () => createDevice({ adapter: 'gpu' as never }), /createDevice: adapter must be one of auto, hardware, software, got "gpu"/],
+  ['createDevice with a misspelt option', () => createDevice({ tunning: 'off' } as never), /createDevice: unknown option 'tunning' \(known: adapter, tuning, /],
+  ['createDevice with options null', () => createDevice(null as never), /createDevice: options must be an object such as \{ tuning: 'measure' \}, got null/],
   ['Conv2D filters 0', () => layers.conv2d({ filters: 0, kernelSize: 3 }), /Conv2D: filters must be a positive integer, got 0/],
   ['Conv2D kernelSize [3]', () => layers.conv2d({ filters: 2, kernelSize: [3] as never }), /Conv2D: kernelSize must be a positive integer, got undefined/],
   ['Dense units 2.5', () => layers.dense({ units: 2.5 }), /Dense: units must be a positive integer, got 2.5/],
