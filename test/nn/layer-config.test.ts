@@ -65,6 +65,28 @@ describe('layer Keras configs', () => {
   });
 });
 
+describe('layer arguments in TF.js form', () => {
+  it('accepts the arguments TF.js takes at the one value the engine implements, and builds as without them', () => {
+    const explicit = new Sequential([
+      layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [6, 6, 1], dataFormat: 'channelsLast', dilationRate: [1, 1], kernelRegularizer: null, biasConstraint: null, trainable: true, dtype: 'float32' } as never),
+      layers.maxPooling2d({ poolSize: 2, dataFormat: 'channelsLast' } as never),
+      layers.dropout({ rate: 0.5, noiseShape: null } as never),
+      layers.flatten({ dataFormat: 'channelsLast' } as never),
+      layers.dense({ units: 3, activation: 'softmax', dilationRate: undefined, activityRegularizer: null } as never),
+    ]);
+    const plain = new Sequential([layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [6, 6, 1] }), layers.maxPooling2d({ poolSize: 2 }), layers.dropout({ rate: 0.5 }), layers.flatten(), layers.dense({ units: 3, activation: 'softmax' })]);
+    expect(explicit.summary()).toBe(plain.summary());
+  });
+
+  it('refuses them at any other value, naming the value the engine supports', () => {
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2 } as never)).toThrow(/^Conv2D: dilationRate 2 is not supported \(only 1\)$/);
+    expect(() => layers.maxPooling2d({ dataFormat: 'channelsFirst' } as never)).toThrow(/^MaxPooling2D: dataFormat "channelsFirst" is not supported \(only 'channelsLast'\)$/);
+    expect(() => layers.dense({ units: 3, trainable: false } as never)).toThrow(/^Dense: trainable false is not supported \(only true\)$/);
+    expect(() => layers.dense({ units: 3, kernelRegularizer: 'l2' } as never)).toThrow(/^Dense: kernelRegularizer "l2" is not supported \(only null\)$/);
+    expect(() => layers.batchNormalization({ dtype: 'float16' } as never)).toThrow(/^BatchNormalization: dtype "float16" is not supported \(only 'float32'\)$/);
+  });
+});
+
 describe('the float64 reference from Keras configs', () => {
   // Flatten then Dense(1, relu): y = relu(x0·1 + x1·(−2) + 0.5), worked by hand.
   const model = {

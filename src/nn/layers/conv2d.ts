@@ -14,7 +14,7 @@ import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { Layer, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { FIXED, Layer, noneOf, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, readLinearArgs, recordLinear, recordLinearInputGradient, recordOutputGradient, recordWeightGradient } from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -75,7 +75,11 @@ export class Conv2D extends Layer {
   private readonly algorithms = new Map<number, ConvAlgorithms>();
 
   constructor(args: Conv2DArgs) {
-    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'algorithm']);
+    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'algorithm'], {
+      dataFormat: FIXED.dataFormat,
+      dilationRate: FIXED.dilationRate,
+      ...noneOf(['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']),
+    });
     this.filters = positiveInt('Conv2D', 'filters', args.filters);
     this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
     this.strides = pair('Conv2D', 'strides', args.strides ?? 1);

@@ -4,7 +4,7 @@ import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { Layer, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -26,7 +26,7 @@ export class Dense extends Layer {
   readonly biasInitializer: Initializer;
 
   constructor(args: DenseArgs) {
-    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer']);
+    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'], noneOf(['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']));
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;

@@ -3,7 +3,7 @@ import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
-import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, noneOf, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -16,7 +16,7 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(args: DropoutArgs) {
-    super('Dropout', args, ['rate']);
+    super('Dropout', args, ['rate'], noneOf(['noiseShape']));
     if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${String(args.rate)}`);
     this.rate = args.rate;
   }

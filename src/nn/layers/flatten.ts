@@ -2,7 +2,7 @@
 import type { TensorId } from '../../graph/graph.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { FIXED, Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';
@@ -10,7 +10,7 @@ export class Flatten extends Layer {
   readonly keras3BuildConfig = true;
 
   constructor(args: LayerArgs = {}) {
-    super('Flatten', args);
+    super('Flatten', args, [], { dataFormat: FIXED.dataFormat });
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {

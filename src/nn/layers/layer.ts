@@ -51,6 +51,30 @@ export interface LayerArgs {
   inputShape?: number[];
 }
 
+/** An argument implemented at one value only: `value` as the error message shows it. */
+export interface FixedArg {
+  value: string;
+  fits(value: unknown): boolean;
+}
+
+/** Fixed arguments of the layers that take them (TF.js' names; Keras' go through the JSON reader). */
+export const FIXED: Record<string, FixedArg> = {
+  dataFormat: { value: "'channelsLast'", fits: (v) => v === 'channelsLast' },
+  dilationRate: { value: '1', fits: (v) => v === 1 || (Array.isArray(v) && v.length === 2 && v[0] === 1 && v[1] === 1) },
+  /** Regularizers, constraints and noise shapes: none. */
+  none: { value: 'null', fits: (v) => v === null },
+};
+
+/** `keys`, each fixed at null. */
+export function noneOf(keys: readonly string[]): Record<string, FixedArg> {
+  return Object.fromEntries(keys.map((key) => [key, FIXED.none]));
+}
+
+const COMMON_FIXED_ARGS: Record<string, FixedArg> = {
+  trainable: { value: 'true', fits: (v) => v === true },
+  dtype: { value: "'float32'", fits: (v) => v === 'float32' },
+};
+
 export abstract class Layer {
   /** Keras class name, e.g. `Conv2D`. */
   abstract readonly className: string;
@@ -67,12 +91,20 @@ export abstract class Layer {
    *   className is set)
    * @param argNames the arguments the subclass takes besides name and inputShape: any other
    *   is refused, since a misspelt one (activaton: 'relu') would otherwise mean the default
+   * @param fixedArgs TF.js arguments the subclass implements at one value only (besides
+   *   trainable and dtype): accepted at that value, refused as unsupported at any other
    */
-  constructor(kind: string, args: LayerArgs, argNames: readonly string[] = []) {
+  constructor(kind: string, args: LayerArgs, argNames: readonly string[] = [], fixedArgs: Record<string, FixedArg> = {}) {
     if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new Error(`${kind}: takes an object of arguments, got ${JSON.stringify(args) ?? String(args)}`);
     const known = [...argNames, 'name', 'inputShape'];
-    const unknown = Object.keys(args).filter((key) => !known.includes(key));
+    const fixed: Record<string, FixedArg> = { ...COMMON_FIXED_ARGS, ...fixedArgs };
+    // An undefined value means the default whatever its name, so it is let through.
+    const unknown = Object.entries(args).filter(([key, value]) => value !== undefined && !known.includes(key) && !Object.hasOwn(fixed, key)).map(([key]) => key);
     if (unknown.length > 0) throw new Error(`${kind}: unknown argument${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (${kind} takes ${known.join(', ')})`);
+    for (const [key, value] of Object.entries(args)) {
+      const only = Object.hasOwn(fixed, key) ? fixed[key] : undefined;
+      if (only && value !== undefined && !only.fits(value)) throw new Error(`${kind}: ${key} ${JSON.stringify(value)} is not supported (only ${only.value})`);
+    }
     this.name = args.name ?? '';
     if (args.inputShape !== undefined && !(Array.isArray(args.inputShape) && args.inputShape.length > 0 && args.inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
       throw new Error(`${kind}: inputShape must be a list of positive integers such as [28, 28, 1], got ${JSON.stringify(args.inputShape)}`);

@@ -4,7 +4,7 @@ import type { Padding } from '../../kernels/window.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, pair, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { FIXED, Layer, pair, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface PoolingArgs extends LayerArgs {
   poolSize?: number | [number, number];
@@ -21,7 +21,7 @@ abstract class Pooling2D extends Layer {
 
   /** `kind` names the layer class in argument errors (thrown before the subclass is set up). */
   constructor(args: PoolingArgs, kind: string) {
-    super(kind, args, ['poolSize', 'strides', 'padding']);
+    super(kind, args, ['poolSize', 'strides', 'padding'], { dataFormat: FIXED.dataFormat });
     this.poolSize = pair(kind, 'poolSize', args.poolSize ?? 2);
     this.strides = pair(kind, 'strides', args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
