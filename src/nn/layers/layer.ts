@@ -61,13 +61,14 @@ export interface FixedArg {
 export const FIXED: Record<string, FixedArg> = {
   dataFormat: { value: "'channelsLast'", fits: (v) => v === 'channelsLast' },
   dilationRate: { value: '1', fits: (v) => v === 1 || (Array.isArray(v) && v.length === 2 && v[0] === 1 && v[1] === 1) },
-  /** Regularizers, constraints and noise shapes: none. */
-  none: { value: 'null', fits: (v) => v === null },
 };
+
+/** Regularizers, constraints and noise shapes: none. */
+const NULL_ONLY: FixedArg = { value: 'null', fits: (v) => v === null };
 
 /** `keys`, each fixed at null. */
 export function noneOf(keys: readonly string[]): Record<string, FixedArg> {
-  return Object.fromEntries(keys.map((key) => [key, FIXED.none]));
+  return Object.fromEntries(keys.map((key) => [key, NULL_ONLY]));
 }
 
 const COMMON_FIXED_ARGS: Record<string, FixedArg> = {
