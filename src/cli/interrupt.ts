@@ -1,7 +1,7 @@
 /**
  * Ctrl-C (SIGINT) or SIGTERM while `webgpu-dl train --checkpoint FILE` trains: no further batch
  * is submitted, the checkpoint is written once the GPU has run the steps already submitted to it
- * (fit's signal: up to 2 read-backs' worth, 40 steps, run ahead of the GPU), and the command
+ * (fit's signal: up to 2 read-backs' worth, about 6 s of GPU work or 2 steps, run ahead of the GPU), and the command
  * exits with 128 + the signal's number (130, 143), as a shell reports a process killed by it. A second
  * signal quits at once. Without --checkpoint there is nothing to keep, and the signals keep
  * their default (the process ends at once).

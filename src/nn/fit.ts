@@ -13,8 +13,9 @@ import { elements } from '../data/shape.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { RECOVERY_WINDOW_MS, recoveryMessage, restoreSnapshot, secondLossError, takeSnapshot, type Recoverable } from './device-recovery.js';
 import { NanGuard, NonFiniteLossSeen } from './nan-guard.js';
+import { ReadCadence } from './read-cadence.js';
 import type { MetricsSnapshot, Runner } from './runner.js';
-import { checkFitOptions, type ResumePoint } from './validate.js';
+import { checkFitOptions, checkResumePoint, type ResumePoint } from './validate.js';
 
 export type { ResumePoint };
 
@@ -81,7 +82,11 @@ export interface FitArgs<M = unknown> {
   verbose?: 0 | 1;
   /** One callback or several, called in order; e.g. [modelCheckpoint('run.ckpt')] from the io module. */
   callbacks?: Callback<M> | Callback<M>[];
-  /** Steps between read-backs of the running loss and accuracy. Default 20. */
+  /**
+   * Steps between read-backs of the running loss and accuracy (and onProgress calls). Default:
+   * adaptive, a read-back about every 3 s of GPU work (every step where steps are slower, every
+   * 20 at most), so that progress stays live and a stop waits for little (read-cadence.ts).
+   */
   progressEvery?: number;
   /**
    * The epoch to start at (Keras' initial_epoch): epochs initialEpoch..epochs-1 run. To resume
@@ -107,7 +112,8 @@ export interface FitArgs<M = unknown> {
    * on an epoch's last batch, it stops after that epoch's end instead (validation and its
    * checkpoint included); in the last epoch it finishes. The model keeps what it learnt. The
    * signal is seen when the loop waits (for a read-back slot, a callback's I/O), so up to two
-   * read-backs' worth of steps (2 × progressEvery) may be submitted after it.
+   * read-backs' worth of steps (2 × progressEvery; about 6 s of GPU work, or 2 steps, by
+   * default) may be submitted after it.
    */
   signal?: AbortSignal;
 }
@@ -183,6 +189,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   model.stopTraining = false;
   for (const callback of callbacks) callback.setModel?.(model);
   const newGuard = () => (terminateOnNaN ? new NanGuard(ctx.state.device, ctx.state.weights, ctx.optimizerState) : undefined);
+  const fixedCadence = progressEvery === undefined ? undefined : new ReadCadence(progressEvery);
+  const cadenceOf = (runner: Runner) => fixedCadence ?? runner.cadence;
   let guard = newGuard();
   let guardStarted = false;
   let reads = 0; // read-backs so far in this fit: the guard's backup slots go by it
@@ -205,6 +213,9 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
         if (skipped) runner.writeMetrics(resumeFrom!.metrics!);
         else runner.clearMetrics();
         let latest: Promise<MetricsSnapshot> | undefined;
+        const cadence = cadenceOf(runner);
+        cadence.restart();
+        let sinceRead = 0;
         for (let s = skipped; s < steps; s++) {
           const start = s * batchSize;
           const size = Math.min(batchSize, trainCount - start);
@@ -213,7 +224,9 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
             xBatch.set(x.subarray(i * perSample, (i + 1) * perSample), j * perSample);
             tBatch.set(targets.subarray(i * classes, (i + 1) * classes), j * classes);
           }
-          const read = s === steps - 1 || (s + 1) % progressEvery === 0;
+          sinceRead++;
+          const read = s === steps - 1 || cadence.due(s, sinceRead);
+          if (read) sinceRead = 0;
           const point = { epoch, step: s, optimizerSteps: runner.optimizerSteps };
           // A new guard's first step also backs up the weights it starts from (read-back −1).
           const first = !guardStarted;
@@ -230,6 +243,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
           if (stopping) args.signal!.throwIfAborted();
           if (!run) continue;
           latest = run.metrics;
+          const stepsDone = runner.optimizerSteps;
+          void run.metrics.then(() => cadence.readDone(stepsDone), () => undefined);
           guard?.observe(reads++, run.metrics, epoch, s);
           for (const callback of callbacks) {
             const onProgress = callback.onProgress?.bind(callback);
@@ -252,7 +267,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
         if (snapshot) snapshot = await takeSnapshot(ctx);
       } catch (err) {
         if (args.signal?.aborted && err === args.signal.reason) throw err;
-        if (err instanceof NonFiniteLossSeen) throw stopAtNonFinite(guard!, ctx, steps, progressEvery, history);
+        if (err instanceof NonFiniteLossSeen) throw stopAtNonFinite(guard!, ctx, steps, cadenceOf(ctx.runner).every, history);
         const loss = await ctx.state.device.lossAfterFailure();
         if (!loss || !snapshot || !ctx.rebuild) throw err;
         const now = performance.now();
@@ -289,22 +304,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   return history;
 }
 
-/**
- * The batch to resume at in resumeFrom's epoch (0 without one), after checking that the point
- * fits this run: a batch inside the epoch, the same batch size and samples where known, and
- * the metric sums when the epoch is under way.
- */
-function checkResumePoint(resume: ResumePoint | undefined, steps: number, batchSize: number, samples: number): number {
-  if (!resume) return 0;
-  if (resume.batchSize !== undefined && resume.batchSize !== batchSize) throw new Error(`fit: resumeFrom was saved with batchSize ${resume.batchSize}, this fit has batchSize ${batchSize}: resume with the run's batch size`);
-  if (resume.samples !== undefined && resume.samples !== samples) throw new Error(`fit: resumeFrom was saved training on ${resume.samples} samples, this fit trains on ${samples}: resume with the run's data`);
-  if (resume.batch >= steps) throw new Error(`fit: resumeFrom.batch is ${resume.batch}, but an epoch has ${steps} batches`);
-  if (resume.batch > 0 && resume.metrics?.length !== 4) throw new Error('fit: resumeFrom within an epoch needs its metrics (the 4 running sums a checkpoint holds)');
-  return resume.batch;
-}
-
 /** Restores the last finite backup and says where the loss went wrong. */
-function stopAtNonFinite(guard: NanGuard, ctx: FitContext, steps: number, progressEvery: number, history: History): NonFiniteLossError {
+function stopAtNonFinite(guard: NanGuard, ctx: FitContext, steps: number, readEvery: number, history: History): NonFiniteLossError {
   const bad = guard.firstBad!;
   const restored = guard.restore();
   ctx.runner.optimizerSteps = restored.optimizerSteps;
@@ -312,7 +313,7 @@ function stopAtNonFinite(guard: NanGuard, ctx: FitContext, steps: number, progre
   const from = previous && previous.epoch === bad.epoch ? previous.step + 2 : 1;
   const where = from === bad.step + 1 ? `at step ${from}` : `between steps ${from} and ${bad.step + 1}`;
   return new NonFiniteLossError(
-    `fit: the loss became ${bad.loss} in epoch ${bad.epoch + 1} ${where} of ${steps} (read back every ${progressEvery} steps). ` +
+    `fit: the loss became ${bad.loss} in epoch ${bad.epoch + 1} ${where} of ${steps} (read back every ${readEvery} steps). ` +
       `Training stopped; the weights and optimizer state are restored to those before step ${restored.step + 1} of epoch ${restored.epoch + 1}, the last that gave a finite loss. ` +
       'Try a lower learning rate (or terminateOnNaN: false to train on regardless).',
     bad.epoch,

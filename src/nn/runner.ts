@@ -7,6 +7,7 @@
  */
 import { recordDispatches } from '../runtime/dispatch.js';
 import { QueuePacer, WAITS_SPIN } from '../runtime/queue-pacer.js';
+import { ReadCadence } from './read-cadence.js';
 import { compileStep, type CompiledStep, type ModelState, type StepMode } from './step-compiler.js';
 import { clearMetrics, summarizeMetrics } from './metrics.js';
 
@@ -30,6 +31,8 @@ export class Runner {
   private ringNext = 0;
   /** Optimizer steps taken so far (Adam's t, the dropout stream). */
   optimizerSteps = 0;
+  /** fit's default read-back cadence, learnt from the step time and kept between fits. */
+  readonly cadence = new ReadCadence(undefined);
   /** Delays each read-back until its step is nearly done, so that Node does not spin meanwhile. */
   private readonly pacer: QueuePacer;
 

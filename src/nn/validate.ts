@@ -74,7 +74,8 @@ export interface FitOptions {
   validationSplit: number;
   shuffle: boolean;
   verbose: 0 | 1;
-  progressEvery: number;
+  /** undefined: adaptive (read-cadence.ts). */
+  progressEvery: number | undefined;
   terminateOnNaN: boolean;
   resumeFrom?: ResumePoint;
 }
@@ -114,7 +115,7 @@ export function checkFitOptions(options: Record<string, unknown> | undefined): F
     validationSplit,
     shuffle: o.shuffle === undefined ? true : boolean(where, 'shuffle', o.shuffle),
     verbose: (o.verbose ?? 1) as 0 | 1,
-    progressEvery: o.progressEvery === undefined ? 20 : positiveInteger(where, 'progressEvery', o.progressEvery),
+    progressEvery: o.progressEvery === undefined ? undefined : positiveInteger(where, 'progressEvery', o.progressEvery),
     terminateOnNaN: o.terminateOnNaN === undefined ? true : boolean(where, 'terminateOnNaN', o.terminateOnNaN),
     resumeFrom,
   };
@@ -131,6 +132,20 @@ function checkResumeFrom(where: Where, value: unknown, epochs: number): ResumePo
   if (r.metrics !== undefined && !(r.metrics instanceof Float32Array)) throw new Error(`${where}: resumeFrom.metrics must be a Float32Array, got ${show(r.metrics)}`);
   for (const key of ['batchSize', 'samples'] as const) if (r[key] !== undefined) positiveInteger(where, `resumeFrom.${key}`, r[key]);
   return { ...(r as unknown as ResumePoint), epoch, batch };
+}
+
+/**
+ * The batch to resume at in resumeFrom's epoch (0 without one), after checking that the point
+ * fits this run: a batch inside the epoch, the same batch size and samples where known, and
+ * the metric sums when the epoch is under way.
+ */
+export function checkResumePoint(resume: ResumePoint | undefined, steps: number, batchSize: number, samples: number): number {
+  if (!resume) return 0;
+  if (resume.batchSize !== undefined && resume.batchSize !== batchSize) throw new Error(`fit: resumeFrom was saved with batchSize ${resume.batchSize}, this fit has batchSize ${batchSize}: resume with the run's batch size`);
+  if (resume.samples !== undefined && resume.samples !== samples) throw new Error(`fit: resumeFrom was saved training on ${resume.samples} samples, this fit trains on ${samples}: resume with the run's data`);
+  if (resume.batch >= steps) throw new Error(`fit: resumeFrom.batch is ${resume.batch}, but an epoch has ${steps} batches`);
+  if (resume.batch > 0 && resume.metrics?.length !== 4) throw new Error('fit: resumeFrom within an epoch needs its metrics (the 4 running sums a checkpoint holds)');
+  return resume.batch;
 }
 
 const CALLBACK_METHODS = ['setModel', 'onTrainBegin', 'onEpochBegin', 'onProgress', 'onBatchEnd', 'onEpochEnd'];
