@@ -35,6 +35,7 @@ export function shuffleInPlace(indices: Uint32Array, rng: Rng): Uint32Array {
 
 /** A random permutation of 0..count-1, reproducible from `seed` (or drawn from an rng). */
 export function shuffledIndices(count: number, seed: number | Rng): Uint32Array {
+  if (!Number.isInteger(count) || count < 0) throw new Error(`shuffledIndices: count must be a non-negative integer, got ${count}`);
   const indices = new Uint32Array(count);
   for (let i = 0; i < count; i++) indices[i] = i;
   return shuffleInPlace(indices, typeof seed === 'number' ? createRng(seed) : seed);
@@ -87,6 +88,7 @@ export function gatherBatch(
 
 /** Labels [n] to one-hot rows [n, classes]. */
 export function toOneHot(labels: ArrayLike<number>, classes: number): Float32Array {
+  if (!Number.isInteger(classes) || classes < 1) throw new Error(`toOneHot: classes must be a positive integer, got ${classes}`);
   const oneHot = new Float32Array(labels.length * classes); // [n, classes]
   for (let i = 0; i < labels.length; i++) oneHot[i * classes + checkedLabel(labels[i], classes, i)] = 1;
   return oneHot;

@@ -7,6 +7,7 @@
  * `loadMnist` only, so this module also bundles for the browser.
  */
 import { parseIdx } from './idx.js';
+import { typeName } from './type-name.js';
 
 export const MNIST_ROWS = 28;
 export const MNIST_COLS = 28;
@@ -103,8 +104,8 @@ async function mnistDataPackageDir(): Promise<string> {
 }
 
 function mnistSplit(imageBytes: Bytes, imagesName: string, labelBytes: Bytes, labelsName: string, limit?: number): MnistSplit {
-  const images = parseIdx(asBytes(imageBytes), imagesName, 'images');
-  const labels = parseIdx(asBytes(labelBytes), labelsName, 'labels');
+  const images = parseIdx(asBytes(imageBytes, imagesName), imagesName, 'images');
+  const labels = parseIdx(asBytes(labelBytes, labelsName), labelsName, 'labels');
   const [imageCount, rows, cols] = images.shape;
   if (rows !== MNIST_ROWS || cols !== MNIST_COLS) {
     throw new Error(`${imagesName}: expected ${MNIST_ROWS}×${MNIST_COLS} images, found ${rows}×${cols}`);
@@ -133,6 +134,8 @@ function limitCount(available: number, limit: number | undefined): number {
   return Math.min(limit, available);
 }
 
-function asBytes(bytes: Bytes): Uint8Array {
-  return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+function asBytes(bytes: Bytes, name: string): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (bytes instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && bytes instanceof SharedArrayBuffer)) return new Uint8Array(bytes);
+  throw new Error(`${name}: expected the file's bytes (a Uint8Array or an ArrayBuffer), got ${typeName(bytes)}`);
 }

@@ -86,6 +86,8 @@ export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<Decode
  * ignored. The image must already have the model's height and width.
  */
 export function imageToInput(image: DecodedImage, inputShape: readonly number[], what = 'image'): Float32Array {
+  if (!Array.isArray(inputShape)) throw new Error(`${what}: imageToInput needs the model's input shape [height, width, channels] (model.inputShape), got ${inputShape}`);
+  if (typeof image !== 'object' || image === null || !(image.pixels instanceof Uint8Array)) throw new Error(`${what}: imageToInput needs an image from decodePng ({ width, height, channels, pixels }), got ${image}`);
   const [height, width, channels] = inputShape;
   if (inputShape.length !== 3 || (channels !== 1 && channels !== 3)) throw new Error(`${what}: the model's input [${inputShape}] is not an image of 1 or 3 channels`);
   if (image.width !== width || image.height !== height) throw new Error(`${what}: the image is ${image.width}×${image.height}, the model needs ${width}×${height}`);

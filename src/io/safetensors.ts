@@ -4,6 +4,7 @@
  * then the raw little-endian data. Tensor names are Keras', e.g. `conv2d/kernel`.
  */
 import { elements } from '../data/shape.js';
+import { typeName } from '../data/type-name.js';
 
 export interface NamedTensor {
   name: string;
@@ -15,6 +16,9 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
   const header: Record<string, unknown> = { __metadata__: { format: 'webgpu-dl', ...metadata } };
   let offset = 0;
   for (const t of tensors) {
+    // The header is a JSON object: a second tensor of one name would silently replace the first.
+    if (t.name === '__metadata__' || Object.hasOwn(header, t.name)) throw new Error(`safetensors: ${t.name === '__metadata__' ? 'a tensor cannot be named __metadata__' : `two tensors are named ${t.name}`}`);
+    if (!(t.data instanceof Float32Array)) throw new Error(`safetensors: ${t.name} must hold a Float32Array, got ${typeName(t.data)}`);
     if (elements(t.shape) !== t.data.length) throw new Error(`safetensors: ${t.name} has ${t.data.length} values for shape [${t.shape}]`);
     header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
@@ -52,6 +56,7 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): Deco
   const fail = (problem: string): never => {
     throw new Error(`${what}: not a valid safetensors file: ${problem}`);
   };
+  if (!(bytes instanceof Uint8Array)) throw new Error(`${what}: expected the file's bytes as a Uint8Array, got ${typeName(bytes)}`);
   if (bytes.length < 8) fail(`${bytes.length} bytes is shorter than the 8-byte header length`);
   const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (headerLength > bytes.length - 8) fail(`truncated: the header needs ${headerLength} bytes, the file has ${bytes.length - 8} after the length`);

@@ -1,12 +1,13 @@
 /** Checks of user data before anything is uploaded: a bad call throws and changes nothing. */
 import { elements } from '../data/shape.js';
+import { typeName } from '../data/type-name.js';
 
 /** Integer class labels, or one-hot (or soft) targets of shape (N, classes). */
 export type Labels = Uint8Array | Int32Array | Uint32Array | Float32Array;
 
 /** Number of samples in x, checking its type, length and values. */
 export function checkImages(x: unknown, sampleShape: readonly number[], what = 'x'): number {
-  if (!(x instanceof Float32Array)) throw new Error(`${what} must be a Float32Array in NHWC order, got ${describe(x)}`);
+  if (!(x instanceof Float32Array)) throw new Error(`${what} must be a Float32Array in NHWC order, got ${typeName(x)}`);
   const perSample = elements(sampleShape);
   if (x.length === 0 || x.length % perSample !== 0) {
     throw new Error(`${what} has ${x.length} values, which is not a whole number of samples of shape [${sampleShape}] (${perSample} values each)`);
@@ -41,11 +42,6 @@ export function toTargets(y: unknown, samples: number, classes: number, what = '
     }
     return out;
   }
-  throw new Error(`${what} must be integer labels (Uint8Array, Int32Array, Uint32Array) or one-hot targets (Float32Array), got ${describe(y)}`);
+  throw new Error(`${what} must be integer labels (Uint8Array, Int32Array, Uint32Array) or one-hot targets (Float32Array), got ${typeName(y)}`);
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v !== 'object') return typeof v;
-  return (v as object).constructor?.name ?? 'an object';
-}

@@ -24,6 +24,7 @@ import { weightSlots } from '../model-weights.js';
 import { isHdf5, openHdf5, type H5Group, type H5Tensor } from './hdf5-read.js';
 import { kerasStateVariables, optimizerFromKeras } from './optimizer.js';
 import { readKeras3Weights, readLegacyWeights } from './weights-layout.js';
+import { typeName } from '../../data/type-name.js';
 
 export const WEIGHTS_ENTRY = 'model.weights.h5';
 
@@ -32,7 +33,8 @@ export const WEIGHTS_ENTRY = 'model.weights.h5';
  * whose compile() starts from the file's weights and, when compile gets no optimizer, resumes
  * the file's optimizer.
  */
-export function decodeKerasModel(bytes: Uint8Array, source: string): Sequential {
+export function decodeKerasModel(bytes: Uint8Array, source = 'Keras file'): Sequential {
+  checkBytes(bytes, 'decodeKerasModel(bytes, source)');
   if (isZip(bytes)) {
     const entries = unzip(bytes, source);
     const config = parseJson(entryText(entries, 'config.json', source), `${source}: config.json`);
@@ -63,13 +65,18 @@ export function decodeKerasModel(bytes: Uint8Array, source: string): Sequential 
  * The weights of a .keras, .h5 or .weights.h5 file for `model` (built from the same
  * architecture), in getWeights() order; every name and shape checked.
  */
-export function decodeKerasWeights(model: SavableModel, bytes: Uint8Array, source: string): Float32Array[] {
+export function decodeKerasWeights(model: SavableModel, bytes: Uint8Array, source = 'Keras file'): Float32Array[] {
+  checkBytes(bytes, 'decodeKerasWeights(model, bytes, source)');
   if (isZip(bytes)) return readKeras3Weights(openHdf5(entry(unzip(bytes, source), WEIGHTS_ENTRY, source), `${source}: ${WEIGHTS_ENTRY}`), model);
   const root = openHdf5(bytes, source);
   if (root.has('layers')) return readKeras3Weights(root, model);
   if (root.has('model_weights')) return readLegacyWeights(root.group('model_weights'), model);
   if (root.stringsAttr('layer_names')) return readLegacyWeights(root, model);
   throw new Error(`${source}: no Keras weights in this HDF5 file (no /layers, /model_weights or layer_names attribute)`);
+}
+
+function checkBytes(bytes: unknown, call: string): void {
+  if (!(bytes instanceof Uint8Array)) throw new Error(`${call}: bytes must be the file's contents as a Uint8Array, got ${typeName(bytes)}`);
 }
 
 function architecture(config: unknown, where: string): Sequential {
