@@ -74,8 +74,11 @@ Predict options:
                         used unless --model is given
   --model NAME          the preset the weights belong to (default for .safetensors:
                         ${DEFAULT_TRAINING.model})
-  --input FILE          an 8-bit grayscale or RGB PNG of the model's input size, or an IDX
-                        images file (MNIST's format); default: the MNIST test images
+  --input FILE          a PNG of the model's input size (any colour type, bit depth or
+                        interlacing; alpha is ignored), or an IDX images file (MNIST's
+                        format); default: the MNIST test images
+  --invert              read the PNG inverted (1 - pixel): for a dark digit on a light
+                        background, since MNIST's digits are light on dark
   --limit N             predict the first N images of an IDX file or MNIST (default 10)
   --tuning MODE         as for train; default cached: the kernels train chose on this adapter
                         (the default kernel where it chose none), timing nothing
@@ -99,12 +102,18 @@ train and evaluate print 'test: loss <number> accuracy <number>' as their last l
  * A command's `--name VALUE` options, parsed strictly (an unknown option or a missing value is
  * a usage error); undefined when --help or -h asked for the help, which is printed.
  */
-export function parseOptions<Name extends string>(argv: string[], names: readonly Name[]): Partial<Record<Name, string>> | undefined {
-  const options = Object.fromEntries(names.map((name) => [name, { type: 'string' as const }]));
-  const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true });
+export function parseOptions<Name extends string, Flag extends string = never>(
+  argv: string[],
+  names: readonly Name[],
+  flags: readonly Flag[] = [],
+): (Partial<Record<Name, string>> & Partial<Record<Flag, boolean>>) | undefined {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const name of names) options[name] = { type: 'string' };
+  for (const flag of flags) options[flag] = { type: 'boolean' };
+  const { values } = parseArgs({ args: argv, options, strict: true });
   if (values.help) {
     console.log(HELP);
     return undefined;
   }
-  return values as Partial<Record<Name, string>>;
+  return values as Partial<Record<Name, string>> & Partial<Record<Flag, boolean>>;
 }

@@ -11,7 +11,7 @@ import { imageShape, modelForFile } from './model-file.js';
 import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
 
 export async function predict(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning']);
+  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning'], ['invert']);
   if (!values) return; // --help
   const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
@@ -26,7 +26,7 @@ export async function predict(argv: string[]): Promise<void> {
     images = mnist.test.images;
     labels = mnist.test.labels;
   } else {
-    images = await readInput(values.input, inputShape, limit);
+    images = await readInput(values.input, inputShape, limit, values.invert === true);
   }
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
@@ -47,12 +47,19 @@ export async function predict(argv: string[]): Promise<void> {
   }
 }
 
-/** Model inputs from a PNG (one image) or an IDX images file (the first `limit`), pixels / 255. */
-async function readInput(path: string, inputShape: number[], limit: number): Promise<Float32Array> {
+/** Model inputs from a PNG (one image, inverted if asked) or an IDX images file (the first `limit`), pixels / 255. */
+async function readInput(path: string, inputShape: number[], limit: number, invert: boolean): Promise<Float32Array> {
   if (!existsSync(path)) throw new UsageError(`--input: no file ${path}`);
   if (statSync(path).isDirectory()) throw new UsageError(`--input: ${path} is a folder, not an image or IDX file`);
   const bytes = new Uint8Array(await readFile(path));
-  if (bytes[0] === 0x89 && bytes[1] === 0x50) return imageToInput(await decodePng(bytes, path), inputShape, path);
+  if (bytes[0] === 0x89 && bytes[1] === 0x50) {
+    const input = imageToInput(await decodePng(bytes, path), inputShape, path);
+    if (invert) return input.map((v) => 1 - v);
+    const border = borderMean(input, inputShape);
+    if (border > 0.5) console.error(`note: ${path} looks dark on light (its border averages ${border.toFixed(2)}; MNIST's digits are light on dark): add --invert to read it inverted`);
+    return input;
+  }
+  if (invert) throw new UsageError('--invert applies to a PNG --input only');
   // IDX files open with two zero bytes and a type byte (0x08: unsigned bytes).
   if (!(bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0x08)) {
     throw new UsageError(`--input: ${path} is neither a PNG nor an IDX images file (it does not start with either's signature)`);
@@ -65,4 +72,18 @@ async function readInput(path: string, inputShape: number[], limit: number): Pro
   }
   const n = Math.min(count, limit);
   return Float32Array.from(idx.data.subarray(0, n * rows * cols), (v) => v / 255);
+}
+
+/** The mean of an image's outermost pixels, (height, width, channels) values in [0, 1]: its background, for a centred digit. */
+function borderMean(input: Float32Array, [height, width, channels]: number[]): number {
+  let sum = 0;
+  let count = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (y > 0 && y < height - 1 && x > 0 && x < width - 1) continue;
+      for (let c = 0; c < channels; c++) sum += input[(y * width + x) * channels + c];
+      count += channels;
+    }
+  }
+  return sum / count;
 }

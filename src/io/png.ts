@@ -1,9 +1,11 @@
 /**
- * A small PNG decoder for model inputs (https://www.w3.org/TR/png/): 8-bit grayscale, RGB,
- * grayscale + alpha and RGBA, not interlaced. Chunks are CRC-checked, the image data is
- * inflated with the platform's DecompressionStream (Node 18+ and browsers) and unfiltered
- * (filters None, Sub, Up, Average, Paeth). Palette, 16-bit, sub-byte and interlaced images
- * are refused with an error that says so.
+ * A PNG decoder for model inputs (https://www.w3.org/TR/png/): every colour type and bit depth
+ * the format has (grayscale 1, 2, 4, 8, 16 bits; RGB 8, 16; palette 1, 2, 4, 8; grayscale +
+ * alpha and RGBA 8, 16), transparency from a tRNS chunk, Adam7 interlacing. Chunks are
+ * CRC-checked, the image data is inflated with the platform's DecompressionStream (Node 18+
+ * and browsers) and unfiltered (filters None, Sub, Up, Average, Paeth). The result has 8 bits
+ * per channel: 16-bit samples are rounded to v / 257, sub-byte gray is scaled to 0..255, a
+ * palette becomes RGB, and transparency an alpha channel.
  */
 
 export interface DecodedImage {
@@ -16,7 +18,28 @@ export interface DecodedImage {
 }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+
+/** Per colour type: its name, the samples each pixel stores, and the bit depths it allows. */
+const COLOR_TYPES: Record<number, { name: string; samples: number; depths: number[] }> = {
+  0: { name: 'grayscale', samples: 1, depths: [1, 2, 4, 8, 16] },
+  2: { name: 'RGB', samples: 3, depths: [8, 16] },
+  3: { name: 'palette', samples: 1, depths: [1, 2, 4, 8] },
+  4: { name: 'grayscale + alpha', samples: 2, depths: [8, 16] },
+  6: { name: 'RGBA', samples: 4, depths: [8, 16] },
+};
+
+/** Adam7's seven passes: the first pixel (x, y) of each and the steps between its pixels. */
+const ADAM7 = [
+  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+] as const;
+
+interface Header {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlace: number;
+}
 
 export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<DecodedImage> {
   const fail = (problem: string): never => {
@@ -24,7 +47,9 @@ export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<Decode
   };
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) fail('not a PNG file (bad signature)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let header: { width: number; height: number; bitDepth: number; colorType: number; interlace: number } | undefined;
+  let header: Header | undefined;
+  let palette: Uint8Array | undefined; // [entries, 3] RGB
+  let transparency: Uint8Array | undefined; // tRNS: palette alphas, or the one transparent gray / RGB (16-bit big-endian samples)
   const idat: Uint8Array[] = [];
   let at = 8;
   let ended = false;
@@ -38,6 +63,10 @@ export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<Decode
     if (type === 'IHDR') {
       const h = new DataView(data.buffer, data.byteOffset, data.byteLength);
       header = { width: h.getUint32(0), height: h.getUint32(4), bitDepth: data[8], colorType: data[9], interlace: data[12] };
+    } else if (type === 'PLTE') {
+      palette = data;
+    } else if (type === 'tRNS') {
+      transparency = data;
     } else if (type === 'IDAT') {
       idat.push(data);
     } else if (type === 'IEND') {
@@ -47,24 +76,50 @@ export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<Decode
   }
   if (!header) return fail('no IHDR chunk');
   const { width, height, bitDepth, colorType, interlace } = header;
-  const channels = CHANNELS[colorType];
-  if (channels === undefined) fail(`color type ${colorType} (${colorType === 3 ? 'palette' : 'unknown'}) is not supported: use 8-bit grayscale, RGB, or with alpha`);
-  if (bitDepth !== 8) fail(`bit depth ${bitDepth} is not supported: only 8-bit images`);
-  if (interlace !== 0) fail('interlaced images are not supported');
+  const color = COLOR_TYPES[colorType];
+  if (color === undefined) fail(`unknown color type ${colorType}`);
+  if (!color.depths.includes(bitDepth)) fail(`bit depth ${bitDepth} is not valid for ${color.name} images (${color.depths.join(', ')})`);
+  if (interlace > 1) fail(`unknown interlace method ${interlace}`);
   if (width === 0 || height === 0) fail('the image is empty');
+  if (colorType === 3 && (!palette || palette.length % 3 !== 0 || palette.length === 0)) fail('a palette image without a valid PLTE chunk');
 
-  const stride = width * channels;
-  const raw = await inflate(idat, what); // height rows of [filter byte, stride bytes]
-  if (raw.length !== height * (stride + 1)) fail(`the image data has ${raw.length} bytes, ${width}×${height} needs ${height * (stride + 1)}`);
-  const pixels = new Uint8Array(height * stride);
-  for (let y = 0; y < height; y++) {
-    const filter = raw[y * (stride + 1)];
-    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    const row = pixels.subarray(y * stride, (y + 1) * stride);
-    const up = y > 0 ? pixels.subarray((y - 1) * stride, y * stride) : new Uint8Array(stride);
-    for (let i = 0; i < stride; i++) {
-      const left = i >= channels ? row[i - channels] : 0;
-      const upLeft = i >= channels ? up[i - channels] : 0;
+  const passes = interlace === 1 ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  const bitsPerPixel = color.samples * bitDepth;
+  const sizes = passes.map(([x0, y0, dx, dy]) => [Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)]);
+  const expected = sizes.reduce((sum, [w, h]) => sum + (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bitsPerPixel) / 8)) : 0), 0);
+  const raw = await inflate(idat, what); // each pass's rows of [filter byte, row bytes]
+  if (raw.length !== expected) fail(`the image data has ${raw.length} bytes, ${width}×${height} needs ${expected}`);
+
+  const out = outputFormat(colorType, bitDepth, palette, transparency, fail);
+  const pixels = new Uint8Array(width * height * out.channels); // (height, width, channels)
+  let offset = 0;
+  passes.forEach(([x0, y0, dx, dy], pass) => {
+    const [w, h] = sizes[pass];
+    if (w === 0 || h === 0) return;
+    const rowBytes = Math.ceil((w * bitsPerPixel) / 8);
+    const rows = unfilter(raw.subarray(offset, offset + h * (rowBytes + 1)), rowBytes, Math.max(1, bitsPerPixel >> 3), fail);
+    offset += h * (rowBytes + 1);
+    for (let y = 0; y < h; y++) {
+      const row = rows.subarray(y * rowBytes, (y + 1) * rowBytes);
+      for (let x = 0; x < w; x++) out.write(row, x, pixels, ((y0 + y * dy) * width + x0 + x * dx) * out.channels);
+    }
+  });
+  return { width, height, channels: out.channels, pixels };
+}
+
+/** Reverses the filters of `h` rows of [filter byte, rowBytes bytes]; returns the h × rowBytes bytes. */
+function unfilter(raw: Uint8Array, rowBytes: number, bytesPerPixel: number, fail: (problem: string) => never): Uint8Array {
+  const h = raw.length / (rowBytes + 1);
+  const rows = new Uint8Array(h * rowBytes);
+  const zeros = new Uint8Array(rowBytes);
+  for (let y = 0; y < h; y++) {
+    const filter = raw[y * (rowBytes + 1)];
+    const line = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+    const row = rows.subarray(y * rowBytes, (y + 1) * rowBytes);
+    const up = y > 0 ? rows.subarray((y - 1) * rowBytes, y * rowBytes) : zeros;
+    for (let i = 0; i < rowBytes; i++) {
+      const left = i >= bytesPerPixel ? row[i - bytesPerPixel] : 0;
+      const upLeft = i >= bytesPerPixel ? up[i - bytesPerPixel] : 0;
       let predictor: number;
       switch (filter) {
         case 0: predictor = 0; break;
@@ -77,7 +132,51 @@ export async function decodePng(bytes: Uint8Array, what = 'PNG'): Promise<Decode
       row[i] = (line[i] + predictor) & 0xff;
     }
   }
-  return { width, height, channels, pixels };
+  return rows;
+}
+
+/**
+ * How one stored pixel becomes 8-bit output channels: `write(row, x, pixels, at)` reads pixel x
+ * of an unfiltered row and writes its `channels` bytes at pixels[at].
+ */
+function outputFormat(colorType: number, bitDepth: number, palette: Uint8Array | undefined, transparency: Uint8Array | undefined, fail: (problem: string) => never) {
+  const samples = COLOR_TYPES[colorType].samples;
+  const max = 2 ** bitDepth - 1;
+  /** Sample `i` of the row (pixel x's channel c is i = x * samples + c), at its stored depth. */
+  const sample = (row: Uint8Array, i: number): number => {
+    if (bitDepth === 8) return row[i];
+    if (bitDepth === 16) return (row[2 * i] << 8) | row[2 * i + 1];
+    const bit = i * bitDepth;
+    return (row[bit >> 3] >> (8 - bitDepth - (bit & 7))) & max;
+  };
+  const to8 = (v: number): number => (bitDepth === 16 ? Math.round(v / 257) : bitDepth === 8 ? v : (v * 255) / max);
+  if (colorType === 3) {
+    const entries = palette!.length / 3;
+    const alphas = transparency;
+    return {
+      channels: alphas ? 4 : 3,
+      write(row: Uint8Array, x: number, pixels: Uint8Array, at: number) {
+        const index = sample(row, x);
+        if (index >= entries) fail(`a pixel uses palette entry ${index}, the palette has ${entries}`);
+        pixels.set(palette!.subarray(index * 3, index * 3 + 3), at);
+        if (alphas) pixels[at + 3] = index < alphas.length ? alphas[index] : 255;
+      },
+    };
+  }
+  // Grayscale or RGB with a tRNS chunk: the one sample value (or triple) that is transparent.
+  const key = transparency && (colorType === 0 || colorType === 2) ? Array.from({ length: samples }, (_, c) => (transparency[2 * c] << 8) | transparency[2 * c + 1]) : undefined;
+  return {
+    channels: samples + (key ? 1 : 0),
+    write(row: Uint8Array, x: number, pixels: Uint8Array, at: number) {
+      let transparent = key !== undefined;
+      for (let c = 0; c < samples; c++) {
+        const v = sample(row, x * samples + c);
+        pixels[at + c] = to8(v);
+        if (key && v !== key[c]) transparent = false;
+      }
+      if (key) pixels[at + samples] = transparent ? 0 : 255;
+    },
+  };
 }
 
 /**

@@ -40,6 +40,7 @@ describe('webgpu-dl command', () => {
     images = (await loadMnist({ limit: 1, testLimit: 3 })).test.images;
     const bytes = Uint8Array.from(images, (v) => Math.round(v * 255));
     writeFileSync(join(dir, 'digit.png'), encodePng(28, 28, 1, bytes.subarray(0, 784)));
+    writeFileSync(join(dir, 'dark-on-light.png'), encodePng(28, 28, 3, Uint8Array.from({ length: 784 * 3 }, (_, i) => 255 - bytes[Math.floor(i / 3)])));
     const idx = new Uint8Array(16 + 3 * 784); // IDX header: magic, count, rows, cols (big-endian)
     const view = new DataView(idx.buffer);
     [0x803, 3, 28, 28].forEach((v, i) => view.setUint32(4 * i, v));
@@ -54,6 +55,20 @@ describe('webgpu-dl command', () => {
     const { code, out } = await run('predict', '--load', tiny, '--input', join(dir, 'digit.png'));
     expect(code).toBe(0);
     expect(printedClasses(out)).toEqual(await expectedClasses(images.subarray(0, 784)));
+  });
+
+  it('predict: a dark digit on a light PNG gets a note, and --invert reads it as MNIST is', async () => {
+    const png = join(dir, 'dark-on-light.png');
+    const asIs = await run('predict', '--load', tiny, '--input', png);
+    expect(asIs.code).toBe(0);
+    expect(asIs.err).toMatch(/note: .*dark-on-light.png looks dark on light \(its border averages 1.00; MNIST's digits are light on dark\): add --invert/);
+    expect(printedClasses(asIs.out)).toEqual(await expectedClasses(images.subarray(0, 784).map((v) => 1 - v)));
+    const inverted = await run('predict', '--load', tiny, '--input', png, '--invert');
+    expect(inverted.code).toBe(0);
+    expect(inverted.err).not.toMatch(/note:/);
+    expect(printedClasses(inverted.out)).toEqual(await expectedClasses(images.subarray(0, 784)));
+    const plain = await run('predict', '--load', tiny, '--input', join(dir, 'digit.png'));
+    expect(plain.err).not.toMatch(/note:/);
   });
 
   it('predict: an IDX images file, and MNIST with its labels by default', async () => {
@@ -128,6 +143,7 @@ describe('webgpu-dl command', () => {
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
       [['predict', '--load', tiny, '--input', dir], /--input: .* is a folder, not an image or IDX file/],
       [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
+      [['predict', '--load', tiny, '--input', join(dir, 'three.idx'), '--invert'], /--invert applies to a PNG --input only/],
       [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
     ];
     for (const [argv, message] of cases) {

@@ -1,8 +1,12 @@
 /**
  * The PNG decoder, against an independent encoder written here (node:zlib's deflate, every
- * filter type in turn): decoded pixels equal the encoded ones for each colour type; broken or
- * unsupported files are errors that say why.
+ * filter type in turn) and against files ImageMagick wrote: decoded pixels equal the encoded
+ * ones for every colour type, bit depth and interlacing; broken or invalid files are errors
+ * that say why.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodePng, imageToInput } from '../../src/io/png.js';
 import { crc32, encodePng } from './png-encoder.js';
@@ -38,11 +42,44 @@ describe('PNG decoding', () => {
     const corrupt = good.slice();
     corrupt[33 + 8 + 2] ^= 0xff; // inside the IDAT data (signature 8 + IHDR chunk 25, then length and type)
     await expect(decodePng(corrupt)).rejects.toThrow(/corrupt: the IDAT chunk's CRC does not match/);
-    await expect(decodePng(encodePng(4, 4, 1, pattern(16, 1), { bitDepth: 16 }))).rejects.toThrow(/bit depth 16 is not supported/);
-    await expect(decodePng(encodePng(4, 4, 1, pattern(16, 1), { interlace: 1 }))).rejects.toThrow(/interlaced images are not supported/);
+    await expect(decodePng(encodePng(4, 4, 1, pattern(16, 1), { bitDepth: 3 }))).rejects.toThrow(/bit depth 3 is not valid for grayscale images \(1, 2, 4, 8, 16\)/);
+    await expect(decodePng(encodePng(4, 4, 3, pattern(48, 1), { bitDepth: 4 }))).rejects.toThrow(/bit depth 4 is not valid for RGB images \(8, 16\)/);
+    await expect(decodePng(encodePng(4, 4, 1, pattern(16, 1), { interlace: 2 }))).rejects.toThrow(/unknown interlace method 2/);
+    await expect(decodePng(encodePng(4, 4, 1, pattern(16, 1), { bitDepth: 16 }))).rejects.toThrow(/the image data has 20 bytes, 4×4 needs 36/);
     const palette = encodePng(4, 4, 1, pattern(16, 1));
-    palette[8 + 8 + 9] = 3; // IHDR colour type → palette (and fix the CRC)
+    palette[8 + 8 + 9] = 3; // IHDR colour type → palette (and fix the CRC), with no PLTE chunk
     new DataView(palette.buffer).setUint32(8 + 8 + 13, crc32(palette.subarray(12, 29)));
-    await expect(decodePng(palette)).rejects.toThrow(/color type 3 \(palette\) is not supported/);
+    await expect(decodePng(palette)).rejects.toThrow(/a palette image without a valid PLTE chunk/);
+  });
+});
+
+/**
+ * Files written by another encoder, ImageMagick 6 (test/fixtures/png/make.sh): every colour type,
+ * bit depths 1 to 16, palettes, tRNS transparency, Adam7 interlacing, at 27 × 25 pixels. The
+ * reference is ImageMagick's own decoding of each file to 16-bit RGBA (NAME.rgba).
+ */
+describe('PNG files written by ImageMagick', () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/png');
+  const names = readdirSync(dir).filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4));
+  /** Output channels by the file's name: palettes become RGB, tRNS adds alpha. */
+  const channelsOf = (name: string) => (name.startsWith('gray-alpha') || name === 'gray-transparent' ? 2 : name.startsWith('gray') ? 1 : name.startsWith('rgba') || name === 'palette-transparent' ? 4 : 3);
+
+  it('has all 18 files', () => expect(names).toHaveLength(18));
+
+  it.each(names)('%s decodes to the pixels ImageMagick decodes', async (name) => {
+    const image = await decodePng(readFileSync(join(dir, `${name}.png`)), name);
+    expect([image.width, image.height, image.channels]).toEqual([27, 25, channelsOf(name)]);
+    const rgba = new Uint8Array(27 * 25 * 4);
+    const c = image.channels;
+    for (let p = 0; p < 27 * 25; p++) {
+      const px = image.pixels.subarray(p * c, p * c + c);
+      rgba.set(c >= 3 ? [px[0], px[1], px[2]] : [px[0], px[0], px[0]], p * 4);
+      rgba[p * 4 + 3] = c === 2 || c === 4 ? px[c - 1] : 255;
+    }
+    // ImageMagick's 16-bit RGBA (big-endian), reduced to 8 bits as the decoder does: round(v / 257).
+    const reference = readFileSync(join(dir, `${name}.rgba`));
+    const expected = Uint8Array.from({ length: rgba.length }, (_, i) => Math.round(reference.readUInt16BE(2 * i) / 257));
+    const wrong = rgba.findIndex((v, i) => v !== expected[i]);
+    expect(wrong === -1 ? 'all equal' : `first difference at pixel ${Math.floor(wrong / 4)} channel ${wrong % 4}: ${rgba[wrong]} vs ${expected[wrong]}`).toBe('all equal');
   });
 });
