@@ -6,8 +6,9 @@ import { loadMnist } from '../data/mnist.js';
 import { parseIdx } from '../data/idx.js';
 import { labelsFromOneHot } from '../data/batches.js';
 import { decodePng, imageToInput } from '../io/png.js';
+import { softmaxRef } from '../reference/softmax.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
-import { imageShape, modelForFile } from './model-file.js';
+import { imageShape, lossFor, modelForFile } from './model-file.js';
 import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
 
 export async function predict(argv: string[]): Promise<void> {
@@ -31,10 +32,12 @@ export async function predict(argv: string[]): Promise<void> {
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
-    await model.compile({ device, optimizer: 'sgd' });
+    await model.compile({ device, optimizer: 'sgd', loss: lossFor(model) });
     if (weights) model.setWeights(weights);
     const classes = model.outputShape[0];
-    const probabilities = await model.predict(images);
+    const output = await model.predict(images);
+    // A model that outputs logits (a linear last layer): its probabilities are their softmax.
+    const probabilities = model.trainingState().loss.fromLogits ? Float32Array.from(softmaxRef(output, output.length / classes, classes)) : output;
     const predicted = labelsFromOneHot(probabilities, classes);
     predicted.forEach((c, i) => {
       const label = labels ? ` (label ${labels[i]})` : '';
@@ -87,3 +90,4 @@ function borderMean(input: Float32Array, [height, width, channels]: number[]): n
   }
   return sum / count;
 }
+

@@ -5,6 +5,7 @@
  */
 import type { OptimizerConfig } from './optimizers.js';
 import type { WeightStore } from './weights.js';
+import type { LossSpec } from './loss.js';
 
 export interface SavedOptimizer {
   config: OptimizerConfig;
@@ -25,6 +26,8 @@ export interface InitialState {
   optimizer?: SavedOptimizer;
   /** Why the file's optimizer is not restored, when it had one. */
   optimizerNote?: string;
+  /** The file's loss, where it names one the engine has (compile's default). */
+  loss?: LossSpec;
 }
 
 /** The saved state laid out as the optimizer's flat buffer (slots, paramCount), alignment gaps zero. */

@@ -2,13 +2,24 @@
  * Losses. Categorical cross-entropy (one-hot targets) and sparse categorical cross-entropy
  * (integer labels, expanded to one-hot by the host) both run as softmax fused with the
  * cross-entropy on the output layer's logits, which is exact and numerically stable.
+ *
+ * The output layer's softmax is never computed by the layer itself: with a softmax output the
+ * loss takes the layer's logits and predict applies the softmax. A model whose last layer is
+ * linear outputs logits (Keras' `from_logits=True`, TensorFlow's beginner MNIST model): the
+ * same fused kernel trains it, and predict returns the logits, as Keras' does.
  */
 import type { TensorId } from '../graph/graph.js';
-import type { LossRecorder } from './step-compiler.js';
 import { crossEntropyMetrics, softmax, softmaxCrossEntropy } from '../kernels/softmax.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+/** compile's loss: a name, or a name with fromLogits for a model whose last layer is linear. */
+export type LossSpec = LossName | { name: LossName; fromLogits?: boolean };
+/** A LossSpec checked, with every field. */
+export interface CheckedLoss {
+  name: LossName;
+  fromLogits: boolean;
+}
 
 const ALIASES: Record<string, LossName> = {
   categoricalCrossentropy: 'categoricalCrossentropy',
@@ -17,13 +28,52 @@ const ALIASES: Record<string, LossName> = {
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
 };
 
-export function createLoss(name: string, outputLayer: Layer | undefined): LossRecorder {
-  if (!ALIASES[name]) throw new Error(`unknown loss '${name}' (supported: categoricalCrossentropy, sparseCategoricalCrossentropy)`);
+/** What the step compiler records of a loss. */
+export interface LossRecorder {
+  /**
+   * Records the loss on `logits` (batch, classes) against `targets` (batch, classes): adds
+   * the batch's loss and accuracy sums to `metrics`, and in training returns dLoss/dLogits.
+   */
+  record(ctx: RecordContext, logits: TensorId, targets: TensorId, metrics: GPUBuffer, training: boolean): TensorId | undefined;
+  /** Records predict's output: softmax(logits), or the logits themselves for a fromLogits loss. */
+  recordProbabilities(ctx: RecordContext, logits: TensorId): TensorId;
+  /** The loss compile was given, checked. */
+  readonly spec: CheckedLoss;
+}
+
+/** A loss spec checked: its canonical name and whether the model outputs logits. */
+export function checkLossSpec(spec: unknown): CheckedLoss {
+  const known = 'supported: categoricalCrossentropy, sparseCategoricalCrossentropy, or { name, fromLogits: true }';
+  if (typeof spec === 'string') {
+    if (!ALIASES[spec]) throw new Error(`unknown loss '${spec}' (${known})`);
+    return { name: ALIASES[spec], fromLogits: false };
+  }
+  if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
+    const { name, fromLogits, ...rest } = spec as Record<string, unknown>;
+    const extra = Object.keys(rest);
+    if (extra.length > 0) throw new Error(`loss: unknown option '${extra[0]}' (a loss object takes name and fromLogits)`);
+    if (typeof name !== 'string' || !ALIASES[name]) throw new Error(`unknown loss ${JSON.stringify(name)} (${known})`);
+    if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw new Error(`loss: fromLogits must be true or false, got ${JSON.stringify(fromLogits)}`);
+    return { name: ALIASES[name], fromLogits: fromLogits === true };
+  }
+  throw new Error(`loss must be a name or { name, fromLogits }, got ${typeof spec} (${known})`);
+}
+
+export function createLoss(spec: unknown, outputLayer: Layer | undefined): LossRecorder {
+  const checked = checkLossSpec(spec);
+  const { name, fromLogits } = checked;
   const activation = (outputLayer as { activation?: string } | undefined)?.activation;
-  if (activation !== 'softmax') {
-    throw new Error(`${name} needs a softmax output: give the last layer activation 'softmax' (it has ${activation ?? 'none'})`);
+  if (fromLogits && activation !== 'linear') {
+    throw new Error(`${name} with fromLogits needs a linear last layer (its outputs are the logits); it has activation '${activation ?? 'none'}'`);
+  }
+  if (!fromLogits && activation !== 'softmax') {
+    throw new Error(
+      `${name} needs a softmax output: give the last layer activation 'softmax' (it has ${activation ?? 'none'})` +
+        (activation === 'linear' ? `, or compile with loss { name: '${name}', fromLogits: true } for a model that outputs logits` : ''),
+    );
   }
   return {
+    spec: checked,
     record(ctx: RecordContext, logits: TensorId, targets: TensorId, metrics: GPUBuffer, training: boolean) {
       const { graph, device, batch } = ctx;
       const classes = graph.shape(logits)[1];
@@ -49,6 +99,7 @@ export function createLoss(name: string, outputLayer: Layer | undefined): LossRe
       return dLogits;
     },
     recordProbabilities(ctx: RecordContext, logits: TensorId) {
+      if (fromLogits) return logits; // predict returns the model's output, the logits
       const { graph, device, batch } = ctx;
       const classes = graph.shape(logits)[1];
       const probabilities = graph.tensor('probabilities', [batch, classes]);

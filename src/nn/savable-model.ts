@@ -8,6 +8,7 @@ import type { Device } from '../device/device.js';
 import type { Layer } from './layers/layer.js';
 import { optimizerStateSlots, type Optimizer, type OptimizerConfig } from './optimizers.js';
 import type { WeightStore } from './weights.js';
+import type { CheckedLoss } from './loss.js';
 
 /** A layer as formats see it: its Keras form, its output shape and its weights (names, shapes, offsets). */
 export type SavableLayer = Pick<Layer, 'name' | 'className' | 'config' | 'keras3BuildConfig' | 'outputShape' | 'weightSlots'>;
@@ -36,6 +37,8 @@ export interface TrainingState {
   /** Optimizer steps taken: Adam's t and the dropout stream. */
   optimizerSteps: number;
   readonly optimizer: SavableOptimizer;
+  /** compile's loss: a .keras file records it (from_logits included). */
+  readonly loss: CheckedLoss;
   /**
    * (4) f32: the running loss and accuracy sums of the epoch under way (loss sum, correct,
    * samples, 0), after every step submitted so far; a checkpoint within an epoch saves them.

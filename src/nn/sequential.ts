@@ -10,12 +10,12 @@ import { createDevice } from '../device/device.js';
 import { evaluateBatches, fit, type FitArgs, type FitContext, type History } from './fit.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
 import { Layer } from './layers/layer.js';
-import { createLoss, type LossName } from './loss.js';
+import { createLoss, type LossRecorder, type LossSpec } from './loss.js';
 import { createOptimizer, optimizerStateSlots, resolveOptimizer, type Optimizer, type OptimizerConfig, type OptimizerSpec } from './optimizers.js';
 import { preflightWeights } from './preflight.js';
 import { Runner } from './runner.js';
 import { savableOptimizer, type SavableModel, type TrainingState } from './savable-model.js';
-import type { CompiledStep, LossRecorder, ModelState, StepMode } from './step-compiler.js';
+import type { CompiledStep, ModelState, StepMode } from './step-compiler.js';
 import { summaryTable } from './summary.js';
 import { checkBatchOptions, checkCompileArgs, positiveInteger, show } from './validate.js';
 import { WeightStore } from './weights.js';
@@ -25,7 +25,11 @@ export interface CompileArgs {
   device: Device;
   /** Required, except for a model read by loadModel from a file that saved its optimizer: then that optimizer resumes, state included. */
   optimizer?: OptimizerSpec;
-  loss?: LossName;
+  /**
+   * Default: the loss of the model's file (loadModel), else 'categoricalCrossentropy'. With
+   * `{ name, fromLogits: true }` the last layer must be linear, and predict returns its logits.
+   */
+  loss?: LossSpec;
   metrics?: 'accuracy'[];
   /** Seeds weight initialisation, shuffling and dropout. Default 1. */
   seed?: number;
@@ -124,7 +128,7 @@ export class Sequential implements SavableModel {
     const optimizerSpec = args.optimizer ?? saved?.optimizer?.config;
     if (!optimizerSpec) throw new Error(`compile needs { optimizer }${saved ? ` (the model's file saved no optimizer the engine can resume${saved.optimizerNote ? `: ${saved.optimizerNote}` : ''})` : ' (e.g. \'adam\' or optimizers.sgd({ learningRate: 0.01 }))'}`);
     this.build();
-    const loss = createLoss(args.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
+    const loss = createLoss(args.loss ?? saved?.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
     const config = resolveOptimizer(optimizerSpec);
     const weights = this.weights!;
     preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
@@ -195,6 +199,7 @@ export class Sequential implements SavableModel {
     const { state, runner } = this.compiled();
     return {
       optimizer: savableOptimizer(state.device, state.weights, this.optimizer!),
+      loss: state.loss.spec,
       seed: this.seed,
       readMetrics: () => runner.readMetrics(),
       get optimizerSteps() {

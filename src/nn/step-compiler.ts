@@ -13,17 +13,9 @@ import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import { DATA_INPUT, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
+import type { LossRecorder } from './loss.js';
 
 /** The loss as the step compiler sees it (src/nn/loss.ts). */
-export interface LossRecorder {
-  /**
-   * Records the loss on `logits` (batch, classes) against `targets` (batch, classes): adds
-   * the batch's loss and accuracy sums to `metrics`, and in training returns dLoss/dLogits.
-   */
-  record(ctx: RecordContext, logits: TensorId, targets: TensorId, metrics: GPUBuffer, training: boolean): TensorId | undefined;
-  /** Records softmax(logits) for prediction. */
-  recordProbabilities(ctx: RecordContext, logits: TensorId): TensorId;
-}
 
 /** The optimizer as the step compiler sees it (src/nn/optimizers.ts). */
 export interface OptimizerRecorder {

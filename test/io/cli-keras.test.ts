@@ -14,7 +14,7 @@ const DIR = 'test/fixtures/keras-files/';
 const expected = JSON.parse(readFileSync(`${DIR}expected.json`, 'utf8'));
 
 describe('webgpu-dl with Keras files', () => {
-  it.each(['conv-adam.keras', 'conv-bn.h5'])('evaluate --load %s --limit 1000 prints the loss and accuracy Keras measured', async (file) => {
+  it.each(['conv-adam.keras', 'conv-bn.h5', 'quickstart.keras'])('evaluate --load %s --limit 1000 prints the loss and accuracy Keras measured', async (file) => {
     const { code, out } = await run('evaluate', '--load', DIR + file, '--limit', '1000');
     expect(code).toBe(0);
     const keras = expected[file];
@@ -27,6 +27,19 @@ describe('webgpu-dl with Keras files', () => {
     const classes = [...out.matchAll(/^image \d+: class (\d) probability/gm)].map((m) => Number(m[1]));
     const keras = (expected['conv-adam.keras'].probabilities as number[][]).slice(0, 8).map((p) => p.indexOf(Math.max(...p)));
     expect(classes).toEqual(keras);
+  });
+
+  it("predict --load TensorFlow's beginner model (logits out): Keras' classes, probabilities by softmax", async () => {
+    const { code, out } = await run('predict', '--load', `${DIR}quickstart.keras`, '--limit', '8');
+    expect(code).toBe(0);
+    const printed = [...out.matchAll(/^image \d+: class (\d) probability ([\d.]+)/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    const logits = (expected['quickstart.keras'].probabilities as number[][]).slice(0, 8);
+    expect(printed.map(([c]) => c)).toEqual(logits.map((l) => l.indexOf(Math.max(...l))));
+    // The printed probability is the softmax of Keras' logits for that class.
+    printed.forEach(([c, p], i) => {
+      const exps = logits[i].map((v) => Math.exp(v - Math.max(...logits[i])));
+      expect(p).toBeCloseTo(exps[c] / exps.reduce((a, b) => a + b, 0), 3);
+    });
   });
 
   it('train --load a .keras resumes its Adam (step count included) and --save writes a .keras', async () => {

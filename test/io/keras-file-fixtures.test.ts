@@ -1,7 +1,7 @@
 /**
  * Files that real Keras 3 saved (test/fixtures/keras-files/generate.py): a .keras with Adam's
- * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5 and
- * float16 weights. The expected figures are Keras' own: its test loss and accuracy on the first
+ * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
+ * float16 weights, and TensorFlow's beginner model, which outputs logits. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -80,6 +80,17 @@ describe('Keras-made files', () => {
     await model.compile({ device, optimizer: 'sgd' });
     await loadKerasWeights(model, `${DIR}dense.weights.h5`);
     await expectKerasFigures(model, expected['dense.weights.h5']);
+    model.dispose();
+  });
+
+  it("quickstart.keras (TensorFlow's beginner model): 2-D input, a linear last layer and a from-logits loss; predict gives Keras' logits", async () => {
+    const model = await loadModel(`${DIR}quickstart.keras`);
+    expect(model.inputShape).toEqual([28, 28]);
+    expect(model.initialState?.loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true });
+    await model.compile({ device }); // the file's optimizer and loss
+    expect(model.trainingState().loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true });
+    // [28, 28] images hold the same values in the same order as MNIST's [28, 28, 1].
+    await expectKerasFigures(model, expected['quickstart.keras']);
     model.dispose();
   });
 

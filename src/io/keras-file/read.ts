@@ -25,6 +25,7 @@ import { isHdf5, openHdf5, type H5Group, type H5Tensor } from './hdf5-read.js';
 import { kerasStateVariables, optimizerFromKeras } from './optimizer.js';
 import { readKeras3Weights, readLegacyWeights } from './weights-layout.js';
 import { typeName } from '../../data/type-name.js';
+import { checkLossSpec, type LossSpec } from '../../nn/loss.js';
 
 export const WEIGHTS_ENTRY = 'model.weights.h5';
 
@@ -43,7 +44,8 @@ export function decodeKerasModel(bytes: Uint8Array, source = 'Keras file'): Sequ
     const weights = readKeras3Weights(root, model);
     const optimizerConfig = (config as { compile_config?: { optimizer?: unknown } }).compile_config?.optimizer;
     const saved = optimizerConfig ? keras3Optimizer(optimizerConfig, root.has('optimizer') ? root.group('optimizer/vars') : undefined, model) : {};
-    model.initialState = { weights, optimizer: saved.optimizer, optimizerNote: saved.note };
+    const loss = lossFromKeras((config as { compile_config?: { loss?: unknown } }).compile_config?.loss);
+    model.initialState = { weights, optimizer: saved.optimizer, optimizerNote: saved.note, ...(loss ? { loss } : {}) };
     return model;
   }
   if (isHdf5(bytes)) {
@@ -166,5 +168,22 @@ function parseJson(text: string, where: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     throw new Error(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/**
+ * A .keras file's compile_config loss, where it is one of the engine's: a name
+ * ('sparse_categorical_crossentropy') or a serialized loss object (class_name and from_logits).
+ * Any other loss gives undefined: compile then takes its own default or argument.
+ */
+function lossFromKeras(loss: unknown): LossSpec | undefined {
+  const object = typeof loss === 'object' && loss !== null ? (loss as { class_name?: unknown; config?: { from_logits?: unknown } }) : undefined;
+  // The class name in camel case (SparseCategoricalCrossentropy → sparseCategoricalCrossentropy) is the engine's name.
+  const name = typeof loss === 'string' ? loss : typeof object?.class_name === 'string' ? object.class_name.charAt(0).toLowerCase() + object.class_name.slice(1) : undefined;
+  if (name === undefined) return undefined;
+  try {
+    return { name: checkLossSpec(name).name, fromLogits: object?.config?.from_logits === true };
+  } catch {
+    return undefined; // a loss the engine does not have
   }
 }

@@ -3,8 +3,8 @@
  * a zip (stored, as Keras writes it) of
  *
  *   metadata.json     {"keras_version", "date_saved"}: the Keras version whose layout it follows
- *   config.json       toKerasJson's Keras 3 model JSON, plus compile_config with the optimizer
- *                     (loss categorical_crossentropy and metric accuracy, the engine's defaults)
+ *   config.json       toKerasJson's Keras 3 model JSON, plus compile_config with the optimizer,
+ *                     the loss (from_logits included) and the metric accuracy
  *   model.weights.h5  layers/<path>/vars/<i> (weights-layout.ts), optimizer/vars/<i>:
  *                     iterations, learning rate, then the optimizer's state (optimizer.ts)
  */
@@ -16,6 +16,7 @@ import { encodeHdf5, type H5DatasetSpec, type H5GroupSpec } from './hdf5-write.j
 import { kerasStateVariables, optimizerToKeras } from './optimizer.js';
 import { WEIGHTS_ENTRY } from './read.js';
 import { kerasLayerPaths } from './weights-layout.js';
+import type { CheckedLoss } from '../../nn/loss.js';
 
 /** The Keras release whose .keras layout this writer follows (and that loaded its files in testing). */
 export const KERAS_LAYOUT_VERSION = '3.15.1';
@@ -27,7 +28,7 @@ export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array>
   const config = JSON.parse(toKerasJson(model));
   config.compile_config = {
     optimizer: optimizerToKeras(optimizer.config),
-    loss: 'categorical_crossentropy',
+    loss: lossToKeras(training.loss),
     loss_weights: null,
     metrics: ['accuracy'],
     weighted_metrics: null,
@@ -79,4 +80,12 @@ export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array>
 /** Keras' date_saved format: 2026-11-27@12:53:24 (UTC here). */
 function dateSaved(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', '@');
+}
+
+/** compile's loss as Keras serializes it: a plain name, or the loss object where from_logits is set. */
+function lossToKeras({ name, fromLogits }: CheckedLoss): unknown {
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`); // sparseCategoricalCrossentropy → sparse_categorical_crossentropy
+  if (!fromLogits) return snake;
+  const className = name[0].toUpperCase() + name.slice(1);
+  return { module: 'keras.losses', class_name: className, config: { name: snake, reduction: 'sum_over_batch_size', from_logits: true }, registered_name: null };
 }
