@@ -72,6 +72,7 @@ interface KerasArgs {
   activation: string;
   use_bias: boolean;
   epsilon: number;
+  target_shape: number[];
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -109,6 +110,11 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   // Flatten keeps NHWC order, Keras' (h, w, c); dropout is off at inference.
   Flatten: (_c, inShape) => ({ weightCount: 0, outputShape: [inShape.reduce((a, b) => a * b, 1)], forward: (_w, x) => x }),
   Dropout: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
+  Reshape: (c, inShape) => {
+    const count = inShape.reduce((a, b) => a * b, 1);
+    const known = c.target_shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    return { weightCount: 0, outputShape: c.target_shape.map((d) => (d === -1 ? count / known : d)), forward: (_w, x) => x };
+  },
 };
 
 function pooling(c: KerasArgs, [height, width, channels]: number[], pool: (x: Float64Array, p: PoolParams) => Float64Array): ReferenceLayer {

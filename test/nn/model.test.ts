@@ -23,11 +23,16 @@ function tinyModel(withBatchNorm: boolean): Sequential {
   ]);
 }
 
-/** The same without dropout and batch norm, whose training behaviour the reference does not model. */
+/**
+ * The same without dropout and batch norm, whose training behaviour the reference does not
+ * model, and with a Reshape that regroups the pooled [3, 3, 3] values as [3, 9, 1] for the
+ * next convolution (row-major NHWC order, as Keras' Reshape).
+ */
 function deterministicModel(): Sequential {
   return new Sequential([
     layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 6, 2] }),
     layers.maxPooling2d({ poolSize: 2 }),
+    layers.reshape({ targetShape: [3, -1, 1] }),
     layers.conv2d({ filters: 4, kernelSize: 2, activation: 'tanh' }),
     layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
     layers.flatten(),
@@ -107,7 +112,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

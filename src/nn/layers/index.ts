@@ -7,9 +7,10 @@ import { Dropout, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import type { LayerArgs, LayerClass } from './layer.js';
 import { AveragePooling2D, MaxPooling2D, type PoolingArgs } from './pooling.js';
+import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D };
-export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, LayerArgs, PoolingArgs };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Reshape };
+export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, LayerArgs, PoolingArgs, ReshapeArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -22,6 +23,7 @@ export const layerClasses: Record<string, LayerClass> = {
   MaxPooling2D,
   AveragePooling2D,
   Flatten,
+  Reshape,
   Dropout,
   BatchNormalization,
   Activation,
@@ -33,6 +35,7 @@ export const layers = {
   maxPooling2d: (args: PoolingArgs = {}) => new MaxPooling2D(args),
   averagePooling2d: (args: PoolingArgs = {}) => new AveragePooling2D(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),
+  reshape: (args: ReshapeArgs) => new Reshape(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
