@@ -73,6 +73,7 @@ interface KerasArgs {
   use_bias: boolean;
   epsilon: number;
   target_shape: number[];
+  keepdims: boolean;
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -110,6 +111,15 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   // Flatten keeps NHWC order, Keras' (h, w, c); dropout is off at inference.
   Flatten: (_c, inShape) => ({ weightCount: 0, outputShape: [inShape.reduce((a, b) => a * b, 1)], forward: (_w, x) => x }),
   Dropout: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
+  GlobalAveragePooling2D: (c, [height, width, channels]) => ({
+    weightCount: 0,
+    outputShape: c.keepdims ? [1, 1, channels] : [channels],
+    forward: (_w, x, batch) => {
+      const y = new Float64Array(batch * channels);
+      for (let i = 0; i < x.length; i++) y[Math.floor(i / (height * width * channels)) * channels + (i % channels)] += x[i] / (height * width);
+      return y;
+    },
+  }),
   Reshape: (c, inShape) => {
     const count = inShape.reduce((a, b) => a * b, 1);
     const known = c.target_shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);

@@ -1,7 +1,8 @@
 /**
  * Files that real Keras 3 saved (test/fixtures/keras-files/generate.py): a .keras with Adam's
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
- * float16 weights, and TensorFlow's beginner model, which outputs logits. The expected figures are Keras' own: its test loss and accuracy on the first
+ * float16 weights, TensorFlow's beginner model, which outputs logits, and a model with
+ * GlobalAveragePooling2D saved compiled but untrained. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -91,6 +92,16 @@ describe('Keras-made files', () => {
     expect(model.trainingState().loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true });
     // [28, 28] images hold the same values in the same order as MNIST's [28, 28, 1].
     await expectKerasFigures(model, expected['quickstart.keras']);
+    model.dispose();
+  });
+
+  it('gap-untrained.keras: GlobalAveragePooling2D, and an Adam saved before its first step resumes as a fresh one at its learning rate', async () => {
+    const model = await loadModel(`${DIR}gap-untrained.keras`);
+    expect(model.layers.map((l) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'GlobalAveragePooling2D', 'Dense']);
+    await model.compile({ device }); // the file's optimizer: iterations and learning rate, no state yet
+    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'adam', learningRate: Math.fround(3e-3) });
+    expect(model.trainingState().optimizerSteps).toBe(0);
+    await expectKerasFigures(model, expected['gap-untrained.keras']);
     model.dispose();
   });
 

@@ -123,12 +123,16 @@ function savedOptimizer(entry: unknown, variables: SavedVariable[], model: Savab
   const trainable = weightSlots(model).filter((s) => s.trainable);
   const mapping = kerasStateVariables(config, trainable.length);
   if (variables.length === 0) return { optimizer: { config, iterations: 0 } }; // never stepped: a fresh state
-  if (variables.length !== 2 + mapping.length) {
+  // Compiled but never trained (Keras 3 builds iterations and the learning rate at compile, the
+  // state at the first step): a fresh state, at the saved learning rate.
+  const unbuilt = variables.length === 2 && mapping.length > 0;
+  if (variables.length !== 2 + mapping.length && !unbuilt) {
     throw new Error(`${source}: the ${config.kind} optimizer has ${variables.length} variables; for this model it needs ${2 + mapping.length} (iterations, learning rate and ${mapping.length} state tensors)`);
   }
   const iterations = variables[0].count();
   const rate = variables[1].tensor();
   if (rate.data.length !== 1) throw new Error(`${source}: ${variables[1].where} should be the learning rate (one number), it has shape [${rate.shape}]`);
+  if (unbuilt) return { optimizer: { config: { ...config, learningRate: rate.data[0] }, iterations } };
   const slots: Float32Array[][] = Array.from({ length: optimizerStateSlots(config.kind) }, () => []);
   mapping.forEach(({ slot, weight }, i) => {
     const variable = variables[2 + i];

@@ -6,11 +6,11 @@ import { Dense, type DenseArgs } from './dense.js';
 import { Dropout, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import type { LayerArgs, LayerClass } from './layer.js';
-import { AveragePooling2D, MaxPooling2D, type PoolingArgs } from './pooling.js';
+import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, MaxPooling2D, Reshape };
-export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, LayerArgs, PoolingArgs, ReshapeArgs };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D, Reshape };
+export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, ReshapeArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -22,6 +22,7 @@ export const layerClasses: Record<string, LayerClass> = {
   Dense,
   MaxPooling2D,
   AveragePooling2D,
+  GlobalAveragePooling2D,
   Flatten,
   Reshape,
   Dropout,
@@ -34,6 +35,7 @@ export const layers = {
   dense: (args: DenseArgs) => new Dense(args),
   maxPooling2d: (args: PoolingArgs = {}) => new MaxPooling2D(args),
   averagePooling2d: (args: PoolingArgs = {}) => new AveragePooling2D(args),
+  globalAveragePooling2d: (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: ReshapeArgs) => new Reshape(args),
   dropout: (args: DropoutArgs) => new Dropout(args),

@@ -1,4 +1,7 @@
-/** MaxPooling2D and AveragePooling2D over NHWC, Keras defaults (strides = poolSize, padding 'valid'). */
+/**
+ * MaxPooling2D and AveragePooling2D over NHWC, Keras defaults (strides = poolSize, padding
+ * 'valid'), and GlobalAveragePooling2D: the average pool whose window is the whole image.
+ */
 import type { TensorId } from '../../graph/graph.js';
 import type { Padding } from '../../kernels/window.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolGeometry, type PoolParams } from '../../kernels/pool.js';
@@ -112,28 +115,79 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   record(ctx: RecordContext, x: TensorId): Recorded {
-    const { graph, device, batch } = ctx;
-    const p: PoolParams = { ...this.geometry!, batch };
-    const y = graph.tensor(`${this.name}/output`, [batch, ...this.outputShape]);
-    graph.add({
-      label: `${this.name} forward`,
-      reads: [x],
-      writes: [y],
-      createDispatches: async (bind) => [await avgPoolForward(device, p, { x: bind(x), y: bind(y) })],
-    });
-    const inputShape = graph.shape(x);
-    return {
-      y,
-      backward: (dY) => {
-        const dX = graph.tensor(`${this.name}/dInput`, inputShape);
-        graph.add({
-          label: `${this.name} backward`,
-          reads: [dY.d],
-          writes: [dX],
-          createDispatches: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY.d), dX: bind(dX) })],
-        });
-        return { d: dX, reluApplied: false };
-      },
-    };
+    return recordAveragePool(ctx, x, this.name, this.geometry!, this.outputShape);
+  }
+}
+
+/** An average pool (its forward and backward) of x, (batch, ...) → (batch, ...outputShape). */
+function recordAveragePool(ctx: RecordContext, x: TensorId, name: string, geometry: Omit<PoolParams, 'batch'>, outputShape: number[]): Recorded {
+  const { graph, device, batch } = ctx;
+  const p: PoolParams = { ...geometry, batch };
+  const y = graph.tensor(`${name}/output`, [batch, ...outputShape]);
+  graph.add({
+    label: `${name} forward`,
+    reads: [x],
+    writes: [y],
+    createDispatches: async (bind) => [await avgPoolForward(device, p, { x: bind(x), y: bind(y) })],
+  });
+  const inputShape = graph.shape(x);
+  return {
+    y,
+    backward: (dY) => {
+      const dX = graph.tensor(`${name}/dInput`, inputShape);
+      graph.add({
+        label: `${name} backward`,
+        reads: [dY.d],
+        writes: [dX],
+        createDispatches: async (bind) => [await avgPoolBackward(device, p, { dY: bind(dY.d), dX: bind(dX) })],
+      });
+      return { d: dX, reluApplied: false };
+    },
+  };
+}
+
+export interface GlobalPoolingArgs extends LayerArgs {
+  /** Keep the output [1, 1, channels] instead of [channels] (Keras' keepdims; default false). */
+  keepdims?: boolean;
+}
+
+/** GlobalAveragePooling2D: each channel's mean over the image, [h, w, c] → [c] (or [1, 1, c] with keepdims). */
+export class GlobalAveragePooling2D extends Layer {
+  readonly className = 'GlobalAveragePooling2D';
+  readonly namePrefix = 'global_average_pooling2d';
+  readonly keras3BuildConfig = false;
+  readonly keepdims: boolean;
+  private geometry?: Omit<PoolParams, 'batch'>;
+
+  constructor(args: GlobalPoolingArgs = {}) {
+    super('GlobalAveragePooling2D', args, ['keepdims'], { dataFormat: FIXED.dataFormat });
+    if (args.keepdims !== undefined && typeof args.keepdims !== 'boolean') throw new Error(`GlobalAveragePooling2D: keepdims must be true or false, got ${JSON.stringify(args.keepdims)}`);
+    this.keepdims = args.keepdims ?? false;
+  }
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
+    const [height, width, channels] = inputShape;
+    // One window over the whole image: the average pool's geometry with pool = strides = (h, w).
+    const geometry = poolGeometry({ height, width, poolH: height, poolW: width, strideH: height, strideW: width, padding: 'valid' });
+    this.geometry = { ...geometry, channels };
+    this.outputShape = this.keepdims ? [1, 1, channels] : [channels];
+    return [];
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    // The pool writes (batch, 1, 1, channels), the same values in the same order as (batch, channels).
+    return recordAveragePool(ctx, x, this.name, this.geometry!, this.outputShape);
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): GlobalAveragePooling2D {
+    c.channelsLast();
+    const keepdims = c.take('keepdims');
+    return new GlobalAveragePooling2D({ ...args, keepdims: keepdims === undefined ? undefined : (keepdims as boolean) });
+  }
+
+  config(): KerasConfig {
+    // TF.js' layer has no keepdims; it is written there too, so that the file reads back as it was.
+    return { data_format: 'channels_last', keepdims: this.keepdims };
   }
 }
