@@ -12,6 +12,7 @@ import { conv2dRef } from './conv.js';
 import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
+import { scaleRef } from './scale.js';
 
 /** What the reference reads of a model (a Sequential is one): its input shape and each layer's Keras form. */
 export interface ReferenceModel {
@@ -74,6 +75,8 @@ interface KerasArgs {
   epsilon: number;
   target_shape: number[];
   keepdims: boolean;
+  scale: number;
+  offset: number;
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -120,6 +123,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
       return y;
     },
   }),
+  Rescaling: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => scaleRef(x, c.scale, c.offset) }),
   Reshape: (c, inShape) => {
     const count = inShape.reduce((a, b) => a * b, 1);
     const known = c.target_shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);

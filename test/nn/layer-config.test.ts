@@ -20,6 +20,7 @@ function everyLayer(): Sequential {
     layers.activation({ activation: 'sigmoid' }),
     layers.dropout({ rate: 0.25 }),
     layers.reshape({ targetShape: [-1, 3] }),
+    layers.rescaling({ scale: 1 / 255, offset: -0.5 }),
     layers.flatten(),
     layers.dense({ units: 4, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'glorotNormal' }),
   ]);
@@ -46,7 +47,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, norm, , , , , dropout, , , dense] = everyLayer().layers;
+    const [conv, norm, , , , , dropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

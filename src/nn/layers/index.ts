@@ -7,10 +7,11 @@ import { Dropout, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import type { LayerArgs, LayerClass } from './layer.js';
 import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
+import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D, Reshape };
-export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, ReshapeArgs };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D, Rescaling, Reshape };
+export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -25,6 +26,7 @@ export const layerClasses: Record<string, LayerClass> = {
   GlobalAveragePooling2D,
   Flatten,
   Reshape,
+  Rescaling,
   Dropout,
   BatchNormalization,
   Activation,
@@ -38,6 +40,7 @@ export const layers = {
   globalAveragePooling2d: (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: ReshapeArgs) => new Reshape(args),
+  rescaling: (args: RescalingArgs) => new Rescaling(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
