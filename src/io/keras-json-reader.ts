@@ -5,7 +5,8 @@
  * in nn/layers' registry), strictly, as nn/layers/keras-config.ts describes.
  */
 import { Sequential } from '../nn/sequential.js';
-import { layerClasses, type Layer } from '../nn/layers/index.js';
+import { Activation, layerClasses, type Layer } from '../nn/layers/index.js';
+import type { LayerClass } from '../nn/layers/layer.js';
 import { ConfigReader, checkModule, isObject, list, type KerasConfig } from '../nn/layers/keras-config.js';
 
 /**
@@ -90,8 +91,9 @@ export function fromKerasJson(json: string | object): Sequential {
     if (layers.length === 0 && !args.inputShape) {
       throw new Error(`Keras model JSON: the input shape is missing: give an InputLayer with batch_shape, or batch_input_shape on ${where}`);
     }
-    const layerClass = Object.hasOwn(layerClasses, kind) ? layerClasses[kind] : undefined;
-    if (!layerClass) throw new Error(`${where}: unknown layer class '${kind}' (supported: InputLayer, ${Object.keys(layerClasses).join(', ')})`);
+    const classes = { ...layerClasses, ...ACTIVATION_LAYER_CLASSES };
+    const layerClass = Object.hasOwn(classes, kind) ? classes[kind] : undefined;
+    if (!layerClass) throw new Error(`${where}: unknown layer class '${kind}' (supported: InputLayer, ${Object.keys(classes).join(', ')})`);
     const layer = withLayerName(where, kind, () => layerClass.fromConfig(reader, args));
     reader.finish();
     layers.push(layer);
@@ -172,3 +174,29 @@ function layerInputShape(model: Sequential, layer: Layer): number[] {
 function describe(v: unknown): string {
   return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v;
 }
+
+/**
+ * Keras' activation layer classes, read as the Activation layer they equal at their defaults
+ * (and written back as it): ReLU without a maximum, slope or threshold, and Softmax over the
+ * last axis (the output layer's, which the loss or predict applies).
+ */
+const ACTIVATION_LAYER_CLASSES: Record<string, LayerClass> = {
+  ReLU: {
+    fromConfig(c, args) {
+      const maxValue = c.take('max_value');
+      if (maxValue != null) c.unsupported('max_value', maxValue);
+      for (const key of ['negative_slope', 'threshold']) {
+        const value = c.take(key);
+        if (value != null && value !== 0) c.unsupported(key, value);
+      }
+      return new Activation({ ...args, activation: 'relu' });
+    },
+  },
+  Softmax: {
+    fromConfig(c, args) {
+      const axis = c.take('axis');
+      if (axis != null && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1)) c.unsupported('axis', axis);
+      return new Activation({ ...args, activation: 'softmax' });
+    },
+  },
+};

@@ -117,6 +117,37 @@ describe('Keras model JSON', () => {
     });
   }
 
+  it("reads Keras' ReLU and Softmax layers as the Activation layers they equal, and refuses their other settings", () => {
+    const withActivationLayers = () => {
+      const m = smallKeras3();
+      const [conv, , , , dense] = m.config.layers.slice(1);
+      conv.config.activation = 'linear';
+      dense.config.activation = 'linear';
+      m.config.layers.splice(2, 0, { module: 'keras.layers', class_name: 'ReLU', config: { name: 're_lu', trainable: true, dtype: 'float32', max_value: null, negative_slope: 0.0, threshold: 0.0 }, registered_name: null });
+      m.config.layers.push({ module: 'keras.layers', class_name: 'Softmax', config: { name: 'softmax', trainable: true, dtype: 'float32', axis: -1 }, registered_name: null });
+      return m;
+    };
+    const model = fromKerasJson(JSON.stringify(withActivationLayers()));
+    expect(model.layers.map((l) => [l.className, l.name, l.config().activation])).toEqual([
+      ['Conv2D', 'conv2d', 'linear'],
+      ['Activation', 're_lu', 'relu'],
+      ['BatchNormalization', 'batch_normalization', undefined],
+      ['MaxPooling2D', 'max_pooling2d', undefined],
+      ['Flatten', 'flatten', undefined],
+      ['Dense', 'dense', 'linear'],
+      ['Activation', 'softmax', 'softmax'],
+    ]);
+    const relu6 = withActivationLayers();
+    relu6.config.layers[2].config.max_value = 6;
+    expect(() => fromKerasJson(JSON.stringify(relu6))).toThrow(/ReLU layer 're_lu': unsupported argument max_value: 6/);
+    const leaky = withActivationLayers();
+    leaky.config.layers[2].config.negative_slope = 0.1;
+    expect(() => fromKerasJson(JSON.stringify(leaky))).toThrow(/ReLU layer 're_lu': unsupported argument negative_slope: 0.1/);
+    const axis1 = withActivationLayers();
+    axis1.config.layers.at(-1).config.axis = 0;
+    expect(() => fromKerasJson(JSON.stringify(axis1))).toThrow(/Softmax layer 'softmax': unsupported argument axis: 0/);
+  });
+
   it('refuses text that is not JSON, and JSON that is not a model', () => {
     expect(() => fromKerasJson('{"class_name": "Sequential", ')).toThrow(/Keras model JSON: not valid JSON/);
     expect(() => fromKerasJson('[1, 2]')).toThrow(/expected an object with class_name and config, got a list/);
