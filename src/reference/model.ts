@@ -114,15 +114,8 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   // Flatten keeps NHWC order, Keras' (h, w, c); dropout is off at inference.
   Flatten: (_c, inShape) => ({ weightCount: 0, outputShape: [inShape.reduce((a, b) => a * b, 1)], forward: (_w, x) => x }),
   Dropout: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
-  GlobalAveragePooling2D: (c, [height, width, channels]) => ({
-    weightCount: 0,
-    outputShape: c.keepdims ? [1, 1, channels] : [channels],
-    forward: (_w, x, batch) => {
-      const y = new Float64Array(batch * channels);
-      for (let i = 0; i < x.length; i++) y[Math.floor(i / (height * width * channels)) * channels + (i % channels)] += x[i] / (height * width);
-      return y;
-    },
-  }),
+  GlobalAveragePooling2D: (c, inShape) => globalPooling(c, inShape, (values) => values.reduce((a, b) => a + b, 0) / values.length),
+  GlobalMaxPooling2D: (c, inShape) => globalPooling(c, inShape, (values) => Math.max(...values)),
   Rescaling: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => scaleRef(x, c.scale, c.offset) }),
   Reshape: (c, inShape) => {
     const count = inShape.reduce((a, b) => a * b, 1);
@@ -130,6 +123,24 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
     return { weightCount: 0, outputShape: c.target_shape.map((d) => (d === -1 ? count / known : d)), forward: (_w, x) => x };
   },
 };
+
+/** A reduction of each channel over the whole image, [h, w, c] → [c] (or [1, 1, c] with keepdims). */
+function globalPooling(c: KerasArgs, [height, width, channels]: number[], reduce: (values: number[]) => number): ReferenceLayer {
+  return {
+    weightCount: 0,
+    outputShape: c.keepdims ? [1, 1, channels] : [channels],
+    forward: (_w, x, batch) => {
+      const y = new Float64Array(batch * channels);
+      for (let n = 0; n < batch; n++) {
+        for (let ch = 0; ch < channels; ch++) {
+          const values = Array.from({ length: height * width }, (_, p) => x[(n * height * width + p) * channels + ch]);
+          y[n * channels + ch] = reduce(values);
+        }
+      }
+      return y;
+    },
+  };
+}
 
 function pooling(c: KerasArgs, [height, width, channels]: number[], pool: (x: Float64Array, p: PoolParams) => Float64Array): ReferenceLayer {
   const geometry = poolGeometry({ height, width, poolH: c.pool_size[0], poolW: c.pool_size[1], strideH: c.strides[0], strideW: c.strides[1], padding: c.padding });

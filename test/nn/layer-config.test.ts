@@ -17,6 +17,7 @@ function everyLayer(): Sequential {
     layers.maxPooling2d({ poolSize: [2, 1], strides: 1, padding: 'same' }),
     layers.averagePooling2d({ poolSize: 2 }),
     layers.globalAveragePooling2d({ keepdims: true }),
+    layers.globalMaxPooling2d({ keepdims: true }),
     layers.activation({ activation: 'sigmoid' }),
     layers.dropout({ rate: 0.25 }),
     layers.reshape({ targetShape: [-1, 3] }),
@@ -47,7 +48,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, norm, , , , , dropout, , , , dense] = everyLayer().layers;
+    const [conv, norm, , , , , , dropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

@@ -6,11 +6,11 @@ import { Dense, type DenseArgs } from './dense.js';
 import { Dropout, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import type { LayerArgs, LayerClass } from './layer.js';
-import { AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
+import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, MaxPooling2D, Rescaling, Reshape };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Rescaling, Reshape };
 export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs };
 export { Layer, type LayerClass } from './layer.js';
 
@@ -24,6 +24,7 @@ export const layerClasses: Record<string, LayerClass> = {
   MaxPooling2D,
   AveragePooling2D,
   GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
   Flatten,
   Reshape,
   Rescaling,
@@ -38,6 +39,7 @@ export const layers = {
   maxPooling2d: (args: PoolingArgs = {}) => new MaxPooling2D(args),
   averagePooling2d: (args: PoolingArgs = {}) => new AveragePooling2D(args),
   globalAveragePooling2d: (args: GlobalPoolingArgs = {}) => new GlobalAveragePooling2D(args),
+  globalMaxPooling2d: (args: GlobalPoolingArgs = {}) => new GlobalMaxPooling2D(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: ReshapeArgs) => new Reshape(args),
   rescaling: (args: RescalingArgs) => new Rescaling(args),

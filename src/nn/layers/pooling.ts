@@ -1,6 +1,7 @@
 /**
  * MaxPooling2D and AveragePooling2D over NHWC, Keras defaults (strides = poolSize, padding
- * 'valid'), and GlobalAveragePooling2D: the average pool whose window is the whole image.
+ * 'valid'), and GlobalMaxPooling2D and GlobalAveragePooling2D: those pools with the whole
+ * image as their window.
  */
 import type { TensorId } from '../../graph/graph.js';
 import type { Padding } from '../../kernels/window.js';
@@ -70,35 +71,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
-    const { graph, device, batch } = ctx;
-    const p: PoolParams = { ...this.geometry!, batch };
-    const outShape = [batch, ...this.outputShape];
-    // When x is a ReLU's output, the argmax skips windows whose maximum is ≤ 0, which makes the
-    // backward that ReLU's backward too (src/kernels/pool.ts), at no extra cost.
-    const reluInput = input.reluOutput;
-    const y = graph.tensor(`${this.name}/output`, outShape);
-    // Where each output's maximum came from, for the backward; inference does not need it.
-    const argmax = graph.tensor(`${this.name}/argmax`, outShape);
-    graph.add({
-      label: `${this.name} forward`,
-      reads: [x],
-      writes: [y, argmax],
-      createDispatches: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) }, reluInput)],
-    });
-    const inputShape = graph.shape(x);
-    return {
-      y,
-      backward: (dY) => {
-        const dX = graph.tensor(`${this.name}/dInput`, inputShape);
-        graph.add({
-          label: reluInput ? `${this.name} backward +relu backward` : `${this.name} backward`,
-          reads: [dY.d, argmax],
-          writes: [dX],
-          createDispatches: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY.d), argmax: bind(argmax), dX: bind(dX) })],
-        });
-        return { d: dX, reluApplied: reluInput };
-      },
-    };
+    return recordMaxPool(ctx, x, input, this.name, this.geometry!, this.outputShape);
   }
 }
 
@@ -117,6 +90,39 @@ export class AveragePooling2D extends Pooling2D {
   record(ctx: RecordContext, x: TensorId): Recorded {
     return recordAveragePool(ctx, x, this.name, this.geometry!, this.outputShape);
   }
+}
+
+/** A max pool (its forward, argmax and backward) of x, (batch, ...) → (batch, ...outputShape). */
+function recordMaxPool(ctx: RecordContext, x: TensorId, input: InputFacts, name: string, geometry: Omit<PoolParams, 'batch'>, outputShape: number[]): Recorded {
+  const { graph, device, batch } = ctx;
+  const p: PoolParams = { ...geometry, batch };
+  const outShape = [batch, ...outputShape];
+  // When x is a ReLU's output, the argmax skips windows whose maximum is ≤ 0, which makes the
+  // backward that ReLU's backward too (src/kernels/pool.ts), at no extra cost.
+  const reluInput = input.reluOutput;
+  const y = graph.tensor(`${name}/output`, outShape);
+  // Where each output's maximum came from, for the backward; inference does not need it.
+  const argmax = graph.tensor(`${name}/argmax`, outShape);
+  graph.add({
+    label: `${name} forward`,
+    reads: [x],
+    writes: [y, argmax],
+    createDispatches: async (bind) => [await maxPoolForward(device, p, { x: bind(x), y: bind(y), argmax: bind(argmax) }, reluInput)],
+  });
+  const inputShape = graph.shape(x);
+  return {
+    y,
+    backward: (dY) => {
+      const dX = graph.tensor(`${name}/dInput`, inputShape);
+      graph.add({
+        label: reluInput ? `${name} backward +relu backward` : `${name} backward`,
+        reads: [dY.d, argmax],
+        writes: [dX],
+        createDispatches: async (bind) => [await maxPoolBackward(device, p, { dY: bind(dY.d), argmax: bind(argmax), dX: bind(dX) })],
+      });
+      return { d: dX, reluApplied: reluInput };
+    },
+  };
 }
 
 /** An average pool (its forward and backward) of x, (batch, ...) → (batch, ...outputShape). */
@@ -151,43 +157,75 @@ export interface GlobalPoolingArgs extends LayerArgs {
   keepdims?: boolean;
 }
 
-/** GlobalAveragePooling2D: each channel's mean over the image, [h, w, c] → [c] (or [1, 1, c] with keepdims). */
-export class GlobalAveragePooling2D extends Layer {
-  readonly className = 'GlobalAveragePooling2D';
-  readonly namePrefix = 'global_average_pooling2d';
+/**
+ * A pool whose window is the whole image: [h, w, c] → [c] (or [1, 1, c] with keepdims). The
+ * pool kernels write (batch, 1, 1, channels), the same values in the same order as (batch, channels).
+ */
+abstract class GlobalPooling2D extends Layer {
   readonly keras3BuildConfig = false;
   readonly keepdims: boolean;
-  private geometry?: Omit<PoolParams, 'batch'>;
+  protected geometry?: Omit<PoolParams, 'batch'>;
 
-  constructor(args: GlobalPoolingArgs = {}) {
-    super('GlobalAveragePooling2D', args, ['keepdims'], { dataFormat: FIXED.dataFormat });
-    if (args.keepdims !== undefined && typeof args.keepdims !== 'boolean') throw new Error(`GlobalAveragePooling2D: keepdims must be true or false, got ${JSON.stringify(args.keepdims)}`);
+  constructor(args: GlobalPoolingArgs, kind: string) {
+    super(kind, args, ['keepdims'], { dataFormat: FIXED.dataFormat });
+    if (args.keepdims !== undefined && typeof args.keepdims !== 'boolean') throw new Error(`${kind}: keepdims must be true or false, got ${JSON.stringify(args.keepdims)}`);
     this.keepdims = args.keepdims ?? false;
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {
     if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
     const [height, width, channels] = inputShape;
-    // One window over the whole image: the average pool's geometry with pool = strides = (h, w).
     const geometry = poolGeometry({ height, width, poolH: height, poolW: width, strideH: height, strideW: width, padding: 'valid' });
     this.geometry = { ...geometry, channels };
     this.outputShape = this.keepdims ? [1, 1, channels] : [channels];
     return [];
   }
 
-  record(ctx: RecordContext, x: TensorId): Recorded {
-    // The pool writes (batch, 1, 1, channels), the same values in the same order as (batch, channels).
-    return recordAveragePool(ctx, x, this.name, this.geometry!, this.outputShape);
+  config(): KerasConfig {
+    // TF.js' layers have no keepdims; it is written there too, so that the file reads back as it was.
+    return { data_format: 'channels_last', keepdims: this.keepdims };
+  }
+}
+
+/** keepdims from a global pooling layer's Keras config (absent in TF.js' and older Keras'). */
+function readGlobalPoolingArgs(c: ConfigReader, args: LayerArgs): GlobalPoolingArgs {
+  c.channelsLast();
+  const keepdims = c.take('keepdims');
+  return { ...args, keepdims: keepdims === undefined ? undefined : (keepdims as boolean) };
+}
+
+/** GlobalAveragePooling2D: each channel's mean over the image. */
+export class GlobalAveragePooling2D extends GlobalPooling2D {
+  readonly className = 'GlobalAveragePooling2D';
+  readonly namePrefix = 'global_average_pooling2d';
+
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(args, 'GlobalAveragePooling2D');
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): GlobalAveragePooling2D {
-    c.channelsLast();
-    const keepdims = c.take('keepdims');
-    return new GlobalAveragePooling2D({ ...args, keepdims: keepdims === undefined ? undefined : (keepdims as boolean) });
+    return new GlobalAveragePooling2D(readGlobalPoolingArgs(c, args));
   }
 
-  config(): KerasConfig {
-    // TF.js' layer has no keepdims; it is written there too, so that the file reads back as it was.
-    return { data_format: 'channels_last', keepdims: this.keepdims };
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    return recordAveragePool(ctx, x, this.name, this.geometry!, this.outputShape);
+  }
+}
+
+/** GlobalMaxPooling2D: each channel's maximum over the image. */
+export class GlobalMaxPooling2D extends GlobalPooling2D {
+  readonly className = 'GlobalMaxPooling2D';
+  readonly namePrefix = 'global_max_pooling2d';
+
+  constructor(args: GlobalPoolingArgs = {}) {
+    super(args, 'GlobalMaxPooling2D');
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): GlobalMaxPooling2D {
+    return new GlobalMaxPooling2D(readGlobalPoolingArgs(c, args));
+  }
+
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
+    return recordMaxPool(ctx, x, input, this.name, this.geometry!, this.outputShape);
   }
 }
