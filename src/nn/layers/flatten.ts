@@ -3,6 +3,7 @@ import type { TensorId } from '../../graph/graph.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
 import { FIXED, Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { recordReshape } from './reshape.js';
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';
@@ -19,15 +20,7 @@ export class Flatten extends Layer {
   }
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
-    const { graph } = ctx;
-    const inShape = graph.shape(x);
-    const y = graph.reshape(x, `${this.name}/output`, [ctx.batch, ...this.outputShape]);
-    // The same values: a ReLU's output stays one, and a fused ReLU backward passes through.
-    return {
-      y,
-      reluOutput: input.reluOutput,
-      backward: (dY) => ({ d: graph.reshape(dY.d, `${this.name}/dInput`, inShape), reluApplied: dY.reluApplied }),
-    };
+    return recordReshape(ctx, x, input, this.name, this.outputShape);
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Flatten {

@@ -38,15 +38,7 @@ export class Reshape extends Layer {
   }
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
-    const { graph } = ctx;
-    const inShape = graph.shape(x);
-    const y = graph.reshape(x, `${this.name}/output`, [ctx.batch, ...this.outputShape]);
-    // The same values: a ReLU's output stays one, and a fused ReLU backward passes through.
-    return {
-      y,
-      reluOutput: input.reluOutput,
-      backward: (dY) => ({ d: graph.reshape(dY.d, `${this.name}/dInput`, inShape), reluApplied: dY.reluApplied }),
-    };
+    return recordReshape(ctx, x, input, this.name, this.outputShape);
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Reshape {
@@ -56,4 +48,17 @@ export class Reshape extends Layer {
   config(): KerasConfig {
     return { target_shape: [...this.targetShape] };
   }
+}
+
+/** x seen as (batch, ...outputShape), and its gradient back as x's shape: no op, no copy (Reshape, Flatten). */
+export function recordReshape(ctx: RecordContext, x: TensorId, input: InputFacts, name: string, outputShape: number[]): Recorded {
+  const { graph } = ctx;
+  const inShape = graph.shape(x);
+  const y = graph.reshape(x, `${name}/output`, [ctx.batch, ...outputShape]);
+  // The same values: a ReLU's output stays one, and a fused ReLU backward passes through.
+  return {
+    y,
+    reluOutput: input.reluOutput,
+    backward: (dY) => ({ d: graph.reshape(dY.d, `${name}/dInput`, inShape), reluApplied: dY.reluApplied }),
+  };
 }
