@@ -9,7 +9,8 @@ export type Labels = Uint8Array | Int32Array | Uint32Array | Float32Array;
 export function checkImages(x: unknown, sampleShape: readonly number[], what = 'x'): number {
   if (!(x instanceof Float32Array)) throw new Error(`${what} must be a Float32Array in NHWC order, got ${typeName(x)}`);
   const perSample = elements(sampleShape);
-  if (x.length === 0 || x.length % perSample !== 0) {
+  if (x.length === 0) throw new Error(`${what} is empty: give at least one sample of shape [${sampleShape}]`);
+  if (x.length % perSample !== 0) {
     throw new Error(`${what} has ${x.length} values, which is not a whole number of samples of shape [${sampleShape}] (${perSample} values each)`);
   }
   for (let i = 0; i < x.length; i++) {

@@ -21,7 +21,7 @@ export class Rescaling extends Layer {
   constructor(args: RescalingArgs) {
     super('Rescaling', args, ['scale', 'offset'], {});
     const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-    if (!finite(args.scale)) throw new Error(`Rescaling: scale must be a finite number (one for every channel), got ${JSON.stringify(args.scale)}`);
+    if (!finite(args.scale)) throw new Error(`Rescaling: scale must be one finite number (per-channel scales are not supported), got ${JSON.stringify(args.scale)}`);
     if (args.offset !== undefined && !finite(args.offset)) throw new Error(`Rescaling: offset must be a finite number, got ${JSON.stringify(args.offset)}`);
     this.scale = args.scale;
     this.offset = args.offset ?? 0;
