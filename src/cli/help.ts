@@ -74,12 +74,13 @@ Predict options:
                         used unless --model is given
   --model NAME          the preset the weights belong to (default for .safetensors:
                         ${DEFAULT_TRAINING.model})
-  --input FILE          a PNG of the model's input size (any colour type, bit depth or
-                        interlacing; alpha is ignored), or an IDX images file (MNIST's
-                        format); default: the MNIST test images
+  --input FILE|FOLDER   a PNG of the model's input size (any colour type, bit depth or
+                        interlacing; alpha is ignored), a folder of them (the first --limit,
+                        by name), or an IDX images file (MNIST's format); default: the
+                        MNIST test images
   --invert              read the PNG inverted (1 - pixel): for a dark digit on a light
                         background, since MNIST's digits are light on dark
-  --limit N             predict the first N images of an IDX file or MNIST (default 10)
+  --limit N             predict the first N images of an IDX file, a folder or MNIST (default 10)
   --tuning MODE         as for train; default cached: the kernels train chose on this adapter
                         (the default kernel where it chose none), timing nothing
 

@@ -3,7 +3,7 @@
  * MNIST's test images; `train --load/--save` round-trips weights; bad options fail before any
  * work with exit code 2.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -40,6 +40,7 @@ describe('webgpu-dl command', () => {
     images = (await loadMnist({ limit: 1, testLimit: 3 })).test.images;
     const bytes = Uint8Array.from(images, (v) => Math.round(v * 255));
     writeFileSync(join(dir, 'digit.png'), encodePng(28, 28, 1, bytes.subarray(0, 784)));
+    mkdirSync(join(dir, 'no-images'));
     writeFileSync(join(dir, 'dark-on-light.png'), encodePng(28, 28, 3, Uint8Array.from({ length: 784 * 3 }, (_, i) => 255 - bytes[Math.floor(i / 3)])));
     const idx = new Uint8Array(16 + 3 * 784); // IDX header: magic, count, rows, cols (big-endian)
     const view = new DataView(idx.buffer);
@@ -69,6 +70,19 @@ describe('webgpu-dl command', () => {
     expect(printedClasses(inverted.out)).toEqual(await expectedClasses(images.subarray(0, 784)));
     const plain = await run('predict', '--load', tiny, '--input', join(dir, 'digit.png'));
     expect(plain.err).not.toMatch(/note:/);
+  });
+
+  it('predict: a folder of PNGs, by name, each named in its line', async () => {
+    const { code, out, err } = await run('predict', '--load', tiny, '--input', dir, '--invert');
+    expect(code).toBe(0);
+    expect(err).not.toMatch(/note:/);
+    const lines = out.split('\n').filter((l) => l.startsWith('image '));
+    expect(lines.map((l) => l.replace(/.*\((.*)\)$/, '$1'))).toEqual(['dark-on-light.png', 'digit.png']);
+    const digit = images.subarray(0, 784);
+    expect(printedClasses(out)).toEqual([...(await expectedClasses(digit)), ...(await expectedClasses(digit.map((v) => 1 - v)))]);
+    const limited = await run('predict', '--load', tiny, '--input', dir, '--limit', '1');
+    expect(printedClasses(limited.out)).toHaveLength(1);
+    expect(limited.err).toMatch(/note: .*dark-on-light.png looks dark on light/);
   });
 
   it('predict: an IDX images file, and MNIST with its labels by default', async () => {
@@ -141,9 +155,9 @@ describe('webgpu-dl command', () => {
       [['evaluate', '--load', join(dir, 'absent.keras')], /--load: no file .*absent.keras/],
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
-      [['predict', '--load', tiny, '--input', dir], /--input: .* is a folder, not an image or IDX file/],
+      [['predict', '--load', tiny, '--input', join(dir, 'no-images')], /--input: the folder .*no-images holds no .png files/],
       [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
-      [['predict', '--load', tiny, '--input', join(dir, 'three.idx'), '--invert'], /--invert applies to a PNG --input only/],
+      [['predict', '--load', tiny, '--input', join(dir, 'three.idx'), '--invert'], /--invert applies to PNG input only/],
       [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
     ];
     for (const [argv, message] of cases) {
