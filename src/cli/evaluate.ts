@@ -4,18 +4,19 @@ import { loadMnist } from '../data/mnist.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { checkMnistInput, lossFor, modelForFile } from './model-file.js';
 import { testLine, tuningLine } from './report.js';
-import { adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
+import { adapterChoice, checkLoad, dataDir, positiveInt, tuningMode } from './usage.js';
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['load', 'model', 'limit', 'batch-size', 'tuning']);
+  const values = parseOptions(argv, ['load', 'model', 'limit', 'batch-size', 'tuning', 'data']);
   if (!values) return; // --help
   const load = checkLoad('evaluate', values.load, values.model);
   const limit = positiveInt('limit', values.limit);
+  const data = dataDir(values.data);
   const batchSize = positiveInt('batch-size', values['batch-size']) ?? 100;
   const tuning = tuningMode(values.tuning ?? 'cached');
   const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   checkMnistInput(model);
-  const mnist = await loadMnist({ limit: 1, testLimit: limit });
+  const mnist = await loadMnist({ limit: 1, testLimit: limit, dir: data });
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
@@ -23,7 +24,7 @@ export async function evaluate(argv: string[]): Promise<void> {
     if (weights) model.setWeights(weights);
     console.log(model.summary());
     const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });
-    console.log(`evaluated ${load} on ${mnist.test.count} MNIST test images`);
+    console.log(`evaluated ${load} on ${mnist.test.count} ${data ? `test images from ${data}` : 'MNIST test images'}`);
     console.log(tuningLine(device));
     console.log(testLine(test));
     model.dispose();

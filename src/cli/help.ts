@@ -39,6 +39,8 @@ Train options:
   --lr-schedule S       constant, or cosine: the rate falls from --learning-rate to 0 over the
                         run's steps (Keras' CosineDecay); default: ${DEFAULT_TRAINING.schedule} for the default
                         model, else constant
+  --data DIR            a folder with the four IDX files under MNIST's names, each as it is
+                        or gzipped (NAME.gz): Fashion-MNIST, KMNIST (default: MNIST)
   --limit N             train on the first N training images only
   --test-limit N        evaluate on the first N test images only
   --save FILE           write the trained weights: FILE.safetensors (safetensors),
@@ -81,6 +83,7 @@ Predict options:
   --invert              read the PNG inverted (1 - pixel): for a dark digit on a light
                         background, since MNIST's digits are light on dark
   --limit N             predict the first N images of an IDX file, a folder or MNIST (default 10)
+  --data DIR            predict the test images of this dataset instead of MNIST's, as for train
   --tuning MODE         as for train; default cached: the kernels train chose on this adapter
                         (the default kernel where it chose none), timing nothing
 
@@ -89,6 +92,7 @@ Evaluate options:
   --model NAME          the preset the weights belong to (default for .safetensors:
                         ${DEFAULT_TRAINING.model})
   --limit N             test on the first N MNIST test images (default all 10,000)
+  --data DIR            test on this dataset's test images instead, as for train
   --batch-size B        batch size (default 100)
   --tuning MODE         as for predict (default cached)
 

@@ -11,13 +11,15 @@ import { decodePng, imageToInput } from '../io/png.js';
 import { softmaxRef } from '../reference/softmax.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { imageShape, lossFor, modelForFile } from './model-file.js';
-import { UsageError, adapterChoice, checkLoad, positiveInt, tuningMode } from './usage.js';
+import { UsageError, adapterChoice, checkLoad, dataDir, positiveInt, tuningMode } from './usage.js';
 
 export async function predict(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning'], ['invert']);
+  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning', 'data'], ['invert']);
   if (!values) return; // --help
   const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
+  const data = dataDir(values.data);
+  if (data !== undefined && values.input !== undefined) throw new UsageError('--data and --input exclude each other: --data gives the test images of another dataset, --input your own images');
   const tuning = tuningMode(values.tuning ?? 'cached');
   const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   const inputShape = imageShape(model);
@@ -26,7 +28,7 @@ export async function predict(argv: string[]): Promise<void> {
   let labels: Uint8Array | undefined;
   let names: string[] | undefined; // the PNG files of a folder, in the order predicted
   if (values.input === undefined) {
-    const mnist = await loadMnist({ limit: 1, testLimit: limit });
+    const mnist = await loadMnist({ limit: 1, testLimit: limit, dir: data });
     images = mnist.test.images;
     labels = mnist.test.labels;
   } else if (existsSync(values.input) && statSync(values.input).isDirectory()) {

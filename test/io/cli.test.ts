@@ -5,6 +5,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../helpers/cli.js';
@@ -47,6 +48,11 @@ describe('webgpu-dl command', () => {
     [0x803, 3, 28, 28].forEach((v, i) => view.setUint32(4 * i, v));
     idx.set(bytes, 16);
     writeFileSync(join(dir, 'three.idx'), idx);
+    // Another dataset in MNIST's files (as Fashion-MNIST is distributed): the same 3 images, gzipped labels.
+    mkdirSync(join(dir, 'dataset'));
+    for (const name of ['train-images-idx3-ubyte', 't10k-images-idx3-ubyte']) writeFileSync(join(dir, 'dataset', name), idx);
+    const labels = Uint8Array.of(0, 0, 8, 1, 0, 0, 0, 3, 9, 4, 1); // IDX labels: magic 0x801, count 3, then 9 4 1
+    for (const name of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(dir, 'dataset', `${name}.gz`), gzipSync(labels));
   });
   afterEach(() => vi.restoreAllMocks());
 
@@ -83,6 +89,17 @@ describe('webgpu-dl command', () => {
     const limited = await run('predict', '--load', tiny, '--input', dir, '--limit', '1');
     expect(printedClasses(limited.out)).toHaveLength(1);
     expect(limited.err).toMatch(/note: .*dark-on-light.png looks dark on light/);
+  });
+
+  it('evaluate and predict --data DIR: the test images and labels of another dataset in MNIST\'s files', async () => {
+    const evaluated = await run('evaluate', '--load', tiny, '--data', join(dir, 'dataset'));
+    expect(evaluated.code).toBe(0);
+    const expected = await model.evaluate(images, Uint8Array.of(9, 4, 1));
+    expect(evaluated.out).toMatch(/on 3 test images from .*dataset/);
+    expect(evaluated.out.split('\n').at(-1)).toBe(`test: loss ${expected.loss.toFixed(4)} accuracy ${expected.accuracy.toFixed(4)}`);
+    const predicted = await run('predict', '--load', tiny, '--data', join(dir, 'dataset'));
+    expect(printedClasses(predicted.out)).toEqual(await expectedClasses(images));
+    expect(predicted.out).toMatch(/\(label 9\)[\s\S]*\(label 4\)[\s\S]*\(label 1\)/);
   });
 
   it('predict: an IDX images file, and MNIST with its labels by default', async () => {
@@ -156,6 +173,9 @@ describe('webgpu-dl command', () => {
       [['predict', '--load', tiny, '--model', 'resnet'], /unknown model 'resnet'/],
       [['predict', '--load', tiny, '--input', join(dir, 'absent.png')], /--input: no file/],
       [['predict', '--load', tiny, '--input', join(dir, 'no-images')], /--input: the folder .*no-images holds no .png files/],
+      [['evaluate', '--load', tiny, '--data', join(dir, 'absent')], /--data: no folder .*absent/],
+      [['train', '--data', join(dir, 'three.idx')], /--data: .*three.idx is a file; give the folder that holds the four IDX files/],
+      [['predict', '--load', tiny, '--data', join(dir, 'dataset'), '--input', join(dir, 'digit.png')], /--data and --input exclude each other/],
       [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
       [['predict', '--load', tiny, '--input', join(dir, 'three.idx'), '--invert'], /--invert applies to PNG input only/],
       [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
