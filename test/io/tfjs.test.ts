@@ -37,17 +37,36 @@ function tfjsPredict(model: tf.LayersModel, x: Float32Array): Float32Array {
 }
 
 describe('TF.js interchange', () => {
-  it('a model trained here loads in TF.js with tf.loadLayersModel and predicts the same', async () => {
-    const model = new Sequential([
-      layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: INPUT }),
-      layers.batchNormalization(),
-      layers.maxPooling2d({ poolSize: 2 }),
-      layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }),
-      layers.flatten(),
-      layers.dropout({ rate: 0.25 }),
-      layers.dense({ units: 5, activation: 'sigmoid' }),
-      layers.dense({ units: 3, activation: 'softmax' }),
-    ]);
+  const trainedHere: [string, () => Sequential][] = [
+    [
+      'conv, batch norm, pooling, dropout, dense',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: INPUT }),
+          layers.batchNormalization(),
+          layers.maxPooling2d({ poolSize: 2 }),
+          layers.conv2d({ filters: 3, kernelSize: 2, activation: 'tanh' }),
+          layers.flatten(),
+          layers.dropout({ rate: 0.25 }),
+          layers.dense({ units: 5, activation: 'sigmoid' }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
+      'rescaling, reshape, global pooling',
+      () =>
+        new Sequential([
+          layers.rescaling({ scale: 0.5, offset: 0.25, inputShape: INPUT }),
+          layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
+          layers.reshape({ targetShape: [8, 2, 4] }),
+          layers.globalAveragePooling2d(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+  ];
+  for (const [what, makeModel] of trainedHere) {
+  it(`a model trained here loads in TF.js with tf.loadLayersModel and predicts the same (${what})`, async () => {
+    const model = makeModel();
     await model.compile({ device: await testDevice(), optimizer: 'adam', seed: 3 });
     // A few steps on random data, so that every weight (batch norm statistics included) moved.
     const trainX = randomFloats(8 * 36, 11, 0, 1);
@@ -65,10 +84,12 @@ describe('TF.js interchange', () => {
     loaded.dispose();
     model.dispose();
   });
+  }
 
-  it('a model built and saved by TF.js loads here and predicts the same', async () => {
-    const built = tf.sequential({
-      layers: [
+  const builtByTfjs: [string, () => tf.layers.Layer[]][] = [
+    [
+      'conv, batch norm, max pooling, flatten, dropout, dense',
+      () => [
         // TF.js' default initializers (glorotNormal kernel, zeros bias).
         tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
         tf.layers.batchNormalization({ epsilon: 1e-3 }),
@@ -77,7 +98,25 @@ describe('TF.js interchange', () => {
         tf.layers.dropout({ rate: 0.25 }),
         tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }),
       ],
-    });
+    ],
+    [
+      'rescaling, reshape, global max pooling',
+      () => [
+        tf.layers.rescaling({ scale: 2, offset: -0.5, inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
+        tf.layers.reshape({ targetShape: [2, 8, 4] }),
+        tf.layers.globalMaxPooling2d({}),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    ],
+    [
+      'global average pooling',
+      () => [tf.layers.conv2d({ filters: 5, kernelSize: 2, activation: 'tanh', inputShape: INPUT }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })],
+    ],
+  ];
+  for (const [what, tfjsLayers] of builtByTfjs) {
+  it(`a model built and saved by TF.js loads here and predicts the same (${what})`, async () => {
+    const built = tf.sequential({ layers: tfjsLayers() });
     // Random values everywhere, batch norm statistics included (variances positive).
     built.setWeights(built.getWeights().map((w, i) => tf.tensor(randomFloats(w.size, 30 + i, 0.1, 1), w.shape)));
     let saved: tf.io.ModelArtifacts | undefined;
@@ -111,4 +150,5 @@ describe('TF.js interchange', () => {
     built.dispose();
     model.dispose();
   });
+  }
 });
