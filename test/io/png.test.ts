@@ -55,7 +55,8 @@ describe('PNG decoding', () => {
 
 /**
  * Files written by another encoder, ImageMagick 6 (test/fixtures/png/make.sh): every colour type,
- * bit depths 1 to 16, palettes, tRNS transparency, Adam7 interlacing, at 27 × 25 pixels. The
+ * bit depths 1 to 16, palettes, tRNS transparency, Adam7 interlacing, at 27 × 25 pixels, and
+ * two tiny interlaced ones (1 × 1, 3 × 2) whose Adam7 passes are partly empty. The
  * reference is ImageMagick's own decoding of each file to 16-bit RGBA (NAME.rgba).
  */
 describe('PNG files written by ImageMagick', () => {
@@ -64,14 +65,17 @@ describe('PNG files written by ImageMagick', () => {
   /** Output channels by the file's name: palettes become RGB, tRNS adds alpha. */
   const channelsOf = (name: string) => (name.startsWith('gray-alpha') || name === 'gray-transparent' ? 2 : name.startsWith('gray') ? 1 : name.startsWith('rgba') || name === 'palette-transparent' ? 4 : 3);
 
-  it('has all 18 files', () => expect(names).toHaveLength(18));
+  const sizeOf = (name: string) => (name.startsWith('tiny-1x1') ? [1, 1] : name.startsWith('tiny-3x2') ? [3, 2] : [27, 25]);
+
+  it('has all 20 files', () => expect(names).toHaveLength(20));
 
   it.each(names)('%s decodes to the pixels ImageMagick decodes', async (name) => {
     const image = await decodePng(readFileSync(join(dir, `${name}.png`)), name);
-    expect([image.width, image.height, image.channels]).toEqual([27, 25, channelsOf(name)]);
-    const rgba = new Uint8Array(27 * 25 * 4);
+    const [width, height] = sizeOf(name);
+    expect([image.width, image.height, image.channels]).toEqual([width, height, channelsOf(name.replace(/^tiny-3x2/, 'rgb').replace(/^tiny-1x1/, 'gray'))]);
+    const rgba = new Uint8Array(width * height * 4);
     const c = image.channels;
-    for (let p = 0; p < 27 * 25; p++) {
+    for (let p = 0; p < width * height; p++) {
       const px = image.pixels.subarray(p * c, p * c + c);
       rgba.set(c >= 3 ? [px[0], px[1], px[2]] : [px[0], px[0], px[0]], p * 4);
       rgba[p * 4 + 3] = c === 2 || c === 4 ? px[c - 1] : 255;
