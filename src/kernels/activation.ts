@@ -1,23 +1,27 @@
-/** Element-wise activations (linear, relu, sigmoid, tanh): forward and backward. */
+/** Element-wise activations (linear, relu, sigmoid, tanh, leaky relu): forward and backward. */
 import code from '../../shaders/activation.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 
-export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu';
 
-const KIND: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3 };
+const KIND: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leaky_relu: 4 };
+
+/** Leaky ReLU's slope for x < 0 where none is given: Keras' activation function's default. */
+export const LEAKY_RELU_SLOPE = 0.2;
 const WG = 256;
 
-/** y = f(x) over `count` elements. */
+/** y = f(x) over `count` elements; `negativeSlope` is leaky relu's (default LEAKY_RELU_SLOPE). */
 export function activationForward(
   device: Device,
   kind: Activation,
   count: number,
   io: { x: Binding; y: Binding },
+  negativeSlope = LEAKY_RELU_SLOPE,
 ): Promise<Dispatch> {
   return createDispatch(
     device,
-    { label: `${kind} forward`, code, entryPoint: 'forward', constants: { KIND: KIND[kind], COUNT: count, WG } },
+    { label: `${kind} forward`, code, entryPoint: 'forward', constants: { KIND: KIND[kind], COUNT: count, WG, NEGATIVE_SLOPE: negativeSlope } },
     [io.x, io.y],
     grid(count, WG),
   );
@@ -29,10 +33,11 @@ export function activationBackward(
   kind: Activation,
   count: number,
   io: { y: Binding; dY: Binding; dX: Binding },
+  negativeSlope = LEAKY_RELU_SLOPE,
 ): Promise<Dispatch> {
   return createDispatch(
     device,
-    { label: `${kind} backward`, code, entryPoint: 'backward', constants: { KIND: KIND[kind], COUNT: count, WG } },
+    { label: `${kind} backward`, code, entryPoint: 'backward', constants: { KIND: KIND[kind], COUNT: count, WG, NEGATIVE_SLOPE: negativeSlope } },
     [io.y, io.dX, io.dY],
     grid(count, WG),
   );

@@ -13,6 +13,7 @@ import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
 import { scaleRef } from './scale.js';
+import type { Activation } from '../kernels/activation.js';
 
 /** What the reference reads of a model (a Sequential is one): its input shape and each layer's Keras form. */
 export interface ReferenceModel {
@@ -77,6 +78,7 @@ interface KerasArgs {
   keepdims: boolean;
   scale: number;
   offset: number;
+  negative_slope: number;
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -116,6 +118,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   Dropout: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   GlobalAveragePooling2D: (c, inShape) => globalPooling(c, inShape, (values) => values.reduce((a, b) => a + b, 0) / values.length),
   GlobalMaxPooling2D: (c, inShape) => globalPooling(c, inShape, (values) => Math.max(...values)),
+  LeakyReLU: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x.map((v) => activate('leaky_relu', v, c.negative_slope)) }),
   Rescaling: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => scaleRef(x, c.scale, c.offset) }),
   Reshape: (c, inShape) => {
     const count = inShape.reduce((a, b) => a * b, 1);
@@ -154,5 +157,5 @@ function pooling(c: KerasArgs, [height, width, channels]: number[], pool: (x: Fl
 /** Softmax is left to the loss (these are logits); other activations apply element-wise. */
 function activateAll(kind: string, x: Float64Array): Float64Array {
   if (kind === 'linear' || kind === 'softmax') return x;
-  return x.map((v) => activate(kind as 'relu' | 'sigmoid' | 'tanh', v));
+  return x.map((v) => activate(kind as Activation, v));
 }

@@ -4,14 +4,16 @@ import { activationBackwardRef, activationForwardRef } from '../../src/reference
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
-const kinds: Activation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+// [kind, leaky relu's negative slope]: Keras' activation default 0.2, and its layer's 0.3.
+const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3]];
 // Odd sizes; relu also runs one size past the 65,535-workgroup limit of a 1-D dispatch,
 // which exercises the 2-D grid (once is enough: it is slow on a software adapter).
 const countsFor = (kind: Activation) => (kind === 'relu' ? [1, 7 * 13 * 5, 1000, 65536 * 256 + 3] : [1, 7 * 13 * 5, 1000]);
 
 describe('activation kernels vs float64 reference', () => {
-  for (const kind of kinds) {
-    it(`${kind} forward and backward`, async () => {
+  for (const [kind, slope] of kinds) {
+    const name = slope === undefined ? kind : `${kind} (negative slope ${slope})`;
+    it(`${name} forward and backward`, async () => {
       const device = await testDevice();
       for (const count of countsFor(kind)) {
         const x = randomFloats(count, count, -3, 3);
@@ -21,27 +23,27 @@ describe('activation kernels vs float64 reference', () => {
         const dYBuf = device.upload('dY', dY);
         const dXBuf = device.createBuffer('dX', count * 4);
         await runDispatches(device, [
-          await activationForward(device, kind, count, { x: xBuf, y: yBuf }),
-          await activationBackward(device, kind, count, { y: yBuf, dY: dYBuf, dX: dXBuf }),
+          await activationForward(device, kind, count, { x: xBuf, y: yBuf }, slope),
+          await activationBackward(device, kind, count, { y: yBuf, dY: dYBuf, dX: dXBuf }, slope),
         ]);
         const y = await device.readFloats(yBuf, 0, count);
-        const yRef = activationForwardRef(kind, x);
+        const yRef = activationForwardRef(kind, x, slope);
         // exp/tanh in f32 on the GPU: a few ulp.
         expectClose(y, yRef, { atol: 1e-6, rtol: 1e-5 }, `${kind} y (n=${count})`);
         // Backward from the reference's own forward output, so the check isolates the backward.
-        const dXRef = activationBackwardRef(kind, y, dY);
+        const dXRef = activationBackwardRef(kind, y, dY, slope);
         expectClose(await device.readFloats(dXBuf, 0, count), dXRef, { atol: 1e-6, rtol: 1e-5 }, `${kind} dX (n=${count})`);
         for (const b of [xBuf, yBuf, dYBuf, dXBuf]) b.destroy();
       }
     });
 
-    it(`${kind} reference backward matches finite differences`, () => {
+    it(`${name} reference backward matches finite differences`, () => {
       // Keep inputs away from relu's kink at 0, where the derivative is undefined.
       const x = Float64Array.from(randomFloats(40, 7, -2, 2), (v) => (Math.abs(v) < 0.05 ? v + 0.1 : v));
       const w = randomFloats(40, 8);
-      const loss = (v: Float64Array) => dot(w, activationForwardRef(kind, v));
+      const loss = (v: Float64Array) => dot(w, activationForwardRef(kind, v, slope));
       const numeric = numericGradient(loss, x);
-      const analytic = activationBackwardRef(kind, activationForwardRef(kind, x), w);
+      const analytic = activationBackwardRef(kind, activationForwardRef(kind, x, slope), w, slope);
       expectClose(analytic, numeric, { atol: 1e-7, rtol: 1e-6 }, `${kind} gradient`);
     });
   }

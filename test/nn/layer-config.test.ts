@@ -19,6 +19,7 @@ function everyLayer(): Sequential {
     layers.globalAveragePooling2d({ keepdims: true }),
     layers.globalMaxPooling2d({ keepdims: true }),
     layers.activation({ activation: 'sigmoid' }),
+    layers.leakyReLU({ negativeSlope: 0.15 }),
     layers.dropout({ rate: 0.25 }),
     layers.reshape({ targetShape: [-1, 3] }),
     layers.rescaling({ scale: 1 / 255, offset: -0.5 }),
@@ -48,7 +49,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, norm, , , , , , dropout, , , , dense] = everyLayer().layers;
+    const [conv, norm, , , , , , , dropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

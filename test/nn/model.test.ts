@@ -64,10 +64,11 @@ function fusedReluModel(): Sequential {
   ]);
 }
 
-/** Rescaling, and global pooling between a convolution and the classifier, as modern Keras CNNs end. */
+/** Leaky ReLU (the activation and the layer), rescaling, and global pooling between a convolution and the classifier, as modern Keras CNNs end. */
 function globalPoolingModel(pool: 'average' | 'max'): Sequential {
   return new Sequential([
-    layers.conv2d({ filters: 5, kernelSize: 3, activation: 'tanh', inputShape: [7, 6, 2] }),
+    layers.conv2d({ filters: 5, kernelSize: 3, activation: pool === 'average' ? 'tanh' : 'leaky_relu', inputShape: [7, 6, 2] }),
+    layers.leakyReLU({ negativeSlope: 0.1 }),
     layers.rescaling({ scale: 1.5, offset: -0.25 }), // between weights: its backward carries the conv's gradient
     pool === 'average' ? layers.globalAveragePooling2d() : layers.globalMaxPooling2d(),
     layers.dense({ units: 4, activation: 'softmax' }),
@@ -122,7 +123,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['global max pooling', () => globalPoolingModel('max')]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

@@ -1,14 +1,15 @@
-/** The Activation layer, and the activation step shared by Dense and Conv2D. */
+/** The Activation and LeakyReLU layers, and the activation step shared by Dense and Conv2D. */
 import type { TensorId } from '../../graph/graph.js';
 import { activationBackward, activationForward, type Activation as ElementwiseActivation } from '../../kernels/activation.js';
-import type { ConfigReader, KerasConfig } from './keras-config.js';
+import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import type { WeightSpec } from '../weights.js';
 
 /** Keras activation names the engine supports. Softmax is only valid on the model's output. */
 export type ActivationName = ElementwiseActivation | 'softmax';
 
-export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
+/** 'leaky_relu' is Keras' activation function, negative slope 0.2; the LeakyReLU layer takes any. */
+export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'softmax'];
 
 export function checkActivation(layer: string, name: unknown): ActivationName {
   if (name === undefined || name === null) return 'linear';
@@ -16,6 +17,15 @@ export function checkActivation(layer: string, name: unknown): ActivationName {
     throw new Error(`${layer}: unknown activation '${String(name)}' (supported: ${ACTIVATIONS.join(', ')})`);
   }
   return name as ActivationName;
+}
+
+/**
+ * The activation a Dense or Conv2D layer runs as its own element-wise op after the linear map
+ * (sigmoid, tanh, leaky relu), or undefined: linear, ReLU (fused into the matmul's epilogue)
+ * and softmax (the loss's or predict's).
+ */
+export function separateActivation(name: ActivationName): ElementwiseActivation | undefined {
+  return name === 'linear' || name === 'relu' || name === 'softmax' ? undefined : name;
 }
 
 /** Reads the `activation` argument of a Keras config (Activation, Dense, Conv2D). */
@@ -28,7 +38,7 @@ export function readActivation(c: ConfigReader): ActivationName {
 }
 
 /** Records y = f(z) as its own op, for activations the matmul epilogue does not fuse. */
-export function recordActivation(ctx: RecordContext, label: string, kind: ElementwiseActivation, z: TensorId): TensorId {
+export function recordActivation(ctx: RecordContext, label: string, kind: ElementwiseActivation, z: TensorId, negativeSlope?: number): TensorId {
   const { graph, device } = ctx;
   const shape = graph.shape(z);
   const y = graph.tensor(`${label}/${kind}`, shape);
@@ -36,13 +46,13 @@ export function recordActivation(ctx: RecordContext, label: string, kind: Elemen
     label: `${label} ${kind}`,
     reads: [z],
     writes: [y],
-    createDispatches: async (bind) => [await activationForward(device, kind, elements(shape), { x: bind(z), y: bind(y) })],
+    createDispatches: async (bind) => [await activationForward(device, kind, elements(shape), { x: bind(z), y: bind(y) }, negativeSlope)],
   });
   return y;
 }
 
 /** Records dZ = dY·f'(z), computed from the activation's output y = f(z). */
-export function recordActivationBackward(ctx: RecordContext, label: string, kind: ElementwiseActivation, y: TensorId, dY: TensorId): TensorId {
+export function recordActivationBackward(ctx: RecordContext, label: string, kind: ElementwiseActivation, y: TensorId, dY: TensorId, negativeSlope?: number): TensorId {
   const { graph, device } = ctx;
   const shape = graph.shape(y);
   const dZ = graph.tensor(`${label}/d${kind}`, shape);
@@ -50,7 +60,7 @@ export function recordActivationBackward(ctx: RecordContext, label: string, kind
     label: `${label} ${kind} backward`,
     reads: [y, dY],
     writes: [dZ],
-    createDispatches: async (bind) => [await activationBackward(device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: bind(dZ) })],
+    createDispatches: async (bind) => [await activationBackward(device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: bind(dZ) }, negativeSlope)],
   });
   return dZ;
 }
@@ -94,5 +104,45 @@ export class Activation extends Layer {
 
   config(): KerasConfig {
     return { activation: this.activation };
+  }
+}
+
+export interface LeakyReLUArgs extends LayerArgs {
+  /** The slope for x < 0 (Keras' negative_slope, TF.js' alpha); default 0.3, Keras' layer's. */
+  negativeSlope?: number;
+}
+
+/** LeakyReLU: x for x > 0, negativeSlope·x otherwise. */
+export class LeakyReLU extends Layer {
+  readonly className = 'LeakyReLU';
+  readonly namePrefix = 'leaky_re_lu';
+  readonly keras3BuildConfig = false;
+  readonly negativeSlope: number;
+
+  constructor(args: LeakyReLUArgs = {}) {
+    super('LeakyReLU', args, ['negativeSlope']);
+    const slope = args.negativeSlope ?? 0.3;
+    if (typeof slope !== 'number' || !(slope >= 0) || !Number.isFinite(slope)) throw new Error(`LeakyReLU: negativeSlope must be a finite number ≥ 0, got ${JSON.stringify(args.negativeSlope)}`);
+    this.negativeSlope = slope;
+  }
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    this.outputShape = [...inputShape];
+    return [];
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const y = recordActivation(ctx, this.name, 'leaky_relu', x, this.negativeSlope);
+    return { y, backward: (dY) => ({ d: recordActivationBackward(ctx, this.name, 'leaky_relu', y, dY.d, this.negativeSlope), reluApplied: false }) };
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): LeakyReLU {
+    // Keras 3 names it negative_slope; tf.keras 2 and TF.js, alpha.
+    const slope = c.take('negative_slope') ?? c.take('alpha');
+    return new LeakyReLU({ ...args, negativeSlope: slope === undefined || slope === null ? undefined : (slope as number) });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    return flavor === 'keras3' ? { negative_slope: this.negativeSlope } : { alpha: this.negativeSlope };
   }
 }

@@ -11,7 +11,7 @@ import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
 import { initialize, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
-import { checkActivation, recordActivation, type ActivationName } from './activation.js';
+import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { FIXED, Layer, noneOf, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
@@ -172,7 +172,8 @@ export class Conv2D extends Layer {
     let y: TensorId;
     if (algorithm.forward === 'winograd') {
       ({ z, v } = recordWinogradForward(ctx, this.name, x, p, this.filters, kernel, bias, this.activation === 'relu'));
-      y = this.activation === 'sigmoid' || this.activation === 'tanh' ? recordActivation(ctx, this.name, this.activation, z) : z;
+      const separate = separateActivation(this.activation);
+      y = separate ? recordActivation(ctx, this.name, separate, z) : z;
     } else {
       col = recordCol();
       // Its backward is recorded below, piece by piece (reluInput: false, unused).

@@ -1,5 +1,5 @@
 /** `layers.*`: Keras layer names in camelCase, as TF.js spells them. */
-import { Activation, type ActivationArgs } from './activation.js';
+import { Activation, LeakyReLU, type ActivationArgs, type LeakyReLUArgs } from './activation.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
@@ -10,8 +10,8 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, Rescaling, Reshape };
-export type { ActivationArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -31,6 +31,7 @@ export const layerClasses: Record<string, LayerClass> = {
   Dropout,
   BatchNormalization,
   Activation,
+  LeakyReLU,
 };
 
 export const layers = {
@@ -46,4 +47,5 @@ export const layers = {
   dropout: (args: DropoutArgs) => new Dropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
+  leakyReLU: (args: LeakyReLUArgs = {}) => new LeakyReLU(args),
 };

@@ -13,7 +13,7 @@ import type { Binding, Dispatch } from '../../runtime/dispatch.js';
 import type { Scratch } from '../../runtime/scratch.js';
 import type { Initializer } from '../initializers.js';
 import type { WeightSlot } from '../weights.js';
-import { readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
+import { readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
 import { initializerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import type { RecordContext } from './layer.js';
 
@@ -53,7 +53,7 @@ export function recordLinear(
         scratch,
       ),
   });
-  const separate = activation === 'sigmoid' || activation === 'tanh' ? activation : undefined;
+  const separate = separateActivation(activation);
   const y = separate ? recordActivation(ctx, label, separate, z) : z;
 
   /** Returns dA, masked by a's ReLU when reluInput (the caller says reluApplied: reluInput). */
@@ -67,13 +67,14 @@ export function recordLinear(
 
 /**
  * dZ, the gradient at the output z of a linear map whose activation (fused ReLU, or a separate
- * sigmoid/tanh with output y) comes after: the ReLU's backward needs only z, its output; the
+ * one with output y: sigmoid, tanh, leaky relu) comes after: the ReLU's backward needs only z, its output; the
  * next layer may have applied it already (see src/graph/autodiff.ts).
  */
 export function recordOutputGradient(ctx: RecordContext, label: string, activation: ActivationName, z: TensorId, y: TensorId, dY: Gradient): TensorId {
   const fused = activation === 'relu';
   if (dY.reluApplied && !fused) throw new Error(`internal: ${label} was given a ReLU-masked gradient but has no ReLU`);
-  if (activation === 'sigmoid' || activation === 'tanh') return recordActivationBackward(ctx, label, activation, y, dY.d);
+  const separate = separateActivation(activation);
+  if (separate) return recordActivationBackward(ctx, label, separate, y, dY.d);
   if (fused && !dY.reluApplied) return recordActivationBackward(ctx, label, 'relu', z, dY.d);
   return dY.d;
 }
