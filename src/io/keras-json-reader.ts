@@ -5,7 +5,7 @@
  * in nn/layers' registry), strictly, as nn/layers/keras-config.ts describes.
  */
 import { Sequential } from '../nn/sequential.js';
-import { Activation, layerClasses, type Layer } from '../nn/layers/index.js';
+import { Activation, LeakyReLU, layerClasses, type Layer } from '../nn/layers/index.js';
 import type { LayerClass } from '../nn/layers/layer.js';
 import { ConfigReader, checkModule, isObject, list, type KerasConfig } from '../nn/layers/keras-config.js';
 
@@ -176,19 +176,20 @@ function describe(v: unknown): string {
 }
 
 /**
- * Keras' activation layer classes, read as the Activation layer they equal at their defaults
- * (and written back as it): ReLU without a maximum, slope or threshold, and Softmax over the
- * last axis (the output layer's, which the loss or predict applies).
+ * Keras' activation layer classes, read as the layer they equal (and written back as it): ReLU
+ * without a maximum or threshold as Activation('relu'), or LeakyReLU where it has a negative
+ * slope, and Softmax over the last axis (the output layer's, which the loss or predict applies).
  */
 const ACTIVATION_LAYER_CLASSES: Record<string, LayerClass> = {
   ReLU: {
     fromConfig(c, args) {
       const maxValue = c.take('max_value');
       if (maxValue != null) c.unsupported('max_value', maxValue);
-      for (const key of ['negative_slope', 'threshold']) {
-        const value = c.take(key);
-        if (value != null && value !== 0) c.unsupported(key, value);
-      }
+      const threshold = c.take('threshold');
+      if (threshold != null && threshold !== 0) c.unsupported('threshold', threshold);
+      // A negative slope makes it a leaky ReLU.
+      const slope = c.take('negative_slope');
+      if (typeof slope === 'number' && slope !== 0) return new LeakyReLU({ ...args, negativeSlope: slope });
       return new Activation({ ...args, activation: 'relu' });
     },
   },

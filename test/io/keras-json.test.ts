@@ -117,7 +117,7 @@ describe('Keras model JSON', () => {
     });
   }
 
-  it("reads Keras' ReLU and Softmax layers as the Activation layers they equal, and refuses their other settings", () => {
+  it("reads Keras' ReLU and Softmax layers as the layers they equal (a slope makes ReLU a LeakyReLU), and refuses their other settings", () => {
     const withActivationLayers = () => {
       const m = smallKeras3();
       const [conv, , , , dense] = m.config.layers.slice(1);
@@ -142,7 +142,11 @@ describe('Keras model JSON', () => {
     expect(() => fromKerasJson(JSON.stringify(relu6))).toThrow(/ReLU layer 're_lu': unsupported argument max_value: 6/);
     const leaky = withActivationLayers();
     leaky.config.layers[2].config.negative_slope = 0.1;
-    expect(() => fromKerasJson(JSON.stringify(leaky))).toThrow(/ReLU layer 're_lu': unsupported argument negative_slope: 0.1/);
+    const leakyModel = fromKerasJson(JSON.stringify(leaky));
+    expect([leakyModel.layers[1].className, leakyModel.layers[1].config()]).toEqual(['LeakyReLU', { negative_slope: 0.1 }]);
+    const threshold = withActivationLayers();
+    threshold.config.layers[2].config.threshold = 0.5;
+    expect(() => fromKerasJson(JSON.stringify(threshold))).toThrow(/ReLU layer 're_lu': unsupported argument threshold: 0.5/);
     const axis1 = withActivationLayers();
     axis1.config.layers.at(-1).config.axis = 0;
     expect(() => fromKerasJson(JSON.stringify(axis1))).toThrow(/Softmax layer 'softmax': unsupported argument axis: 0/);
