@@ -6,7 +6,7 @@ import { argmax } from '../src/reference/softmax.js';
 import { paintDigit } from './digit-canvas.js';
 import { MNIST_PIXELS, mnistInputFromDrawing } from './digit.js';
 import { percent } from './format.js';
-import { withModel } from './model.js';
+import { predictProbabilities, withModel } from './model.js';
 import type { DemoPage, ProbabilityBar } from './page.js';
 
 /** Adds one bar per digit to `container`, all empty. */
@@ -66,7 +66,7 @@ export async function predictDrawing(page: DemoPage): Promise<void> {
   }
   drawing.busy = true;
   try {
-    const probabilities = await withModel(page, (m) => m.predict(input));
+    const probabilities = await withModel(page, (m) => predictProbabilities(m, input));
     // Shown even if the drawing grew meanwhile (the next prediction follows), not after a clear.
     if (probabilities && drawing.pad.hasInk) {
       showBars(page, probabilities);

@@ -2,17 +2,27 @@
  * The page's current model: building and compiling one from a preset, running GPU work on it
  * in turn with everything else, evaluating it on the test set.
  */
-import { presets, type Sequential } from '../src/index.js';
+import { lossForModel, presets, type Sequential } from '../src/index.js';
 import { MNIST_PIXELS } from './digit.js';
 import { formatCount, percent } from './format.js';
 import type { DemoPage } from './page.js';
 import type { TrainingSettings } from './training-form.js';
+import { softmaxRef } from '../src/reference/softmax.js';
 
 /** Runs GPU work on the current model, after any work already queued; skipped if the model changed meanwhile. */
 export function withModel<T>(page: DemoPage, work: (m: Sequential) => Promise<T>): Promise<T | undefined> {
   const current = page.model;
   if (!current) return Promise.resolve(undefined);
   return page.gpu.run(async () => (page.model === current ? work(current) : undefined));
+}
+
+/**
+ * The model's probabilities for `images`, (n, 10): its predictions, or their softmax for a
+ * model that outputs logits (a Keras model whose last layer is linear).
+ */
+export async function predictProbabilities(m: Sequential, images: Float32Array, options?: { batchSize?: number }): Promise<Float32Array> {
+  const out = await m.predict(images, options);
+  return m.trainingState().loss.fromLogits ? Float32Array.from(softmaxRef(out, out.length / 10, 10)) : out;
 }
 
 /** Replaces the current model with a new, compiled one of the preset the settings name. */
@@ -32,7 +42,7 @@ export async function replaceModel(page: DemoPage, preset: string, build: () => 
   await m.compile({
     device: page.device!,
     optimizer: { kind: optimizer.optimizer, learningRate: optimizer.learningRate },
-    loss: 'categoricalCrossentropy',
+    loss: lossForModel(m), // a Keras model may output logits
     metrics: ['accuracy'],
   });
   page.elements.summary.textContent = m.summary();

@@ -6,7 +6,7 @@ import { argmax } from '../src/reference/softmax.js';
 import { paintDigit } from './digit-canvas.js';
 import { MNIST_PIXELS, MNIST_SIDE } from './digit.js';
 import { formatCount, percent } from './format.js';
-import { withModel } from './model.js';
+import { predictProbabilities, withModel } from './model.js';
 import type { DemoPage } from './page.js';
 
 const GRID_SIZE = 40;
@@ -40,7 +40,7 @@ export async function predictGrid(page: DemoPage): Promise<void> {
     const i = (page.gridOffset + k) % test.count;
     images.set(test.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), k * MNIST_PIXELS);
   }
-  const probabilities = await withModel(page, (m) => m.predict(images, { batchSize: GRID_SIZE }));
+  const probabilities = await withModel(page, (m) => predictProbabilities(m, images, { batchSize: GRID_SIZE }));
   if (!probabilities) return;
   let mistakes = 0;
   [...ui.testGrid.children].forEach((cell, k) => {

@@ -8,7 +8,7 @@ export { NonFiniteLossError } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';
 export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpec } from './nn/optimizers.js';
 export { cosineDecay, cosineDecayRate, type CosineDecayOptions } from './nn/learning-rate.js';
-export type { CheckedLoss, LossName, LossSpec } from './nn/loss.js';
+export { lossForModel, type CheckedLoss, type LossName, type LossSpec } from './nn/loss.js';
 export type { Labels } from './nn/inputs.js';
 export { presets, presetNames, type Preset } from './nn/presets.js';
 export { loadMnist, mnistFromBuffers } from './data/mnist.js';

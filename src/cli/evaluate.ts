@@ -2,7 +2,8 @@
 import { createDevice } from '../device/device.js';
 import { loadMnist } from '../data/mnist.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
-import { checkMnistInput, lossFor, modelForFile } from './model-file.js';
+import { checkMnistInput, modelForFile } from './model-file.js';
+import { lossForModel } from '../nn/loss.js';
 import { testLine, tuningLine } from './report.js';
 import { adapterChoice, checkLoad, dataDir, positiveInt, tuningMode } from './usage.js';
 
@@ -20,7 +21,7 @@ export async function evaluate(argv: string[]): Promise<void> {
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
-    await model.compile({ device, optimizer: 'sgd', loss: lossFor(model) }); // evaluation takes no step: any optimizer does
+    await model.compile({ device, optimizer: 'sgd', loss: lossForModel(model) }); // evaluation takes no step: any optimizer does
     if (weights) model.setWeights(weights);
     console.log(model.summary());
     const test = await model.evaluate(mnist.test.images, mnist.test.labels, { batchSize });

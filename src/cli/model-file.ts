@@ -8,7 +8,6 @@ import { readTfjsModel, readWeights, weightsFormat } from '../io/files.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { presets } from '../nn/presets.js';
 import type { Sequential } from '../nn/sequential.js';
-import type { LossSpec } from '../nn/loss.js';
 
 /**
  * The model for --load, and the file's weights checked against it, to write after compile
@@ -34,16 +33,6 @@ export function imageShape(model: Sequential): number[] {
   return shape.length === 2 ? [...shape, 1] : shape;
 }
 
-/**
- * The loss to compile a model with: its file's (a .keras file records it), else for a model
- * whose last layer is linear the cross-entropy of its logits (Keras' from_logits=True, as
- * TensorFlow's beginner MNIST model ends), else the cross-entropy of its softmax.
- */
-export function lossFor(model: Sequential): LossSpec {
-  if (model.initialState?.loss) return model.initialState.loss;
-  const last = model.layers[model.layers.length - 1] as { activation?: string } | undefined;
-  return last?.activation === 'linear' ? { name: 'categoricalCrossentropy', fromLogits: true } : 'categoricalCrossentropy';
-}
 
 /** Checks that MNIST images fit the model (directly or flattened). */
 export function checkMnistInput(model: Sequential): void {

@@ -10,7 +10,8 @@ import { labelsFromOneHot } from '../data/batches.js';
 import { decodePng, imageToInput } from '../io/png.js';
 import { softmaxRef } from '../reference/softmax.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
-import { imageShape, lossFor, modelForFile } from './model-file.js';
+import { imageShape, modelForFile } from './model-file.js';
+import { lossForModel } from '../nn/loss.js';
 import { UsageError, adapterChoice, checkLoad, dataDir, positiveInt, tuningMode } from './usage.js';
 
 export async function predict(argv: string[]): Promise<void> {
@@ -39,7 +40,7 @@ export async function predict(argv: string[]): Promise<void> {
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {
-    await model.compile({ device, optimizer: 'sgd', loss: lossFor(model) });
+    await model.compile({ device, optimizer: 'sgd', loss: lossForModel(model) });
     if (weights) model.setWeights(weights);
     const classes = model.outputShape[0];
     const output = await model.predict(images);

@@ -16,7 +16,8 @@ import { loadModel } from '../io/keras-file/index.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { Interrupted, stopOnSignals } from './interrupt.js';
 import { ProgressReporter } from './progress.js';
-import { checkMnistInput, lossFor } from './model-file.js';
+import { checkMnistInput } from './model-file.js';
+import { lossForModel } from '../nn/loss.js';
 import { RunRecorder } from './record.js';
 import { testLine, tuningLine } from './report.js';
 import { UsageError, adapterChoice, dataDir, checkpointEvery, lrSchedule, positiveInt, tuningMode, type LearningRateSchedule } from './usage.js';
@@ -99,7 +100,7 @@ export async function train(argv: string[]): Promise<void> {
   console.log(`adapter: ${adapterText}`);
 
   const mnist = await loadMnist({ limit, testLimit, dir: data });
-  await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: lossFor(model), metrics: ['accuracy'], seed });
+  await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: lossForModel(model), metrics: ['accuracy'], seed });
   optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
   if (fromFile) console.log(`model, weights${keepFileOptimizer ? ' and optimizer state' : ''} loaded from ${values.load}`);

@@ -113,3 +113,15 @@ export function createLoss(spec: unknown, outputLayer: Layer | undefined): LossR
     },
   };
 }
+
+/**
+ * The loss for a model read from a file, for tools that load any model (the CLI, the demo): its
+ * file's (a .keras file records it), else for a last layer that is linear the cross-entropy of
+ * its logits (Keras' from_logits=True, as TensorFlow's beginner MNIST model ends), else the
+ * cross-entropy of its softmax. The API's compile asks for fromLogits explicitly instead.
+ */
+export function lossForModel(model: { layers: readonly Layer[]; initialState?: { loss?: LossSpec } }): LossSpec {
+  if (model.initialState?.loss) return model.initialState.loss;
+  const last = model.layers[model.layers.length - 1] as { activation?: string } | undefined;
+  return last?.activation === 'linear' ? { name: 'categoricalCrossentropy', fromLogits: true } : 'categoricalCrossentropy';
+}

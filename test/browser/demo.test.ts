@@ -92,12 +92,18 @@ async function openPage(flags: string[]): Promise<{ page: Page; pageErrors: stri
  * early, with the page's own messages, when the page shows an error or finds no WebGPU.
  */
 async function waitUntil(page: Page, condition: string, timeout: number): Promise<void> {
-  await page.waitForFunction(
-    (expression) =>
-      document.body.dataset.state === 'no-webgpu' || !document.getElementById('errors')!.hidden || Boolean((0, eval)(expression)),
-    condition,
-    { timeout, polling: 250 },
-  );
+  try {
+    await page.waitForFunction(
+      (expression) =>
+        document.body.dataset.state === 'no-webgpu' || !document.getElementById('errors')!.hidden || Boolean((0, eval)(expression)),
+      condition,
+      { timeout, polling: 250 },
+    );
+  } catch (err) {
+    // Say where the page was, so that a timeout tells what it waited on instead.
+    const status = await page.evaluate(() => `state ${document.body.dataset.state}, status "${document.getElementById('status')!.textContent}"`).catch(() => 'unknown');
+    throw new Error(`waited ${timeout / 1000} s for ${condition}; the page: ${status}`, { cause: err });
+  }
   const problem = await page.evaluate(() => {
     if (document.body.dataset.state === 'no-webgpu') return `no WebGPU: ${document.getElementById('no-webgpu-reason')!.textContent}`;
     const errors = document.getElementById('errors')!;
@@ -242,7 +248,13 @@ describe('demo page in headless Chromium', () => {
     const expected = JSON.parse(readFileSync(`${KERAS_FIXTURES}expected.json`, 'utf8'));
     const { page, pageErrors } = await openPage(WEBGPU_FLAGS);
     await waitForState(page, 'ready', 120_000);
-    for (const [file, layer] of [['conv-adam.keras', 'features (Conv2D)'], ['conv-bn.h5', 'norm (BatchNormalization)']]) {
+    const files = [
+      ['conv-adam.keras', 'features (Conv2D)'],
+      ['conv-bn.h5', 'norm (BatchNormalization)'],
+      ['quickstart.keras', 'flatten (Flatten)'], // outputs logits: the page shows their softmax
+      ['gap-untrained.keras', 'global_average_pooling2d (GlobalAveragePooling2D)'],
+    ];
+    for (const [file, layer] of files) {
       await page.setInputFiles('#load', KERAS_FIXTURES + file);
       await waitUntil(page, `document.getElementById('status').textContent === 'Loaded ${file}'`, 180_000);
       await waitForState(page, 'ready', 10_000);
@@ -251,6 +263,9 @@ describe('demo page in headless Chromium', () => {
       // The grid shows the first 40 test images: the classes Keras predicted for them.
       const keras: { classes: number[] } = expected[file];
       expect(await numbers(page, '#test-grid .cell', 'predicted')).toEqual(keras.classes.slice(0, 40));
+      // Each cell's title gives the predicted class's probability: a percentage, also for a model of logits.
+      const shown = await page.$$eval('#test-grid .cell', (cells) => cells.map((c) => Number(/with ([\d.]+)%/.exec(c.getAttribute('title') ?? '')?.[1])));
+      expect(shown.every((p) => p >= 0 && p <= 100)).toBe(true);
       // The page tests on its first n images (fewer on SwiftShader): Keras' accuracy there, from Keras' own classes.
       const n = Number(/on ([\d,]+) images/.exec(await text(page, '#test-accuracy'))![1].replace(/,/g, ''));
       const labels = (await loadMnist({ limit: 1, testLimit: n })).test.labels;
