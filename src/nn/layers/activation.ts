@@ -2,7 +2,7 @@
 import type { TensorId } from '../../graph/graph.js';
 import { activationBackward, activationForward, type Activation as ElementwiseActivation } from '../../kernels/activation.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
-import { Layer, elements, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import type { WeightSpec } from '../weights.js';
 
 /** Keras activation names the engine supports. Softmax is only valid on the model's output. */
@@ -39,30 +39,16 @@ export function readActivation(c: ConfigReader): ActivationName {
 
 /** Records y = f(z) as its own op, for activations the matmul epilogue does not fuse. */
 export function recordActivation(ctx: RecordContext, label: string, kind: ElementwiseActivation, z: TensorId, negativeSlope?: number): TensorId {
-  const { graph, device } = ctx;
-  const shape = graph.shape(z);
-  const y = graph.tensor(`${label}/${kind}`, shape);
-  graph.add({
-    label: `${label} ${kind}`,
-    reads: [z],
-    writes: [y],
-    createDispatches: async (bind) => [await activationForward(device, kind, elements(shape), { x: bind(z), y: bind(y) }, negativeSlope)],
-  });
-  return y;
+  const shape = ctx.graph.shape(z);
+  return recordElementwise(ctx.graph, `${label}/${kind}`, [z], shape, (bind, y) => activationForward(ctx.device, kind, elements(shape), { x: bind(z), y }, negativeSlope));
 }
 
 /** Records dZ = dY·f'(z), computed from the activation's output y = f(z). */
 export function recordActivationBackward(ctx: RecordContext, label: string, kind: ElementwiseActivation, y: TensorId, dY: TensorId, negativeSlope?: number): TensorId {
-  const { graph, device } = ctx;
-  const shape = graph.shape(y);
-  const dZ = graph.tensor(`${label}/d${kind}`, shape);
-  graph.add({
-    label: `${label} ${kind} backward`,
-    reads: [y, dY],
-    writes: [dZ],
-    createDispatches: async (bind) => [await activationBackward(device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: bind(dZ) }, negativeSlope)],
-  });
-  return dZ;
+  const shape = ctx.graph.shape(y);
+  return recordElementwise(ctx.graph, `${label}/d${kind}`, [y, dY], shape, (bind, dZ) =>
+    activationBackward(ctx.device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: dZ }, negativeSlope),
+  );
 }
 
 export interface ActivationArgs extends LayerArgs {

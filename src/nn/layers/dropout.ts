@@ -3,7 +3,7 @@ import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
-import { Layer, elements, noneOf, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, noneOf, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -37,24 +37,12 @@ export class Dropout extends Layer {
     const count = elements(shape);
     // Each dropout layer draws its own mask: the layer seed comes from its (unique) name.
     const options: DropoutOptions = { rate: this.rate, layerSeed: hashName(this.name) };
-    const y = graph.tensor(`${this.name}/output`, shape);
-    graph.add({
-      label: `${this.name} forward`,
-      reads: [x],
-      writes: [y],
-      createDispatches: async (bind) => [await dropoutForward(device, count, options, { stepInfo, x: bind(x), y: bind(y) })],
-    });
+    const y = recordElementwise(graph, `${this.name}/output`, [x], shape, (bind, y) => dropoutForward(device, count, options, { stepInfo, x: bind(x), y }));
     return {
       y,
       reluOutput,
       backward: (dY) => {
-        const dX = graph.tensor(`${this.name}/dInput`, shape);
-        graph.add({
-          label: `${this.name} backward`,
-          reads: [dY.d],
-          writes: [dX],
-          createDispatches: async (bind) => [await dropoutBackward(device, count, options, { stepInfo, dY: bind(dY.d), dX: bind(dX) })],
-        });
+        const dX = recordElementwise(graph, `${this.name}/dInput`, [dY.d], shape, (bind, dX) => dropoutBackward(device, count, options, { stepInfo, dY: bind(dY.d), dX }));
         return { d: dX, reluApplied: dY.reluApplied };
       },
     };

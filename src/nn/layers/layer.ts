@@ -2,7 +2,7 @@
 import type { Device } from '../../device/device.js';
 import type { Backward } from '../../graph/autodiff.js';
 import type { Graph, TensorId } from '../../graph/graph.js';
-import type { BufferRange } from '../../runtime/dispatch.js';
+import type { Binding, BufferRange, Dispatch } from '../../runtime/dispatch.js';
 import type { WeightSlot, WeightSpec, WeightStore } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 
@@ -174,6 +174,22 @@ export function positiveInt(layer: string, arg: string, v: unknown): number {
 export function pair(layer: string, arg: string, v: number | [number, number]): [number, number] {
   const [a, b] = typeof v === 'number' ? [v, v] : v;
   return [positiveInt(layer, arg, a), positiveInt(layer, arg, b)];
+}
+
+/**
+ * Records one element-wise op: a new tensor `label` of `shape`, written by the one dispatch
+ * `dispatch` makes from the bindings (`bind`) of what it reads and of that output. Returns the output.
+ */
+export function recordElementwise(
+  graph: Graph,
+  label: string,
+  reads: TensorId[],
+  shape: readonly number[],
+  dispatch: (bind: (t: TensorId) => Binding, output: Binding) => Promise<Dispatch>,
+): TensorId {
+  const output = graph.tensor(label, shape);
+  graph.add({ label, reads, writes: [output], createDispatches: async (bind) => [await dispatch(bind, bind(output))] });
+  return output;
 }
 
 /** For the layers beside this file. */

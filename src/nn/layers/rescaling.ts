@@ -3,7 +3,7 @@ import type { TensorId } from '../../graph/graph.js';
 import { scaleBackward, scaleForward } from '../../kernels/scale.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, recordElementwise, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface RescalingArgs extends LayerArgs {
   scale: number;
@@ -36,23 +36,11 @@ export class Rescaling extends Layer {
     const { graph, device } = ctx;
     const shape = graph.shape(x);
     const count = elements(shape);
-    const y = graph.tensor(`${this.name}/output`, shape);
-    graph.add({
-      label: `${this.name} forward`,
-      reads: [x],
-      writes: [y],
-      createDispatches: async (bind) => [await scaleForward(device, count, this.scale, this.offset, { x: bind(x), y: bind(y) })],
-    });
+    const y = recordElementwise(graph, `${this.name}/output`, [x], shape, (bind, y) => scaleForward(device, count, this.scale, this.offset, { x: bind(x), y }));
     return {
       y,
       backward: (dY) => {
-        const dX = graph.tensor(`${this.name}/dInput`, shape);
-        graph.add({
-          label: `${this.name} backward`,
-          reads: [dY.d],
-          writes: [dX],
-          createDispatches: async (bind) => [await scaleBackward(device, count, this.scale, { dY: bind(dY.d), dX: bind(dX) })],
-        });
+        const dX = recordElementwise(graph, `${this.name}/dInput`, [dY.d], shape, (bind, dX) => scaleBackward(device, count, this.scale, { dY: bind(dY.d), dX }));
         return { d: dX, reluApplied: false };
       },
     };
