@@ -2,7 +2,7 @@
  * The page's current model: building and compiling one from a preset, running GPU work on it
  * in turn with everything else, evaluating it on the test set.
  */
-import { lossForModel, presets, type Sequential } from '../src/index.js';
+import { lossForModel, pixelRangeForModel, presets, toPixelRange, type Sequential } from '../src/index.js';
 import { MNIST_PIXELS } from './digit.js';
 import { formatCount, percent } from './format.js';
 import type { DemoPage } from './page.js';
@@ -17,11 +17,19 @@ export function withModel<T>(page: DemoPage, work: (m: Sequential) => Promise<T>
 }
 
 /**
+ * `images` (pixels / 255) as the model takes them: a copy in 0..255 for a model that opens
+ * with a Rescaling of raw pixels (a Keras file's), else the same array.
+ */
+function modelInput(m: Sequential, images: Float32Array): Float32Array {
+  return pixelRangeForModel(m) === 255 ? toPixelRange(images.slice(), 255) : images;
+}
+
+/**
  * The model's probabilities for `images`, (n, 10): its predictions, or their softmax for a
  * model that outputs logits (a Keras model whose last layer is linear).
  */
 export async function predictProbabilities(m: Sequential, images: Float32Array, options?: { batchSize?: number }): Promise<Float32Array> {
-  const out = await m.predict(images, options);
+  const out = await m.predict(modelInput(m, images), options);
   return m.trainingState().loss.fromLogits ? Float32Array.from(softmaxRef(out, out.length / 10, 10)) : out;
 }
 
@@ -55,7 +63,7 @@ export async function replaceModel(page: DemoPage, preset: string, build: () => 
 export async function evaluateTest(page: DemoPage): Promise<void> {
   const { elements: ui, test, testCount } = page;
   ui.status.textContent = `Evaluating on ${formatCount(testCount)} test images…`;
-  const result = await withModel(page, (m) => m.evaluate(test!.images.subarray(0, testCount * MNIST_PIXELS), test!.labels.subarray(0, testCount), { batchSize: 100 }));
+  const result = await withModel(page, (m) => m.evaluate(modelInput(m, test!.images.subarray(0, testCount * MNIST_PIXELS)), test!.labels.subarray(0, testCount), { batchSize: 100 }));
   if (!result) return;
   ui.testAccuracy.textContent = `${percent(result.accuracy)} on ${formatCount(testCount)} images (loss ${result.loss.toFixed(4)})`;
   ui.testAccuracy.dataset.accuracy = String(result.accuracy);

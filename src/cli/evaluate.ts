@@ -2,13 +2,14 @@
 import { createDevice } from '../device/device.js';
 import { loadMnist } from '../data/mnist.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
-import { checkMnistInput, modelForFile } from './model-file.js';
+import { checkMnistInput, modelForFile, pixelRange } from './model-file.js';
 import { lossForModel } from '../nn/loss.js';
+import { toPixelRange } from '../nn/pixel-range.js';
 import { testLine, tuningLine } from './report.js';
 import { adapterChoice, checkLoad, dataDir, positiveInt, tuningMode } from './usage.js';
 
 export async function evaluate(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['load', 'model', 'limit', 'batch-size', 'tuning', 'data']);
+  const values = parseOptions(argv, ['load', 'model', 'limit', 'batch-size', 'tuning', 'data', 'pixel-range']);
   if (!values) return; // --help
   const load = checkLoad('evaluate', values.load, values.model);
   const limit = positiveInt('limit', values.limit);
@@ -17,7 +18,9 @@ export async function evaluate(argv: string[]): Promise<void> {
   const tuning = tuningMode(values.tuning ?? 'cached');
   const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   checkMnistInput(model);
+  const range = pixelRange(model, values['pixel-range']);
   const mnist = await loadMnist({ limit: 1, testLimit: limit, dir: data });
+  toPixelRange(mnist.test.images, range);
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {

@@ -41,6 +41,10 @@ Train options:
                         model, else constant
   --data DIR            a folder with the four IDX files under MNIST's names, each as it is
                         or gzipped (NAME.gz): Fashion-MNIST, KMNIST (default: MNIST)
+  --pixel-range R       the pixel values the model takes: 1 (pixel / 255, in [0, 1], as Keras'
+                        MNIST examples scale them) or 255 (raw, in [0, 255]); default auto:
+                        255 for a model that opens with a Rescaling of raw pixels (Keras'
+                        Rescaling(1/255)), else 1
   --limit N             train on the first N training images only
   --test-limit N        evaluate on the first N test images only
   --save FILE           write the trained weights: FILE.safetensors (safetensors),
@@ -84,6 +88,7 @@ Predict options:
                         background, since MNIST's digits are light on dark
   --limit N             predict the first N images of an IDX file, a folder or MNIST (default 10)
   --data DIR            predict the test images of this dataset instead of MNIST's, as for train
+  --pixel-range R       as for train (default auto); a PNG's pixels are scaled as MNIST's
   --tuning MODE         as for train; default cached: the kernels train chose on this adapter
                         (the default kernel where it chose none), timing nothing
 
@@ -93,6 +98,7 @@ Evaluate options:
                         ${DEFAULT_TRAINING.model})
   --limit N             test on the first N MNIST test images (default all 10,000)
   --data DIR            test on this dataset's test images instead, as for train
+  --pixel-range R       as for train (default auto)
   --batch-size B        batch size (default 100)
   --tuning MODE         as for predict (default cached)
 

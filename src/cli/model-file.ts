@@ -7,7 +7,9 @@ import { MNIST_IMAGE_SHAPE, MNIST_IMAGE_SIZE } from '../data/mnist.js';
 import { readTfjsModel, readWeights, weightsFormat } from '../io/files.js';
 import { loadModel } from '../io/keras-file/index.js';
 import { presets } from '../nn/presets.js';
+import { pixelRangeForModel, type PixelRange } from '../nn/pixel-range.js';
 import type { Sequential } from '../nn/sequential.js';
+import { UsageError } from './usage.js';
 
 /**
  * The model for --load, and the file's weights checked against it, to write after compile
@@ -33,6 +35,17 @@ export function imageShape(model: Sequential): number[] {
   return shape.length === 2 ? [...shape, 1] : shape;
 }
 
+/**
+ * --pixel-range: 1 (pixels / 255) or 255 (raw pixels); auto or absent: the model's own
+ * (pixelRangeForModel), with a note when that is 255.
+ */
+export function pixelRange(model: Sequential, value: string | undefined): PixelRange {
+  if (value === '1' || value === '255') return Number(value) as PixelRange;
+  if (value !== undefined && value !== 'auto') throw new UsageError(`--pixel-range must be auto, 1 or 255, got '${value}'`);
+  const range = pixelRangeForModel(model);
+  if (range === 255) console.error("note: the model opens with a Rescaling of raw pixels, so it is given pixels in [0, 255] (--pixel-range 1: pixels / 255, in [0, 1])");
+  return range;
+}
 
 /** Checks that MNIST images fit the model (directly or flattened). */
 export function checkMnistInput(model: Sequential): void {

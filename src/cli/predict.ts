@@ -10,12 +10,13 @@ import { labelsFromOneHot } from '../data/batches.js';
 import { decodePng, imageToInput } from '../io/png.js';
 import { softmaxRef } from '../reference/softmax.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
-import { imageShape, modelForFile } from './model-file.js';
+import { imageShape, modelForFile, pixelRange } from './model-file.js';
 import { lossForModel } from '../nn/loss.js';
+import { toPixelRange } from '../nn/pixel-range.js';
 import { UsageError, adapterChoice, checkLoad, dataDir, positiveInt, tuningMode } from './usage.js';
 
 export async function predict(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning', 'data'], ['invert']);
+  const values = parseOptions(argv, ['load', 'input', 'model', 'limit', 'tuning', 'data', 'pixel-range'], ['invert']);
   if (!values) return; // --help
   const load = checkLoad('predict', values.load, values.model);
   const limit = positiveInt('limit', values.limit) ?? 10;
@@ -24,6 +25,7 @@ export async function predict(argv: string[]): Promise<void> {
   const tuning = tuningMode(values.tuning ?? 'cached');
   const { model, weights } = await modelForFile(load, values.model, DEFAULT_TRAINING.model);
   const inputShape = imageShape(model);
+  const range = pixelRange(model, values['pixel-range']);
 
   let images: Float32Array; // (n, ...inputShape)
   let labels: Uint8Array | undefined;
@@ -37,6 +39,7 @@ export async function predict(argv: string[]): Promise<void> {
   } else {
     images = await readInput(values.input, inputShape, limit, values.invert === true);
   }
+  toPixelRange(images, range);
 
   const device = await createDevice({ adapter: adapterChoice(), tuning });
   try {

@@ -16,7 +16,8 @@ import { loadModel } from '../io/keras-file/index.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { Interrupted, stopOnSignals } from './interrupt.js';
 import { ProgressReporter } from './progress.js';
-import { checkMnistInput } from './model-file.js';
+import { checkMnistInput, pixelRange } from './model-file.js';
+import { toPixelRange } from '../nn/pixel-range.js';
 import { lossForModel } from '../nn/loss.js';
 import { RunRecorder } from './record.js';
 import { testLine, tuningLine } from './report.js';
@@ -24,7 +25,7 @@ import { UsageError, adapterChoice, dataDir, checkpointEvery, lrSchedule, positi
 import { validationChoice, validationCounts, validationFitArgs, validationText } from './validation.js';
 
 export async function train(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data']);
+  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data', 'pixel-range']);
   if (!values) return; // --help
   // Refuse a file name of no known format before training, not after.
   for (const option of ['save', 'load'] as const) {
@@ -91,6 +92,7 @@ export async function train(argv: string[]): Promise<void> {
 
   const model = fromFile ?? preset.model;
   checkMnistInput(model);
+  const range = pixelRange(model, values['pixel-range']);
   // Weights to start from, checked against the model before any GPU work (a Keras file's come with it).
   const startWeights = values.load && !fromFile ? await readWeights(model, values.load) : undefined;
 
@@ -100,6 +102,8 @@ export async function train(argv: string[]): Promise<void> {
   console.log(`adapter: ${adapterText}`);
 
   const mnist = await loadMnist({ limit, testLimit, dir: data });
+  toPixelRange(mnist.train.images, range);
+  toPixelRange(mnist.test.images, range);
   await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: lossForModel(model), metrics: ['accuracy'], seed });
   optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
@@ -126,7 +130,7 @@ export async function train(argv: string[]): Promise<void> {
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${learningRate}` +
       (decay ? `, cosine decay to 0 over ${decaySteps} steps` : ''),
   );
-  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load, ...(data ? { data } : {}) };
+  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load, ...(data ? { data } : {}), ...(range === 255 ? { pixelRange: range } : {}) };
   await record?.begin(settings, adapterText, { epoch: initialEpoch, batch: resumeFrom?.batch ?? 0, epochSeconds: resumeFrom?.epochSeconds ?? 0 }, { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);

@@ -259,6 +259,7 @@ describe('demo page in headless Chromium', () => {
       ['conv-bn.h5', 'norm (BatchNormalization)'],
       ['quickstart.keras', 'flatten (Flatten)'], // outputs logits: the page shows their softmax
       ['gap-untrained.keras', 'global_average_pooling2d (GlobalAveragePooling2D)'],
+      ['rescaling.keras', 'rescaling (Rescaling)'], // takes raw 0..255 pixels: the page gives it those
     ];
     for (const [file, layer] of files) {
       await page.setInputFiles('#load', KERAS_FIXTURES + file);

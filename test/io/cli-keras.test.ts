@@ -21,6 +21,29 @@ describe('webgpu-dl with Keras files', () => {
     expect(out.split('\n').at(-1)).toBe(`test: loss ${keras.loss.toFixed(4)} accuracy ${keras.accuracy.toFixed(4)}`);
   });
 
+  it('evaluate a model that rescales raw pixels itself: given raw pixels by default, with a note; --pixel-range 1 gives it [0, 1]', async () => {
+    const keras = expected['rescaling.keras'];
+    const auto = await run('evaluate', '--load', `${DIR}rescaling.keras`, '--limit', '1000');
+    expect(auto.code).toBe(0);
+    expect(auto.err).toMatch(/note: the model opens with a Rescaling of raw pixels, so it is given pixels in \[0, 255\]/);
+    expect(auto.out.split('\n').at(-1)).toBe(`test: loss ${keras.loss.toFixed(4)} accuracy ${keras.accuracy.toFixed(4)}`);
+    // Inputs 255 times too small: every image is nearly blank to the model.
+    const scaled = await run('evaluate', '--load', `${DIR}rescaling.keras`, '--limit', '1000', '--pixel-range', '1');
+    expect(scaled.code).toBe(0);
+    expect(scaled.err).not.toMatch(/note:/);
+    expect(Number(/accuracy ([\d.]+)$/.exec(scaled.out)![1])).toBeLessThan(0.5);
+    const bad = await run('evaluate', '--load', `${DIR}rescaling.keras`, '--pixel-range', '100');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--pixel-range must be auto, 1 or 255, got '100'/);
+  });
+
+  it('predict --load a model that rescales raw pixels: the classes Keras predicts on raw pixels', async () => {
+    const { code, out } = await run('predict', '--load', `${DIR}rescaling.keras`, '--limit', '8');
+    expect(code).toBe(0);
+    const classes = [...out.matchAll(/^image \d+: class (\d) probability/gm)].map((m) => Number(m[1]));
+    expect(classes).toEqual(expected['rescaling.keras'].classes.slice(0, 8));
+  });
+
   it('predict --load a .keras file: the classes Keras predicts', async () => {
     const { code, out } = await run('predict', '--load', `${DIR}conv-adam.keras`, '--limit', '8');
     expect(code).toBe(0);

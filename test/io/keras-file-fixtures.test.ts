@@ -1,14 +1,14 @@
 /**
  * Files that real Keras 3 saved (test/fixtures/keras-files/generate.py): a .keras with Adam's
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
- * float16 weights, TensorFlow's beginner model, which outputs logits, and a model with
- * GlobalAveragePooling2D saved compiled but untrained. The expected figures are Keras' own: its test loss and accuracy on the first
+ * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
+ * GlobalAveragePooling2D saved compiled but untrained, and one that rescales raw pixels itself. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, fromKerasJson, layers, loadMnist, type Device } from '../../src/index.js';
+import { Sequential, fromKerasJson, layers, loadMnist, pixelRangeForModel, toPixelRange, type Device } from '../../src/index.js';
 import { loadKerasWeights, loadModel } from '../../src/io/keras-file/index.js';
 import { expectClose, testDevice } from '../helpers/gpu.js';
 
@@ -28,12 +28,12 @@ beforeAll(async () => {
 });
 
 /** Keras' loss and accuracy on the same images (float noise only: one image may flip on a near tie), and its probabilities. */
-async function expectKerasFigures(model: Sequential, figures: { loss: number; accuracy: number; probabilities: number[][] }): Promise<void> {
-  const result = await model.evaluate(test.images, test.labels, { batchSize: 100 });
+async function expectKerasFigures(model: Sequential, figures: { loss: number; accuracy: number; probabilities: number[][] }, images = test.images): Promise<void> {
+  const result = await model.evaluate(images, test.labels, { batchSize: 100 });
   expect(Math.abs(result.accuracy - figures.accuracy)).toBeLessThanOrEqual(1 / test.labels.length + 1e-6);
   expect(result.loss).toBeCloseTo(figures.loss, 4);
   const n = figures.probabilities.length;
-  const probabilities = await model.predict(test.images.subarray(0, n * 784));
+  const probabilities = await model.predict(images.subarray(0, n * 784));
   // Keras rounded its probabilities to 7 decimals.
   expectClose(probabilities, figures.probabilities.flat(), { atol: 2e-5 }, 'probabilities');
 }
@@ -102,6 +102,15 @@ describe('Keras-made files', () => {
     expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'adam', learningRate: Math.fround(3e-3) });
     expect(model.trainingState().optimizerSteps).toBe(0);
     await expectKerasFigures(model, expected['gap-untrained.keras']);
+    model.dispose();
+  });
+
+  it('rescaling.keras: a model that scales raw pixels itself takes them in [0, 255], and gives Keras\' figures on them', async () => {
+    const model = await loadModel(`${DIR}rescaling.keras`);
+    expect(model.layers[0].className).toBe('Rescaling');
+    expect(pixelRangeForModel(model)).toBe(255);
+    await model.compile({ device });
+    await expectKerasFigures(model, expected['rescaling.keras'], toPixelRange(test.images.slice(), 255));
     model.dispose();
   });
 
