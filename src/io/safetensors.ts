@@ -1,7 +1,8 @@
 /**
  * The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian
  * header length, a JSON header mapping each tensor name to its dtype, shape and byte range,
- * then the raw little-endian data. Tensor names are Keras', e.g. `conv2d/kernel`.
+ * then the raw little-endian data. Tensor names are Keras', e.g. `conv2d/kernel`. Written as
+ * F32; read from F32, or from F16, BF16 (exactly) and F64 (rounded), which other tools write.
  */
 import { elements } from '../data/shape.js';
 import { typeName } from '../data/type-name.js';
@@ -44,13 +45,45 @@ export interface DecodedSafetensors {
   metadata: Record<string, string>;
 }
 
-/** Bytes per element of the safetensors dtypes, to name the dtype of a tensor this engine cannot load. */
+/** Bytes per element of the safetensors dtypes, to check every tensor's size, including those this engine cannot load. */
 const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+
+/** The float dtypes read, as float32. */
+const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'];
+
+/** Little-endian values of a float dtype as float32 in a new array: F16 and BF16 exactly, F64 rounded to nearest. */
+function toFloat32(bytes: Uint8Array, dtype: string): Float32Array {
+  // F32: a copy into a new, 4-byte aligned buffer (the hosts WebGPU runs on are little-endian).
+  if (dtype === 'F32') return new Float32Array(new Uint8Array(bytes).buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(bytes.byteLength / DTYPE_BYTES[dtype]);
+  if (dtype === 'F64') {
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+  } else if (dtype === 'F16') {
+    for (let i = 0; i < out.length; i++) out[i] = halfToNumber(view.getUint16(2 * i, true));
+  } else {
+    // BF16: the upper half of a float32's bits.
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < out.length; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+  }
+  return out;
+}
+
+/** IEEE 754 binary16 bits as a number: sign, 5 exponent bits (bias 15), 10 fraction bits. */
+function halfToNumber(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
 
 /**
  * Parses a safetensors file, checking its header against its size: every tensor's byte range
- * inside the data and of the size its dtype and shape need. Only F32 tensors are read; any
- * other dtype is an error naming the tensor. `what` names the file in errors.
+ * inside the data and of the size its dtype and shape need. Float tensors are read as float32
+ * (F16, BF16 and F64 converted); an integer or boolean one is an error naming the tensor.
+ * `what` names the file in errors.
  */
 export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): DecodedSafetensors {
   const fail = (problem: string): never => {
@@ -70,7 +103,7 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): Deco
 
   const data = bytes.subarray(8 + headerLength); // every tensor's data_offsets are relative to this
   const metadata: Record<string, string> = {};
-  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: { name: string; shape: number[]; dtype: string; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       for (const [key, value] of Object.entries((info ?? {}) as Record<string, unknown>)) {
@@ -91,8 +124,8 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): Deco
       fail(`tensor ${name}: ${end - begin} bytes for ${count} ${dtype} values of shape [${shape}]`);
     }
     if (end > data.length) fail(`truncated: tensor ${name} ends at byte ${end} of the data, which has ${data.length} bytes`);
-    if (dtype !== 'F32') throw new Error(`${what}: tensor ${name} has dtype ${dtype}; only F32 tensors can be loaded`);
-    entries.push({ name, shape: shape as number[], begin, end });
+    if (!FLOAT_DTYPES.includes(dtype as string)) throw new Error(`${what}: tensor ${name} has dtype ${dtype}; only float tensors (${FLOAT_DTYPES.join(', ')}) can be loaded`);
+    entries.push({ name, shape: shape as number[], dtype: dtype as string, begin, end });
   }
   entries.sort((a, b) => a.begin - b.begin);
   // As the format requires, the tensors cover the data exactly: no holes, overlaps or trailing bytes.
@@ -102,11 +135,6 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors'): Deco
     covered = end;
   }
   if (covered !== data.length) fail(`${data.length - covered} bytes after the last tensor`);
-  const tensors = entries.map(({ name, shape, begin, end }) => ({
-    name,
-    shape,
-    // A copy into a new, 4-byte aligned buffer (a Node Buffer's slice would be a view of its pool).
-    data: new Float32Array(new Uint8Array(data.subarray(begin, end)).buffer),
-  }));
+  const tensors = entries.map(({ name, shape, dtype, begin, end }) => ({ name, shape, data: toFloat32(data.subarray(begin, end), dtype) }));
   return { tensors, metadata };
 }
