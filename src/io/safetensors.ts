@@ -6,6 +6,7 @@
  */
 import { elements } from '../data/shape.js';
 import { typeName } from '../data/type-name.js';
+import { halfToNumber } from './float16.js';
 
 export interface NamedTensor {
   name: string;
@@ -67,16 +68,6 @@ function toFloat32(bytes: Uint8Array, dtype: string): Float32Array {
     for (let i = 0; i < out.length; i++) bits[i] = view.getUint16(2 * i, true) << 16;
   }
   return out;
-}
-
-/** IEEE 754 binary16 bits as a number: sign, 5 exponent bits (bias 15), 10 fraction bits. */
-function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /**

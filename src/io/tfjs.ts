@@ -8,6 +8,10 @@
  *   *.bin        the weights of each group, in manifest order, little-endian float32, concatenated
  *                and cut into shards of at most 4 MiB (TF.js' converter default); saveWeights
  *                names them after model.json (`trained.json` → `trained.group1-shard1of1.bin`)
+ *
+ * Read also: weights the converter quantized (`--quantize_float16`, `--quantize_uint8`,
+ * `--quantize_uint16`), whose spec adds `"quantization": {"dtype": "float16"}` or
+ * `{"dtype": "uint8" | "uint16", "scale", "min"}` (value = q · scale + min), as TF.js decodes them.
  */
 import type { SavableModel } from '../nn/savable-model.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -15,11 +19,14 @@ import { fromKerasJson, kerasModelConfig } from './keras-json.js';
 import { namedWeights, setNamedWeights } from './model-weights.js';
 import type { NamedTensor } from './safetensors.js';
 import { elements } from '../data/shape.js';
+import { halfToNumber } from './float16.js';
 
 export interface TfjsWeightSpec {
   name: string;
   shape: number[];
   dtype: string;
+  /** The converter's quantization of a float32 weight: float16, or uint8/uint16 with an affine map. */
+  quantization?: { dtype: string; scale?: number; min?: number };
 }
 
 export interface TfjsModelJson {
@@ -98,8 +105,8 @@ export function tfjsModel(modelJson: TfjsModelJson): Sequential {
 
 /**
  * The weights named in model.json's manifest, read from its shard files (`shards` maps each
- * path in the manifest to the file's bytes). Checks dtypes (float32 only) and that each
- * group's shards hold exactly the bytes its weights need.
+ * path in the manifest to the file's bytes). Checks dtypes (float32, maybe quantized) and that
+ * each group's shards hold exactly the bytes its weights need.
  */
 export function decodeTfjsWeights(modelJson: TfjsModelJson, shards: ReadonlyMap<string, Uint8Array>, what = 'model.json'): NamedTensor[] {
   const tensors: NamedTensor[] = [];
@@ -121,18 +128,34 @@ export function decodeTfjsWeights(modelJson: TfjsModelJson, shards: ReadonlyMap<
       const name = spec?.name;
       if (typeof name !== 'string') throw new Error(`${what}: weightsManifest[${g}] has a weight without a name`);
       if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new Error(`${what}: weight ${name}: shape ${JSON.stringify(spec.shape)} is not a list of sizes`);
-      if ('quantization' in spec && spec.quantization) throw new Error(`${what}: weight ${name} is quantized; only float32 weights can be loaded`);
       if (spec.dtype !== 'float32') throw new Error(`${what}: weight ${name} has dtype ${JSON.stringify(spec.dtype)}; only float32 weights can be loaded`);
-      const byteLength = elements(spec.shape) * 4;
+      const bytesPerValue = spec.quantization ? quantizedBytes(spec.quantization, `${what}: weight ${name}`) : 4;
+      const byteLength = elements(spec.shape) * bytesPerValue;
       if (offset + byteLength > size) {
         throw new Error(`${what}: truncated weights: ${name} needs bytes ${offset}..${offset + byteLength} of ${group.paths.join(' + ')}, which hold ${size} bytes`);
       }
-      tensors.push({ name, shape: spec.shape, data: new Float32Array(bytes.slice(offset, offset + byteLength).buffer) });
+      const stored = bytes.slice(offset, offset + byteLength);
+      tensors.push({ name, shape: spec.shape, data: spec.quantization ? dequantize(stored, spec.quantization) : new Float32Array(stored.buffer) });
       offset += byteLength;
     }
     if (offset !== size) throw new Error(`${what}: ${group.paths.join(' + ')} hold ${size} bytes, the manifest's weights ${offset}`);
   }
   return tensors;
+}
+
+/** Bytes per value of a quantization TF.js reads, after checking it has what it needs. */
+function quantizedBytes(q: NonNullable<TfjsWeightSpec['quantization']>, where: string): number {
+  if (q.dtype === 'float16') return 2;
+  if (q.dtype !== 'uint8' && q.dtype !== 'uint16') throw new Error(`${where}: quantization dtype ${JSON.stringify(q.dtype)} is not one TF.js reads (float16, uint8, uint16)`);
+  if (!Number.isFinite(q.scale) || !Number.isFinite(q.min)) throw new Error(`${where}: ${q.dtype} quantization needs a finite scale and min, got ${JSON.stringify(q)}`);
+  return q.dtype === 'uint8' ? 1 : 2;
+}
+
+/** Float32 values of quantized little-endian bytes (a fresh copy, so aligned): q · scale + min for uint8/uint16, exact for float16. */
+function dequantize(stored: Uint8Array, q: NonNullable<TfjsWeightSpec['quantization']>): Float32Array {
+  if (q.dtype === 'uint8') return Float32Array.from(stored, (v) => v * q.scale! + q.min!);
+  const halves = new Uint16Array(stored.buffer);
+  return q.dtype === 'float16' ? Float32Array.from(halves, halfToNumber) : Float32Array.from(halves, (v) => v * q.scale! + q.min!);
 }
 
 /** Loads TF.js-format weights into a compiled model: checked in full before anything is written. */
