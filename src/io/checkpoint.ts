@@ -13,7 +13,9 @@
  *
  *   tensors    `fit/metrics` (4): the epoch's running loss and accuracy sums so far
  *   metadata   batch (batches of the next epoch done), batch_size and samples (the batches'
- *              shape: a resume with others is refused), epoch_seconds (time spent on them)
+ *              shape: a resume with others is refused), data (the training data's fingerprint:
+ *              likewise; absent from files written before it was kept), epoch_seconds (time
+ *              spent on them)
  *
  * The shuffle order of epoch e derives from (seed, e) alone, so no generator state is saved.
  * Version 1 files (per-epoch only, written before version 2 existed) load as batch 0.
@@ -41,6 +43,8 @@ export interface WithinEpoch {
   batch: number;
   batchSize: number;
   samples: number;
+  /** The training data's fingerprint (fit's BatchEnd.data), when known. */
+  data?: string;
   epochSeconds: number;
 }
 
@@ -54,9 +58,10 @@ export interface CheckpointInfo {
   epochSeconds: number;
   /** (4) f32: those batches' running metric sums; only within an epoch. */
   metrics?: Float32Array;
-  /** The batch size and training samples of the run; only within an epoch. */
+  /** The batch size, training samples and data fingerprint of the run; only within an epoch. */
   batchSize?: number;
   samples?: number;
+  data?: string;
   /** Optimizer steps taken. */
   step: number;
   seed: number;
@@ -92,6 +97,7 @@ export async function encodeCheckpoint(model: SavableModel, epoch: number, withi
       batch: String(within.batch),
       batch_size: String(within.batchSize),
       samples: String(within.samples),
+      ...(within.data !== undefined && { data: within.data }),
       epoch_seconds: String(within.epochSeconds),
     }),
   });
@@ -130,7 +136,7 @@ export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what =
   if (!(epochSeconds >= 0)) throw new Error(`${what}: metadata epoch_seconds is ${JSON.stringify(metadata.epoch_seconds)}, not a duration`);
   const metrics = tensors.find((t) => t.name === METRICS_TENSOR);
   if (batch > 0 && (metrics?.shape.length !== 1 || metrics.shape[0] !== 4)) throw new Error(`${what}: taken within an epoch (batch ${batch}) but ${METRICS_TENSOR} (4 running sums) is missing or misshapen`);
-  const within = batch > 0 ? { metrics: metrics!.data, batchSize: integer('batch_size'), samples: integer('samples') } : {};
+  const within = batch > 0 ? { metrics: metrics!.data, batchSize: integer('batch_size'), samples: integer('samples'), ...(metadata.data !== undefined && { data: metadata.data }) } : {};
   let saved: OptimizerConfig;
   try {
     saved = JSON.parse(metadata.optimizer) as OptimizerConfig;

@@ -78,7 +78,7 @@ export function modelCheckpoint(target: CheckpointTarget, options: ModelCheckpoi
     async onBatchEnd(epoch: number, batch: number, where: BatchEnd) {
       if (!checkpointDue(saveFreq, batch, where, performance.now() - lastWrite)) return;
       try {
-        await write(epoch, { batch: batch + 1, batchSize: where.batchSize, samples: where.samples, epochSeconds: where.elapsedMs / 1000 });
+        await write(epoch, { batch: batch + 1, batchSize: where.batchSize, samples: where.samples, data: where.data, epochSeconds: where.elapsedMs / 1000 });
       } catch (err) {
         // A diverged loss (NaN weights): keep the last good checkpoint; fit's NaN guard stops training.
         if (!(err instanceof NonFiniteCheckpointError)) throw err;

@@ -8,6 +8,7 @@
  * accuracy sums of those batches are written back, and the step counter (restored with the
  * optimizer state) gives the dropout stream, so the run goes on exactly as if never stopped.
  */
+import { dataFingerprint } from '../data/fingerprint.js';
 import { shuffledIndices } from '../data/batches.js';
 import { elements } from '../data/shape.js';
 import { checkImages, toTargets, type Labels } from './inputs.js';
@@ -45,6 +46,8 @@ export interface BatchEnd {
   batches: number;
   batchSize: number;
   samples: number;
+  /** The training samples' fingerprint (src/data/fingerprint.ts), for a checkpoint to keep. */
+  data: string;
   /** Milliseconds spent on this epoch so far, those before a resume included. */
   elapsedMs: number;
   /**
@@ -174,7 +177,8 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   }
 
   const steps = Math.ceil(trainCount / batchSize);
-  const resumeBatch = checkResumePoint(resumeFrom, steps, batchSize, trainCount);
+  const data = dataFingerprint(x.subarray(0, trainCount * perSample), targets.subarray(0, trainCount * classes));
+  const resumeBatch = checkResumePoint(resumeFrom, steps, batchSize, trainCount, data);
   for (const callback of callbacks) await callback.onTrainBegin?.();
   if (initialEpoch === epochs) return history; // nothing to run (e.g. resumed after the last epoch): compile nothing
   let ctx = context;
@@ -238,7 +242,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
           const run = await runner.run(size === compiled.full.batch ? compiled.full : compiled.last, xBatch.subarray(0, size * perSample), tBatch.subarray(0, size * classes), read, { before });
           // Asked to stop: after this batch, unless it ends the epoch (whose end is saved after validation).
           const stopping = Boolean(args.signal?.aborted) && s < steps - 1;
-          const where = { batches: steps, batchSize, samples: trainCount, elapsedMs: performance.now() - started, stopping };
+          const where = { batches: steps, batchSize, samples: trainCount, data, elapsedMs: performance.now() - started, stopping };
           for (const callback of callbacks) await callback.onBatchEnd?.(epoch, s, where);
           if (stopping) args.signal!.throwIfAborted();
           if (!run) continue;

@@ -65,6 +65,8 @@ export interface ResumePoint {
   /** When known, the batch size and training samples of the run: fit refuses others, whose batches would differ. */
   batchSize?: number;
   samples?: number;
+  /** When known, the training data's fingerprint (src/data/fingerprint.ts): fit refuses other data. */
+  data?: string;
 }
 
 export interface FitOptions {
@@ -131,6 +133,7 @@ function checkResumeFrom(where: Where, value: unknown, epochs: number): ResumePo
   if (r.epochSeconds !== undefined && !(typeof r.epochSeconds === 'number' && r.epochSeconds >= 0)) throw new Error(`${where}: resumeFrom.epochSeconds must be a non-negative number, got ${show(r.epochSeconds)}`);
   if (r.metrics !== undefined && !(r.metrics instanceof Float32Array)) throw new Error(`${where}: resumeFrom.metrics must be a Float32Array, got ${show(r.metrics)}`);
   for (const key of ['batchSize', 'samples'] as const) if (r[key] !== undefined) positiveInteger(where, `resumeFrom.${key}`, r[key]);
+  if (r.data !== undefined && typeof r.data !== 'string') throw new Error(`${where}: resumeFrom.data must be a data fingerprint (a string), got ${show(r.data)}`);
   return { ...(r as unknown as ResumePoint), epoch, batch };
 }
 
@@ -139,10 +142,11 @@ function checkResumeFrom(where: Where, value: unknown, epochs: number): ResumePo
  * fits this run: a batch inside the epoch, the same batch size and samples where known, and
  * the metric sums when the epoch is under way.
  */
-export function checkResumePoint(resume: ResumePoint | undefined, steps: number, batchSize: number, samples: number): number {
+export function checkResumePoint(resume: ResumePoint | undefined, steps: number, batchSize: number, samples: number, data: string): number {
   if (!resume) return 0;
   if (resume.batchSize !== undefined && resume.batchSize !== batchSize) throw new Error(`fit: resumeFrom was saved with batchSize ${resume.batchSize}, this fit has batchSize ${batchSize}: resume with the run's batch size`);
   if (resume.samples !== undefined && resume.samples !== samples) throw new Error(`fit: resumeFrom was saved training on ${resume.samples} samples, this fit trains on ${samples}: resume with the run's data`);
+  if (resume.data !== undefined && resume.data !== data) throw new Error(`fit: resumeFrom was saved training on other data of the same size (data fingerprint ${resume.data}, this fit's ${data}): resume with the run's data`);
   if (resume.batch >= steps) throw new Error(`fit: resumeFrom.batch is ${resume.batch}, but an epoch has ${steps} batches`);
   if (resume.batch > 0 && resume.metrics?.length !== 4) throw new Error('fit: resumeFrom within an epoch needs its metrics (the 4 running sums a checkpoint holds)');
   return resume.batch;

@@ -69,6 +69,7 @@ describe('checkpoints within an epoch', () => {
     const info = await loadCheckpoint(resumed, path);
     // 4 batches per epoch: epoch 1 complete (4 steps) and 2 batches of epoch 2.
     expect(info).toMatchObject({ epoch: 1, batch: 2, step: 6, batchSize: 5, samples: 16, seed: 5 });
+    expect(info.data).toMatch(/^[0-9a-f]{8}$/);
     expect(info.epochSeconds).toBeGreaterThan(0);
     expect(Array.from(info.metrics!).slice(2, 3)).toEqual([10]); // samples summed: two batches of 5
     const rest = await resumed.fit(x, y, { ...fitArgs, epochs: 3, resumeFrom: info });
@@ -180,6 +181,10 @@ describe('checkpoints within an epoch', () => {
     const before = await m.getWeights();
     await expect(m.fit(x, y, { ...fitArgs, batchSize: 4, epochs: 2, resumeFrom: info })).rejects.toThrow('resumeFrom was saved with batchSize 5, this fit has batchSize 4');
     await expect(m.fit(x.subarray(0, 36 * 16), y.subarray(0, 16), { ...fitArgs, epochs: 2, resumeFrom: info })).rejects.toThrow('resumeFrom was saved training on 16 samples, this fit trains on 14');
+    // Other data of the same size (--data with another dataset): other images, or the same images with other labels.
+    const otherImages = randomFloats(SAMPLES * 36, 99, 0, 1);
+    await expect(m.fit(otherImages, y, { ...fitArgs, epochs: 2, resumeFrom: info })).rejects.toThrow(/resumeFrom was saved training on other data of the same size \(data fingerprint [0-9a-f]{8}, this fit's [0-9a-f]{8}\)/);
+    await expect(m.fit(x, y.map((c) => (c + 1) % 3), { ...fitArgs, epochs: 2, resumeFrom: info })).rejects.toThrow('other data of the same size');
     await expect(m.fit(x, y, { ...fitArgs, epochs: 2, initialEpoch: 1, resumeFrom: info })).rejects.toThrow('initialEpoch 1 disagrees with resumeFrom.epoch 0');
     await expect(m.fit(x, y, { ...fitArgs, epochs: 2, resumeFrom: { epoch: 0, batch: 2 } })).rejects.toThrow('needs its metrics');
     expect(() => modelCheckpoint('x.ckpt', { saveFreq: 0 })).toThrow("saveFreq must be 'epoch', a positive integer (batches) or { minutes: M > 0 }, got 0");
