@@ -214,7 +214,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       dispatches = [await activationForward(device, spec.activation, spec.count, { x: buffer('x', spec.count), y: buffer('y', spec.count) })];
       break;
     case 'activation backward':
-      dispatches = [await activationBackward(device, spec.activation, spec.count, { y: buffer('y', spec.count), dY: buffer('dY', spec.count), dX: buffer('dX', spec.count) })];
+      dispatches = [await activationBackward(device, spec.activation, spec.count, { saved: buffer('y', spec.count), dY: buffer('dY', spec.count), dX: buffer('dX', spec.count) })];
       break;
     case 'column sum':
       dispatches = await columnSum(device, { rows: spec.rows, cols: spec.cols }, { x: buffer('x', spec.rows * spec.cols), out: buffer('out', spec.cols) }, scratch);

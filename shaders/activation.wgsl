@@ -1,15 +1,19 @@
 // Element-wise activations, forward and backward.
 //
-// Forward:  y = f(x).  Backward: dX = dY * f'(x), written in terms of the forward output y
-// (relu: y > 0; sigmoid: y(1-y); tanh: 1-y²; leaky relu: 1 where y > 0, else NEGATIVE_SLOPE,
-// since y has x's sign), so the backward pass needs no copy of x.
+// Forward:  y = f(x).  Backward: dX = dY * f'(x). Where f' can be written in terms of the forward
+// output y, the backward reads y, so the pass needs no copy of x (relu: y > 0; sigmoid: y(1-y);
+// tanh: 1-y²; leaky relu: 1 where y > 0, else NEGATIVE_SLOPE, since y has x's sign; elu: 1
+// where y > 0, else y + 1; selu: SELU_SCALE where y > 0, else y + SELU_SCALE·SELU_ALPHA;
+// softplus: 1 - e^-y). Swish's f' is not a function of y (y is not monotonic in x), so its
+// backward reads the forward input x instead (src/kernels/activation.ts: backwardReads).
 //
 // Bindings (COUNT elements each, any shape, flattened):
 //   forward:  x: (COUNT)  y: (COUNT)
-//   backward: y: (COUNT)  dY: (COUNT)  dX: (COUNT)
+//   backward: y or x: (COUNT)  dY: (COUNT)  dX: (COUNT)
 //
 // KIND: 0 = linear, 1 = relu, 2 = sigmoid, 3 = tanh, 4 = leaky relu (x for x > 0, else
-// NEGATIVE_SLOPE·x, with NEGATIVE_SLOPE ≥ 0).
+// NEGATIVE_SLOPE·x, with NEGATIVE_SLOPE ≥ 0), 5 = elu (x for x > 0, else e^x - 1), 6 = selu
+// (SELU_SCALE times elu with SELU_ALPHA), 7 = softplus (log(1 + e^x)), 8 = swish (x·σ(x)).
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -18,15 +22,28 @@ override COUNT: u32;
 override WG: u32 = 256u;
 override NEGATIVE_SLOPE: f32 = 0.2;
 
+// Keras' (and Klambauer et al.'s) SELU constants.
+const SELU_ALPHA: f32 = 1.6732632423543772;
+const SELU_SCALE: f32 = 1.0507009873554805;
+
 @group(0) @binding(0) var<storage, read> x_or_y: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
+
+fn sigmoid(v: f32) -> f32 {
+  return 1.0 / (1.0 + exp(-v));
+}
 
 fn activate(v: f32) -> f32 {
   switch KIND {
     case 1u: { return max(v, 0.0); }
-    case 2u: { return 1.0 / (1.0 + exp(-v)); }
+    case 2u: { return sigmoid(v); }
     case 3u: { return tanh(v); }
     case 4u: { return select(v * NEGATIVE_SLOPE, v, v > 0.0); }
+    case 5u: { return select(exp(v) - 1.0, v, v > 0.0); }
+    case 6u: { return SELU_SCALE * select(SELU_ALPHA * (exp(v) - 1.0), v, v > 0.0); }
+    // max(v, 0) + log(1 + e^-|v|): no overflow for large |v|.
+    case 7u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
+    case 8u: { return v * sigmoid(v); }
     default: { return v; }
   }
 }
@@ -40,18 +57,26 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 
-// Derivative of the activation, from its output y.
-fn slope(y: f32) -> f32 {
+// Derivative of the activation, from its output y (swish: from its input x).
+fn slope(v: f32) -> f32 {
   switch KIND {
-    case 1u: { return select(0.0, 1.0, y > 0.0); }
-    case 2u: { return y * (1.0 - y); }
-    case 3u: { return 1.0 - y * y; }
-    case 4u: { return select(NEGATIVE_SLOPE, 1.0, y > 0.0); }
+    case 1u: { return select(0.0, 1.0, v > 0.0); }
+    case 2u: { return v * (1.0 - v); }
+    case 3u: { return 1.0 - v * v; }
+    case 4u: { return select(NEGATIVE_SLOPE, 1.0, v > 0.0); }
+    case 5u: { return select(v + 1.0, 1.0, v > 0.0); }
+    case 6u: { return select(v + SELU_SCALE * SELU_ALPHA, SELU_SCALE, v > 0.0); }
+    // σ(x) = 1 - e^-y; for small y, its series y - y²/2, which 1 - e^-y loses to rounding.
+    case 7u: { return select(1.0 - exp(-v), v * (1.0 - 0.5 * v), v < 1e-3); }
+    case 8u: {
+      let s = sigmoid(v);
+      return s * (1.0 + v * (1.0 - s));
+    }
     default: { return 1.0; }
   }
 }
 
-// Bindings here: 0 = y (forward output), 1 = dX (out), 2 = dY.
+// Bindings here: 0 = y (forward output; swish: x, the input), 1 = dX (out), 2 = dY.
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;

@@ -1,11 +1,19 @@
-/** Element-wise activations (linear, relu, sigmoid, tanh, leaky relu): forward and backward. */
+/** Element-wise activations (linear, relu, sigmoid, tanh, leaky relu, elu, selu, softplus, swish): forward and backward. */
 import code from '../../shaders/activation.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 
-export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu';
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leaky_relu' | 'elu' | 'selu' | 'softplus' | 'swish';
 
-const KIND: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leaky_relu: 4 };
+const KIND: Record<Activation, number> = { linear: 0, relu: 1, sigmoid: 2, tanh: 3, leaky_relu: 4, elu: 5, selu: 6, softplus: 7, swish: 8 };
+
+/**
+ * What the backward pass reads besides dY: the forward's output y, for every activation whose
+ * derivative is a function of y, or its input x, for swish (whose y does not determine x).
+ */
+export function backwardReads(kind: Activation): 'input' | 'output' {
+  return kind === 'swish' ? 'input' : 'output';
+}
 
 /** Leaky ReLU's slope for x < 0 where none is given: Keras' activation function's default. */
 export const LEAKY_RELU_SLOPE = 0.2;
@@ -27,18 +35,18 @@ export function activationForward(
   );
 }
 
-/** dX = dY · f'(x), computed from the forward output y. */
+/** dX = dY · f'(x), computed from `saved`: the forward's output y, or its input x where backwardReads says so. */
 export function activationBackward(
   device: Device,
   kind: Activation,
   count: number,
-  io: { y: Binding; dY: Binding; dX: Binding },
+  io: { saved: Binding; dY: Binding; dX: Binding },
   negativeSlope = LEAKY_RELU_SLOPE,
 ): Promise<Dispatch> {
   return createDispatch(
     device,
     { label: `${kind} backward`, code, entryPoint: 'backward', constants: { KIND: KIND[kind], COUNT: count, WG, NEGATIVE_SLOPE: negativeSlope } },
-    [io.y, io.dX, io.dY],
+    [io.saved, io.dX, io.dY],
     grid(count, WG),
   );
 }

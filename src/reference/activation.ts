@@ -1,23 +1,44 @@
 /** Float64 references for the element-wise activations. */
 import { LEAKY_RELU_SLOPE, type Activation } from '../kernels/activation.js';
 
+/** SELU's constants (Klambauer et al. 2017, as Keras has them). */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
 export function activate(kind: Activation, v: number, negativeSlope = LEAKY_RELU_SLOPE): number {
   switch (kind) {
     case 'relu': return Math.max(v, 0);
     case 'leaky_relu': return v > 0 ? v : negativeSlope * v;
-    case 'sigmoid': return 1 / (1 + Math.exp(-v));
+    case 'sigmoid': return sigmoid(v);
     case 'tanh': return Math.tanh(v);
+    case 'elu': return v > 0 ? v : Math.expm1(v);
+    case 'selu': return SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v));
+    case 'softplus': return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    case 'swish': return v * sigmoid(v);
     case 'linear': return v;
   }
 }
 
-/** f'(x) expressed through y = f(x), as the GPU kernel computes it. */
-export function activationSlope(kind: Activation, y: number, negativeSlope = LEAKY_RELU_SLOPE): number {
+/**
+ * f'(x) expressed through what the GPU kernel's backward reads (backwardReads): the output
+ * y = f(x), or for swish the input x.
+ */
+export function activationSlope(kind: Activation, saved: number, negativeSlope = LEAKY_RELU_SLOPE): number {
+  const y = saved;
   switch (kind) {
     case 'relu': return y > 0 ? 1 : 0;
     case 'leaky_relu': return y > 0 ? 1 : negativeSlope;
     case 'sigmoid': return y * (1 - y);
     case 'tanh': return 1 - y * y;
+    case 'elu': return y > 0 ? 1 : y + 1;
+    case 'selu': return y > 0 ? SELU_SCALE : y + SELU_SCALE * SELU_ALPHA;
+    case 'softplus': return -Math.expm1(-y); // σ(x) = 1 − e^−y
+    case 'swish': {
+      const x = saved;
+      const s = sigmoid(x);
+      return s * (1 + x * (1 - s));
+    }
     case 'linear': return 1;
   }
 }
@@ -26,6 +47,7 @@ export function activationForwardRef(kind: Activation, x: ArrayLike<number>, neg
   return Float64Array.from(x, (v) => activate(kind, v, negativeSlope));
 }
 
-export function activationBackwardRef(kind: Activation, y: ArrayLike<number>, dY: ArrayLike<number>, negativeSlope = LEAKY_RELU_SLOPE): Float64Array {
-  return Float64Array.from(y, (v, i) => dY[i] * activationSlope(kind, v, negativeSlope));
+/** dX from what the backward reads (`saved`: y, or x for swish) and dY. */
+export function activationBackwardRef(kind: Activation, saved: ArrayLike<number>, dY: ArrayLike<number>, negativeSlope = LEAKY_RELU_SLOPE): Float64Array {
+  return Float64Array.from(saved, (v, i) => dY[i] * activationSlope(kind, v, negativeSlope));
 }

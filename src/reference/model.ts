@@ -154,8 +154,9 @@ function pooling(c: KerasArgs, [height, width, channels]: number[], pool: (x: Fl
   };
 }
 
-/** Softmax is left to the loss (these are logits); other activations apply element-wise. */
+/** Softmax is left to the loss (these are logits); other activations apply element-wise ('silu' is Keras 3's name for swish). */
 function activateAll(kind: string, x: Float64Array): Float64Array {
   if (kind === 'linear' || kind === 'softmax') return x;
-  return x.map((v) => activate(kind as Activation, v));
+  const name = (kind === 'silu' ? 'swish' : kind) as Activation;
+  return x.map((v) => activate(name, v));
 }

@@ -260,6 +260,7 @@ describe('demo page in headless Chromium', () => {
       ['quickstart.keras', 'flatten (Flatten)'], // outputs logits: the page shows their softmax
       ['gap-untrained.keras', 'global_average_pooling2d (GlobalAveragePooling2D)'],
       ['rescaling.keras', 'rescaling (Rescaling)'], // takes raw 0..255 pixels: the page gives it those
+      ['activations.keras', 'activation (Activation)'], // elu, selu, softplus, swish
     ];
     for (const [file, layer] of files) {
       await page.setInputFiles('#load', KERAS_FIXTURES + file);

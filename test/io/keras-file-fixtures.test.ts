@@ -2,13 +2,14 @@
  * Files that real Keras 3 saved (test/fixtures/keras-files/generate.py): a .keras with Adam's
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
- * GlobalAveragePooling2D saved compiled but untrained, and one that rescales raw pixels itself. The expected figures are Keras' own: its test loss and accuracy on the first
+ * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself, and
+ * one with elu, selu, softplus and swish. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, fromKerasJson, layers, loadMnist, pixelRangeForModel, toPixelRange, type Device } from '../../src/index.js';
+import { Sequential, fromKerasJson, layers, loadMnist, pixelRangeForModel, toKerasJson, toPixelRange, type Device } from '../../src/index.js';
 import { loadKerasWeights, loadModel } from '../../src/io/keras-file/index.js';
 import { expectClose, testDevice } from '../helpers/gpu.js';
 
@@ -111,6 +112,16 @@ describe('Keras-made files', () => {
     expect(pixelRangeForModel(model)).toBe(255);
     await model.compile({ device });
     await expectKerasFigures(model, expected['rescaling.keras'], toPixelRange(test.images.slice(), 255));
+    model.dispose();
+  });
+
+  it("activations.keras: elu, selu, softplus and swish (written 'silu') give Keras' figures, and are written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}activations.keras`);
+    expect(model.layers.map((l) => (l as { activation?: string }).activation)).toEqual(['elu', undefined, 'selu', undefined, 'softplus', undefined, 'silu', 'softmax']);
+    await model.compile({ device });
+    await expectKerasFigures(model, expected['activations.keras']);
+    const written = JSON.parse(toKerasJson(model));
+    expect(written.config.layers.map((l: { config: { activation?: string } }) => l.config.activation).filter(Boolean)).toEqual(['elu', 'selu', 'softplus', 'silu', 'softmax']);
     model.dispose();
   });
 

@@ -63,6 +63,18 @@ describe('TF.js interchange', () => {
           layers.dense({ units: 3, activation: 'softmax' }),
         ]),
     ],
+    [
+      'elu, selu, softplus, swish',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT }),
+          layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
+          layers.activation({ activation: 'softplus' }),
+          layers.flatten(),
+          layers.dense({ units: 5, activation: 'silu' }), // written for TF.js as 'swish'
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
   ];
   for (const [what, makeModel] of trainedHere) {
   it(`a model trained here loads in TF.js with tf.loadLayersModel and predicts the same (${what})`, async () => {
@@ -106,6 +118,17 @@ describe('TF.js interchange', () => {
         tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
         tf.layers.reshape({ targetShape: [2, 8, 4] }),
         tf.layers.globalMaxPooling2d({}),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    ],
+    [
+      'elu, selu, softplus, swish',
+      () => [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
+        tf.layers.activation({ activation: 'softplus' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 5, activation: 'swish' }),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ],
     ],

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { activationBackward, activationForward, type Activation } from '../../src/kernels/activation.js';
+import { activationBackward, activationForward, backwardReads, type Activation } from '../../src/kernels/activation.js';
 import { activationBackwardRef, activationForwardRef } from '../../src/reference/activation.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // [kind, leaky relu's negative slope]: Keras' activation default 0.2, and its layer's 0.3.
-const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3]];
+const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3], ['elu'], ['selu'], ['softplus'], ['swish']];
 // Odd sizes; relu also runs one size past the 65,535-workgroup limit of a 1-D dispatch,
 // which exercises the 2-D grid (once is enough: it is slow on a software adapter).
 const countsFor = (kind: Activation) => (kind === 'relu' ? [1, 7 * 13 * 5, 1000, 65536 * 256 + 3] : [1, 7 * 13 * 5, 1000]);
@@ -16,22 +16,25 @@ describe('activation kernels vs float64 reference', () => {
     it(`${name} forward and backward`, async () => {
       const device = await testDevice();
       for (const count of countsFor(kind)) {
-        const x = randomFloats(count, count, -3, 3);
+        // Past ±3 for the activations with exponentials: large inputs saturate them (softplus,
+        // swish) or overflow e^x where the kernel must not use it (elu, selu).
+        const x = randomFloats(count, count, -12, 12);
         const dY = randomFloats(count, count + 1);
         const xBuf = device.upload('x', x);
         const yBuf = device.createBuffer('y', count * 4);
         const dYBuf = device.upload('dY', dY);
         const dXBuf = device.createBuffer('dX', count * 4);
+        const fromInput = backwardReads(kind) === 'input';
         await runDispatches(device, [
           await activationForward(device, kind, count, { x: xBuf, y: yBuf }, slope),
-          await activationBackward(device, kind, count, { y: yBuf, dY: dYBuf, dX: dXBuf }, slope),
+          await activationBackward(device, kind, count, { saved: fromInput ? xBuf : yBuf, dY: dYBuf, dX: dXBuf }, slope),
         ]);
         const y = await device.readFloats(yBuf, 0, count);
         const yRef = activationForwardRef(kind, x, slope);
         // exp/tanh in f32 on the GPU: a few ulp.
         expectClose(y, yRef, { atol: 1e-6, rtol: 1e-5 }, `${kind} y (n=${count})`);
-        // Backward from the reference's own forward output, so the check isolates the backward.
-        const dXRef = activationBackwardRef(kind, y, dY, slope);
+        // Backward from the GPU's own forward output, so the check isolates the backward.
+        const dXRef = activationBackwardRef(kind, fromInput ? x : y, dY, slope);
         expectClose(await device.readFloats(dXBuf, 0, count), dXRef, { atol: 1e-6, rtol: 1e-5 }, `${kind} dX (n=${count})`);
         for (const b of [xBuf, yBuf, dYBuf, dXBuf]) b.destroy();
       }
@@ -43,7 +46,7 @@ describe('activation kernels vs float64 reference', () => {
       const w = randomFloats(40, 8);
       const loss = (v: Float64Array) => dot(w, activationForwardRef(kind, v, slope));
       const numeric = numericGradient(loss, x);
-      const analytic = activationBackwardRef(kind, activationForwardRef(kind, x, slope), w, slope);
+      const analytic = activationBackwardRef(kind, backwardReads(kind) === 'input' ? x : activationForwardRef(kind, x, slope), w, slope);
       expectClose(analytic, numeric, { atol: 1e-7, rtol: 1e-6 }, `${kind} gradient`);
     });
   }

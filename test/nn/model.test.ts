@@ -75,6 +75,19 @@ function globalPoolingModel(pool: 'average' | 'max'): Sequential {
   ]);
 }
 
+/** The activations with exponentials, on convolutions, the Activation layer and Dense (swish by both its names). */
+function smoothActivationsModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'elu', inputShape: [6, 5, 2] }),
+    layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
+    layers.activation({ activation: 'softplus' }),
+    layers.flatten(),
+    layers.dense({ units: 6, activation: 'swish' }),
+    layers.dense({ units: 5, activation: 'silu' }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -123,7 +136,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish', smoothActivationsModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

@@ -1,15 +1,18 @@
 /** The Activation and LeakyReLU layers, and the activation step shared by Dense and Conv2D. */
 import type { TensorId } from '../../graph/graph.js';
-import { activationBackward, activationForward, type Activation as ElementwiseActivation } from '../../kernels/activation.js';
+import { activationBackward, activationForward, backwardReads, type Activation as ElementwiseActivation } from '../../kernels/activation.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 import { Layer, elements, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import type { WeightSpec } from '../weights.js';
 
-/** Keras activation names the engine supports. Softmax is only valid on the model's output. */
-export type ActivationName = ElementwiseActivation | 'softmax';
+/**
+ * Keras activation names the engine supports. Softmax is only valid on the model's output;
+ * 'silu' is Keras 3's name for swish (which it writes for either).
+ */
+export type ActivationName = ElementwiseActivation | 'silu' | 'softmax';
 
 /** 'leaky_relu' is Keras' activation function, negative slope 0.2; the LeakyReLU layer takes any. */
-export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'softmax'];
+export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'elu', 'selu', 'softplus', 'swish', 'silu', 'softmax'];
 
 export function checkActivation(layer: string, name: unknown): ActivationName {
   if (name === undefined || name === null) return 'linear';
@@ -20,12 +23,19 @@ export function checkActivation(layer: string, name: unknown): ActivationName {
 }
 
 /**
- * The activation a Dense or Conv2D layer runs as its own element-wise op after the linear map
- * (sigmoid, tanh, leaky relu), or undefined: linear, ReLU (fused into the matmul's epilogue)
- * and softmax (the loss's or predict's).
+ * The kernel an activation runs as its own element-wise op after a Dense or Conv2D layer's
+ * linear map (sigmoid, tanh, leaky relu, elu, selu, softplus, swish), or undefined: linear,
+ * ReLU (fused into the matmul's epilogue) and softmax (the loss's or predict's).
  */
 export function separateActivation(name: ActivationName): ElementwiseActivation | undefined {
-  return name === 'linear' || name === 'relu' || name === 'softmax' ? undefined : name;
+  if (name === 'linear' || name === 'relu' || name === 'softmax') return undefined;
+  return name === 'silu' ? 'swish' : name;
+}
+
+/** The `activation` argument as each writer names it: swish is 'silu' in Keras 3, 'swish' in tf.keras 2 and TF.js. */
+export function activationConfig(name: ActivationName, flavor: KerasFlavor): ActivationName {
+  if (name === 'swish' || name === 'silu') return flavor === 'keras3' ? 'silu' : 'swish';
+  return name;
 }
 
 /** Reads the `activation` argument of a Keras config (Activation, Dense, Conv2D). */
@@ -43,11 +53,15 @@ export function recordActivation(ctx: RecordContext, label: string, kind: Elemen
   return recordElementwise(ctx.graph, `${label}/${kind}`, [z], shape, (bind, y) => activationForward(ctx.device, kind, elements(shape), { x: bind(z), y }, negativeSlope));
 }
 
-/** Records dZ = dY·f'(z), computed from the activation's output y = f(z). */
-export function recordActivationBackward(ctx: RecordContext, label: string, kind: ElementwiseActivation, y: TensorId, dY: TensorId, negativeSlope?: number): TensorId {
-  const shape = ctx.graph.shape(y);
-  return recordElementwise(ctx.graph, `${label}/d${kind}`, [y, dY], shape, (bind, dZ) =>
-    activationBackward(ctx.device, kind, elements(shape), { y: bind(y), dY: bind(dY), dX: dZ }, negativeSlope),
+/**
+ * Records dZ = dY·f'(z), computed from the activation's output y = f(z), or from its input z
+ * for swish (backwardReads).
+ */
+export function recordActivationBackward(ctx: RecordContext, label: string, kind: ElementwiseActivation, io: { z: TensorId; y: TensorId }, dY: TensorId, negativeSlope?: number): TensorId {
+  const saved = backwardReads(kind) === 'input' ? io.z : io.y;
+  const shape = ctx.graph.shape(saved);
+  return recordElementwise(ctx.graph, `${label}/d${kind}`, [saved, dY], shape, (bind, dZ) =>
+    activationBackward(ctx.device, kind, elements(shape), { saved: bind(saved), dY: bind(dY), dX: dZ }, negativeSlope),
   );
 }
 
@@ -73,14 +87,14 @@ export class Activation extends Layer {
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     // Softmax on the output is fused with the loss (training) or added by the model (predict).
-    if (this.activation === 'linear' || this.activation === 'softmax') return { y: x, reluOutput: input.reluOutput, backward: (dY) => dY };
-    const kind = this.activation;
+    const kind = separateActivation(this.activation) ?? (this.activation === 'relu' ? 'relu' : undefined);
+    if (!kind) return { y: x, reluOutput: input.reluOutput, backward: (dY) => dY };
     const y = recordActivation(ctx, this.name, kind, x);
     return {
       y,
       // A ReLU leaves its backward to the next layer where that layer can fuse it.
       reluOutput: kind === 'relu',
-      backward: (dY) => ({ d: dY.reluApplied ? dY.d : recordActivationBackward(ctx, this.name, kind, y, dY.d), reluApplied: false }),
+      backward: (dY) => ({ d: dY.reluApplied ? dY.d : recordActivationBackward(ctx, this.name, kind, { z: x, y }, dY.d), reluApplied: false }),
     };
   }
 
@@ -88,8 +102,8 @@ export class Activation extends Layer {
     return new Activation({ ...args, activation: readActivation(c) });
   }
 
-  config(): KerasConfig {
-    return { activation: this.activation };
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    return { activation: activationConfig(this.activation, flavor) };
   }
 }
 
@@ -119,7 +133,7 @@ export class LeakyReLU extends Layer {
 
   record(ctx: RecordContext, x: TensorId): Recorded {
     const y = recordActivation(ctx, this.name, 'leaky_relu', x, this.negativeSlope);
-    return { y, backward: (dY) => ({ d: recordActivationBackward(ctx, this.name, 'leaky_relu', y, dY.d, this.negativeSlope), reluApplied: false }) };
+    return { y, backward: (dY) => ({ d: recordActivationBackward(ctx, this.name, 'leaky_relu', { z: x, y }, dY.d, this.negativeSlope), reluApplied: false }) };
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): LeakyReLU {

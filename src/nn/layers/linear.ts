@@ -13,7 +13,7 @@ import type { Binding, Dispatch } from '../../runtime/dispatch.js';
 import type { Scratch } from '../../runtime/scratch.js';
 import type { Initializer } from '../initializers.js';
 import type { WeightSlot } from '../weights.js';
-import { readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
+import { activationConfig, readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
 import { initializerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import type { RecordContext } from './layer.js';
 
@@ -74,8 +74,9 @@ export function recordOutputGradient(ctx: RecordContext, label: string, activati
   const fused = activation === 'relu';
   if (dY.reluApplied && !fused) throw new Error(`internal: ${label} was given a ReLU-masked gradient but has no ReLU`);
   const separate = separateActivation(activation);
-  if (separate) return recordActivationBackward(ctx, label, separate, y, dY.d);
-  if (fused && !dY.reluApplied) return recordActivationBackward(ctx, label, 'relu', z, dY.d);
+  if (separate) return recordActivationBackward(ctx, label, separate, { z, y }, dY.d);
+  // The fused ReLU's output is not a tensor of its own: z serves, positive exactly where it is.
+  if (fused && !dY.reluApplied) return recordActivationBackward(ctx, label, 'relu', { z, y: z }, dY.d);
   return dY.d;
 }
 
@@ -163,7 +164,7 @@ export function readLinearArgs(c: ConfigReader): LinearArgs {
 /** Writes them as Keras does, in its order (the regularizers and constraints, all off, are the layer's to write). */
 export function linearConfig(layer: LinearArgs, flavor: KerasFlavor): KerasConfig {
   return {
-    activation: layer.activation,
+    activation: activationConfig(layer.activation, flavor),
     use_bias: layer.useBias,
     kernel_initializer: initializerConfig(layer.kernelInitializer, flavor),
     bias_initializer: initializerConfig(layer.biasInitializer, flavor),
