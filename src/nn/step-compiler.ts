@@ -12,6 +12,7 @@ import { Graph, type TensorId } from '../graph/graph.js';
 import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import { DATA_INPUT, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
+import { recordRegularization } from './regularizers.js';
 import type { WeightStore } from './weights.js';
 import type { LossRecorder } from './loss.js';
 
@@ -95,8 +96,10 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     targets = graph.tensor('targets', [batch, classes]);
     graph.tensors[targets].hostVisible = true;
     const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
+    recordRegularization(ctx, state.metrics, 'penalty');
     if (mode === 'train') {
       recordBackward(backwards, dLogits!);
+      recordRegularization(ctx, state.metrics, 'gradient');
       state.optimizer.record(ctx);
     }
   }

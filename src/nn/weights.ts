@@ -7,6 +7,7 @@
 import type { Device } from '../device/device.js';
 import type { BufferRange } from '../runtime/dispatch.js';
 import { elements } from '../data/shape.js';
+import type { Regularizer } from './regularizers.js';
 
 /** 256 bytes: the minimum storage-buffer offset alignment WebGPU guarantees. */
 const ALIGN_FLOATS = 64;
@@ -23,6 +24,8 @@ export interface WeightSpec {
    * kernel can bind both as one range (BatchNormalization's gamma|beta and mean|variance).
    */
   packWithPrevious?: boolean;
+  /** A Keras regularizer's penalty on it (trainable weights only): src/nn/regularizers.ts. */
+  regularizer?: Regularizer;
 }
 
 export interface WeightSlot extends WeightSpec {

@@ -13,6 +13,7 @@ import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
 import { scaleRef } from './scale.js';
+import { penaltyRef } from './regularize.js';
 import type { Activation } from '../kernels/activation.js';
 
 /** What the reference reads of a model (a Sequential is one): its input shape and each layer's Keras form. */
@@ -27,6 +28,8 @@ interface ReferenceLayer {
   weightCount: number;
   outputShape: number[];
   forward(w: ArrayLike<number>[], x: Float64Array, batch: number): Float64Array;
+  /** Its weights' regularization penalty (Dense, Conv2D); none when absent. */
+  penalty?(w: ArrayLike<number>[]): number;
 }
 
 /** Logits of the output layer (before its softmax), (batch, classes). */
@@ -39,28 +42,31 @@ export function referenceProbabilities(model: ReferenceModel, weights: ArrayLike
   return softmaxRef(values, batch, shape[0]);
 }
 
-/** Mean categorical cross-entropy of the model on (x, one-hot targets). */
+/** Keras' loss: the mean categorical cross-entropy of the model on (x, one-hot targets), plus its weights' regularization penalties. */
 export function referenceLoss(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, targets: ArrayLike<number>, batch: number): number {
-  const { values, shape } = referenceForward(model, weights, x, batch);
-  return crossEntropyRef(values, targets, batch, shape[0]).lossSum / batch;
+  const { values, shape, penalty } = referenceForward(model, weights, x, batch);
+  return crossEntropyRef(values, targets, batch, shape[0]).lossSum / batch + penalty;
 }
 
-/** The output values (batch, ...shape) and the per-sample output shape. */
-function referenceForward(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): { values: Float64Array; shape: number[] } {
+/** The output values (batch, ...shape), the per-sample output shape, and the weights' regularization penalty. */
+function referenceForward(model: ReferenceModel, weights: ArrayLike<number>[], x: ArrayLike<number>, batch: number): { values: Float64Array; shape: number[]; penalty: number } {
   let values: Float64Array = Float64Array.from(x);
   let shape = [...model.inputShape];
+  let penalty = 0;
   let w = 0;
   for (const modelLayer of model.layers) {
     const { className } = modelLayer;
     const make = Object.hasOwn(REFERENCE_LAYERS, className) ? REFERENCE_LAYERS[className] : undefined;
     if (!make) throw new Error(`no reference for ${className}`);
     const layer = make(modelLayer.config() as unknown as KerasArgs, shape);
-    values = layer.forward(weights.slice(w, w + layer.weightCount), values, batch);
+    const layerWeights = weights.slice(w, w + layer.weightCount);
+    values = layer.forward(layerWeights, values, batch);
+    penalty += layer.penalty?.(layerWeights) ?? 0;
     w += layer.weightCount;
     shape = layer.outputShape;
   }
   if (w !== weights.length) throw new Error(`the model's layers take ${w} weights, ${weights.length} given`);
-  return { values, shape };
+  return { values, shape, penalty };
 }
 
 /** The config keys the references read, as Keras writes them. */
@@ -79,6 +85,8 @@ interface KerasArgs {
   scale: number;
   offset: number;
   negative_slope: number;
+  kernel_regularizer: RegularizerConfig;
+  bias_regularizer: RegularizerConfig;
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -92,12 +100,14 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
         const p: ConvParams = { ...geometry, batch, channels };
         return activateAll(c.activation, conv2dRef(x, w[0], c.use_bias ? w[1] : null, p));
       },
+      penalty: (w) => linearPenalty(c, w),
     };
   },
   Dense: (c, [inputs]) => ({
     weightCount: c.use_bias ? 2 : 1,
     outputShape: [c.units],
     forward: (w, x, batch) => activateAll(c.activation, matmulRef({ m: batch, n: c.units, k: inputs }, x, w[0], c.use_bias ? w[1] : undefined)),
+    penalty: (w) => linearPenalty(c, w),
   }),
   MaxPooling2D: (c, inShape) => pooling(c, inShape, (x, p) => maxPoolForwardRef(x, p).y),
   AveragePooling2D: (c, inShape) => pooling(c, inShape, avgPoolForwardRef),
@@ -152,6 +162,15 @@ function pooling(c: KerasArgs, [height, width, channels]: number[], pool: (x: Fl
     outputShape: [geometry.outH, geometry.outW, channels],
     forward: (_w, x, batch) => pool(x, { ...geometry, batch, channels }),
   };
+}
+
+/** A Keras regularizer config's factors: {class_name, config: {l1?, l2?}} as the engine writes it (each factor it has given). */
+type RegularizerConfig = { config: { l1?: number; l2?: number } } | null | undefined;
+
+/** The kernel's and bias's penalties of a Dense or Conv2D layer. */
+function linearPenalty(c: KerasArgs, [kernel, bias]: ArrayLike<number>[]): number {
+  const of = (r: RegularizerConfig, w: ArrayLike<number> | undefined) => (r && w ? penaltyRef(w, { l1: r.config.l1 ?? 0, l2: r.config.l2 ?? 0 }) : 0);
+  return of(c.kernel_regularizer, kernel) + of(c.bias_regularizer, c.use_bias ? bias : undefined);
 }
 
 /** Softmax is left to the loss (these are logits); other activations apply element-wise ('silu' is Keras 3's name for swish). */

@@ -14,7 +14,7 @@ const DIR = 'test/fixtures/keras-files/';
 const expected = JSON.parse(readFileSync(`${DIR}expected.json`, 'utf8'));
 
 describe('webgpu-dl with Keras files', () => {
-  it.each(['conv-adam.keras', 'conv-bn.h5', 'quickstart.keras', 'activations.keras'])('evaluate --load %s --limit 1000 prints the loss and accuracy Keras measured', async (file) => {
+  it.each(['conv-adam.keras', 'conv-bn.h5', 'quickstart.keras', 'activations.keras', 'regularized.keras'])('evaluate --load %s --limit 1000 prints the loss and accuracy Keras measured', async (file) => {
     const { code, out } = await run('evaluate', '--load', DIR + file, '--limit', '1000');
     expect(code).toBe(0);
     const keras = expected[file];

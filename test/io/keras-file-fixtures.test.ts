@@ -2,12 +2,13 @@
  * Files that real Keras 3 saved (test/fixtures/keras-files/generate.py): a .keras with Adam's
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
- * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself, and
- * one with elu, selu, softplus and swish. The expected figures are Keras' own: its test loss and accuracy on the first
+ * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
+ * one with elu, selu, softplus and swish, and one with kernel and bias regularizers. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
 import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, fromKerasJson, layers, loadMnist, pixelRangeForModel, toKerasJson, toPixelRange, type Device } from '../../src/index.js';
 import { loadKerasWeights, loadModel } from '../../src/io/keras-file/index.js';
@@ -122,6 +123,20 @@ describe('Keras-made files', () => {
     await expectKerasFigures(model, expected['activations.keras']);
     const written = JSON.parse(toKerasJson(model));
     expect(written.config.layers.map((l: { config: { activation?: string } }) => l.config.activation).filter(Boolean)).toEqual(['elu', 'selu', 'softplus', 'silu', 'softmax']);
+    model.dispose();
+  });
+
+  it("regularized.keras: Keras' loss with the penalties, a further SGD step as Keras took it, and the regularizers written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}regularized.keras`);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD
+    await expectKerasFigures(model, expected['regularized.keras']);
+    // One more step on the first 32 training images: its gradient has the penalties' terms.
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['regularized.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after an SGD step');
+    const regularizers = (json: string) => JSON.parse(json).config.layers.map((l: { config: Record<string, unknown> }) => [l.config.kernel_regularizer ?? null, l.config.bias_regularizer ?? null]);
+    const original = new TextDecoder().decode(unzipSync(bytes('regularized.keras'))['config.json']);
+    expect(regularizers(toKerasJson(model))).toEqual(regularizers(original));
     model.dispose();
   });
 

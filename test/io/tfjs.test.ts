@@ -36,6 +36,17 @@ function tfjsPredict(model: tf.LayersModel, x: Float32Array): Float32Array {
   return tf.tidy(() => (model.predict(tf.tensor4d(x, [SAMPLES, ...INPUT] as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array);
 }
 
+/** Each layer's kernel and bias regularizers agree: the engine's { l1, l2 } and TF.js' L1L2 config (null where none). */
+function expectSameRegularizers(model: Sequential, tfjs: tf.LayersModel | tf.Sequential): void {
+  model.layers.forEach((layer, i) => {
+    const config = tfjs.layers[i].getConfig() as Record<string, { config: object } | null | undefined>;
+    for (const key of ['kernelRegularizer', 'biasRegularizer'] as const) {
+      const ours = (layer as { [k in typeof key]?: { l1: number; l2: number } })[key];
+      expect(config[key]?.config ?? undefined, `${layer.name} ${key}`).toEqual(ours ? { l1: ours.l1, l2: ours.l2 } : undefined);
+    }
+  });
+}
+
 describe('TF.js interchange', () => {
   const trainedHere: [string, () => Sequential][] = [
     [
@@ -64,11 +75,11 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
-      'elu, selu, softplus, swish',
+      'elu, selu, softplus, swish, regularizers',
       () =>
         new Sequential([
-          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT }),
-          layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT, kernelRegularizer: 'l2', biasRegularizer: { l1: 0.001 } }),
+          layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu', kernelRegularizer: { l1: 0.01, l2: 0.02 } }),
           layers.activation({ activation: 'softplus' }),
           layers.flatten(),
           layers.dense({ units: 5, activation: 'silu' }), // written for TF.js as 'swish'
@@ -90,6 +101,7 @@ describe('TF.js interchange', () => {
     await saveWeights(model, path);
     const loaded = await tf.loadLayersModel(fileHandler(path));
     expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+    expectSameRegularizers(model, loaded);
 
     const x = randomFloats(SAMPLES * 36, 12, 0, 1);
     expectClose(tfjsPredict(loaded, x), await model.predict(x), TOLERANCE, 'TF.js vs webgpu-dl probabilities');
@@ -122,9 +134,9 @@ describe('TF.js interchange', () => {
       ],
     ],
     [
-      'elu, selu, softplus, swish',
+      'elu, selu, softplus, swish, regularizers',
       () => [
-        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT, kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }), biasRegularizer: tf.regularizers.l1({ l1: 0.001 }) }),
         tf.layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
         tf.layers.activation({ activation: 'softplus' }),
         tf.layers.flatten(),
@@ -166,6 +178,7 @@ describe('TF.js interchange', () => {
 
     const model = tfjsModel(modelJson);
     expect(model.layers.map((l) => l.name)).toEqual(built.layers.map((l) => l.name));
+    expectSameRegularizers(model, built);
     await model.compile({ device: await testDevice(), optimizer: 'sgd' });
     loadTfjsWeights(model, modelJson, new Map([['weights.bin', bytes]]));
     const x = randomFloats(SAMPLES * 36, 13, 0, 1);

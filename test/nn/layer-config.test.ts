@@ -87,8 +87,20 @@ describe('layer arguments in TF.js form', () => {
     expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2 } as never)).toThrow(/^Conv2D: dilationRate 2 is not supported \(only 1\)$/);
     expect(() => layers.maxPooling2d({ dataFormat: 'channelsFirst' } as never)).toThrow(/^MaxPooling2D: dataFormat "channelsFirst" is not supported \(only 'channelsLast'\)$/);
     expect(() => layers.dense({ units: 3, trainable: false } as never)).toThrow(/^Dense: trainable false is not supported \(only true\)$/);
-    expect(() => layers.dense({ units: 3, kernelRegularizer: 'l2' } as never)).toThrow(/^Dense: kernelRegularizer "l2" is not supported \(only null\)$/);
+    expect(() => layers.dense({ units: 3, activityRegularizer: 'l2' } as never)).toThrow(/^Dense: activityRegularizer "l2" is not supported \(only null\)$/);
     expect(() => layers.batchNormalization({ dtype: 'float16' } as never)).toThrow(/^BatchNormalization: dtype "float16" is not supported \(only 'float32'\)$/);
+  });
+});
+
+describe('regularizer arguments', () => {
+  it("take { l1, l2 } or Keras' names, and refuse anything else naming the layer and argument", () => {
+    expect(layers.dense({ units: 3, kernelRegularizer: 'l2', biasRegularizer: { l1: 0.5 } })).toMatchObject({ kernelRegularizer: { l1: 0, l2: 0.01 }, biasRegularizer: { l1: 0.5, l2: 0 } });
+    expect(layers.conv2d({ filters: 2, kernelSize: 3, kernelRegularizer: 'l1_l2' }).kernelRegularizer).toEqual({ l1: 0.01, l2: 0.01 });
+    expect(() => layers.dense({ units: 3, kernelRegularizer: 'l3' as never })).toThrow("Dense: kernelRegularizer: unknown regularizer 'l3' (give l1, l2, l1_l2 or { l1, l2 })");
+    expect(() => layers.dense({ units: 3, kernelRegularizer: { l2: -1 } })).toThrow('Dense: kernelRegularizer: l2 must be a finite number ≥ 0, got -1');
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, biasRegularizer: { l2: '0.1' } as never })).toThrow('Conv2D: biasRegularizer: l2 must be a finite number ≥ 0, got "0.1"');
+    expect(() => layers.dense({ units: 3, kernelRegularizer: { weightDecay: 0.1 } as never })).toThrow('Dense: kernelRegularizer: unknown key weightDecay (a regularizer has l1 and l2)');
+    expect(() => layers.dense({ units: 3, kernelRegularizer: 0.01 as never })).toThrow('Dense: kernelRegularizer: expected { l1, l2 } or a name (l1, l2, l1_l2), got 0.01');
   });
 });
 

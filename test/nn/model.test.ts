@@ -88,6 +88,19 @@ function smoothActivationsModel(): Sequential {
   ]);
 }
 
+/**
+ * Keras' kernel and bias regularizers (L2, L1, L1L2, by object and by name) on convolutions and
+ * Dense layers, with factors large enough that a missing penalty gradient fails the check.
+ */
+function regularizedModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 5, 2], kernelRegularizer: { l2: 0.05 }, biasRegularizer: 'l1' }),
+    layers.flatten(),
+    layers.dense({ units: 5, activation: 'tanh', kernelRegularizer: { l1: 0.01, l2: 0.02 } }),
+    layers.dense({ units: 4, activation: 'softmax', kernelRegularizer: 'l2', biasRegularizer: { l2: 0.1 } }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -136,7 +149,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish', smoothActivationsModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();
@@ -180,4 +193,31 @@ describe('Sequential vs the float64 reference', () => {
     expect(evaluated.loss).toBeCloseTo(expected, 5);
     model.dispose();
   });
+
+  it("with regularizers, fit's and evaluate's loss is Keras': the cross-entropy plus the weights' penalties", async () => {
+    const device = await testDevice();
+    const model = regularizedModel();
+    await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 0 }), seed: 7 });
+    const samples = 10;
+    const x = randomFloats(samples * 6 * 5 * 2, 32, 0, 1);
+    const labels = Uint8Array.from({ length: samples }, (_, i) => i % 4);
+    const weights = await model.getWeights();
+    const expected = referenceLoss(model, weights, x, oneHot(Array.from(labels), 4), samples);
+    const penalty = expected - referenceLoss(regularizedModelWithout(), weights, x, oneHot(Array.from(labels), 4), samples);
+    expect(penalty).toBeGreaterThan(0.01); // the check below would miss a missing penalty otherwise
+    const history = await model.fit(x, labels, { batchSize: 4, epochs: 1, verbose: 0 });
+    expect(history.history.loss[0]).toBeCloseTo(expected, 5);
+    expect((await model.evaluate(x, labels, { batchSize: 4 })).loss).toBeCloseTo(expected, 5);
+    model.dispose();
+  });
 });
+
+/** regularizedModel's layers without their regularizers: its loss is the cross-entropy alone. */
+function regularizedModelWithout(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 5, 2] }),
+    layers.flatten(),
+    layers.dense({ units: 5, activation: 'tanh' }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}

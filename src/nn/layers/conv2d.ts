@@ -10,12 +10,13 @@ import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
 import { initialize, type Initializer } from '../initializers.js';
+import type { Regularizer, RegularizerArg } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { FIXED, Layer, noneOf, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, readLinearArgs, recordLinear, recordLinearInputGradient, recordOutputGradient, recordWeightGradient } from './linear.js';
+import { linearConfig, linearRegularizers, readLinearArgs, recordLinear, recordLinearInputGradient, recordOutputGradient, recordWeightGradient } from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -26,6 +27,9 @@ export interface Conv2DArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
+  /** Keras' kernel_regularizer / bias_regularizer: src/nn/regularizers.ts. */
+  kernelRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
   /**
    * How the forward pass, the input gradient and the weight gradient are computed: 'auto'
    * (default) lets the tuner choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or
@@ -68,6 +72,8 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
   /** As Conv2DArgs.algorithm; may be set before the model is compiled. */
   algorithm: ConvAlgorithmArg;
   private geometry?: Omit<ConvParams, 'batch'>;
@@ -75,10 +81,10 @@ export class Conv2D extends Layer {
   private readonly algorithms = new Map<number, ConvAlgorithms>();
 
   constructor(args: Conv2DArgs) {
-    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'algorithm'], {
+    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'algorithm'], {
       dataFormat: FIXED.dataFormat,
       dilationRate: FIXED.dilationRate,
-      ...noneOf(['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']),
+      ...noneOf(['activityRegularizer', 'kernelConstraint', 'biasConstraint']),
     });
     this.filters = positiveInt('Conv2D', 'filters', args.filters);
     this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
@@ -89,6 +95,7 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Conv2D', args));
     this.algorithm = args.algorithm ?? 'auto';
     algorithmPerDirection(this.algorithm);
   }
@@ -113,9 +120,9 @@ export class Conv2D extends Layer {
     const fanIn = kernelH * kernelW * channels;
     const fanOut = kernelH * kernelW * this.filters;
     const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [kernelH, kernelW, channels, this.filters], trainable: true, init: () => initialize(this.kernelInitializer, fanIn * this.filters, fanIn, fanOut, random) },
+      { name: 'kernel', shape: [kernelH, kernelW, channels, this.filters], trainable: true, regularizer: this.kernelRegularizer, init: () => initialize(this.kernelInitializer, fanIn * this.filters, fanIn, fanOut, random) },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], trainable: true, init: () => initialize(this.biasInitializer, this.filters, fanIn, fanOut, random) });
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], trainable: true, regularizer: this.biasRegularizer, init: () => initialize(this.biasInitializer, this.filters, fanIn, fanOut, random) });
     return specs;
   }
 
@@ -239,7 +246,7 @@ export class Conv2D extends Layer {
       dilation_rate: [1, 1],
       ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
       ...linearConfig(this, flavor),
-      ...nulls('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+      ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint'),
     };
   }
 }

@@ -1,11 +1,12 @@
 /** Dense: y = act(x·W + b), W [in, out] as Keras stores it. */
 import type { TensorId } from '../../graph/graph.js';
 import { initialize, type Initializer } from '../initializers.js';
+import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, readLinearArgs, recordLinear } from './linear.js';
+import { linearConfig, linearRegularizers, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -13,6 +14,9 @@ export interface DenseArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: Initializer;
   biasInitializer?: Initializer;
+  /** Keras' kernel_regularizer / bias_regularizer: src/nn/regularizers.ts. */
+  kernelRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
 }
 
 export class Dense extends Layer {
@@ -24,14 +28,17 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | undefined;
+  readonly biasRegularizer: Regularizer | undefined;
 
   constructor(args: DenseArgs) {
-    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer'], noneOf(['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']));
+    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'], noneOf(['activityRegularizer', 'kernelConstraint', 'biasConstraint']));
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
+    ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Dense', args));
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
@@ -39,9 +46,9 @@ export class Dense extends Layer {
     const [inputs] = inputShape;
     this.outputShape = [this.units];
     const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [inputs, this.units], trainable: true, init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random) },
+      { name: 'kernel', shape: [inputs, this.units], trainable: true, regularizer: this.kernelRegularizer, init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random) },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], trainable: true, init: () => initialize(this.biasInitializer, this.units, inputs, this.units, random) });
+    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], trainable: true, regularizer: this.biasRegularizer, init: () => initialize(this.biasInitializer, this.units, inputs, this.units, random) });
     return specs;
   }
 
@@ -75,9 +82,7 @@ export class Dense extends Layer {
       units: this.units,
       ...linearConfig(this, flavor),
       // Keras 3's Dense does not write activity_regularizer.
-      ...(flavor === 'keras3'
-        ? nulls('kernel_regularizer', 'bias_regularizer', 'kernel_constraint', 'bias_constraint')
-        : nulls('kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint')),
+      ...(flavor === 'keras3' ? nulls('kernel_constraint', 'bias_constraint') : nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint')),
     };
   }
 }

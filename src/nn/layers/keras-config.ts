@@ -11,6 +11,7 @@
  * ignored are initializer and dropout seeds: the engine draws from the seed given to compile().
  */
 import type { Initializer } from '../initializers.js';
+import { checkRegularizer, type Regularizer } from '../regularizers.js';
 
 /** A layer's `config` object as Keras' `model.to_json()` writes it. */
 export type KerasConfig = Record<string, unknown>;
@@ -85,6 +86,22 @@ export class ConfigReader {
     return value;
   }
 
+  /**
+   * A Keras regularizer: null (none), {class_name: L1 | L2 | L1L2, config: {l1, l2}} (a factor
+   * left out is the class's: L1's and L2's 0.01, L1L2's 0), or tf.keras' names l1, l2, l1_l2.
+   */
+  regularizer(key: string): Regularizer | undefined {
+    const value = this.take(key);
+    if (value == null) return undefined;
+    const where = `${this.where}: ${key}`;
+    if (typeof value === 'string') return checkRegularizer(where, value);
+    if (!isObject(value) || typeof value.class_name !== 'string') throw new Error(`${where}: expected {class_name, config}, got ${JSON.stringify(value)}`);
+    checkModule(where, value.module, value.registered_name, value.class_name);
+    const defaults = REGULARIZER_DEFAULTS[value.class_name];
+    if (!defaults) throw new Error(`${where}: unsupported regularizer ${value.class_name} (supported: ${Object.keys(REGULARIZER_DEFAULTS).join(', ')})`);
+    return checkRegularizer(where, { ...defaults, ...(isObject(value.config) ? value.config : {}) });
+  }
+
   /** A Keras initializer: a name, or {class_name, config} (VarianceScaling included). */
   initializer(key: string, fallback: Initializer): Initializer {
     const value = this.take(key);
@@ -150,6 +167,22 @@ export function initializerConfig(kind: Initializer, flavor: KerasFlavor): Keras
   const className = INITIALIZER_CLASSES[kind];
   const config = kind === 'zeros' || kind === 'ones' ? {} : { seed: null };
   if (flavor === 'keras3') return { module: 'keras.initializers', class_name: className, config, registered_name: null };
+  return { class_name: className, config };
+}
+
+/** Keras' regularizer classes and their factors' defaults. */
+const REGULARIZER_DEFAULTS: Record<string, Regularizer> = { L1: { l1: 0.01, l2: 0 }, L2: { l1: 0, l2: 0.01 }, L1L2: { l1: 0, l2: 0 } };
+
+/**
+ * A regularizer as Keras writes it (null: none): L1, L2 or L1L2 by the factors it has, Keras 3
+ * adding module and registered_name; TF.js has only L1L2, and both factors (it defaults a
+ * missing one to 0.01).
+ */
+export function regularizerConfig(r: Regularizer | undefined, flavor: KerasFlavor): KerasConfig | null {
+  if (!r) return null;
+  if (flavor === 'tfjs') return { class_name: 'L1L2', config: { l1: r.l1, l2: r.l2 } };
+  const [className, config] = r.l1 === 0 && r.l2 > 0 ? ['L2', { l2: r.l2 }] : r.l2 === 0 && r.l1 > 0 ? ['L1', { l1: r.l1 }] : ['L1L2', { l1: r.l1, l2: r.l2 }];
+  if (flavor === 'keras3') return { module: 'keras.regularizers', class_name: className, config, registered_name: null };
   return { class_name: className, config };
 }
 

@@ -12,9 +12,10 @@ import { matmul } from '../../kernels/matmul.js';
 import type { Binding, Dispatch } from '../../runtime/dispatch.js';
 import type { Scratch } from '../../runtime/scratch.js';
 import type { Initializer } from '../initializers.js';
+import { checkRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
 import type { WeightSlot } from '../weights.js';
 import { activationConfig, readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
-import { initializerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { initializerConfig, regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import type { RecordContext } from './layer.js';
 
 export interface LinearShape {
@@ -148,25 +149,39 @@ export interface LinearArgs {
   useBias: boolean;
   kernelInitializer: Initializer;
   biasInitializer: Initializer;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
 }
 
-/** Reads the arguments Dense and Conv2D share from their Keras config; regularizers and constraints must be off. */
+/** Reads the arguments Dense and Conv2D share from their Keras config; the activity regularizer and constraints must be off. */
 export function readLinearArgs(c: ConfigReader): LinearArgs {
-  c.requireNull(['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']);
+  c.requireNull(['activity_regularizer', 'kernel_constraint', 'bias_constraint']);
   return {
     activation: readActivation(c),
     useBias: c.bool('use_bias', true),
     kernelInitializer: c.initializer('kernel_initializer', 'glorotUniform'),
     biasInitializer: c.initializer('bias_initializer', 'zeros'),
+    kernelRegularizer: c.regularizer('kernel_regularizer'),
+    biasRegularizer: c.regularizer('bias_regularizer'),
   };
 }
 
-/** Writes them as Keras does, in its order (the regularizers and constraints, all off, are the layer's to write). */
+/** Writes them as Keras does, in its order (the activity regularizer and constraints, off, are the layer's to write). */
 export function linearConfig(layer: LinearArgs, flavor: KerasFlavor): KerasConfig {
   return {
     activation: activationConfig(layer.activation, flavor),
     use_bias: layer.useBias,
     kernel_initializer: initializerConfig(layer.kernelInitializer, flavor),
     bias_initializer: initializerConfig(layer.biasInitializer, flavor),
+    kernel_regularizer: regularizerConfig(layer.kernelRegularizer, flavor),
+    bias_regularizer: regularizerConfig(layer.biasRegularizer, flavor),
+  };
+}
+
+/** The kernel's and bias's regularizers from a layer's arguments (Dense and Conv2D). */
+export function linearRegularizers(layer: string, args: { kernelRegularizer?: RegularizerArg; biasRegularizer?: RegularizerArg }): Pick<LinearArgs, 'kernelRegularizer' | 'biasRegularizer'> {
+  return {
+    kernelRegularizer: checkRegularizer(`${layer}: kernelRegularizer`, args.kernelRegularizer),
+    biasRegularizer: checkRegularizer(`${layer}: biasRegularizer`, args.biasRegularizer),
   };
 }
