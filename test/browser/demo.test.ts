@@ -261,6 +261,7 @@ describe('demo page in headless Chromium', () => {
       ['gap-untrained.keras', 'global_average_pooling2d (GlobalAveragePooling2D)'],
       ['rescaling.keras', 'rescaling (Rescaling)'], // takes raw 0..255 pixels: the page gives it those
       ['activations.keras', 'activation (Activation)'], // elu, selu, softplus, swish
+      ['regularized.keras', 'conv2d_1 (Conv2D)'], // L1, L2 and L1L2 regularizers
     ];
     for (const [file, layer] of files) {
       await page.setInputFiles('#load', KERAS_FIXTURES + file);
