@@ -1,8 +1,13 @@
 /** Weight regularizers (src/nn/regularizers.ts) on one weight tensor: the gradient term and the penalty added to the loss. */
 import code from '../../shaders/regularize.wgsl';
 import type { Device } from '../device/device.js';
-import type { Regularizer } from '../nn/regularizers.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
+
+/** A penalty l1·Σ|w| + l2·Σw² on a weight tensor (src/nn/regularizers.ts: Keras' L1, L2, L1L2). */
+export interface Regularizer {
+  l1: number;
+  l2: number;
+}
 
 /** The shader's workgroup size (a constant there: it sizes the penalty's workgroup array). */
 const WG = 256;

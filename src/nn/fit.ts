@@ -46,8 +46,7 @@ export interface BatchEnd {
   batches: number;
   batchSize: number;
   samples: number;
-  /** The training samples' fingerprint (src/data/fingerprint.ts), for a checkpoint to keep. */
-  data: string;
+  data: string; // the training samples' fingerprint (src/data/fingerprint.ts), for a checkpoint
   /** Milliseconds spent on this epoch so far, those before a resume included. */
   elapsedMs: number;
   /**

@@ -2,16 +2,13 @@
  * Keras' weight regularizers (L1, L2, L1L2) on Dense and Conv2D kernels and biases: a penalty
  * l1·Σ|w| + l2·Σw² per weight tensor, added to the loss in training and evaluation (as Keras
  * reports its loss), and its gradient l1·sign(w) + 2·l2·w, added to the weight's gradient
- * before the optimizer's update (src/kernels/regularize.ts). Keras' activity_regularizer (a
+ * before the optimizer's update (src/kernels/regularize.ts; the step compiler records both).
+ * Keras' activity_regularizer (a
  * penalty on a layer's output) is not supported.
  */
-import { regularizationPenalty, regularizeGradient } from '../kernels/regularize.js';
-import type { RecordContext } from './layers/layer.js';
+import type { Regularizer } from '../kernels/regularize.js';
 
-export interface Regularizer {
-  l1: number;
-  l2: number;
-}
+export type { Regularizer };
 
 /** What Dense and Conv2D take: { l1, l2 } (a factor left out is 0, as Keras' L1L2), or Keras' names 'l1', 'l2', 'l1_l2' (factors 0.01). */
 export type RegularizerArg = { l1?: number; l2?: number } | 'l1' | 'l2' | 'l1_l2';
@@ -39,28 +36,4 @@ export function checkRegularizer(where: string, value: unknown): Regularizer | u
 /** True when the regularizer adds anything (both factors 0 is Keras' L1L2 default: no penalty). */
 export function penalizes(r: Regularizer | undefined): r is Regularizer {
   return r !== undefined && (r.l1 > 0 || r.l2 > 0);
-}
-
-/**
- * Records the regularized weights' penalties into the running loss sum (`metrics`, after the
- * loss kernel: training and evaluation) and, when training, their gradients into the flat
- * gradient buffer (after every weight gradient is written, before the optimizer's update).
- */
-export function recordRegularization(ctx: RecordContext, metrics: GPUBuffer, part: 'penalty' | 'gradient'): void {
-  const { device, graph, weights, batch } = ctx;
-  for (const slot of weights.slots) {
-    const r = slot.regularizer;
-    if (!penalizes(r)) continue;
-    const w = weights.range(slot);
-    graph.add({
-      label: `${slot.name} regularizer ${part}`,
-      reads: [],
-      writes: [],
-      createDispatches: async () => [
-        part === 'penalty'
-          ? await regularizationPenalty(device, slot.elements, r, batch, { w, metrics: { buffer: metrics, offset: 0, size: 16 } })
-          : await regularizeGradient(device, slot.elements, r, { w, grads: weights.gradRange(slot) }),
-      ],
-    });
-  }
 }

@@ -12,7 +12,8 @@ import { Graph, type TensorId } from '../graph/graph.js';
 import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import { DATA_INPUT, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
-import { recordRegularization } from './regularizers.js';
+import { regularizationPenalty, regularizeGradient } from '../kernels/regularize.js';
+import { penalizes } from './regularizers.js';
 import type { WeightStore } from './weights.js';
 import type { LossRecorder } from './loss.js';
 
@@ -127,4 +128,28 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
       for (const b of memory.buffers) b.destroy();
     },
   };
+}
+
+/**
+ * Records the regularized weights' penalties into the running loss sum (`metrics`, after the
+ * loss kernel: training and evaluation) and, when training, their gradients into the flat
+ * gradient buffer (after every weight gradient is written, before the optimizer's update).
+ */
+function recordRegularization(ctx: RecordContext, metrics: GPUBuffer, part: 'penalty' | 'gradient'): void {
+  const { device, graph, weights, batch } = ctx;
+  for (const slot of weights.slots) {
+    const r = slot.regularizer;
+    if (!penalizes(r)) continue;
+    const w = weights.range(slot);
+    graph.add({
+      label: `${slot.name} regularizer ${part}`,
+      reads: [],
+      writes: [],
+      createDispatches: async () => [
+        part === 'penalty'
+          ? await regularizationPenalty(device, slot.elements, r, batch, { w, metrics: { buffer: metrics, offset: 0, size: 16 } })
+          : await regularizeGradient(device, slot.elements, r, { w, grads: weights.gradRange(slot) }),
+      ],
+    });
+  }
 }

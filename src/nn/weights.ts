@@ -7,7 +7,7 @@
 import type { Device } from '../device/device.js';
 import type { BufferRange } from '../runtime/dispatch.js';
 import { elements } from '../data/shape.js';
-import type { Regularizer } from './regularizers.js';
+import type { Regularizer } from '../kernels/regularize.js';
 
 /** 256 bytes: the minimum storage-buffer offset alignment WebGPU guarantees. */
 const ALIGN_FLOATS = 64;

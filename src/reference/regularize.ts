@@ -1,5 +1,5 @@
 /** Float64 references for the weight regularizers: the penalty and its gradient. */
-import type { Regularizer } from '../nn/regularizers.js';
+import type { Regularizer } from '../kernels/regularize.js';
 
 /** l1·Σ|w| + l2·Σw². */
 export function penaltyRef(w: ArrayLike<number>, r: Regularizer): number {
