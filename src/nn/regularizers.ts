@@ -3,8 +3,7 @@
  * l1·Σ|w| + l2·Σw² per weight tensor, added to the loss in training and evaluation (as Keras
  * reports its loss), and its gradient l1·sign(w) + 2·l2·w, added to the weight's gradient
  * before the optimizer's update (src/kernels/regularize.ts; the step compiler records both).
- * Keras' activity_regularizer (a
- * penalty on a layer's output) is not supported.
+ * Keras' activity_regularizer (a penalty on a layer's output) is not supported.
  */
 import type { Regularizer } from '../kernels/regularize.js';
 
