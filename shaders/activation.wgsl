@@ -4,8 +4,9 @@
 // output y, the backward reads y, so the pass needs no copy of x (relu: y > 0; sigmoid: y(1-y);
 // tanh: 1-y²; leaky relu: 1 where y > 0, else NEGATIVE_SLOPE, since y has x's sign; elu: 1
 // where y > 0, else y + 1; selu: SELU_SCALE where y > 0, else y + SELU_SCALE·SELU_ALPHA;
-// softplus: 1 - e^-y). Swish's f' is not a function of y (y is not monotonic in x), so its
-// backward reads the forward input x instead (src/kernels/activation.ts: backwardReads).
+// softplus: 1 - e^-y). Swish's and GELU's f' are not functions of y (y is not monotonic in x),
+// so their backward reads the forward input x instead (src/kernels/activation.ts:
+// backwardReads).
 //
 // Bindings (COUNT elements each, any shape, flattened):
 //   forward:  x: (COUNT)  y: (COUNT)
@@ -13,7 +14,8 @@
 //
 // KIND: 0 = linear, 1 = relu, 2 = sigmoid, 3 = tanh, 4 = leaky relu (x for x > 0, else
 // NEGATIVE_SLOPE·x, with NEGATIVE_SLOPE ≥ 0), 5 = elu (x for x > 0, else e^x - 1), 6 = selu
-// (SELU_SCALE times elu with SELU_ALPHA), 7 = softplus (log(1 + e^x)), 8 = swish (x·σ(x)).
+// (SELU_SCALE times elu with SELU_ALPHA), 7 = softplus (log(1 + e^x)), 8 = swish (x·σ(x)),
+// 9 = gelu (x·Φ(x), Φ the standard normal CDF: Keras' exact GELU, not its tanh approximation).
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -33,6 +35,21 @@ fn sigmoid(v: f32) -> f32 {
   return 1.0 / (1.0 + exp(-v));
 }
 
+// erfc(z) for z ≥ 0 with relative error below 1.2e-7 (the Chebyshev fit of Numerical Recipes'
+// erfcc): WGSL has no erf, and GELU's left tail needs erfc's relative accuracy.
+fn erfc_nonnegative(z: f32) -> f32 {
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let p = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+          t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * exp(-z * z + p);
+}
+
+// Φ(x) = erfc(-x/√2) / 2, from the tail on the side that keeps its relative accuracy.
+fn normal_cdf(x: f32) -> f32 {
+  let tail = 0.5 * erfc_nonnegative(abs(x) * 0.70710678118654752);
+  return select(1.0 - tail, tail, x < 0.0);
+}
+
 fn activate(v: f32) -> f32 {
   switch KIND {
     case 1u: { return max(v, 0.0); }
@@ -44,6 +61,7 @@ fn activate(v: f32) -> f32 {
     // max(v, 0) + log(1 + e^-|v|): no overflow for large |v|.
     case 7u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
     case 8u: { return v * sigmoid(v); }
+    case 9u: { return v * normal_cdf(v); }
     default: { return v; }
   }
 }
@@ -57,7 +75,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 
-// Derivative of the activation, from its output y (swish: from its input x).
+// Derivative of the activation, from its output y (swish, gelu: from its input x).
 fn slope(v: f32) -> f32 {
   switch KIND {
     case 1u: { return select(0.0, 1.0, v > 0.0); }
@@ -72,11 +90,13 @@ fn slope(v: f32) -> f32 {
       let s = sigmoid(v);
       return s * (1.0 + v * (1.0 - s));
     }
+    // Φ(x) + x·φ(x), φ(x) = e^(-x²/2)/√(2π).
+    case 9u: { return normal_cdf(v) + v * 0.39894228040143268 * exp(-0.5 * v * v); }
     default: { return 1.0; }
   }
 }
 
-// Bindings here: 0 = y (forward output; swish: x, the input), 1 = dX (out), 2 = dY.
+// Bindings here: 0 = y (forward output; swish, gelu: x, the input), 1 = dX (out), 2 = dY.
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;

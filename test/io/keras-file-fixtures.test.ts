@@ -3,7 +3,7 @@
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
  * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
- * one with elu, selu, softplus and swish, and one with kernel and bias regularizers. The expected figures are Keras' own: its test loss and accuracy on the first
+ * one with elu, selu, softplus, swish and gelu, and one with kernel and bias regularizers. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -116,13 +116,13 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
-  it("activations.keras: elu, selu, softplus and swish (written 'silu') give Keras' figures, and are written back as Keras wrote them", async () => {
+  it("activations.keras: elu, selu, softplus, swish (written 'silu') and gelu give Keras' figures, and are written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}activations.keras`);
-    expect(model.layers.map((l) => (l as { activation?: string }).activation)).toEqual(['elu', undefined, 'selu', undefined, 'softplus', undefined, 'silu', 'softmax']);
+    expect(model.layers.map((l) => (l as { activation?: string }).activation)).toEqual(['elu', undefined, 'selu', undefined, 'softplus', undefined, 'silu', 'gelu', 'softmax']);
     await model.compile({ device });
     await expectKerasFigures(model, expected['activations.keras']);
     const written = JSON.parse(toKerasJson(model));
-    expect(written.config.layers.map((l: { config: { activation?: string } }) => l.config.activation).filter(Boolean)).toEqual(['elu', 'selu', 'softplus', 'silu', 'softmax']);
+    expect(written.config.layers.map((l: { config: { activation?: string } }) => l.config.activation).filter(Boolean)).toEqual(['elu', 'selu', 'softplus', 'silu', 'gelu', 'softmax']);
     model.dispose();
   });
 

@@ -75,7 +75,7 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
-      'elu, selu, softplus, swish, regularizers',
+      'elu, selu, softplus, swish, gelu, regularizers',
       () =>
         new Sequential([
           layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT, kernelRegularizer: 'l2', biasRegularizer: { l1: 0.001 } }),
@@ -83,6 +83,7 @@ describe('TF.js interchange', () => {
           layers.activation({ activation: 'softplus' }),
           layers.flatten(),
           layers.dense({ units: 5, activation: 'silu' }), // written for TF.js as 'swish'
+          layers.dense({ units: 4, activation: 'gelu' }),
           layers.dense({ units: 3, activation: 'softmax' }),
         ]),
     ],
@@ -134,13 +135,14 @@ describe('TF.js interchange', () => {
       ],
     ],
     [
-      'elu, selu, softplus, swish, regularizers',
+      'elu, selu, softplus, swish, gelu, regularizers',
       () => [
         tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT, kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }), biasRegularizer: tf.regularizers.l1({ l1: 0.001 }) }),
         tf.layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
         tf.layers.activation({ activation: 'softplus' }),
         tf.layers.flatten(),
         tf.layers.dense({ units: 5, activation: 'swish' }),
+        tf.layers.dense({ units: 4, activation: 'gelu' }),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ],
     ],

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { activationBackward, activationForward, backwardReads, type Activation } from '../../src/kernels/activation.js';
-import { activationBackwardRef, activationForwardRef } from '../../src/reference/activation.js';
+import { activationBackwardRef, activationForwardRef, erfc } from '../../src/reference/activation.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // [kind, leaky relu's negative slope]: Keras' activation default 0.2, and its layer's 0.3.
-const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3], ['elu'], ['selu'], ['softplus'], ['swish']];
+const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3], ['elu'], ['selu'], ['softplus'], ['swish'], ['gelu']];
 // Odd sizes; relu also runs one size past the 65,535-workgroup limit of a 1-D dispatch,
 // which exercises the 2-D grid (once is enough: it is slow on a software adapter).
 const countsFor = (kind: Activation) => (kind === 'relu' ? [1, 7 * 13 * 5, 1000, 65536 * 256 + 3] : [1, 7 * 13 * 5, 1000]);
@@ -50,6 +50,16 @@ describe('activation kernels vs float64 reference', () => {
       expectClose(analytic, numeric, { atol: 1e-7, rtol: 1e-6 }, `${kind} gradient`);
     });
   }
+
+  it("GELU's float64 erfc agrees with Python's math.erfc (the C library's) to 1e-12", () => {
+    // [z, math.erfc(z)], printed by Python 3.11: both sides of the series/continued-fraction switch at |z| = 2.5.
+    const table = [
+      [-4, 1.999999984582742], [-2.6, 1.9997639655834707], [-1, 1.842700792949715], [0, 1], [0.2, 0.7772974107895215],
+      [1, 0.15729920705028513], [2.49, 0.000429287867733913], [2.5, 0.0004069520174449589], [3, 0.000022090496998585438],
+      [6, 2.1519736712498916e-17], [9, 4.13703174651381e-37],
+    ];
+    for (const [z, expected] of table) expect(Math.abs(erfc(z) - expected) / expected, `erfc(${z})`).toBeLessThan(1e-12);
+  });
 
   it('a WebGPU validation error becomes a thrown error naming the kernel', async () => {
     const device = await testDevice();

@@ -75,7 +75,7 @@ function globalPoolingModel(pool: 'average' | 'max'): Sequential {
   ]);
 }
 
-/** The activations with exponentials, on convolutions, the Activation layer and Dense (swish by both its names). */
+/** The activations with exponentials, on convolutions, the Activation layer and Dense (swish by both its names), and GELU. */
 function smoothActivationsModel(): Sequential {
   return new Sequential([
     layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'elu', inputShape: [6, 5, 2] }),
@@ -84,6 +84,7 @@ function smoothActivationsModel(): Sequential {
     layers.flatten(),
     layers.dense({ units: 6, activation: 'swish' }),
     layers.dense({ units: 5, activation: 'silu' }),
+    layers.activation({ activation: 'gelu' }),
     layers.dense({ units: 4, activation: 'softmax' }),
   ]);
 }
@@ -149,7 +150,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();
