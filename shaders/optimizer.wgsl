@@ -1,6 +1,9 @@
 // Optimizer update: one dispatch updates every trainable parameter, element-wise, with
 // Keras 3's update rules (keras/src/optimizers/*.py). g is the gradient, lr the learning rate.
 //
+//   weight decay (any kind, Keras 3's weight_decay wd; AdamW's 0.004 by default), first:
+//             p −= p·wd·lr, decoupled from the gradient
+//
 //   SGD       momentum 0: p −= lr·g;  otherwise v = momentum·v − lr·g and p += v,
 //             or with nesterov p += momentum·v − lr·g
 //   Adam      m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);
@@ -20,13 +23,14 @@
 //   grads:    (COUNT)         their gradients, same layout
 //   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of chunk i at k·COUNT + i
 //                             SGD [v]  Adam [m, v]  Adadelta [a, d]  RMSprop [v, u, c]  Adagrad [a]
-//   hyper:    (H)             hyper-parameters, learning rate first, written by the host only
-//                             when they change:
-//                             SGD      [lr, momentum, nesterov (0 or 1)]
-//                             Adam     [lr, β1, β2, ε, ln β1, ln β2]
-//                             Adadelta [lr, ρ, ε]
-//                             RMSprop  [lr, ρ, momentum, ε, centered (0 or 1)]
-//                             Adagrad  [lr, ε]
+//   hyper:    (H)             hyper-parameters, learning rate first and weight decay last
+//                             (at WEIGHT_DECAY_INDEX), written by the host only when they
+//                             change:
+//                             SGD      [lr, momentum, nesterov (0 or 1), wd]
+//                             Adam(W)  [lr, β1, β2, ε, ln β1, ln β2, wd]
+//                             Adadelta [lr, ρ, ε, wd]
+//                             RMSprop  [lr, ρ, momentum, ε, centered (0 or 1), wd]
+//                             Adagrad  [lr, ε, wd]
 //   stepInfo: (4) u32         [t = 1-based optimizer step, seed, 0, 0]
 //
 // params, grads and state are read as arrays of Value: f32, or vec4f when 4 divides the
@@ -36,7 +40,7 @@
 // element-wise, so the same code serves both; four values per invocation cut the index
 // arithmetic and the bounds clamps per value by four.
 //
-// KIND: 0 = SGD, 1 = Adam, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad.
+// KIND: 0 = SGD, 1 = Adam and AdamW, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad.
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -46,6 +50,7 @@ alias Value = f32;
 
 override KIND: u32;
 override COUNT: u32;
+override WEIGHT_DECAY_INDEX: u32;
 override WG: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read_write> params: array<Value>;
@@ -144,6 +149,10 @@ fn adagrad(i: u32, g: Value) {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= COUNT) { return; }
+  let weightDecay = hyper[WEIGHT_DECAY_INDEX];
+  if (weightDecay != 0.0) {
+    params[i] -= params[i] * weightDecay * hyper[0];
+  }
   let g = grads[i];
   switch KIND {
     case 0u: { sgd(i, g); }

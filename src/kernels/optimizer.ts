@@ -1,6 +1,6 @@
 /**
- * Optimizer updates (SGD, Adam, Adadelta, RMSprop, Adagrad) as one dispatch over the flat
- * parameter buffer, with Keras 3's update rules. The kernel takes every hyper-parameter
+ * Optimizer updates (SGD, Adam, AdamW, Adadelta, RMSprop, Adagrad) as one dispatch over the
+ * flat parameter buffer, with Keras 3's update rules and its decoupled weight decay. The kernel takes every hyper-parameter
  * explicitly; Keras' defaults are filled in above it (src/nn/optimizers.ts).
  */
 import code from '../../shaders/optimizer.wgsl';
@@ -11,38 +11,49 @@ import { withChunkBlock } from './window.js';
 /** The shader with vec4 values, for parameter counts that 4 divides (see the shader's comment). */
 const vec4Code = withChunkBlock(code, 'alias Value = vec4f;');
 
-export type OptimizerKind = 'sgd' | 'adam' | 'adadelta' | 'rmsprop' | 'adagrad';
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adadelta' | 'rmsprop' | 'adagrad';
 
-/** An optimizer with every hyper-parameter of its kind given (nn/optimizers.ts' withDefaults makes one). */
-export type ResolvedOptimizer =
+/**
+ * An optimizer with every hyper-parameter of its kind given (nn/optimizers.ts' withDefaults
+ * makes one). Every kind has Keras 3's weight_decay (0: none); AdamW is Adam with 0.004.
+ */
+export type ResolvedOptimizer = { weightDecay: number } & (
   | { kind: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
   | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'adamw'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'adadelta'; learningRate: number; rho: number; epsilon: number }
   | { kind: 'rmsprop'; learningRate: number; rho: number; momentum: number; epsilon: number; centered: boolean }
-  | { kind: 'adagrad'; learningRate: number; initialAccumulatorValue: number; epsilon: number };
+  | { kind: 'adagrad'; learningRate: number; initialAccumulatorValue: number; epsilon: number }
+);
 
 /**
  * State slots per parameter, laid out slot-major `[slots, count]`:
- * SGD [velocity], Adam [m, v], Adadelta [accumulated grad², accumulated delta²],
+ * SGD [velocity], Adam and AdamW [m, v], Adadelta [accumulated grad², accumulated delta²],
  * RMSprop [velocity, momentum, average gradient], Adagrad [accumulator].
  */
-export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adadelta: 2, rmsprop: 3, adagrad: 1 };
+export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, adadelta: 2, rmsprop: 3, adagrad: 1 };
 
-const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adadelta: 2, rmsprop: 3, adagrad: 4 };
+const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adamw: 1, adadelta: 2, rmsprop: 3, adagrad: 4 };
 const WG = 256;
 
 /**
  * The `hyper` buffer's contents, learning rate first (so a schedule rewrites only float 0);
- * the layout per kind is in shaders/optimizer.wgsl. Adam also gets ln β1 and ln β2 (of the
- * float32 β the kernel sees), from which the kernel forms its bias correction accurately.
+ * the layout per kind is in shaders/optimizer.wgsl, the weight decay last. Adam also gets
+ * ln β1 and ln β2 (of the float32 β the kernel sees), from which the kernel forms its bias
+ * correction accurately.
  */
 export function encodeHyper(c: ResolvedOptimizer): Float32Array {
+  return Float32Array.of(...kindHyper(c), c.weightDecay);
+}
+
+function kindHyper(c: ResolvedOptimizer): number[] {
   switch (c.kind) {
-    case 'sgd': return Float32Array.of(c.learningRate, c.momentum, c.nesterov ? 1 : 0);
-    case 'adam': return Float32Array.of(c.learningRate, c.beta1, c.beta2, c.epsilon, Math.log(Math.fround(c.beta1)), Math.log(Math.fround(c.beta2)));
-    case 'adadelta': return Float32Array.of(c.learningRate, c.rho, c.epsilon);
-    case 'rmsprop': return Float32Array.of(c.learningRate, c.rho, c.momentum, c.epsilon, c.centered ? 1 : 0);
-    case 'adagrad': return Float32Array.of(c.learningRate, c.epsilon);
+    case 'sgd': return [c.learningRate, c.momentum, c.nesterov ? 1 : 0];
+    case 'adam':
+    case 'adamw': return [c.learningRate, c.beta1, c.beta2, c.epsilon, Math.log(Math.fround(c.beta1)), Math.log(Math.fround(c.beta2))];
+    case 'adadelta': return [c.learningRate, c.rho, c.epsilon];
+    case 'rmsprop': return [c.learningRate, c.rho, c.momentum, c.epsilon, c.centered ? 1 : 0];
+    case 'adagrad': return [c.learningRate, c.epsilon];
   }
 }
 
@@ -75,7 +86,7 @@ export async function optimizerUpdate(
   if (count % chunk) throw new Error(`${label}: ${chunk} values per invocation need count % ${chunk} == 0 (count = ${count})`);
   return createDispatch(
     device,
-    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], COUNT: count / chunk, WG } },
+    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], COUNT: count / chunk, WG, WEIGHT_DECAY_INDEX: encodeHyper(config).length - 1 } },
     [io.params, io.grads, io.state, io.hyper, io.stepInfo],
     grid(count / chunk, WG),
   );

@@ -24,17 +24,23 @@ export interface OptimizerConfig {
   rho?: number;
   centered?: boolean;
   initialAccumulatorValue?: number;
+  /** Keras 3's weight_decay: p −= p·weightDecay·learningRate before each update (0: none). */
+  weightDecay?: number;
 }
 
 type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K }>, 'kind'>;
 
-/** Keras 3's defaults, per kind. (Adadelta's is 0.001; the old Keras 1.0 is the presets' business.) */
+/**
+ * Keras 3's defaults, per kind. (Adadelta's is 0.001; the old Keras 1.0 is the presets'
+ * business.) AdamW is Adam with a weight decay of 0.004; the others decay only when asked.
+ */
 export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: Readonly<Hyper<K>> } = {
-  sgd: { learningRate: 0.01, momentum: 0, nesterov: false },
-  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  adadelta: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7 },
-  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
-  adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 },
+  sgd: { learningRate: 0.01, momentum: 0, nesterov: false, weightDecay: 0 },
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 },
+  adamw: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 },
+  adadelta: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7, weightDecay: 0 },
+  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false, weightDecay: 0 },
+  adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7, weightDecay: 0 },
 };
 
 /** Fills in Keras' defaults; a hyper-parameter that the kind does not have is an error. */
@@ -67,6 +73,7 @@ type Args<K extends OptimizerKind> = Omit<OptimizerConfig, 'kind'> & { kind?: K 
 export const optimizers = {
   sgd: (args: Args<'sgd'> = {}): OptimizerConfig => ({ ...args, kind: 'sgd' }),
   adam: (args: Args<'adam'> = {}): OptimizerConfig => ({ ...args, kind: 'adam' }),
+  adamw: (args: Args<'adamw'> = {}): OptimizerConfig => ({ ...args, kind: 'adamw' }),
   adadelta: (args: Args<'adadelta'> = {}): OptimizerConfig => ({ ...args, kind: 'adadelta' }),
   rmsprop: (args: Args<'rmsprop'> = {}): OptimizerConfig => ({ ...args, kind: 'rmsprop' }),
   adagrad: (args: Args<'adagrad'> = {}): OptimizerConfig => ({ ...args, kind: 'adagrad' }),

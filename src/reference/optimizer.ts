@@ -21,6 +21,8 @@ export function optimizerStepRef(
   // The parameter's k-th state slot.
   const slot = (k: number, i: number) => k * count + i;
   for (let i = 0; i < count; i++) {
+    // Keras 3's decoupled weight decay, before the update.
+    params[i] -= params[i] * c.weightDecay * c.learningRate;
     const g = grads[i];
     switch (c.kind) {
       case 'sgd': {
@@ -33,7 +35,8 @@ export function optimizerStepRef(
         params[i] += c.nesterov ? c.momentum * v - c.learningRate * g : v;
         break;
       }
-      case 'adam': {
+      case 'adam':
+      case 'adamw': {
         const alpha = (c.learningRate * Math.sqrt(1 - c.beta2 ** t)) / (1 - c.beta1 ** t);
         const m = c.beta1 * state[slot(0, i)] + (1 - c.beta1) * g;
         const v = c.beta2 * state[slot(1, i)] + (1 - c.beta2) * g * g;

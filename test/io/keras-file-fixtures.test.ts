@@ -3,7 +3,8 @@
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
  * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
- * one with elu, selu, softplus, swish and gelu, and one with kernel and bias regularizers. The expected figures are Keras' own: its test loss and accuracy on the first
+ * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, and one
+ * trained with AdamW. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -137,6 +138,18 @@ describe('Keras-made files', () => {
     const regularizers = (json: string) => JSON.parse(json).config.layers.map((l: { config: Record<string, unknown> }) => [l.config.kernel_regularizer ?? null, l.config.bias_regularizer ?? null]);
     const original = new TextDecoder().decode(unzipSync(bytes('regularized.keras'))['config.json']);
     expect(regularizers(toKerasJson(model))).toEqual(regularizers(original));
+    model.dispose();
+  });
+
+  it("adamw.keras: AdamW's weight decay and state restored, and a further step as Keras took it", async () => {
+    const model = await loadModel(`${DIR}adamw.keras`);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's AdamW
+    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'adamw', weightDecay: 0.4, learningRate: Math.fround(0.005) });
+    expect(model.trainingState().optimizerSteps).toBe(expected['adamw.keras'].resume.iterations - 1);
+    await expectKerasFigures(model, expected['adamw.keras']);
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['adamw.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed AdamW step');
     model.dispose();
   });
 

@@ -121,6 +121,19 @@ describe('saveModel → loadModel', () => {
     }
     m.dispose();
   });
+
+  it('writes an integral learning rate as a float (1.0, 0.0): Keras refuses one Python reads as an int', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'keras-file-')), 'rate.keras');
+    for (const [learningRate, written] of [[1, '"learning_rate":1.0,'], [0, '"learning_rate":0.0,'], [0.25, '"learning_rate":0.25,']] as const) {
+      const m = model();
+      await m.compile({ device, optimizer: { kind: 'adadelta', learningRate } });
+      await saveModel(m, path);
+      const configJson = new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(path)))['config.json']);
+      expect(configJson).toContain(written);
+      expect(JSON.parse(configJson).compile_config.optimizer.config.learning_rate).toBe(learningRate);
+      m.dispose();
+    }
+  });
 });
 
 /**

@@ -22,6 +22,11 @@ const configs: OptimizerConfig[] = [
   { kind: 'adagrad' },
   // With no starting accumulator, ε decides the first step of a small gradient.
   { kind: 'adagrad', learningRate: 0.01, initialAccumulatorValue: 0 },
+  // Keras 3's decoupled weight decay: AdamW's default, and on other kinds.
+  { kind: 'adamw' },
+  { kind: 'adamw', learningRate: 0.01, weightDecay: 0.05 },
+  { kind: 'sgd', momentum: 0.9, weightDecay: 0.1 },
+  { kind: 'rmsprop', momentum: 0.5, weightDecay: 0.02 },
 ];
 
 /**
@@ -237,16 +242,18 @@ describe('optimizer closed forms (checks the reference, and the GPU without it)'
 
 describe('optimizer configuration', () => {
   it('fills in Keras 3 defaults, and rejects a hyper-parameter the kind does not have', () => {
-    expect(withDefaults({ kind: 'adam', learningRate: 0.01 })).toEqual({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
-    expect(withDefaults({ kind: 'adadelta' })).toEqual({ kind: 'adadelta', learningRate: 0.001, rho: 0.95, epsilon: 1e-7 });
-    expect(OPTIMIZER_DEFAULTS.rmsprop).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
-    expect(OPTIMIZER_DEFAULTS.adagrad).toEqual({ learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7 });
-    expect(withDefaults({ kind: 'sgd', momentum: undefined })).toEqual({ kind: 'sgd', learningRate: 0.01, momentum: 0, nesterov: false });
+    expect(withDefaults({ kind: 'adam', learningRate: 0.01 })).toEqual({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+    expect(withDefaults({ kind: 'adamw' })).toEqual({ kind: 'adamw', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 });
+    expect(withDefaults({ kind: 'adadelta' })).toEqual({ kind: 'adadelta', learningRate: 0.001, rho: 0.95, epsilon: 1e-7, weightDecay: 0 });
+    expect(OPTIMIZER_DEFAULTS.rmsprop).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false, weightDecay: 0 });
+    expect(OPTIMIZER_DEFAULTS.adagrad).toEqual({ learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7, weightDecay: 0 });
+    expect(withDefaults({ kind: 'sgd', momentum: undefined })).toEqual({ kind: 'sgd', learningRate: 0.01, momentum: 0, nesterov: false, weightDecay: 0 });
     expect(() => withDefaults({ kind: 'sgd', beta1: 0.9 })).toThrow(/sgd has no hyper-parameter 'beta1'/);
   });
 
   it('encodes hyper-parameters learning rate first, and sets the initial state', () => {
-    expect(Array.from(encodeHyper(withDefaults({ kind: 'sgd', momentum: 0.5, nesterov: true })))).toEqual([Math.fround(0.01), 0.5, 1]);
+    expect(Array.from(encodeHyper(withDefaults({ kind: 'sgd', momentum: 0.5, nesterov: true })))).toEqual([Math.fround(0.01), 0.5, 1, 0]);
+    expect(encodeHyper(withDefaults({ kind: 'adamw' })).at(-1)).toBe(Math.fround(0.004)); // the weight decay, last
     const adam = encodeHyper(withDefaults({ kind: 'adam', learningRate: 0.125 }));
     expect(adam[0]).toBe(0.125);
     expect(adam[4]).toBeCloseTo(Math.log(0.9), 6);

@@ -5,7 +5,7 @@
  *
  * Keras 3 keeps an optimizer's variables in this order (optimizer/vars/<i> in a .keras,
  * optimizer_weights/weight_names in a .h5): iterations (int scalar), learning_rate (float
- * scalar), then the state of each trainable weight, for Adam interleaved per weight
+ * scalar), then the state of each trainable weight, for Adam and AdamW interleaved per weight
  * (m0, v0, m1, v1, ...), for Adadelta likewise (accumulated grad², accumulated delta²), for
  * SGD with momentum one velocity per weight, for Adagrad one accumulator per weight, and for
  * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
@@ -16,10 +16,11 @@ import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn
 
 type Json = Record<string, unknown>;
 
-/** Keras class name ↔ engine kind, and Keras argument ↔ engine hyper-parameter. */
+/** Keras class name ↔ engine kind, and Keras argument ↔ engine hyper-parameter (every class also has weight_decay). */
 const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<string, keyof OptimizerConfig> }> = {
   SGD: { kind: 'sgd', args: { learning_rate: 'learningRate', momentum: 'momentum', nesterov: 'nesterov' } },
   Adam: { kind: 'adam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
+  AdamW: { kind: 'adamw', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   Adadelta: { kind: 'adadelta', args: { learning_rate: 'learningRate', rho: 'rho', epsilon: 'epsilon' } },
   RMSprop: { kind: 'rmsprop', args: { learning_rate: 'learningRate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered' } },
   Adagrad: { kind: 'adagrad', args: { learning_rate: 'learningRate', initial_accumulator_value: 'initialAccumulatorValue', epsilon: 'epsilon' } },
@@ -35,7 +36,12 @@ export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } 
   if (!known) return { unsupported: `optimizer ${entry.class_name} is not one the engine has (${Object.keys(KERAS_OPTIMIZERS).join(', ')})` };
   const config: OptimizerConfig = { kind: known.kind };
   for (const [key, value] of Object.entries(entry.config)) {
-    const name = known.args[key];
+    // weight_decay null: none (AdamW's default applies only where the file does not say).
+    if (key === 'weight_decay' && value === null) {
+      if (known.kind === 'adamw') config.weightDecay = 0;
+      continue;
+    }
+    const name = key === 'weight_decay' ? 'weightDecay' : known.args[key];
     if (name) {
       if (typeof value !== (name === 'nesterov' || name === 'centered' ? 'boolean' : 'number')) {
         return { unsupported: `${entry.class_name} ${key} is ${JSON.stringify(value)} (a schedule or another value the engine does not take)` };
@@ -60,7 +66,7 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
     config: {
       name: className.toLowerCase(),
       learning_rate,
-      weight_decay: null,
+      weight_decay: resolved.weightDecay === 0 ? null : resolved.weightDecay,
       clipnorm: null,
       global_clipnorm: null,
       clipvalue: null,
@@ -70,7 +76,7 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
       loss_scale_factor: null,
       gradient_accumulation_steps: null,
       ...rest,
-      ...(config.kind === 'adam' ? { amsgrad: false } : {}),
+      ...(config.kind === 'adam' || config.kind === 'adamw' ? { amsgrad: false } : {}),
     },
     registered_name: null,
   };
@@ -88,6 +94,7 @@ export function kerasStateVariables(config: OptimizerConfig, trainable: number):
     case 'sgd':
       return resolved.momentum > 0 ? block(0) : [];
     case 'adam':
+    case 'adamw':
     case 'adadelta':
       return perWeight([0, 1]);
     case 'rmsprop':

@@ -66,11 +66,15 @@ export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array>
       vars: { attrs: { name: model.name } },
     },
   });
-  const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const text = (json: string) => new TextEncoder().encode(json);
+  // Keras refuses a learning_rate that Python reads as an int, and JSON.stringify writes 1.0
+  // (Adadelta's rate in Keras' mnist_cnn) or a schedule's final 0 as "1" or "0": an integral
+  // rate is written with its ".0".
+  const configJson = JSON.stringify(config).replace(/("learning_rate":-?\d+)(?=[,}])/g, '$1.0');
   return zipSync(
     {
-      'metadata.json': text({ keras_version: KERAS_LAYOUT_VERSION, date_saved: dateSaved(new Date()) }),
-      'config.json': text(config),
+      'metadata.json': text(JSON.stringify({ keras_version: KERAS_LAYOUT_VERSION, date_saved: dateSaved(new Date()) })),
+      'config.json': text(configJson),
       [WEIGHTS_ENTRY]: h5,
     },
     { level: 0 },
