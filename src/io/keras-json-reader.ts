@@ -8,6 +8,7 @@ import { Sequential } from '../nn/sequential.js';
 import { Activation, LeakyReLU, layerClasses, type Layer } from '../nn/layers/index.js';
 import type { LayerClass } from '../nn/layers/layer.js';
 import { ConfigReader, checkModule, isObject, list, type KerasConfig } from '../nn/layers/keras-config.js';
+import { FUNCTIONAL_CLASSES, functionalAsSequential } from './keras-functional.js';
 
 /**
  * Builds a Sequential model from Keras' model JSON (a string or the parsed object). The
@@ -26,11 +27,12 @@ export function fromKerasJson(json: string | object): Sequential {
   // A TF.js model.json holds the Keras JSON in modelTopology; TF.js' converter wraps it in model_config.
   if (isObject(root.modelTopology)) root = root.modelTopology;
   if (isObject((root as KerasConfig).model_config)) root = (root as KerasConfig).model_config;
-  const model = root as KerasConfig;
+  // A functional model that is one chain of layers is that Sequential model (keras-functional.ts).
+  const model = FUNCTIONAL_CLASSES.includes((root as KerasConfig).class_name as string) ? functionalAsSequential(root as KerasConfig) : (root as KerasConfig);
 
   const className = model.class_name;
   if (className !== 'Sequential') {
-    throw new Error(`Keras model JSON: only Sequential models are supported, got class_name ${JSON.stringify(className)}`);
+    throw new Error(`Keras model JSON: only Sequential models (and functional ones that are a chain of layers) are supported, got class_name ${JSON.stringify(className)}`);
   }
   checkModule('Sequential model', model.module, model.registered_name, 'Sequential');
   // Keras ≤ 2.2 wrote the layer list as the config itself.

@@ -262,6 +262,7 @@ describe('demo page in headless Chromium', () => {
       ['rescaling.keras', 'rescaling (Rescaling)'], // takes raw 0..255 pixels: the page gives it those
       ['activations.keras', 'activation (Activation)'], // elu, selu, softplus, swish
       ['regularized.keras', 'conv2d_1 (Conv2D)'], // L1, L2 and L1L2 regularizers
+      ['functional.h5', 'dropout (Dropout)'], // keras.Model(inputs, outputs) of one chain, legacy HDF5
     ];
     for (const [file, layer] of files) {
       await page.setInputFiles('#load', KERAS_FIXTURES + file);

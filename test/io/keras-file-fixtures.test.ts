@@ -3,8 +3,8 @@
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
  * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
- * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, and one
- * trained with AdamW. The expected figures are Keras' own: its test loss and accuracy on the first
+ * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, one
+ * trained with AdamW, and a functional model of one chain (.keras and .h5). The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -151,6 +151,29 @@ describe('Keras-made files', () => {
     const after = await model.predict(test.images.subarray(0, 16 * 784));
     expectClose(after, expected['adamw.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed AdamW step');
     model.dispose();
+  });
+
+  it.each(['functional.keras', 'functional.h5'])("%s: a functional model of one chain is read as that Sequential model, with Keras' figures", async (file) => {
+    const model = await loadModel(DIR + file);
+    expect(model.name).toBe('functional_chain');
+    expect(model.layers.map((l) => l.className)).toEqual(['Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense']);
+    await model.compile({ device, metrics: ['accuracy'] });
+    await expectKerasFigures(model, expected[file]);
+    model.dispose();
+  });
+
+  it('a functional model that is not one chain is refused, naming where the chain breaks', () => {
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(bytes('functional.keras'))['config.json']));
+    const refused = (change: (layers: { name: string; inbound_nodes: { args: { config: { keras_history: unknown[] } }[]; kwargs: object }[] }[]) => void) => {
+      const copy = structuredClone(config);
+      change(copy.config.layers);
+      return () => fromKerasJson(copy);
+    };
+    const chain = 'Keras model JSON: a Functional model is read only when its layers form one chain (a Sequential model): ';
+    expect(refused((l) => (l[5].inbound_nodes[0].args[0].config.keras_history = ['max_pooling2d', 0, 0]))).toThrow(`${chain}layer 'dense' takes 'max_pooling2d', not the layer before it, 'dropout'`);
+    expect(refused((l) => l[1].inbound_nodes.push(l[1].inbound_nodes[0]))).toThrow(`${chain}layer 'conv2d' is called 2 times, not once`);
+    expect(refused((l) => (l[4].inbound_nodes[0].kwargs = { training: true }))).toThrow(`${chain}layer 'dropout' is called with arguments {"training":true}`);
+    expect(refused((l) => l[2].inbound_nodes[0].args.push(l[2].inbound_nodes[0].args[0]))).toThrow(`${chain}layer 'max_pooling2d' takes 'conv2d', 'conv2d', not the layer before it, 'conv2d'`);
   });
 
   it('float16 weights are converted to float32 exactly', async () => {

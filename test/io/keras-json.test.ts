@@ -103,7 +103,8 @@ describe('Keras model JSON', () => {
     ['an unknown dimension', (m) => (m.config.layers[0].config.batch_shape = [null, null, 8, 1]), /InputLayer layer 'input_layer': batch_shape: every dimension but the batch must be a known positive integer/],
     ['a layer that cannot follow', (m) => m.config.layers.splice(4, 1), /Dense layer 'dense': expects a flat input/],
     ['a missing argument', (m) => delete layerConfig(m, 'Dense').units, /Dense layer 'dense': units must be a positive integer, got undefined/],
-    ['a Functional model', (m) => (m.class_name = 'Functional'), /only Sequential models are supported, got class_name "Functional"/],
+    ['a Functional model without its inputs', (m) => (m.class_name = 'Functional'), /a Functional model is read only when its layers form one chain \(a Sequential model\): input_layers must name one layer, got undefined/],
+    ['a subclassed model', (m) => (m.class_name = 'MyModel'), /only Sequential models \(and functional ones that are a chain of layers\) are supported, got class_name "MyModel"/],
     ['two layers of one name', (m) => (layerConfig(m, 'Flatten').name = 'conv2d'), /two layers are named 'conv2d'/],
     ['a missing input shape', (m) => {
       m.config.layers.shift();

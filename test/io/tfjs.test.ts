@@ -36,10 +36,15 @@ function tfjsPredict(model: tf.LayersModel, x: Float32Array): Float32Array {
   return tf.tidy(() => (model.predict(tf.tensor4d(x, [SAMPLES, ...INPUT] as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array);
 }
 
+/** A TF.js model's layers without the InputLayer a functional model (tf.model) lists first. */
+function withoutInput(model: tf.LayersModel): tf.layers.Layer[] {
+  return model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+}
+
 /** Each layer's kernel and bias regularizers agree: the engine's { l1, l2 } and TF.js' L1L2 config (null where none). */
 function expectSameRegularizers(model: Sequential, tfjs: tf.LayersModel | tf.Sequential): void {
   model.layers.forEach((layer, i) => {
-    const config = tfjs.layers[i].getConfig() as Record<string, { config: object } | null | undefined>;
+    const config = withoutInput(tfjs)[i].getConfig() as Record<string, { config: object } | null | undefined>;
     for (const key of ['kernelRegularizer', 'biasRegularizer'] as const) {
       const ours = (layer as { [k in typeof key]?: { l1: number; l2: number } })[key];
       expect(config[key]?.config ?? undefined, `${layer.name} ${key}`).toEqual(ours ? { l1: ours.l1, l2: ours.l2 } : undefined);
@@ -111,10 +116,10 @@ describe('TF.js interchange', () => {
   });
   }
 
-  const builtByTfjs: [string, () => tf.layers.Layer[]][] = [
+  const builtByTfjs: [string, () => tf.LayersModel][] = [
     [
       'conv, batch norm, max pooling, flatten, dropout, dense',
-      () => [
+      () => tf.sequential({ layers: [
         // TF.js' default initializers (glorotNormal kernel, zeros bias).
         tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
         tf.layers.batchNormalization({ epsilon: 1e-3 }),
@@ -122,21 +127,21 @@ describe('TF.js interchange', () => {
         tf.layers.flatten(),
         tf.layers.dropout({ rate: 0.25 }),
         tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }),
-      ],
+      ] }),
     ],
     [
       'rescaling, reshape, global max pooling',
-      () => [
+      () => tf.sequential({ layers: [
         tf.layers.rescaling({ scale: 2, offset: -0.5, inputShape: INPUT }),
         tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }),
         tf.layers.reshape({ targetShape: [2, 8, 4] }),
         tf.layers.globalMaxPooling2d({}),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
-      ],
+      ] }),
     ],
     [
       'elu, selu, softplus, swish, gelu, regularizers',
-      () => [
+      () => tf.sequential({ layers: [
         tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'elu', inputShape: INPUT, kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }), biasRegularizer: tf.regularizers.l1({ l1: 0.001 }) }),
         tf.layers.conv2d({ filters: 4, kernelSize: 2, activation: 'selu' }),
         tf.layers.activation({ activation: 'softplus' }),
@@ -144,16 +149,27 @@ describe('TF.js interchange', () => {
         tf.layers.dense({ units: 5, activation: 'swish' }),
         tf.layers.dense({ units: 4, activation: 'gelu' }),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
-      ],
+      ] }),
     ],
     [
       'global average pooling',
-      () => [tf.layers.conv2d({ filters: 5, kernelSize: 2, activation: 'tanh', inputShape: INPUT }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })],
+      () => tf.sequential({ layers: [tf.layers.conv2d({ filters: 5, kernelSize: 2, activation: 'tanh', inputShape: INPUT }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })] }),
+    ],
+    [
+      'a functional chain (tf.model, class_name Model)',
+      () => {
+        const input = tf.input({ shape: INPUT });
+        const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+        const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(conv) as tf.SymbolicTensor;
+        const flat = tf.layers.flatten().apply(pooled) as tf.SymbolicTensor;
+        return tf.model({ inputs: input, outputs: tf.layers.dense({ units: 3, activation: 'softmax' }).apply(flat) as tf.SymbolicTensor });
+      },
     ],
   ];
-  for (const [what, tfjsLayers] of builtByTfjs) {
+
+  for (const [what, build] of builtByTfjs) {
   it(`a model built and saved by TF.js loads here and predicts the same (${what})`, async () => {
-    const built = tf.sequential({ layers: tfjsLayers() });
+    const built = build();
     // Random values everywhere, batch norm statistics included (variances positive).
     built.setWeights(built.getWeights().map((w, i) => tf.tensor(randomFloats(w.size, 30 + i, 0.1, 1), w.shape)));
     let saved: tf.io.ModelArtifacts | undefined;
@@ -179,7 +195,7 @@ describe('TF.js interchange', () => {
     }));
 
     const model = tfjsModel(modelJson);
-    expect(model.layers.map((l) => l.name)).toEqual(built.layers.map((l) => l.name));
+    expect(model.layers.map((l) => l.name)).toEqual(withoutInput(built).map((l) => l.name));
     expectSameRegularizers(model, built);
     await model.compile({ device: await testDevice(), optimizer: 'sgd' });
     loadTfjsWeights(model, modelJson, new Map([['weights.bin', bytes]]));
