@@ -156,7 +156,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   const { state, seed } = context;
   const { batchSize, epochs, initialEpoch, progressEvery, terminateOnNaN, resumeFrom } = checkFitOptions(args as Record<string, unknown>);
   const n = checkImages(x, state.inputShape);
-  const targets = toTargets(y, n, state.classes);
+  const targets = toTargets(y, n, state.classes, 'y', state.loss.spec.labelSmoothing);
   const perSample = x.length / n;
   const classes = state.classes;
   const callbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
@@ -167,7 +167,7 @@ export async function fit<M extends { stopTraining: boolean }>(model: M, context
   if (args.validationData) {
     const [vx, vy] = args.validationData;
     const vn = checkImages(vx, state.inputShape, 'validationData x');
-    validation = { x: vx, targets: toTargets(vy, vn, classes, 'validationData y') };
+    validation = { x: vx, targets: toTargets(vy, vn, classes, 'validationData y', state.loss.spec.labelSmoothing) };
   } else if (args.validationSplit) {
     const split = args.validationSplit;
     trainCount = Math.floor(n * (1 - split));

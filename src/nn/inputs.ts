@@ -21,9 +21,17 @@ export function checkImages(x: unknown, sampleShape: readonly number[], what = '
 
 /**
  * Checks labels against the sample count and the number of classes and returns them as
- * one-hot f32 rows (a new array; the caller's stays untouched).
+ * one-hot f32 rows (a new array; the caller's stays untouched), smoothed as Keras' label
+ * smoothing does when labelSmoothing > 0.
  */
-export function toTargets(y: unknown, samples: number, classes: number, what = 'y'): Float32Array {
+export function toTargets(y: unknown, samples: number, classes: number, what = 'y', labelSmoothing = 0): Float32Array {
+  const targets = oneHotTargets(y, samples, classes, what);
+  // Keras' label smoothing: t·(1 − ε) + ε/classes.
+  if (labelSmoothing > 0) for (let i = 0; i < targets.length; i++) targets[i] = targets[i] * (1 - labelSmoothing) + labelSmoothing / classes;
+  return targets;
+}
+
+function oneHotTargets(y: unknown, samples: number, classes: number, what: string): Float32Array {
   if (y instanceof Float32Array) {
     if (y.length !== samples * classes) {
       throw new Error(`${what}: a Float32Array is read as one-hot targets (${samples} samples × ${classes} classes = ${samples * classes} values), but it has ${y.length}`);

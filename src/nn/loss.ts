@@ -7,18 +7,27 @@
  * loss takes the layer's logits and predict applies the softmax. A model whose last layer is
  * linear outputs logits (Keras' `from_logits=True`, TensorFlow's beginner MNIST model): the
  * same fused kernel trains it, and predict returns the logits, as Keras' does.
+ *
+ * Keras' label smoothing (categorical cross-entropy's label_smoothing ε) trains and evaluates
+ * against the targets t·(1 − ε) + ε/classes, which the host writes (inputs.ts' toTargets):
+ * the fused kernel takes soft targets as they are.
  */
 import type { TensorId } from '../graph/graph.js';
 import { crossEntropyMetrics, softmax, softmaxCrossEntropy } from '../kernels/softmax.js';
 import type { Layer, RecordContext } from './layers/layer.js';
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
-/** compile's loss: a name, or a name with fromLogits for a model whose last layer is linear. */
-export type LossSpec = LossName | { name: LossName; fromLogits?: boolean };
+/**
+ * compile's loss: a name, or a name with fromLogits for a model whose last layer is linear
+ * and, for categoricalCrossentropy, Keras' labelSmoothing.
+ */
+export type LossSpec = LossName | { name: LossName; fromLogits?: boolean; labelSmoothing?: number };
 /** A LossSpec checked, with every field. */
 export interface CheckedLoss {
   name: LossName;
   fromLogits: boolean;
+  /** 0: none. */
+  labelSmoothing: number;
 }
 
 const ALIASES: Record<string, LossName> = {
@@ -43,20 +52,23 @@ export interface LossRecorder {
 
 /** A loss spec checked: its canonical name and whether the model outputs logits. */
 export function checkLossSpec(spec: unknown): CheckedLoss {
-  const known = 'supported: categoricalCrossentropy, sparseCategoricalCrossentropy, or { name, fromLogits: true }';
+  const known = 'supported: categoricalCrossentropy, sparseCategoricalCrossentropy, or { name, fromLogits, labelSmoothing }';
   if (typeof spec === 'string') {
     if (!ALIASES[spec]) throw new Error(`unknown loss '${spec}' (${known})`);
-    return { name: ALIASES[spec], fromLogits: false };
+    return { name: ALIASES[spec], fromLogits: false, labelSmoothing: 0 };
   }
   if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) {
-    const { name, fromLogits, ...rest } = spec as Record<string, unknown>;
+    const { name, fromLogits, labelSmoothing, ...rest } = spec as Record<string, unknown>;
     const extra = Object.keys(rest);
-    if (extra.length > 0) throw new Error(`loss: unknown option '${extra[0]}' (a loss object takes name and fromLogits)`);
+    if (extra.length > 0) throw new Error(`loss: unknown option '${extra[0]}' (a loss object takes name, fromLogits and labelSmoothing)`);
     if (typeof name !== 'string' || !ALIASES[name]) throw new Error(`unknown loss ${JSON.stringify(name)} (${known})`);
     if (fromLogits !== undefined && typeof fromLogits !== 'boolean') throw new Error(`loss: fromLogits must be true or false, got ${JSON.stringify(fromLogits)}`);
-    return { name: ALIASES[name], fromLogits: fromLogits === true };
+    const smoothing = labelSmoothing ?? 0;
+    if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) throw new Error(`loss: labelSmoothing must be a number in [0, 1), got ${JSON.stringify(labelSmoothing)}`);
+    if (smoothing > 0 && ALIASES[name] !== 'categoricalCrossentropy') throw new Error(`loss: labelSmoothing is categoricalCrossentropy's (Keras' sparse loss has none)`);
+    return { name: ALIASES[name], fromLogits: fromLogits === true, labelSmoothing: smoothing };
   }
-  throw new Error(`loss must be a name or { name, fromLogits }, got ${typeof spec} (${known})`);
+  throw new Error(`loss must be a name or { name, fromLogits, labelSmoothing }, got ${typeof spec} (${known})`);
 }
 
 export function createLoss(spec: unknown, outputLayer: Layer | undefined): LossRecorder {

@@ -231,7 +231,7 @@ export class Sequential implements SavableModel {
   async trainOnBatch(x: Float32Array, y: Labels): Promise<{ loss: number; accuracy: number }> {
     const { state, runner } = this.compiled();
     const n = checkImages(x, state.inputShape);
-    const targets = toTargets(y, n, state.classes);
+    const targets = toTargets(y, n, state.classes, 'y', state.loss.spec.labelSmoothing);
     const compiled = await runner.compiled('train', n);
     runner.clearMetrics();
     const run = await runner.run(compiled, x, targets, true);
@@ -268,7 +268,7 @@ export class Sequential implements SavableModel {
     const { state } = this.compiled();
     const batchSize = checkBatchOptions('evaluate', args);
     const n = checkImages(x, state.inputShape);
-    return evaluateBatches(this.compiled(), x, toTargets(y, n, state.classes), batchSize);
+    return evaluateBatches(this.compiled(), x, toTargets(y, n, state.classes, 'y', state.loss.spec.labelSmoothing), batchSize);
   }
 
   /** Class probabilities, (N, classes) row-major. */

@@ -4,7 +4,8 @@
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
  * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
  * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, one
- * trained with AdamW, and a functional model of one chain (.keras and .h5). The expected figures are Keras' own: its test loss and accuracy on the first
+ * trained with AdamW, a functional model of one chain (.keras and .h5), and one trained with
+ * label smoothing. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -12,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, fromKerasJson, layers, loadMnist, pixelRangeForModel, toKerasJson, toPixelRange, type Device } from '../../src/index.js';
-import { loadKerasWeights, loadModel } from '../../src/io/keras-file/index.js';
+import { encodeKerasModel, loadKerasWeights, loadModel } from '../../src/io/keras-file/index.js';
 import { expectClose, testDevice } from '../helpers/gpu.js';
 
 const DIR = 'test/fixtures/keras-files/';
@@ -90,9 +91,9 @@ describe('Keras-made files', () => {
   it("quickstart.keras (TensorFlow's beginner model): 2-D input, a linear last layer and a from-logits loss; predict gives Keras' logits", async () => {
     const model = await loadModel(`${DIR}quickstart.keras`);
     expect(model.inputShape).toEqual([28, 28]);
-    expect(model.initialState?.loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true });
+    expect(model.initialState?.loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true, labelSmoothing: 0 });
     await model.compile({ device }); // the file's optimizer and loss
-    expect(model.trainingState().loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true });
+    expect(model.trainingState().loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true, labelSmoothing: 0 });
     // [28, 28] images hold the same values in the same order as MNIST's [28, 28, 1].
     await expectKerasFigures(model, expected['quickstart.keras']);
     model.dispose();
@@ -174,6 +175,20 @@ describe('Keras-made files', () => {
     expect(refused((l) => l[1].inbound_nodes.push(l[1].inbound_nodes[0]))).toThrow(`${chain}layer 'conv2d' is called 2 times, not once`);
     expect(refused((l) => (l[4].inbound_nodes[0].kwargs = { training: true }))).toThrow(`${chain}layer 'dropout' is called with arguments {"training":true}`);
     expect(refused((l) => l[2].inbound_nodes[0].args.push(l[2].inbound_nodes[0].args[0]))).toThrow(`${chain}layer 'max_pooling2d' takes 'conv2d', 'conv2d', not the layer before it, 'conv2d'`);
+  });
+
+  it("smoothing.keras: Keras' label smoothing read, evaluated and trained as Keras does, and written back", async () => {
+    const model = await loadModel(`${DIR}smoothing.keras`);
+    expect(model.initialState?.loss).toEqual({ name: 'categoricalCrossentropy', fromLogits: false, labelSmoothing: 0.2 });
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD and loss
+    await expectKerasFigures(model, expected['smoothing.keras']); // Keras measured on one-hot labels; these are integers
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['smoothing.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after an SGD step on smoothed targets');
+    const original = JSON.parse(new TextDecoder().decode(unzipSync(bytes('smoothing.keras'))['config.json']));
+    const written = JSON.parse(new TextDecoder().decode(unzipSync(await encodeKerasModel(model))['config.json']));
+    expect(written.compile_config.loss).toEqual(original.compile_config.loss);
+    model.dispose();
   });
 
   it('float16 weights are converted to float32 exactly', async () => {

@@ -7,6 +7,7 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { Sequential, decodeKerasModel, encodeKerasModel, layers } from '../../src/index.js';
+import { checkLossSpec } from '../../src/nn/loss.js';
 import { softmaxRef } from '../../src/reference/softmax.js';
 import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
 
@@ -28,7 +29,7 @@ describe('loss fromLogits', () => {
     await probabilities.compile({ device, optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', seed: 4 });
     const logits = model('linear');
     await logits.compile({ device, optimizer: 'adam', loss: { name: 'sparseCategoricalCrossentropy', fromLogits: true }, seed: 4 });
-    expect(logits.trainingState().loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true });
+    expect(logits.trainingState().loss).toEqual({ name: 'sparseCategoricalCrossentropy', fromLogits: true, labelSmoothing: 0 });
     for (let step = 0; step < 3; step++) {
       expect(await logits.trainOnBatch(x, y)).toEqual(await probabilities.trainOnBatch(x, y));
     }
@@ -50,7 +51,7 @@ describe('loss fromLogits', () => {
     const config = JSON.parse(new TextDecoder().decode(unzipSync(bytes)['config.json']));
     expect(config.compile_config.loss).toMatchObject({ class_name: 'CategoricalCrossentropy', config: { from_logits: true } });
     const read = decodeKerasModel(bytes, 'logits.keras');
-    expect(read.initialState?.loss).toEqual({ name: 'categoricalCrossentropy', fromLogits: true });
+    expect(read.initialState?.loss).toEqual({ name: 'categoricalCrossentropy', fromLogits: true, labelSmoothing: 0 });
     await read.compile({ device });
     expectClose(await read.predict(x), await m.predict(x), { atol: 0 }, 'the logits after the round trip');
     read.dispose();
@@ -66,10 +67,14 @@ describe('loss fromLogits', () => {
       /categoricalCrossentropy with fromLogits needs a linear last layer \(its outputs are the logits\); it has activation 'softmax'/,
     );
     await expect(model('linear').compile({ device, optimizer: 'sgd', loss: { name: 'categoricalCrossentropy', from_logits: true } as never })).rejects.toThrow(
-      /loss: unknown option 'from_logits' \(a loss object takes name and fromLogits\)/,
+      /loss: unknown option 'from_logits' \(a loss object takes name, fromLogits and labelSmoothing\)/,
     );
     await expect(model('linear').compile({ device, optimizer: 'sgd', loss: { name: 'categoricalCrossentropy', fromLogits: 'yes' } as never })).rejects.toThrow(/loss: fromLogits must be true or false, got "yes"/);
-    await expect(model('linear').compile({ device, optimizer: 'sgd', loss: 7 as never })).rejects.toThrow(/loss must be a name or \{ name, fromLogits \}, got number/);
+    await expect(model('linear').compile({ device, optimizer: 'sgd', loss: 7 as never })).rejects.toThrow(/loss must be a name or \{ name, fromLogits, labelSmoothing \}, got number/);
+    // Keras' label smoothing: categorical cross-entropy's only, in [0, 1).
+    expect(() => checkLossSpec({ name: 'sparseCategoricalCrossentropy', labelSmoothing: 0.1 })).toThrow("loss: labelSmoothing is categoricalCrossentropy's (Keras' sparse loss has none)");
+    expect(() => checkLossSpec({ name: 'categoricalCrossentropy', labelSmoothing: 1 })).toThrow('loss: labelSmoothing must be a number in [0, 1), got 1');
+    expect(checkLossSpec({ name: 'categoricalCrossentropy', labelSmoothing: 0.1 })).toEqual({ name: 'categoricalCrossentropy', fromLogits: false, labelSmoothing: 0.1 });
   });
 });
 

@@ -177,16 +177,16 @@ function parseJson(text: string, where: string): unknown {
 
 /**
  * A .keras file's compile_config loss, where it is one of the engine's: a name
- * ('sparse_categorical_crossentropy') or a serialized loss object (class_name and from_logits).
- * Any other loss gives undefined: compile then takes its own default or argument.
+ * ('sparse_categorical_crossentropy') or a serialized loss object (class_name, from_logits,
+ * label_smoothing). Any other loss gives undefined: compile then takes its own default or argument.
  */
 function lossFromKeras(loss: unknown): LossSpec | undefined {
-  const object = typeof loss === 'object' && loss !== null ? (loss as { class_name?: unknown; config?: { from_logits?: unknown } }) : undefined;
+  const object = typeof loss === 'object' && loss !== null ? (loss as { class_name?: unknown; config?: { from_logits?: unknown; label_smoothing?: unknown } }) : undefined;
   // The class name in camel case (SparseCategoricalCrossentropy → sparseCategoricalCrossentropy) is the engine's name.
   const name = typeof loss === 'string' ? loss : typeof object?.class_name === 'string' ? object.class_name.charAt(0).toLowerCase() + object.class_name.slice(1) : undefined;
   if (name === undefined) return undefined;
   try {
-    return { name: checkLossSpec(name).name, fromLogits: object?.config?.from_logits === true };
+    return checkLossSpec({ name, fromLogits: object?.config?.from_logits === true, labelSmoothing: object?.config?.label_smoothing ?? 0 });
   } catch {
     return undefined; // a loss the engine does not have
   }

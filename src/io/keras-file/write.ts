@@ -86,10 +86,11 @@ function dateSaved(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', '@');
 }
 
-/** compile's loss as Keras serializes it: a plain name, or the loss object where from_logits is set. */
-function lossToKeras({ name, fromLogits }: CheckedLoss): unknown {
+/** compile's loss as Keras serializes it: a plain name, or the loss object where from_logits or label_smoothing is set. */
+function lossToKeras({ name, fromLogits, labelSmoothing }: CheckedLoss): unknown {
   const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`); // sparseCategoricalCrossentropy → sparse_categorical_crossentropy
-  if (!fromLogits) return snake;
+  if (!fromLogits && labelSmoothing === 0) return snake;
   const className = name[0].toUpperCase() + name.slice(1);
-  return { module: 'keras.losses', class_name: className, config: { name: snake, reduction: 'sum_over_batch_size', from_logits: true }, registered_name: null };
+  const smoothing = name === 'categoricalCrossentropy' ? { label_smoothing: labelSmoothing, axis: -1 } : {};
+  return { module: 'keras.losses', class_name: className, config: { name: snake, reduction: 'sum_over_batch_size', from_logits: fromLogits, ...smoothing }, registered_name: null };
 }
