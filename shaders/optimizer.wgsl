@@ -13,6 +13,7 @@
 //             otherwise v + ε;  inc = lr·g / √denominator;  momentum 0: p −= inc,
 //             otherwise u = momentum·u + inc and p −= u
 //   Adagrad   a += g²;  p −= lr·g / √(a + ε)
+//   Adamax    m += (g − m)(1 − β1);  u = max(β2·u, |g|);  p −= lr·m / ((1 − β1^t)(u + ε))
 //
 // Each kind has a fixed number of state slots. A slot its options leave unused (SGD's without
 // momentum, RMSprop's u without momentum and c when not centered) is neither read nor
@@ -23,6 +24,7 @@
 //   grads:    (COUNT)         their gradients, same layout
 //   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of chunk i at k·COUNT + i
 //                             SGD [v]  Adam [m, v]  Adadelta [a, d]  RMSprop [v, u, c]  Adagrad [a]
+//                             Adamax [m, u]
 //   hyper:    (H)             hyper-parameters, learning rate first and weight decay last
 //                             (at WEIGHT_DECAY_INDEX), written by the host only when they
 //                             change:
@@ -31,6 +33,7 @@
 //                             Adadelta [lr, ρ, ε, wd]
 //                             RMSprop  [lr, ρ, momentum, ε, centered (0 or 1), wd]
 //                             Adagrad  [lr, ε, wd]
+//                             Adamax   [lr, β1, β2, ε, ln β1, wd]
 //   stepInfo: (4) u32         [t = 1-based optimizer step, seed, 0, 0]
 //
 // params, grads and state are read as arrays of Value: f32, or vec4f when 4 divides the
@@ -40,7 +43,7 @@
 // element-wise, so the same code serves both; four values per invocation cut the index
 // arithmetic and the bounds clamps per value by four.
 //
-// KIND: 0 = SGD, 1 = Adam and AdamW, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad.
+// KIND: 0 = SGD, 1 = Adam and AdamW, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad, 5 = Adamax.
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -145,6 +148,19 @@ fn adagrad(i: u32, g: Value) {
   params[i] -= lr * g / sqrt(accumulator + epsilon);
 }
 
+fn adamax(i: u32, g: Value) {
+  let lr = hyper[0];
+  let beta1 = hyper[1];
+  let beta2 = hyper[2];
+  let epsilon = hyper[3];
+  let t = f32(stepInfo[0]);
+  let m = state[i] + (g - state[i]) * (1.0 - beta1);
+  let u = max(beta2 * state[COUNT + i], abs(g));
+  state[i] = m;
+  state[COUNT + i] = u;
+  params[i] -= lr * m / (oneMinusPower(hyper[4], t) * (u + epsilon));
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
@@ -159,6 +175,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     case 1u: { adam(i, g); }
     case 2u: { adadelta(i, g); }
     case 3u: { rmsprop(i, g); }
-    default: { adagrad(i, g); }
+    case 4u: { adagrad(i, g); }
+    default: { adamax(i, g); }
   }
 }

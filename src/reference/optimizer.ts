@@ -74,6 +74,14 @@ export function optimizerStepRef(
         }
         break;
       }
+      case 'adamax': {
+        const m = c.beta1 * state[slot(0, i)] + (1 - c.beta1) * g;
+        const u = Math.max(c.beta2 * state[slot(1, i)], Math.abs(g));
+        state[slot(0, i)] = m;
+        state[slot(1, i)] = u;
+        params[i] -= (c.learningRate * m) / ((1 - c.beta1 ** t) * (u + c.epsilon));
+        break;
+      }
       case 'adagrad': {
         const accumulator = state[i] + g * g;
         state[i] = accumulator;

@@ -3,8 +3,8 @@
  * state, a legacy .h5 with BatchNormalization and SGD momentum, a flat-input .weights.h5,
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
  * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
- * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, one
- * trained with AdamW, a functional model of one chain (.keras and .h5), and one trained with
+ * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, ones
+ * trained with AdamW and Adamax, a functional model of one chain (.keras and .h5), and one trained with
  * label smoothing. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
@@ -188,6 +188,18 @@ describe('Keras-made files', () => {
     const original = JSON.parse(new TextDecoder().decode(unzipSync(bytes('smoothing.keras'))['config.json']));
     const written = JSON.parse(new TextDecoder().decode(unzipSync(await encodeKerasModel(model))['config.json']));
     expect(written.compile_config.loss).toEqual(original.compile_config.loss);
+    model.dispose();
+  });
+
+  it("adamax.keras: Adamax's state (momentum, infinity norm) restored, and a further step as Keras took it", async () => {
+    const model = await loadModel(`${DIR}adamax.keras`);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adamax
+    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'adamax', learningRate: Math.fround(0.01) });
+    expect(model.trainingState().optimizerSteps).toBe(expected['adamax.keras'].resume.iterations - 1);
+    await expectKerasFigures(model, expected['adamax.keras']);
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['adamax.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adamax step');
     model.dispose();
   });
 

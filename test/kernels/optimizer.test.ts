@@ -27,6 +27,8 @@ const configs: OptimizerConfig[] = [
   { kind: 'adamw', learningRate: 0.01, weightDecay: 0.05 },
   { kind: 'sgd', momentum: 0.9, weightDecay: 0.1 },
   { kind: 'rmsprop', momentum: 0.5, weightDecay: 0.02 },
+  { kind: 'adamax' },
+  { kind: 'adamax', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 },
 ];
 
 /**
@@ -243,6 +245,7 @@ describe('optimizer closed forms (checks the reference, and the GPU without it)'
 describe('optimizer configuration', () => {
   it('fills in Keras 3 defaults, and rejects a hyper-parameter the kind does not have', () => {
     expect(withDefaults({ kind: 'adam', learningRate: 0.01 })).toEqual({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+    expect(withDefaults({ kind: 'adamax' })).toEqual({ kind: 'adamax', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
     expect(withDefaults({ kind: 'adamw' })).toEqual({ kind: 'adamw', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 });
     expect(withDefaults({ kind: 'adadelta' })).toEqual({ kind: 'adadelta', learningRate: 0.001, rho: 0.95, epsilon: 1e-7, weightDecay: 0 });
     expect(OPTIMIZER_DEFAULTS.rmsprop).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false, weightDecay: 0 });

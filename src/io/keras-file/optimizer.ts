@@ -5,7 +5,7 @@
  *
  * Keras 3 keeps an optimizer's variables in this order (optimizer/vars/<i> in a .keras,
  * optimizer_weights/weight_names in a .h5): iterations (int scalar), learning_rate (float
- * scalar), then the state of each trainable weight, for Adam and AdamW interleaved per weight
+ * scalar), then the state of each trainable weight, for Adam, AdamW and Adamax interleaved per weight
  * (m0, v0, m1, v1, ...), for Adadelta likewise (accumulated grad², accumulated delta²), for
  * SGD with momentum one velocity per weight, for Adagrad one accumulator per weight, and for
  * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
@@ -21,6 +21,7 @@ const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<strin
   SGD: { kind: 'sgd', args: { learning_rate: 'learningRate', momentum: 'momentum', nesterov: 'nesterov' } },
   Adam: { kind: 'adam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   AdamW: { kind: 'adamw', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
+  Adamax: { kind: 'adamax', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   Adadelta: { kind: 'adadelta', args: { learning_rate: 'learningRate', rho: 'rho', epsilon: 'epsilon' } },
   RMSprop: { kind: 'rmsprop', args: { learning_rate: 'learningRate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered' } },
   Adagrad: { kind: 'adagrad', args: { learning_rate: 'learningRate', initial_accumulator_value: 'initialAccumulatorValue', epsilon: 'epsilon' } },
@@ -95,6 +96,7 @@ export function kerasStateVariables(config: OptimizerConfig, trainable: number):
       return resolved.momentum > 0 ? block(0) : [];
     case 'adam':
     case 'adamw':
+    case 'adamax':
     case 'adadelta':
       return perWeight([0, 1]);
     case 'rmsprop':
