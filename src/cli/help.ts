@@ -36,6 +36,10 @@ Train options:
                         the preset's; ${DEFAULT_TRAINING.optimizer} for the default model)
   --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's;
                         ${DEFAULT_TRAINING.learningRate} for the default model with ${DEFAULT_TRAINING.optimizer})
+  --weight-decay X      Keras 3's decoupled weight decay: p -= p·X·learning rate before each
+                        update (default: the optimizer's; 0.004 for adamw, else 0)
+  --label-smoothing X   Keras' label smoothing ε in [0, 1): train on the targets
+                        t·(1 − ε) + ε/10 (default 0)
   --lr-schedule S       constant, or cosine: the rate falls from --learning-rate to 0 over the
                         run's steps (Keras' CosineDecay); default: ${DEFAULT_TRAINING.schedule} for the default
                         model, else constant

@@ -18,14 +18,15 @@ import { Interrupted, stopOnSignals } from './interrupt.js';
 import { ProgressReporter } from './progress.js';
 import { checkMnistInput, pixelRange } from './model-file.js';
 import { toPixelRange } from '../nn/pixel-range.js';
-import { lossForModel } from '../nn/loss.js';
+import { checkLossSpec, lossForModel, type LossSpec } from '../nn/loss.js';
+import type { Sequential } from '../nn/sequential.js';
 import { RunRecorder } from './record.js';
 import { testLine, tuningLine } from './report.js';
 import { UsageError, adapterChoice, dataDir, checkpointEvery, lrSchedule, positiveInt, tuningMode, type LearningRateSchedule } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText } from './validation.js';
 
 export async function train(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data', 'pixel-range']);
+  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data', 'pixel-range', 'weight-decay', 'label-smoothing']);
   if (!values) return; // --help
   // Refuse a file name of no known format before training, not after.
   for (const option of ['save', 'load'] as const) {
@@ -68,7 +69,7 @@ export async function train(argv: string[]): Promise<void> {
 
   // A Keras file brings its architecture (and its optimizer, unless one is asked for).
   const fromFile = values.load && values.model === undefined && weightsFormat(values.load) === 'keras' ? await loadModel(values.load) : undefined;
-  const keepFileOptimizer = fromFile?.initialState?.optimizer !== undefined && values.optimizer === undefined && values['learning-rate'] === undefined;
+  const keepFileOptimizer = fromFile?.initialState?.optimizer !== undefined && values.optimizer === undefined && values['learning-rate'] === undefined && values['weight-decay'] === undefined;
   let optimizer: OptimizerConfig = preset.optimizer;
   const kind = values.optimizer ?? (isDefault ? DEFAULT_TRAINING.optimizer : undefined);
   if (kind !== undefined) {
@@ -81,6 +82,13 @@ export async function train(argv: string[]): Promise<void> {
     if (!(Number.isFinite(rate) && rate > 0)) throw new UsageError(`--learning-rate must be a positive number, got '${values['learning-rate']}'`);
     optimizer = { ...optimizer, learningRate: rate };
   }
+  if (values['weight-decay'] !== undefined) {
+    const decay = Number(values['weight-decay']);
+    if (!(Number.isFinite(decay) && decay >= 0)) throw new UsageError(`--weight-decay must be a number ≥ 0, got '${values['weight-decay']}'`);
+    optimizer = { ...optimizer, weightDecay: decay };
+  }
+  const smoothing = values['label-smoothing'] === undefined ? 0 : Number(values['label-smoothing']);
+  if (!(smoothing >= 0 && smoothing < 1)) throw new UsageError(`--label-smoothing must be a number in [0, 1), got '${values['label-smoothing']}'`);
   try {
     optimizer = resolveOptimizer(optimizer);
   } catch (err) {
@@ -104,7 +112,7 @@ export async function train(argv: string[]): Promise<void> {
   const mnist = await loadMnist({ limit, testLimit, dir: data });
   toPixelRange(mnist.train.images, range);
   toPixelRange(mnist.test.images, range);
-  await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: lossForModel(model), metrics: ['accuracy'], seed });
+  await model.compile({ device, optimizer: keepFileOptimizer ? undefined : optimizer, loss: trainingLoss(model, smoothing), metrics: ['accuracy'], seed });
   optimizer = model.trainingState().optimizer.config;
   console.log(model.summary());
   if (fromFile) console.log(`model, weights${keepFileOptimizer ? ' and optimizer state' : ''} loaded from ${values.load}`);
@@ -130,7 +138,7 @@ export async function train(argv: string[]): Promise<void> {
       `${epochs} epoch(s), batch ${batchSize}, ${optimizer.kind} learning rate ${learningRate}` +
       (decay ? `, cosine decay to 0 over ${decaySteps} steps` : ''),
   );
-  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load, ...(data ? { data } : {}), ...(range === 255 ? { pixelRange: range } : {}) };
+  const settings = { model: fromFile ? values.load! : name, optimizer: withDefaults(optimizer), ...(decay ? { lrSchedule: 'cosine' as const } : {}), epochs, batchSize, seed, validation: validation.source, validationSplit: validation.split, limit, testLimit, load: values.load, ...(data ? { data } : {}), ...(range === 255 ? { pixelRange: range } : {}), ...(smoothing > 0 ? { labelSmoothing: smoothing } : {}) };
   await record?.begin(settings, adapterText, { epoch: initialEpoch, batch: resumeFrom?.batch ?? 0, epochSeconds: resumeFrom?.epochSeconds ?? 0 }, { ...validationCounts(validation, mnist), test: mnist.test.count });
 
   const progress = new ProgressReporter(process.stdout);
@@ -190,4 +198,13 @@ export async function train(argv: string[]): Promise<void> {
   console.log(testLine(test));
   model.dispose();
   device.destroy();
+}
+
+/**
+ * The model's loss (lossForModel), with --label-smoothing's ε when given: Keras' label
+ * smoothing is categorical cross-entropy's, the same loss as the sparse one on MNIST's labels.
+ */
+function trainingLoss(model: Sequential, smoothing: number): LossSpec {
+  const loss = checkLossSpec(lossForModel(model));
+  return smoothing > 0 ? { ...loss, name: 'categoricalCrossentropy', labelSmoothing: smoothing } : loss;
 }

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.js';
 import { loadModel } from '../../src/io/keras-file/index.js';
@@ -75,6 +76,16 @@ describe('webgpu-dl with Keras files', () => {
     expect(model.layers.map((l) => l.name)).toEqual(['features', 'pool', 'flat', 'digits']);
     // 188 steps saved by Keras, then one of 57 images (the preset holds 10% out for validation).
     expect(model.initialState?.optimizer?.iterations).toBe(expected['conv-adam.keras'].resume.iterations);
+  });
+
+  it('train --weight-decay and --label-smoothing: the saved .keras holds them as Keras writes them', async () => {
+    const saved = join(mkdtempSync(join(tmpdir(), 'cli-keras-')), 'decayed.keras');
+    const { code, out } = await run('train', '--optimizer', 'adamw', '--weight-decay', '0.02', '--label-smoothing', '0.1', '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved);
+    expect(code).toBe(0);
+    expect(out).toMatch(/adamw learning rate/);
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(saved)))['config.json']));
+    expect(config.compile_config.optimizer).toMatchObject({ class_name: 'AdamW', config: { weight_decay: 0.02 } });
+    expect(config.compile_config.loss).toMatchObject({ class_name: 'CategoricalCrossentropy', config: { label_smoothing: 0.1 } });
   });
 
   it('refuses --save x.h5, evaluate without --load, and a weights-only file as a model', async () => {

@@ -179,6 +179,8 @@ describe('webgpu-dl command', () => {
       [['predict', '--load', tiny, '--tuning', 'fast'], /--tuning must be one of measure, cached, off, got 'fast'/],
       [['predict', '--load', tiny, '--input', join(dir, 'three.idx'), '--invert'], /--invert applies to PNG input only/],
       [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
+      [['train', '--weight-decay=-0.1'], /--weight-decay must be a number ≥ 0, got '-0.1'/],
+      [['train', '--label-smoothing', '1'], /--label-smoothing must be a number in \[0, 1\), got '1'/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(...argv);
