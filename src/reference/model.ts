@@ -103,10 +103,14 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
       penalty: (w) => linearPenalty(c, w),
     };
   },
-  Dense: (c, [inputs]) => ({
+  // Along the last axis, at every position of the others (one row each).
+  Dense: (c, inShape) => ({
     weightCount: c.use_bias ? 2 : 1,
-    outputShape: [c.units],
-    forward: (w, x, batch) => activateAll(c.activation, matmulRef({ m: batch, n: c.units, k: inputs }, x, w[0], c.use_bias ? w[1] : undefined)),
+    outputShape: [...inShape.slice(0, -1), c.units],
+    forward: (w, x) => {
+      const inputs = inShape[inShape.length - 1];
+      return activateAll(c.activation, matmulRef({ m: x.length / inputs, n: c.units, k: inputs }, x, w[0], c.use_bias ? w[1] : undefined));
+    },
     penalty: (w) => linearPenalty(c, w),
   }),
   MaxPooling2D: (c, inShape) => pooling(c, inShape, (x, p) => maxPoolForwardRef(x, p).y),

@@ -101,7 +101,7 @@ describe('Keras model JSON', () => {
     ['an inconsistent build shape', (m) => (m.config.layers.find((l: any) => l.class_name === 'Dense').build_config.input_shape = [null, 50]), /Dense layer 'dense': build_config.input_shape is \[50\], but the previous layer outputs \[36\]: inconsistent shapes/],
     ['an inconsistent input shape', (m) => (m.build_config.input_shape = [null, 9, 9, 1]), /inconsistent input shapes/],
     ['an unknown dimension', (m) => (m.config.layers[0].config.batch_shape = [null, null, 8, 1]), /InputLayer layer 'input_layer': batch_shape: every dimension but the batch must be a known positive integer/],
-    ['a layer that cannot follow', (m) => m.config.layers.splice(4, 1), /Dense layer 'dense': expects a flat input/],
+    ['a layer that cannot follow', (m) => m.config.layers.splice(4, 1), /the model's output must be flat \[classes\], got \[3,3,3\]: end with Flatten and Dense/],
     ['a missing argument', (m) => delete layerConfig(m, 'Dense').units, /Dense layer 'dense': units must be a positive integer, got undefined/],
     ['a Functional model without its inputs', (m) => (m.class_name = 'Functional'), /a Functional model is read only when its layers form one chain \(a Sequential model\): input_layers must name one layer, got undefined/],
     ['a subclassed model', (m) => (m.class_name = 'MyModel'), /only Sequential models \(and functional ones that are a chain of layers\) are supported, got class_name "MyModel"/],

@@ -152,6 +152,15 @@ describe('TF.js interchange', () => {
       ] }),
     ],
     [
+      'dense on images (along the channels at every pixel)',
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
+        tf.layers.dense({ units: 3, activation: 'tanh' }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
       'global average pooling',
       () => tf.sequential({ layers: [tf.layers.conv2d({ filters: 5, kernelSize: 2, activation: 'tanh', inputShape: INPUT }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })] }),
     ],

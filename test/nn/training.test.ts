@@ -111,9 +111,10 @@ describe('training', () => {
     model.dispose();
   });
 
-  it('a layer that cannot follow the previous shape is an error naming it', () => {
+  it('a layer that cannot follow the previous shape is an error naming it, and so is an output that is not one vector per sample', () => {
+    // Dense on images works along the channels, as in Keras; as the output it gives no class scores.
     const model = new Sequential([layers.conv2d({ filters: 4, kernelSize: 3, inputShape: [28, 28, 1] }), layers.dense({ units: 10, activation: 'softmax' })]);
-    expect(() => model.summary()).toThrow(/Dense layer 'dense': expects a flat input/);
+    expect(() => model.summary()).toThrow("the model's output must be flat [classes], got [26,26,10]: end with Flatten and Dense");
     const tooSmall = new Sequential([layers.conv2d({ filters: 4, kernelSize: 5, inputShape: [3, 3, 1] })]);
     expect(() => tooSmall.summary()).toThrow(/Conv2D layer 'conv2d'.*does not fit/);
     expect(() => layers.dense({ units: 0 })).toThrow(/units must be a positive integer/);

@@ -5,7 +5,7 @@ import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { Layer, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, elements, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, linearRegularizers, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -41,10 +41,11 @@ export class Dense extends Layer {
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Dense', args));
   }
 
+  // On an input of more than one axis, as in Keras, the same map applies along the last axis
+  // at every position of the others: (..., inputs) → (..., units).
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
-    if (inputShape.length !== 1) this.fail(`expects a flat input (add a Flatten layer before it), got shape [${inputShape}]`);
-    const [inputs] = inputShape;
-    this.outputShape = [this.units];
+    const inputs = inputShape[inputShape.length - 1];
+    this.outputShape = [...inputShape.slice(0, -1), this.units];
     const specs: WeightSpec[] = [
       { name: 'kernel', shape: [inputs, this.units], trainable: true, regularizer: this.kernelRegularizer, init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random) },
     ];
@@ -55,11 +56,12 @@ export class Dense extends Layer {
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const [kernel, bias] = this.weightSlots;
     const inputs = kernel.shape[0];
+    const rows = ctx.batch * elements(this.outputShape.slice(0, -1)); // a row per sample and position
     // When x is a ReLU's output, the dX matmul applies that ReLU's backward (masked by x).
     const reluInput = input.reluOutput;
     const { y, reluOutput, backward } = recordLinear(
-      ctx, this.name, x, [ctx.batch, this.units],
-      { rows: ctx.batch, inner: inputs, units: this.units },
+      ctx, this.name, x, [ctx.batch, ...this.outputShape],
+      { rows, inner: inputs, units: this.units },
       kernel, bias, this.activation, reluInput,
     );
     return {
