@@ -10,6 +10,7 @@ export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpe
 export { cosineDecay, cosineDecayRate, type CosineDecayOptions } from './nn/learning-rate.js';
 export { lossForModel, type CheckedLoss, type LossName, type LossSpec } from './nn/loss.js';
 export { pixelRangeForModel, toPixelRange, PIXEL_RANGES, type PixelRange } from './nn/pixel-range.js';
+export type { Regularizer, RegularizerArg } from './nn/regularizers.js';
 export type { Labels } from './nn/inputs.js';
 export { presets, presetNames, type Preset } from './nn/presets.js';
 export { loadMnist, mnistFromBuffers } from './data/mnist.js';
