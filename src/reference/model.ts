@@ -14,6 +14,7 @@ import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
 import { scaleRef } from './scale.js';
 import { penaltyRef } from './regularize.js';
+import { shiftWindowRef } from './pad.js';
 import type { Activation } from '../kernels/activation.js';
 
 /** What the reference reads of a model (a Sequential is one): its input shape and each layer's Keras form. */
@@ -133,6 +134,9 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   GlobalAveragePooling2D: (c, inShape) => globalPooling(c, inShape, (values) => values.reduce((a, b) => a + b, 0) / values.length),
   GlobalMaxPooling2D: (c, inShape) => globalPooling(c, inShape, (values) => Math.max(...values)),
   LeakyReLU: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x.map((v) => activate('leaky_relu', v, c.negative_slope)) }),
+  // Their padding and cropping are [[top, bottom], [left, right]] (Conv2D's padding is a word).
+  ZeroPadding2D: (c, inShape) => window(inShape, (c as unknown as { padding: number[][] }).padding, 1),
+  Cropping2D: (c, inShape) => window(inShape, (c as unknown as { cropping: number[][] }).cropping, -1),
   Rescaling: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => scaleRef(x, c.scale, c.offset) }),
   Reshape: (c, inShape) => {
     const count = inShape.reduce((a, b) => a * b, 1);
@@ -140,6 +144,17 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
     return { weightCount: 0, outputShape: c.target_shape.map((d) => (d === -1 ? count / known : d)), forward: (_w, x) => x };
   },
 };
+
+/** Zero padding (sign 1) or cropping (sign −1) by [[top, bottom], [left, right]]: a window copy. */
+function window([height, width, channels]: number[], [[top, bottom], [left, right]]: number[][], sign: 1 | -1): ReferenceLayer {
+  const outH = height + sign * (top + bottom);
+  const outW = width + sign * (left + right);
+  return {
+    weightCount: 0,
+    outputShape: [outH, outW, channels],
+    forward: (_w, x, batch) => shiftWindowRef(x, { batch, inH: height, inW: width, outH, outW, channels, top: sign * top, left: sign * left }),
+  };
+}
 
 /** A reduction of each channel over the whole image, [h, w, c] → [c] (or [1, 1, c] with keepdims). */
 function globalPooling(c: KerasArgs, [height, width, channels]: number[], reduce: (values: number[]) => number): ReferenceLayer {

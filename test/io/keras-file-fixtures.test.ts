@@ -4,8 +4,8 @@
  * float16 weights, TensorFlow's beginner model, which outputs logits, a model with
  * GlobalAveragePooling2D saved compiled but untrained, one that rescales raw pixels itself,
  * one with elu, selu, softplus, swish and gelu, one with kernel and bias regularizers, ones
- * trained with AdamW and Adamax, a functional model of one chain (.keras and .h5), and one trained with
- * label smoothing. The expected figures are Keras' own: its test loss and accuracy on the first
+ * trained with AdamW and Adamax, a functional model of one chain (.keras and .h5), one trained with
+ * label smoothing, and LeNet-5 with zero padding and cropping. The expected figures are Keras' own: its test loss and accuracy on the first
  * 1,000 MNIST test images, its probabilities for the first 16, and, for the .keras, the
  * probabilities after one more Adam step from the saved state.
  */
@@ -200,6 +200,17 @@ describe('Keras-made files', () => {
     await model.trainOnBatch(train.images, train.labels);
     const after = await model.predict(test.images.subarray(0, 16 * 784));
     expectClose(after, expected['adamax.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adamax step');
+    model.dispose();
+  });
+
+  it("lenet.keras: LeNet-5 on MNIST zero-padded to 32×32, with a cropping: Keras' figures, and the layers written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}lenet.keras`);
+    expect(model.layers.map((l) => l.className)).toEqual(['ZeroPadding2D', 'Conv2D', 'AveragePooling2D', 'Conv2D', 'AveragePooling2D', 'Cropping2D', 'Flatten', 'Dense', 'Dense']);
+    await model.compile({ device, metrics: ['accuracy'] });
+    await expectKerasFigures(model, expected['lenet.keras']);
+    const edges = (json: string) => JSON.parse(json).config.layers.filter((l: { class_name: string }) => ['ZeroPadding2D', 'Cropping2D'].includes(l.class_name)).map((l: { config: { padding?: unknown; cropping?: unknown } }) => l.config.padding ?? l.config.cropping);
+    expect(edges(toKerasJson(model))).toEqual([[[2, 2], [2, 2]], [[1, 0], [0, 1]]]);
+    expect(edges(toKerasJson(model))).toEqual(edges(new TextDecoder().decode(unzipSync(bytes('lenet.keras'))['config.json'])));
     model.dispose();
   });
 

@@ -80,6 +80,17 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'zero padding and cropping',
+      () =>
+        new Sequential([
+          layers.zeroPadding2d({ padding: 2, inputShape: INPUT }),
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+          layers.cropping2D({ cropping: [1, 2] }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'elu, selu, softplus, swish, gelu, regularizers',
       () =>
         new Sequential([
@@ -148,6 +159,16 @@ describe('TF.js interchange', () => {
         tf.layers.flatten(),
         tf.layers.dense({ units: 5, activation: 'swish' }),
         tf.layers.dense({ units: 4, activation: 'gelu' }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'zero padding and cropping',
+      () => tf.sequential({ layers: [
+        tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 3]], inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+        tf.layers.cropping2D({ cropping: [[1, 0], [2, 1]] }),
+        tf.layers.flatten(),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],

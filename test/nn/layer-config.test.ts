@@ -12,7 +12,9 @@ import { referenceLogits } from '../../src/reference/model.js';
 /** One layer of every registered class, with arguments other than the defaults. */
 function everyLayer(): Sequential {
   const model = new Sequential([
-    layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: [1, 2], padding: 'same', useBias: false, activation: 'tanh', kernelInitializer: 'heUniform', inputShape: [8, 6, 2] }),
+    layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: [1, 2], padding: 'same', useBias: false, activation: 'tanh', kernelInitializer: 'heUniform', kernelRegularizer: { l2: 0.01 }, inputShape: [8, 6, 2] }),
+    layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }),
+    layers.cropping2D({ cropping: [[1, 1], [0, 2]] }),
     layers.batchNormalization({ momentum: 0.8, epsilon: 1e-4, axis: 3 }),
     layers.maxPooling2d({ poolSize: [2, 1], strides: 1, padding: 'same' }),
     layers.averagePooling2d({ poolSize: 2 }),
@@ -24,7 +26,7 @@ function everyLayer(): Sequential {
     layers.reshape({ targetShape: [-1, 3] }),
     layers.rescaling({ scale: 1 / 255, offset: -0.5 }),
     layers.flatten(),
-    layers.dense({ units: 4, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'glorotNormal' }),
+    layers.dense({ units: 4, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'glorotNormal', biasRegularizer: { l1: 0.02, l2: 0.03 } }),
   ]);
   model.build();
   return model;
@@ -49,7 +51,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, norm, , , , , , , dropout, , , , dense] = everyLayer().layers;
+    const [conv, , , norm, , , , , , , dropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });
@@ -101,6 +103,19 @@ describe('regularizer arguments', () => {
     expect(() => layers.conv2d({ filters: 2, kernelSize: 3, biasRegularizer: { l2: '0.1' } as never })).toThrow('Conv2D: biasRegularizer: l2 must be a finite number ≥ 0, got "0.1"');
     expect(() => layers.dense({ units: 3, kernelRegularizer: { weightDecay: 0.1 } as never })).toThrow('Dense: kernelRegularizer: unknown key weightDecay (a regularizer has l1 and l2)');
     expect(() => layers.dense({ units: 3, kernelRegularizer: 0.01 as never })).toThrow('Dense: kernelRegularizer: expected { l1, l2 } or a name (l1, l2, l1_l2), got 0.01');
+  });
+});
+
+describe('zero padding and cropping arguments', () => {
+  it("take Keras' three forms, and refuse anything else or a crop that leaves nothing", () => {
+    expect(layers.zeroPadding2d().padding).toEqual([[1, 1], [1, 1]]);
+    expect(layers.zeroPadding2d({ padding: [2, 3] }).padding).toEqual([[2, 2], [3, 3]]);
+    expect(layers.cropping2D({ cropping: [[1, 0], [0, 2]] }).cropping).toEqual([[1, 0], [0, 2]]);
+    expect(() => layers.zeroPadding2d({ padding: -1 })).toThrow('ZeroPadding2D: padding must be n, [rows, cols] or [[top, bottom], [left, right]] of non-negative integers, got -1');
+    expect(() => layers.zeroPadding2d({ padding: [1, 2, 3] as never })).toThrow('got [1,2,3]');
+    expect(() => layers.cropping2D({ cropping: 'same' as never })).toThrow('Cropping2D: cropping must be n, [rows, cols] or [[top, bottom], [left, right]]');
+    expect(() => new Sequential([layers.cropping2D({ cropping: [[3, 3], [0, 0]], inputShape: [6, 6, 1] })]).summary()).toThrow("Cropping2D layer 'cropping2d': cropping [[3,3],[0,0]] leaves nothing of a 6×6 image");
+    expect(() => new Sequential([layers.zeroPadding2d({ inputShape: [784] })]).summary()).toThrow("ZeroPadding2D layer 'zero_padding2d': expects images [height, width, channels], got [784]");
   });
 });
 

@@ -113,6 +113,19 @@ function denseOnImagesModel(): Sequential {
   ]);
 }
 
+/** Asymmetric zero padding after a layer and cropping after another, as LeNet-style models pad MNIST to 32×32. */
+function paddingModel(): Sequential {
+  return new Sequential([
+    layers.zeroPadding2d({ padding: [[1, 2], [0, 1]], inputShape: [6, 5, 2] }),
+    layers.conv2d({ filters: 3, kernelSize: 3, activation: 'tanh' }),
+    layers.zeroPadding2d({ padding: 1 }),
+    layers.conv2d({ filters: 4, kernelSize: 2, activation: 'relu' }),
+    layers.cropping2D({ cropping: [[1, 0], [1, 2]] }),
+    layers.flatten(),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -161,7 +174,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

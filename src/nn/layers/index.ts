@@ -7,11 +7,12 @@ import { Dropout, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import type { LayerArgs, LayerClass } from './layer.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
+import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs } from './padding.js';
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -28,6 +29,8 @@ export const layerClasses: Record<string, LayerClass> = {
   Flatten,
   Reshape,
   Rescaling,
+  ZeroPadding2D,
+  Cropping2D,
   Dropout,
   BatchNormalization,
   Activation,
@@ -44,6 +47,8 @@ export const layers = {
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   reshape: (args: ReshapeArgs) => new Reshape(args),
   rescaling: (args: RescalingArgs) => new Rescaling(args),
+  zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
+  cropping2D: (args: Cropping2DArgs = {}) => new Cropping2D(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
