@@ -263,6 +263,7 @@ describe('demo page in headless Chromium', () => {
       ['activations.keras', 'activation (Activation)'], // elu, selu, softplus, swish
       ['regularized.keras', 'conv2d_1 (Conv2D)'], // L1, L2 and L1L2 regularizers
       ['functional.h5', 'dropout (Dropout)'], // keras.Model(inputs, outputs) of one chain, legacy HDF5
+      ['lenet.keras', 'zero_padding2d (ZeroPadding2D)'], // LeNet-5: zero padding and cropping
     ];
     for (const [file, layer] of files) {
       await page.setInputFiles('#load', KERAS_FIXTURES + file);

@@ -4,7 +4,7 @@
  * what was wrong, never a TypeError or RangeError from deep inside, never succeed silently.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeKerasModel, decodeKerasWeights, decodeSafetensors, encodeSafetensors, imageToInput, mnistFromBuffers, shuffledIndices, toOneHot } from '../../src/index.js';
+import { decodeKerasModel, decodeKerasWeights, decodeSafetensors, encodeSafetensors, imageToInput, mnistFromBuffers, pixelRangeForModel, shuffledIndices, toOneHot, toPixelRange } from '../../src/index.js';
 
 const one = (name: string) => ({ name, shape: [1], data: new Float32Array(1) });
 const image = { width: 28, height: 28, channels: 1, pixels: new Uint8Array(28 * 28) };
@@ -24,6 +24,9 @@ const cases: [name: string, misuse: () => unknown, message: RegExp][] = [
   ['mnistFromBuffers of an object', () => mnistFromBuffers({} as never, new Uint8Array(8), new Uint8Array(8), new Uint8Array(8)), /train-images-idx3-ubyte: expected the file's bytes \(a Uint8Array or an ArrayBuffer\), got Object/],
   ['decodeKerasModel without a name for the file', () => decodeKerasModel(new Uint8Array(64)), /^Keras file: neither a .keras file/],
   ['decodeKerasModel of a string', () => decodeKerasModel('model.keras' as never), /decodeKerasModel\(bytes, source\): bytes must be the file's contents as a Uint8Array, got string/],
+  ['pixelRangeForModel of a file name', () => pixelRangeForModel('model.keras' as never), /pixelRangeForModel: expected a model \(with its layers\), got string/],
+  ['toPixelRange to 100', () => toPixelRange(new Float32Array(4), 100 as never), /toPixelRange: range must be 1 or 255, got 100/],
+  ['toPixelRange of a plain array', () => toPixelRange([0.5] as never, 255), /toPixelRange: images must be a Float32Array \(loadMnist's pixels \/ 255\), got Array/],
   ['decodeKerasWeights without the model', () => decodeKerasWeights(new Uint8Array(64) as never, undefined as never), /decodeKerasWeights\(model, bytes, source\): bytes must be the file's contents as a Uint8Array, got undefined/],
 ];
 
