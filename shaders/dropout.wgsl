@@ -13,6 +13,9 @@
 // of each other. An element is dropped when bits < DROP_THRESHOLD = round(rate · 2³²).
 // src/reference/dropout.ts computes the same bits in TypeScript.
 //
+// SpatialDropout2D (SPATIAL_PIXELS = H·W of NHWC images, CHANNELS = C) drops whole feature
+// maps: every pixel of channel c of sample n takes the bits of index n·C + c.
+//
 // Bindings (COUNT elements each, any shape, flattened):
 //   0 stepInfo: (4) u32 = [step, seed, 0, 0], written by the host before each training step
 //   1 input:  (COUNT)  x (forward) or dY (backward)
@@ -26,6 +29,8 @@ override WG: u32 = 256u;
 override LAYER_SEED: u32 = 0u;
 override DROP_THRESHOLD: u32;
 override KEEP_SCALE: f32;  // 1 / (1 − rate)
+override SPATIAL_PIXELS: u32 = 0u;  // 0: a bit per element; else a bit per (sample, channel)
+override CHANNELS: u32 = 1u;
 
 @group(0) @binding(0) var<storage, read> stepInfo: array<u32>;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
@@ -42,6 +47,9 @@ fn dropout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= COUNT) { return; }
   let key = pcg(pcg(pcg(stepInfo[0]) ^ stepInfo[1]) ^ LAYER_SEED);
-  let kept = pcg(pcg(i) ^ key) >= DROP_THRESHOLD;
+  // (max: no division by zero for plain dropout, whose pipeline folds these constants too)
+  let mapSize = max(SPATIAL_PIXELS, 1u) * CHANNELS;
+  let index = select(i, (i / mapSize) * CHANNELS + i % CHANNELS, SPATIAL_PIXELS > 0u);
+  let kept = pcg(pcg(index) ^ key) >= DROP_THRESHOLD;
   output[i] = select(0.0, input[i] * KEEP_SCALE, kept);
 }

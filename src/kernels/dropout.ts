@@ -14,6 +14,8 @@ export interface DropoutOptions {
   rate: number;
   /** Distinguishes the masks of dropout layers in one model (a u32). */
   layerSeed: number;
+  /** SpatialDropout2D: one bit per (sample, channel) of NHWC images with this many pixels and channels. */
+  spatial?: { pixels: number; channels: number };
 }
 
 /** An element is dropped when its 32 random bits are below this: round(rate · 2³²). */
@@ -35,6 +37,8 @@ function dropoutDispatch(
     LAYER_SEED: options.layerSeed >>> 0,
     DROP_THRESHOLD: dropThreshold(options.rate),
     KEEP_SCALE: 1 / (1 - options.rate),
+    SPATIAL_PIXELS: options.spatial?.pixels ?? 0,
+    CHANNELS: options.spatial?.channels ?? 1,
   };
   return createDispatch(device, { label, code, entryPoint: 'dropout', constants }, bindings, grid(count, WG));
 }

@@ -8,12 +8,16 @@ export function pcg(v: number): number {
   return ((word >>> 22) ^ word) >>> 0;
 }
 
-/** keep (1) or drop (0) for each of `count` elements at this step. */
+/** keep (1) or drop (0) for each of `count` elements at this step (per (sample, channel) for spatial dropout). */
 export function dropoutMaskRef(count: number, options: DropoutOptions, step: number, seed: number): Uint8Array {
   const key = pcg((pcg((pcg(step) ^ seed) >>> 0) ^ options.layerSeed) >>> 0);
   const threshold = dropThreshold(options.rate);
   const mask = new Uint8Array(count);
-  for (let i = 0; i < count; i++) mask[i] = pcg((pcg(i) ^ key) >>> 0) >= threshold ? 1 : 0;
+  const { pixels, channels } = options.spatial ?? { pixels: 0, channels: 1 };
+  for (let i = 0; i < count; i++) {
+    const index = pixels > 0 ? Math.floor(i / (pixels * channels)) * channels + (i % channels) : i;
+    mask[i] = pcg((pcg(index) ^ key) >>> 0) >= threshold ? 1 : 0;
+  }
   return mask;
 }
 

@@ -203,11 +203,15 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
-  it("lenet.keras: LeNet-5 on MNIST zero-padded to 32×32, with a cropping: Keras' figures, and the layers written back as Keras wrote them", async () => {
+  it("lenet.keras: LeNet-5 on MNIST zero-padded to 32×32, with spatial dropout and a cropping: Keras' figures, and the layers written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}lenet.keras`);
-    expect(model.layers.map((l) => l.className)).toEqual(['ZeroPadding2D', 'Conv2D', 'AveragePooling2D', 'Conv2D', 'AveragePooling2D', 'Cropping2D', 'Flatten', 'Dense', 'Dense']);
+    expect(model.layers.map((l) => l.className)).toEqual(['ZeroPadding2D', 'Conv2D', 'AveragePooling2D', 'SpatialDropout2D', 'Conv2D', 'AveragePooling2D', 'Cropping2D', 'Flatten', 'Dense', 'Dense']);
     await model.compile({ device, metrics: ['accuracy'] });
-    await expectKerasFigures(model, expected['lenet.keras']);
+    await expectKerasFigures(model, expected['lenet.keras']); // spatial dropout is off at inference
+    // Training runs every layer's backward, the spatial dropout mask included.
+    const { loss } = await model.trainOnBatch(train.images, train.labels);
+    expect(loss).toBeGreaterThan(0);
+    expect(Number.isFinite(loss)).toBe(true);
     const edges = (json: string) => JSON.parse(json).config.layers.filter((l: { class_name: string }) => ['ZeroPadding2D', 'Cropping2D'].includes(l.class_name)).map((l: { config: { padding?: unknown; cropping?: unknown } }) => l.config.padding ?? l.config.cropping);
     expect(edges(toKerasJson(model))).toEqual([[[2, 2], [2, 2]], [[1, 0], [0, 1]]]);
     expect(edges(toKerasJson(model))).toEqual(edges(new TextDecoder().decode(unzipSync(bytes('lenet.keras'))['config.json'])));

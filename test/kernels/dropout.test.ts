@@ -129,6 +129,25 @@ describe('dropout kernels vs reference', () => {
     for (const b of [info, xBuf, yBuf]) b.destroy();
   });
 
+  it('spatial: whole feature maps dropped, each (sample, channel) with the reference bit, forward and backward alike', async () => {
+    const device = await testDevice();
+    const [batch, height, width, channels] = [64, 5, 3, 7];
+    const count = batch * height * width * channels;
+    const options: DropoutOptions = { rate: 0.4, layerSeed: 9, spatial: { pixels: height * width, channels } };
+    const x = randomFloats(count, 1, 0.5, 1.5);
+    const mask = maskOf(await forwardAt(device, count, options, x, 3, 77));
+    expectSameMask(mask, dropoutMaskRef(count, options, 3, 77), 'spatial mask');
+    // Every pixel of a feature map shares its bit.
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < channels; c++) {
+        const bits = new Set(Array.from({ length: height * width }, (_, p) => mask[(n * height * width + p) * channels + c]));
+        expect(bits.size, `sample ${n} channel ${c}`).toBe(1);
+      }
+    }
+    const maps = Uint8Array.from({ length: batch * channels }, (_, k) => mask[Math.floor(k / channels) * height * width * channels + (k % channels)]);
+    expectFraction(keptFraction(maps), 0.6, maps.length, 'kept feature maps');
+  });
+
   it('rate 0 is the identity', async () => {
     const device = await testDevice();
     const x = randomFloats(1001, 3, -2, 2);

@@ -1,9 +1,12 @@
-/** Dropout: at training time drops each value with probability `rate` and scales the kept ones by 1/(1−rate); identity at inference. */
+/**
+ * Dropout: at training time drops each value with probability `rate` and scales the kept ones
+ * by 1/(1−rate); identity at inference. SpatialDropout2D does so to whole feature maps.
+ */
 import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
-import { Layer, elements, noneOf, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { FIXED, Layer, elements, noneOf, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -27,25 +30,7 @@ export class Dropout extends Layer {
   }
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
-    // y = x·mask/(1 − rate) is positive exactly where x is and the mask kept it, and where the
-    // mask dropped it the gradient is 0 anyway: a ReLU backward fused after this layer (zero
-    // where y ≤ 0) equals the one before it, so the fact and the flag pass through.
-    const reluOutput = input.reluOutput;
-    if (!ctx.training || this.rate === 0) return { y: x, reluOutput, backward: (dY) => dY };
-    const { graph, device, stepInfo } = ctx;
-    const shape = graph.shape(x);
-    const count = elements(shape);
-    // Each dropout layer draws its own mask: the layer seed comes from its (unique) name.
-    const options: DropoutOptions = { rate: this.rate, layerSeed: hashName(this.name) };
-    const y = recordElementwise(graph, `${this.name}/output`, [x], shape, (bind, y) => dropoutForward(device, count, options, { stepInfo, x: bind(x), y }));
-    return {
-      y,
-      reluOutput,
-      backward: (dY) => {
-        const dX = recordElementwise(graph, `${this.name}/dInput`, [dY.d], shape, (bind, dX) => dropoutBackward(device, count, options, { stepInfo, dY: bind(dY.d), dX }));
-        return { d: dX, reluApplied: dY.reluApplied };
-      },
-    };
+    return recordDropout(ctx, x, input, this.name, this.rate);
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Dropout {
@@ -58,6 +43,64 @@ export class Dropout extends Layer {
     // The same three keys; Keras 3 writes them in another order.
     return flavor === 'keras3' ? { rate: this.rate, seed: null, noise_shape: null } : { rate: this.rate, noise_shape: null, seed: null };
   }
+}
+
+/** SpatialDropout2D: at training time drops whole feature maps (a channel of a sample, every pixel) with probability `rate`; identity at inference. */
+export class SpatialDropout2D extends Layer {
+  readonly className = 'SpatialDropout2D';
+  readonly namePrefix = 'spatial_dropout2d';
+  readonly keras3BuildConfig = false;
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super('SpatialDropout2D', args, ['rate'], { dataFormat: FIXED.dataFormat });
+    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`SpatialDropout2D: rate must be in [0, 1), got ${String(args.rate)}`);
+    this.rate = args.rate;
+  }
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    if (inputShape.length !== 3) this.fail(`expects images [height, width, channels], got [${inputShape}]`);
+    this.outputShape = [...inputShape];
+    return [];
+  }
+
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
+    const [height, width, channels] = this.outputShape;
+    return recordDropout(ctx, x, input, this.name, this.rate, { pixels: height * width, channels });
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): SpatialDropout2D {
+    c.channelsLast();
+    c.take('seed'); // the engine's masks derive from the model's seed
+    return new SpatialDropout2D({ ...args, rate: c.take('rate') as number });
+  }
+
+  config(): KerasConfig {
+    return { rate: this.rate, seed: null, data_format: 'channels_last' };
+  }
+}
+
+/** Dropout's ops (spatial: one mask bit per sample and channel), or none at inference or at rate 0. */
+function recordDropout(ctx: RecordContext, x: TensorId, input: InputFacts, name: string, rate: number, spatial?: DropoutOptions['spatial']): Recorded {
+  // y = x·mask/(1 − rate) is positive exactly where x is and the mask kept it, and where the
+  // mask dropped it the gradient is 0 anyway: a ReLU backward fused after this layer (zero
+  // where y ≤ 0) equals the one before it, so the fact and the flag pass through.
+  const reluOutput = input.reluOutput;
+  if (!ctx.training || rate === 0) return { y: x, reluOutput, backward: (dY) => dY };
+  const { graph, device, stepInfo } = ctx;
+  const shape = graph.shape(x);
+  const count = elements(shape);
+  // Each dropout layer draws its own mask: the layer seed comes from its (unique) name.
+  const options: DropoutOptions = { rate, layerSeed: hashName(name), spatial };
+  const y = recordElementwise(graph, `${name}/output`, [x], shape, (bind, y) => dropoutForward(device, count, options, { stepInfo, x: bind(x), y }));
+  return {
+    y,
+    reluOutput,
+    backward: (dY) => {
+      const dX = recordElementwise(graph, `${name}/dInput`, [dY.d], shape, (bind, dX) => dropoutBackward(device, count, options, { stepInfo, dY: bind(dY.d), dX }));
+      return { d: dX, reluApplied: dY.reluApplied };
+    },
+  };
 }
 
 /** FNV-1a of the layer name: a stable u32 per layer. */

@@ -3,7 +3,7 @@ import { Activation, LeakyReLU, type ActivationArgs, type LeakyReLUArgs } from '
 import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
-import { Dropout, type DropoutArgs } from './dropout.js';
+import { Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import type { LayerArgs, LayerClass } from './layer.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
@@ -11,7 +11,7 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, ZeroPadding2D };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
 export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
@@ -32,6 +32,7 @@ export const layerClasses: Record<string, LayerClass> = {
   ZeroPadding2D,
   Cropping2D,
   Dropout,
+  SpatialDropout2D,
   BatchNormalization,
   Activation,
   LeakyReLU,
@@ -50,6 +51,7 @@ export const layers = {
   zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
   cropping2D: (args: Cropping2DArgs = {}) => new Cropping2D(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
+  spatialDropout2d: (args: DropoutArgs) => new SpatialDropout2D(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
   leakyReLU: (args: LeakyReLUArgs = {}) => new LeakyReLU(args),
