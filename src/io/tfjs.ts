@@ -43,6 +43,9 @@ export interface TfjsArtifacts {
   shards: { path: string; data: Uint8Array }[];
 }
 
+/** Keras layers the engine has and TF.js (4.22) does not. */
+const TFJS_LACKS = ['SpatialDropout2D'];
+
 /** Shard files are at most this size, as TF.js' converter writes them. */
 export const TFJS_SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -51,6 +54,9 @@ export const TFJS_SHARD_BYTES = 4 * 1024 * 1024;
  * `<shardPrefix>-shard1of2.bin`, ...; give each model saved in one folder its own prefix.
  */
 export async function encodeTfjs(model: SavableModel, { shardBytes = TFJS_SHARD_BYTES, shardPrefix = 'group1' } = {}): Promise<TfjsArtifacts> {
+  // Written anyway, tf.loadLayersModel would refuse the file: say so before writing it.
+  const missing = model.layers.find((l) => TFJS_LACKS.includes(l.className));
+  if (missing) throw new Error(`TF.js has no ${missing.className} layer ('${missing.name}'): tf.loadLayersModel could not read this model; save it as .keras or .safetensors`);
   const tensors = await namedWeights(model);
   const total = tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
   const all = new Uint8Array(total);

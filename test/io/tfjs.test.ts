@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, layers } from '../../src/index.js';
 import { saveWeights } from '../../src/io/files.js';
-import { loadTfjsWeights, parseTfjsModelJson, tfjsModel } from '../../src/io/tfjs.js';
+import { encodeTfjs, loadTfjsWeights, parseTfjsModelJson, tfjsModel } from '../../src/io/tfjs.js';
 import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // Probabilities agree to 1e-5: both sides compute in float32, summing in different orders
@@ -80,6 +80,17 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'gaussian noise and gaussian dropout',
+      () =>
+        new Sequential([
+          layers.gaussianNoise({ stddev: 0.1, inputShape: INPUT }),
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+          layers.flatten(),
+          layers.gaussianDropout({ rate: 0.2 }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'zero padding and cropping',
       () =>
         new Sequential([
@@ -127,6 +138,13 @@ describe('TF.js interchange', () => {
   });
   }
 
+  it('a model with a layer TF.js lacks (SpatialDropout2D) is refused before any file is written, saying what to save instead', async () => {
+    const model = new Sequential([layers.conv2d({ filters: 2, kernelSize: 3, inputShape: INPUT }), layers.spatialDropout2d({ rate: 0.2 }), layers.flatten(), layers.dense({ units: 3, activation: 'softmax' })]);
+    await model.compile({ device: await testDevice(), optimizer: 'sgd' });
+    await expect(encodeTfjs(model)).rejects.toThrow("TF.js has no SpatialDropout2D layer ('spatial_dropout2d'): tf.loadLayersModel could not read this model; save it as .keras or .safetensors");
+    model.dispose();
+  });
+
   const builtByTfjs: [string, () => tf.LayersModel][] = [
     [
       'conv, batch norm, max pooling, flatten, dropout, dense',
@@ -159,6 +177,16 @@ describe('TF.js interchange', () => {
         tf.layers.flatten(),
         tf.layers.dense({ units: 5, activation: 'swish' }),
         tf.layers.dense({ units: 4, activation: 'gelu' }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'gaussian noise and gaussian dropout (the identity at inference)',
+      () => tf.sequential({ layers: [
+        tf.layers.gaussianNoise({ stddev: 0.3, inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.gaussianDropout({ rate: 0.2 }),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],

@@ -16,6 +16,8 @@ function everyLayer(): Sequential {
     layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }),
     layers.cropping2D({ cropping: [[1, 1], [0, 2]] }),
     layers.spatialDropout2d({ rate: 0.1 }),
+    layers.gaussianNoise({ stddev: 0.2 }),
+    layers.gaussianDropout({ rate: 0.3 }),
     layers.batchNormalization({ momentum: 0.8, epsilon: 1e-4, axis: 3 }),
     layers.maxPooling2d({ poolSize: [2, 1], strides: 1, padding: 'same' }),
     layers.averagePooling2d({ poolSize: 2 }),
@@ -52,7 +54,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, , , , norm, , , , , , , dropout, , , , dense] = everyLayer().layers;
+    const [conv, , , , , , norm, , , , , , , dropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

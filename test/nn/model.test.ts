@@ -202,6 +202,28 @@ describe('Sequential vs the float64 reference', () => {
   });
   }
 
+  it('Gaussian noise layers: the identity at inference, and noise that changes with every training step', async () => {
+    const device = await testDevice();
+    const model = new Sequential([
+      layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 5, 2] }),
+      layers.gaussianNoise({ stddev: 0.5 }),
+      layers.flatten(),
+      layers.gaussianDropout({ rate: 0.3 }),
+      layers.dense({ units: 4, activation: 'softmax' }),
+    ]);
+    await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 0 }), seed: 2 });
+    const x = randomFloats(3 * 60, 8, 0, 1);
+    const labels = Uint8Array.of(0, 1, 2);
+    const weights = await model.getWeights();
+    expectClose(await model.predict(x), referenceProbabilities(model, weights, x, 3), { atol: 2e-6, rtol: 1e-4 }, 'probabilities at inference');
+    const clean = referenceLoss(model, weights, x, oneHot([0, 1, 2], 4), 3);
+    // Learning rate 0: the weights stay, so different losses come from different noise.
+    const losses = [(await model.trainOnBatch(x, labels)).loss, (await model.trainOnBatch(x, labels)).loss];
+    expect(losses[0]).not.toBeCloseTo(clean, 3);
+    expect(losses[1]).not.toBeCloseTo(losses[0], 3);
+    model.dispose();
+  });
+
   it('an epoch counts every sample once, the last partial batch included', async () => {
     const device = await testDevice();
     const model = deterministicModel();

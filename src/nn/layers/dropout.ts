@@ -104,7 +104,7 @@ function recordDropout(ctx: RecordContext, x: TensorId, input: InputFacts, name:
 }
 
 /** FNV-1a of the layer name: a stable u32 per layer. */
-function hashName(name: string): number {
+export function hashName(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return h;

@@ -5,14 +5,15 @@ import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { GaussianDropout, GaussianNoise, type GaussianDropoutArgs, type GaussianNoiseArgs } from './noise.js';
 import type { LayerArgs, LayerClass } from './layer.js';
 import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D, type GlobalPoolingArgs, type PoolingArgs } from './pooling.js';
 import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs } from './padding.js';
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
+export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -33,6 +34,8 @@ export const layerClasses: Record<string, LayerClass> = {
   Cropping2D,
   Dropout,
   SpatialDropout2D,
+  GaussianNoise,
+  GaussianDropout,
   BatchNormalization,
   Activation,
   LeakyReLU,
@@ -52,6 +55,8 @@ export const layers = {
   cropping2D: (args: Cropping2DArgs = {}) => new Cropping2D(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   spatialDropout2d: (args: DropoutArgs) => new SpatialDropout2D(args),
+  gaussianNoise: (args: GaussianNoiseArgs) => new GaussianNoise(args),
+  gaussianDropout: (args: GaussianDropoutArgs) => new GaussianDropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
   leakyReLU: (args: LeakyReLUArgs = {}) => new LeakyReLU(args),
