@@ -1,23 +1,19 @@
 // Inverted dropout, forward and backward, with a counter-based random mask that is never
-// stored: each element's keep/drop bit is a hash of (step, seed, LAYER_SEED, element index),
-// so the backward pass regenerates exactly the forward's mask.
+// stored: each element's keep/drop bit comes from randomBits (shaders/random.wgsl, appended
+// to this text) of (step, seed, LAYER_SEED, element index), so the backward pass regenerates
+// exactly the forward's mask.
 //
 // Forward:  y  = x  · mask / (1 − rate).   Backward: dX = dY · mask / (1 − rate).
 // The two are the same map from `input` to `output`, so one entry point serves both.
 //
-// Random bits: pcg_hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", JCGT 2020),
-// a permutation of u32 with good avalanche. The stream key mixes step, seed and layer seed:
-//   key  = pcg(pcg(pcg(step) ^ seed) ^ LAYER_SEED)
-//   bits = pcg(pcg(index) ^ key)
-// Hashing the index before the key is xor-ed in keeps two streams from being shifted copies
-// of each other. An element is dropped when bits < DROP_THRESHOLD = round(rate · 2³²).
+// An element is dropped when bits < DROP_THRESHOLD = round(rate · 2³²).
 // src/reference/dropout.ts computes the same bits in TypeScript.
 //
 // SpatialDropout2D (SPATIAL_PIXELS = H·W of NHWC images, CHANNELS = C) drops whole feature
 // maps: every pixel of channel c of sample n takes the bits of index n·C + c.
 //
 // Bindings (COUNT elements each, any shape, flattened):
-//   0 stepInfo: (4) u32 = [step, seed, 0, 0], written by the host before each training step
+//   0 stepInfo: (4) u32 = [step, seed, 0, 0] (declared in shaders/random.wgsl)
 //   1 input:  (COUNT)  x (forward) or dY (backward)
 //   2 output: (COUNT)  y (forward) or dX (backward)
 //
@@ -32,24 +28,16 @@ override KEEP_SCALE: f32;  // 1 / (1 − rate)
 override SPATIAL_PIXELS: u32 = 0u;  // 0: a bit per element; else a bit per (sample, channel)
 override CHANNELS: u32 = 1u;
 
-@group(0) @binding(0) var<storage, read> stepInfo: array<u32>;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
-
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
 
 @compute @workgroup_size(WG)
 fn dropout(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= COUNT) { return; }
-  let key = pcg(pcg(pcg(stepInfo[0]) ^ stepInfo[1]) ^ LAYER_SEED);
   // (max: no division by zero for plain dropout, whose pipeline folds these constants too)
   let mapSize = max(SPATIAL_PIXELS, 1u) * CHANNELS;
   let index = select(i, (i / mapSize) * CHANNELS + i % CHANNELS, SPATIAL_PIXELS > 0u);
-  let kept = pcg(pcg(index) ^ key) >= DROP_THRESHOLD;
+  let kept = randomBits(index, LAYER_SEED) >= DROP_THRESHOLD;
   output[i] = select(0.0, input[i] * KEEP_SCALE, kept);
 }

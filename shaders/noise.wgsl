@@ -6,13 +6,14 @@
 //   GaussianDropout (MULTIPLY = 1): y = x · (1 + STDDEV·z); dX = dY · (1 + STDDEV·z), the same map
 // with z standard normal, by Box–Muller from two 32-bit uniforms:
 //   u1 = (bits1 + 1) / 2³² ∈ (0, 1], u2 = bits2 / 2³²,  z = √(−2 ln u1) · cos(2π u2),
-//   bits1 = pcg(pcg(2i) ^ key), bits2 = pcg(pcg(2i + 1) ^ key), key as in shaders/dropout.wgsl.
+//   bits1 = randomBits(2i, LAYER_SEED), bits2 = randomBits(2i + 1, LAYER_SEED) (shaders/random.wgsl,
+//   appended to this text).
 // src/reference/noise.ts computes the same draws in float64. WGSL's cos may be off by 2⁻¹¹
 // and its log by 2⁻²¹ absolute (SwiftShader's are, by up to 5e-4 in z), so both are computed
 // here by polynomials accurate to float32's rounding.
 //
 // Bindings (COUNT elements each, any shape, flattened):
-//   0 stepInfo: (4) u32 = [step, seed, 0, 0]
+//   0 stepInfo: (4) u32 = [step, seed, 0, 0] (declared in shaders/random.wgsl)
 //   1 input:  (COUNT)  x (forward) or dY (backward)
 //   2 output: (COUNT)  y (forward) or dX (backward)
 //
@@ -25,15 +26,8 @@ override LAYER_SEED: u32 = 0u;
 override STDDEV: f32;
 override MULTIPLY: u32 = 0u;
 
-@group(0) @binding(0) var<storage, read> stepInfo: array<u32>;
 @group(0) @binding(1) var<storage, read> input: array<f32>;
 @group(0) @binding(2) var<storage, read_write> output: array<f32>;
-
-fn pcg(v: u32) -> u32 {
-  let state = v * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
 
 // cos(2π u) for u in [0, 1]: reduced to θ = 2π·t, t = distance of u to the nearest of 0, ½,
 // 1 folded into [0, ¼] (cos(2π(½ − t)) = −cos(2πt)), then its Taylor series to θ¹² (error
@@ -62,9 +56,8 @@ fn minus_log(u: f32) -> f32 {
 fn noise(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
   if (i >= COUNT) { return; }
-  let key = pcg(pcg(pcg(stepInfo[0]) ^ stepInfo[1]) ^ LAYER_SEED);
-  let u1 = (f32(pcg(pcg(2u * i) ^ key)) + 1.0) * 2.3283064365386963e-10;
-  let u2 = f32(pcg(pcg(2u * i + 1u) ^ key)) * 2.3283064365386963e-10;
+  let u1 = (f32(randomBits(2u * i, LAYER_SEED)) + 1.0) * 2.3283064365386963e-10;
+  let u2 = f32(randomBits(2u * i + 1u, LAYER_SEED)) * 2.3283064365386963e-10;
   let z = sqrt(2.0 * minus_log(u1)) * cos_turns(u2);
   output[i] = select(input[i] + STDDEV * z, input[i] * (1.0 + STDDEV * z), MULTIPLY == 1u);
 }

@@ -3,11 +3,14 @@
  * counter-based hash of (step, seed, layer seed, element index), never stored; the step and
  * seed come from the stepInfo buffer. At inference the layer skips the kernel.
  */
-import code from '../../shaders/dropout.wgsl';
+import dropoutCode from '../../shaders/dropout.wgsl';
+import randomCode from '../../shaders/random.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 
 const WG = 256;
+/** The kernel with the random bits it draws (shaders/random.wgsl). */
+const code = `${dropoutCode}\n${randomCode}`;
 
 export interface DropoutOptions {
   /** Fraction of elements dropped, in [0, 1). */

@@ -3,11 +3,14 @@
  * forward and backward, with normal draws regenerated from a counter-based hash of (step,
  * seed, layer seed, element index), never stored: shaders/noise.wgsl.
  */
-import code from '../../shaders/noise.wgsl';
+import noiseCode from '../../shaders/noise.wgsl';
+import randomCode from '../../shaders/random.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 
 const WG = 256;
+/** The kernel with the random bits it draws (shaders/random.wgsl). */
+const code = `${noiseCode}\n${randomCode}`;
 
 export interface NoiseOptions {
   /** 'add': y = x + stddev·z (GaussianNoise); 'multiply': y = x·(1 + stddev·z) (GaussianDropout). */
