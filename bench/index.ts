@@ -299,7 +299,7 @@ function assemble(run: BenchRun, kernels: KernelResult[], training: TrainingResu
     notes.push(
       `clock check, matmul ${clockCheck.shape}, the least disturbed of ${CLOCK_CHECK_ROUNDS} interleaved rounds: ${fmt(clockCheck.timestampsMs)} ms per call by GPU timestamps, ${fmt(clockCheck.wallMs)} ms by the wall clock: ` +
         (agree
-          ? 'the timestamps are meaningful and are used (Dawn quantizes them to 65.5 µs steps; short kernels are averaged over many passes)'
+          ? 'the timestamps are meaningful and are used (Dawn quantizes them to 65.5 µs steps; a pass holds as many calls of a short kernel as it takes to span many steps)'
           : 'they disagree, so kernels are timed by the wall clock'),
     );
   }

@@ -6,8 +6,10 @@
  * repetitions (robust to the other jobs that share this machine's CPU). On SwiftShader the
  * timestamps are meaningful — it runs the passes one after another on the CPU and stamps them
  * with its clock; pass times agree with the wall clock around the submit — but Dawn quantizes
- * them (65.5 µs steps here), so short kernels are averaged over many repetitions, whose
- * random phase against the quantum makes the mean unbiased.
+ * them (65.5 µs steps here; browsers may quantize them to 100 µs). A pass shorter than a few
+ * steps reads 0 or one step, and the interquartile mean of such readings is biased low — 0 ms
+ * when most passes read 0, as the bench's --quick kernels did on a faster CPU in CI. So a
+ * pass holds as many calls as it takes to span many steps (`timeResolvedPasses`).
  *
  * Without them: the wall clock from one submit of all repetitions, recorded back to back in
  * one command buffer, to the queue's completion; the per-call overhead is included.
@@ -19,6 +21,16 @@ export type Clock = 'gpu-timestamps' | 'wall-clock';
 
 /** Dawn's limit on queries in one query set. */
 const MAX_QUERIES = 4096;
+
+/** A pass is long enough for its timestamps when its median reading spans this many of their steps… */
+export const RESOLVED_STEPS = 16;
+/** …or lasts this long (20 steps of the 100 µs to which browsers may quantize timestamps). */
+export const LONG_PASS_MS = 2;
+/** Until then the calls in a pass grow by this factor, up to MAX_CALLS_PER_PASS. */
+const CALLS_GROWTH = 8;
+const MAX_CALLS_PER_PASS = 4096;
+/** The interquartile mean needs a few passes; fewer only when fewer calls were asked for. */
+const MIN_PASSES = 4;
 
 export interface RepOptions {
   /** Untimed calls first (pipelines' first use, caches). */
@@ -46,8 +58,51 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * Reads `passes` timestamped passes of `callsPerPass` calls each: each pass's milliseconds.
+ */
+export type ReadPasses = (callsPerPass: number, passes: number) => Promise<number[]>;
+
+/** The smallest step between timestamp readings seen so far (Infinity before any step). */
+export interface TimestampSteps {
+  smallestMs: number;
+}
+
+/**
+ * Milliseconds per call from about `reps` calls in timestamped passes: one call per pass at
+ * first, CALLS_GROWTH times as many per pass while the passes are too short for the
+ * timestamps' steps (`steps` learns their size from the readings: the smallest gap between
+ * distinct readings, 0 included). The interquartile mean over the passes, divided by the calls
+ * in each; `reps` in the result counts the calls timed.
+ */
+export async function timeResolvedPasses(read: ReadPasses, reps: number, steps: TimestampSteps): Promise<{ ms: number; reps: number }> {
+  for (let callsPerPass = 1; ; callsPerPass *= CALLS_GROWTH) {
+    const passes = Math.max(Math.min(reps, MIN_PASSES), Math.ceil(reps / callsPerPass));
+    const readings = await read(callsPerPass, passes);
+    steps.smallestMs = Math.min(steps.smallestMs, smallestStep(readings));
+    const middle = median(readings);
+    const resolved = middle >= LONG_PASS_MS || middle >= RESOLVED_STEPS * steps.smallestMs;
+    if (resolved || callsPerPass * CALLS_GROWTH > MAX_CALLS_PER_PASS) {
+      return { ms: interquartileMean(readings) / callsPerPass, reps: passes * callsPerPass };
+    }
+  }
+}
+
+/** The smallest positive gap between the sorted readings and 0 (Infinity when all read 0). */
+function smallestStep(readings: readonly number[]): number {
+  const sorted = [0, ...readings].sort((a, b) => a - b);
+  let smallest = Infinity;
+  for (let i = 1; i < sorted.length; i++) {
+    const gap = sorted[i] - sorted[i - 1];
+    if (gap > 0) smallest = Math.min(smallest, gap);
+  }
+  return smallest;
+}
+
 export class DispatchTimer {
   readonly clock: Clock;
+  /** The timestamps' step, learnt from every reading this timer takes. */
+  private readonly steps: TimestampSteps = { smallestMs: Infinity };
 
   constructor(private readonly device: Device, clock?: Clock) {
     this.clock = clock ?? (device.timestamps ? 'gpu-timestamps' : 'wall-clock');
@@ -67,7 +122,12 @@ export class DispatchTimer {
     if (options.reps === undefined && warmMs > options.onceAboveMs) return { ms: warmMs, reps: 1 };
     const fill = Math.round((options.seconds * 1000) / Math.max(warmMs, 1e-3));
     const reps = options.reps ?? Math.min(options.maxReps, Math.max(options.minReps, fill));
-    return { ms: interquartileMean(await this.callTimes(call, reps)), reps };
+    if (this.clock === 'wall-clock') return { ms: (await this.wallClock(call, reps)) / reps, reps };
+    const read: ReadPasses = (callsPerPass, passes) => {
+      const group = Array.from({ length: callsPerPass }, () => call).flat();
+      return this.passTimes(Array.from({ length: passes }, () => group));
+    };
+    return timeResolvedPasses(read, reps, this.steps);
   }
 
   /** The time of each of `times` calls: by timestamps, or the wall clock's mean for all. */
