@@ -107,6 +107,8 @@ const compileCases: [string, () => unknown, RegExp][] = [
   ['Conv2D kernelSize [3]', () => layers.conv2d({ filters: 2, kernelSize: [3] as never }), /Conv2D: kernelSize must be a positive integer, got undefined/],
   ['Dense units 2.5', () => layers.dense({ units: 2.5 }), /Dense: units must be a positive integer, got 2.5/],
   ['Dropout rate 1', () => layers.dropout({ rate: 1 }), /Dropout: rate must be in \[0, 1\), got 1/],
+  ['SpatialDropout2D rate NaN', () => layers.spatialDropout2d({ rate: NaN }), /SpatialDropout2D: rate must be in \[0, 1\), got NaN/],
+  ['GaussianDropout rate as a string', () => layers.gaussianDropout({ rate: '0.5' as never }), /GaussianDropout: rate must be in \[0, 1\), got "0.5"/],
   ['an unknown activation', () => layers.dense({ units: 3, activation: 'mish' as never }), /Dense: unknown activation 'mish'/],
   ['an inputShape with -1', () => layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [28, -1, 1] }), /Conv2D: inputShape must be a list of positive integers such as \[28, 28, 1\], got \[28,-1,1\]/],
   ['BatchNormalization momentum 1.5', () => layers.batchNormalization({ momentum: 1.5 }), /BatchNormalization: momentum must be in \[0, 1\), got 1.5/],

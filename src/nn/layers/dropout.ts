@@ -6,7 +6,7 @@ import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
-import { FIXED, Layer, elements, noneOf, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { FIXED, Layer, dropoutRate, elements, noneOf, recordElementwise, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -20,8 +20,7 @@ export class Dropout extends Layer {
 
   constructor(args: DropoutArgs) {
     super('Dropout', args, ['rate'], noneOf(['noiseShape']));
-    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${String(args.rate)}`);
-    this.rate = args.rate;
+    this.rate = dropoutRate('Dropout', args.rate);
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {
@@ -54,8 +53,7 @@ export class SpatialDropout2D extends Layer {
 
   constructor(args: DropoutArgs) {
     super('SpatialDropout2D', args, ['rate'], { dataFormat: FIXED.dataFormat });
-    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`SpatialDropout2D: rate must be in [0, 1), got ${String(args.rate)}`);
-    this.rate = args.rate;
+    this.rate = dropoutRate('SpatialDropout2D', args.rate);
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {

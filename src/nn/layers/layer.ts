@@ -4,6 +4,7 @@ import type { Backward } from '../../graph/autodiff.js';
 import type { Graph, TensorId } from '../../graph/graph.js';
 import type { Binding, BufferRange, Dispatch } from '../../runtime/dispatch.js';
 import type { WeightSlot, WeightSpec, WeightStore } from '../weights.js';
+import { show } from '../validate.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 
 /** What a layer sees while it records its ops for one compiled step. */
@@ -167,6 +168,12 @@ export interface LayerClass {
 /** Checks a positive integer argument of a layer. */
 export function positiveInt(layer: string, arg: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new Error(`${layer}: ${arg} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** A dropout rate: a number in [0, 1) (1 would drop everything and scale by 1/0). */
+export function dropoutRate(layer: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`${layer}: rate must be in [0, 1), got ${show(v)}`);
   return v;
 }
 

@@ -8,7 +8,7 @@ import { noiseBackward, noiseForward, type NoiseOptions } from '../../kernels/no
 import type { WeightSpec } from '../weights.js';
 import { hashName } from './dropout.js';
 import type { ConfigReader, KerasConfig } from './keras-config.js';
-import { Layer, elements, recordElementwise, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { Layer, dropoutRate, elements, recordElementwise, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface GaussianNoiseArgs extends LayerArgs {
   stddev: number;
@@ -57,8 +57,7 @@ export class GaussianDropout extends Layer {
 
   constructor(args: GaussianDropoutArgs) {
     super('GaussianDropout', args, ['rate']);
-    if (typeof args.rate !== 'number' || !(args.rate >= 0 && args.rate < 1)) throw new Error(`GaussianDropout: rate must be in [0, 1), got ${JSON.stringify(args.rate)}`);
-    this.rate = args.rate;
+    this.rate = dropoutRate('GaussianDropout', args.rate);
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {
