@@ -79,13 +79,27 @@ export async function timeResolvedPasses(read: ReadPasses, reps: number, steps: 
   for (let callsPerPass = 1; ; callsPerPass *= CALLS_GROWTH) {
     const passes = Math.max(Math.min(reps, MIN_PASSES), Math.ceil(reps / callsPerPass));
     const readings = await read(callsPerPass, passes);
-    steps.smallestMs = Math.min(steps.smallestMs, smallestStep(readings));
-    const middle = median(readings);
-    const resolved = middle >= LONG_PASS_MS || middle >= RESOLVED_STEPS * steps.smallestMs;
-    if (resolved || callsPerPass * CALLS_GROWTH > MAX_CALLS_PER_PASS) {
+    if (spansSteps(readings, steps) || callsPerPass * CALLS_GROWTH > MAX_CALLS_PER_PASS) {
       return { ms: interquartileMean(readings) / callsPerPass, reps: passes * callsPerPass };
     }
   }
+}
+
+/**
+ * One dispatch's milliseconds from its readings over several runs of a sequence: their median,
+ * which a run disturbed by other jobs does not move; or, where the readings are too short for
+ * the timestamps' steps, their mean (a median of readings of 0 or one step is either, a mean of
+ * them is unbiased).
+ */
+export function dispatchTime(readings: readonly number[], steps: TimestampSteps): number {
+  return spansSteps(readings, steps) ? median(readings) : readings.reduce((a, b) => a + b, 0) / readings.length;
+}
+
+/** Whether the median reading spans RESOLVED_STEPS steps or LONG_PASS_MS; learns the step from the readings. */
+function spansSteps(readings: readonly number[], steps: TimestampSteps): boolean {
+  steps.smallestMs = Math.min(steps.smallestMs, smallestStep(readings));
+  const middle = median(readings);
+  return middle >= LONG_PASS_MS || middle >= RESOLVED_STEPS * steps.smallestMs;
 }
 
 /** The smallest positive gap between the sorted readings and 0 (Infinity when all read 0). */
@@ -139,8 +153,9 @@ export class DispatchTimer {
 
   /**
    * Milliseconds of each dispatch of a sequence (a whole training step), each in its own
-   * pass: the median over `runs` runs of the sequence (one slow run, when another job takes
-   * the CPU, does not count). With the wall clock, each dispatch is timed alone instead, over
+   * pass, over `runs` runs of the sequence (`dispatchTime`: the median, so that one slow run,
+   * when another job takes the CPU, does not count; the mean for dispatches shorter than the
+   * timestamps resolve). With the wall clock, each dispatch is timed alone instead, over
    * `runs` repetitions.
    */
   async perDispatch(sequence: readonly Dispatch[], runs: number): Promise<number[]> {
@@ -154,7 +169,7 @@ export class DispatchTimer {
       const times = await this.passTimes(sequence.map((d) => [d]));
       times.forEach((t, i) => samples[i].push(t));
     }
-    return samples.map(median);
+    return samples.map((readings) => dispatchTime(readings, this.steps));
   }
 
   /** Wall-clock milliseconds of `times` calls recorded into one command buffer, one submit. */

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { matmul } from '../../src/kernels/matmul.js';
 import { ScratchOwner } from '../../src/runtime/scratch.js';
-import { DispatchTimer, interquartileMean, timeResolvedPasses, type ReadPasses } from '../../src/runtime/timing.js';
+import { dispatchTime, DispatchTimer, interquartileMean, median, timeResolvedPasses, type ReadPasses } from '../../src/runtime/timing.js';
 import { rng, testDevice } from '../helpers/gpu.js';
 
 const STEP_MS = 0.0655;
@@ -62,6 +62,21 @@ describe('timing by quantized timestamps', () => {
     const clock = quantizedClock(1.2, 8);
     await timeResolvedPasses(clock.read, 20, steps);
     expect(clock.asked).toEqual([1]);
+  });
+
+  it("a step's breakdown: 60 dispatches of 5–25 µs and one of 5 ms over 3 runs sum to their time to 10% (the median of each was 20% off or more)", async () => {
+    const dispatchMs = [...Array.from({ length: 60 }, (_, i) => 0.005 + (0.02 * i) / 59), 5];
+    const readings = await Promise.all(dispatchMs.map((ms, i) => quantizedClock(ms, 100 + i).read(1, 3)));
+    const steps = { smallestMs: Infinity };
+    const times = readings.map((r) => dispatchTime(r, steps));
+    const shortTotal = dispatchMs.slice(0, 60).reduce((a, b) => a + b, 0);
+    const short = times.slice(0, 60).reduce((a, b) => a + b, 0);
+    expect(Math.abs(short - shortTotal) / shortTotal).toBeLessThan(0.1);
+    expect(Math.abs(times[60] - 5)).toBeLessThanOrEqual(STEP_MS);
+    // The 5 ms dispatch is timed by its median, which a disturbed run does not move.
+    expect(dispatchTime([5, 5.0655, 40], steps)).toBe(5.0655);
+    const shortByMedians = readings.slice(0, 60).reduce((sum, r) => sum + median(r), 0);
+    expect(Math.abs(shortByMedians - shortTotal) / shortTotal).toBeGreaterThan(0.2);
   });
 
   it('on this device, a 1×1×1 matmul times above 0 ms with the bench --quick settings', async () => {
