@@ -122,6 +122,20 @@ describe('saveModel → loadModel', () => {
     m.dispose();
   });
 
+  it("names each optimizer as Keras 3 names one created without a name (its to_snake_case of the class: 'adam_w', 'rm_sprop')", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'keras-file-')), 'named.keras');
+    // Keras 3.15.1's keras.src.utils.naming.to_snake_case of each class name; adamw.keras, written by Keras, holds 'adam_w'.
+    const kerasNames = { sgd: ['SGD', 'sgd'], adam: ['Adam', 'adam'], adamw: ['AdamW', 'adam_w'], adamax: ['Adamax', 'adamax'], adadelta: ['Adadelta', 'adadelta'], rmsprop: ['RMSprop', 'rm_sprop'], adagrad: ['Adagrad', 'adagrad'] } as const;
+    for (const [kind, [className, name]] of Object.entries(kerasNames)) {
+      const m = model();
+      await m.compile({ device, optimizer: { kind: kind as keyof typeof kerasNames } });
+      await saveModel(m, path);
+      const optimizer = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(path)))['config.json'])).compile_config.optimizer;
+      expect([optimizer.class_name, optimizer.config.name], kind).toEqual([className, name]);
+      m.dispose();
+    }
+  });
+
   it('writes an integral learning rate as a float (1.0, 0.0): Keras refuses one Python reads as an int', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'keras-file-')), 'rate.keras');
     for (const [learningRate, written] of [[1, '"learning_rate":1.0,'], [0, '"learning_rate":0.0,'], [0.25, '"learning_rate":0.25,']] as const) {

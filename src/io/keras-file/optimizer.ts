@@ -13,6 +13,7 @@
  * quantities under the same update rules.
  */
 import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
+import { snakeCase } from './weights-layout.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,7 +66,8 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
     module: 'keras.optimizers',
     class_name: className,
     config: {
-      name: className.toLowerCase(),
+      // The name Keras 3 gives one created without a name (auto_name): AdamW 'adam_w', RMSprop 'rm_sprop'.
+      name: snakeCase(className),
       learning_rate,
       weight_decay: resolved.weightDecay === 0 ? null : resolved.weightDecay,
       clipnorm: null,
