@@ -14,6 +14,9 @@
 //             otherwise u = momentum·u + inc and p −= u
 //   Adagrad   a += g²;  p −= lr·g / √(a + ε)
 //   Adamax    m += (g − m)(1 − β1);  u = max(β2·u, |g|);  p −= lr·m / ((1 − β1^t)(u + ε))
+//   Nadam     m and v as Adam's;  with μ_i = β1(1 − ½·0.96^i) and P_t = μ_1···μ_t:
+//             m̂ = μ_{t+1}·m / (1 − P_{t+1}) + (1 − μ_t)·g / (1 − P_t);  v̂ = v / (1 − β2^t);
+//             p −= lr·m̂ / (√v̂ + ε)
 //
 // Each kind has a fixed number of state slots. A slot its options leave unused (SGD's without
 // momentum, RMSprop's u without momentum and c when not centered) is neither read nor
@@ -29,7 +32,7 @@
 //                             (at WEIGHT_DECAY_INDEX), written by the host only when they
 //                             change:
 //                             SGD      [lr, momentum, nesterov (0 or 1), wd]
-//                             Adam(W)  [lr, β1, β2, ε, ln β1, ln β2, wd]
+//                             Adam(W), Nadam  [lr, β1, β2, ε, ln β1, ln β2, wd]
 //                             Adadelta [lr, ρ, ε, wd]
 //                             RMSprop  [lr, ρ, momentum, ε, centered (0 or 1), wd]
 //                             Adagrad  [lr, ε, wd]
@@ -43,7 +46,8 @@
 // element-wise, so the same code serves both; four values per invocation cut the index
 // arithmetic and the bounds clamps per value by four.
 //
-// KIND: 0 = SGD, 1 = Adam and AdamW, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad, 5 = Adamax.
+// KIND: 0 = SGD, 1 = Adam and AdamW, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad, 5 = Adamax,
+// 6 = Nadam.
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -161,6 +165,48 @@ fn adamax(i: u32, g: Value) {
   params[i] -= lr * m / (oneMinusPower(hyper[4], t) * (u + epsilon));
 }
 
+// ln 0.96: Nadam's momentum decay (Keras casts 0.96 to float32; the difference, 2e-9, is far
+// below float32's rounding of what it feeds).
+const LN_NADAM_DECAY: f32 = -0.040821994520255166;
+// Terms of the series in nadamLnProduct: the next, 0.48^25 / 25 / (1 − 0.96^25), is below 2e-9.
+const NADAM_TERMS: u32 = 24u;
+
+// ln P_t = t·ln β1 + Σ_{i=1..t} ln(1 − ½·0.96^i). Keras keeps P_t as a variable that each step
+// multiplies by μ_t; an element-wise kernel has no place for a scalar one invocation updates
+// and all read, so every invocation recomputes it from t. The sum, by ln(1 − x) = −Σ_k x^k / k
+// and the geometric sums over i, is −Σ_k (0.48^k / k)·(1 − 0.96^{kt}) / (1 − 0.96^k): the same
+// few terms for any t, where the product itself would take t multiplications.
+fn nadamLnProduct(lnBeta1: f32, t: f32) -> f32 {
+  var sum = 0.0;
+  var power = 1.0; // 0.48^k
+  for (var k = 1u; k <= NADAM_TERMS; k++) {
+    let kf = f32(k);
+    power *= 0.48;
+    sum -= power / kf * oneMinusPower(kf * LN_NADAM_DECAY, t) / oneMinusPower(LN_NADAM_DECAY, kf);
+  }
+  return t * lnBeta1 + sum;
+}
+
+fn nadam(i: u32, g: Value) {
+  let lr = hyper[0];
+  let beta1 = hyper[1];
+  let beta2 = hyper[2];
+  let epsilon = hyper[3];
+  let t = f32(stepInfo[0]);
+  let mu = beta1 * (1.0 - 0.5 * exp(t * LN_NADAM_DECAY));
+  let muNext = beta1 * (1.0 - 0.5 * exp((t + 1.0) * LN_NADAM_DECAY));
+  let lnProduct = nadamLnProduct(hyper[4], t);
+  let oneMinusProduct = -expm1(lnProduct);
+  let oneMinusProductNext = -expm1(lnProduct + log(muNext));
+  let m = state[i] + (g - state[i]) * (1.0 - beta1);
+  let v = state[COUNT + i] + (g * g - state[COUNT + i]) * (1.0 - beta2);
+  state[i] = m;
+  state[COUNT + i] = v;
+  let mHat = muNext * m / oneMinusProductNext + (1.0 - mu) * g / oneMinusProduct;
+  let vHat = v / oneMinusPower(hyper[5], t);
+  params[i] -= lr * mHat / (sqrt(vHat) + epsilon);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
@@ -176,6 +222,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     case 2u: { adadelta(i, g); }
     case 3u: { rmsprop(i, g); }
     case 4u: { adagrad(i, g); }
-    default: { adamax(i, g); }
+    case 5u: { adamax(i, g); }
+    default: { nadam(i, g); }
   }
 }

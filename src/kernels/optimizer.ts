@@ -1,5 +1,5 @@
 /**
- * Optimizer updates (SGD, Adam, AdamW, Adamax, Adadelta, RMSprop, Adagrad) as one dispatch over the
+ * Optimizer updates (SGD, Adam, AdamW, Adamax, Nadam, Adadelta, RMSprop, Adagrad) as one dispatch over the
  * flat parameter buffer, with Keras 3's update rules and its decoupled weight decay. The kernel takes every hyper-parameter
  * explicitly; Keras' defaults are filled in above it (src/nn/optimizers.ts).
  */
@@ -11,7 +11,7 @@ import { withChunkBlock } from './window.js';
 /** The shader with vec4 values, for parameter counts that 4 divides (see the shader's comment). */
 const vec4Code = withChunkBlock(code, 'alias Value = vec4f;');
 
-export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'adadelta' | 'rmsprop' | 'adagrad';
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'nadam' | 'adadelta' | 'rmsprop' | 'adagrad';
 
 /**
  * An optimizer with every hyper-parameter of its kind given (nn/optimizers.ts' withDefaults
@@ -22,6 +22,7 @@ export type ResolvedOptimizer = { weightDecay: number } & (
   | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'adamw'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'adamax'; learningRate: number; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'nadam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'adadelta'; learningRate: number; rho: number; epsilon: number }
   | { kind: 'rmsprop'; learningRate: number; rho: number; momentum: number; epsilon: number; centered: boolean }
   | { kind: 'adagrad'; learningRate: number; initialAccumulatorValue: number; epsilon: number }
@@ -29,18 +30,18 @@ export type ResolvedOptimizer = { weightDecay: number } & (
 
 /**
  * State slots per parameter, laid out slot-major `[slots, count]`:
- * SGD [velocity], Adam and AdamW [m, v], Adamax [m, u (the infinity norm)],
+ * SGD [velocity], Adam, AdamW and Nadam [m, v], Adamax [m, u (the infinity norm)],
  * Adadelta [accumulated grad², accumulated delta²],
  * RMSprop [velocity, momentum, average gradient], Adagrad [accumulator].
  */
-export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, adamax: 2, adadelta: 2, rmsprop: 3, adagrad: 1 };
+export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, adamax: 2, nadam: 2, adadelta: 2, rmsprop: 3, adagrad: 1 };
 
-const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adamw: 1, adadelta: 2, rmsprop: 3, adagrad: 4, adamax: 5 };
+const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adamw: 1, adadelta: 2, rmsprop: 3, adagrad: 4, adamax: 5, nadam: 6 };
 const WG = 256;
 
 /**
  * The `hyper` buffer's contents, learning rate first (so a schedule rewrites only float 0);
- * the layout per kind is in shaders/optimizer.wgsl, the weight decay last. Adam also gets
+ * the layout per kind is in shaders/optimizer.wgsl, the weight decay last. Adam and Nadam also get
  * ln β1 and ln β2 (of the float32 β the kernel sees), from which the kernel forms its bias
  * correction accurately.
  */
@@ -52,7 +53,8 @@ function kindHyper(c: ResolvedOptimizer): number[] {
   switch (c.kind) {
     case 'sgd': return [c.learningRate, c.momentum, c.nesterov ? 1 : 0];
     case 'adam':
-    case 'adamw': return [c.learningRate, c.beta1, c.beta2, c.epsilon, Math.log(Math.fround(c.beta1)), Math.log(Math.fround(c.beta2))];
+    case 'adamw':
+    case 'nadam': return [c.learningRate, c.beta1, c.beta2, c.epsilon, Math.log(Math.fround(c.beta1)), Math.log(Math.fround(c.beta2))];
     case 'adamax': return [c.learningRate, c.beta1, c.beta2, c.epsilon, Math.log(Math.fround(c.beta1))];
     case 'adadelta': return [c.learningRate, c.rho, c.epsilon];
     case 'rmsprop': return [c.learningRate, c.rho, c.momentum, c.epsilon, c.centered ? 1 : 0];

@@ -82,6 +82,20 @@ export function optimizerStepRef(
         params[i] -= (c.learningRate * m) / ((1 - c.beta1 ** t) * (u + c.epsilon));
         break;
       }
+      case 'nadam': {
+        // Keras' u_product, P_t = μ_1···μ_t, multiplied out (the kernel sums a series for its log).
+        const mu = (step: number) => c.beta1 * (1 - 0.5 * 0.96 ** step);
+        let product = 1;
+        for (let step = 1; step <= t; step++) product *= mu(step);
+        const m = c.beta1 * state[slot(0, i)] + (1 - c.beta1) * g;
+        const v = c.beta2 * state[slot(1, i)] + (1 - c.beta2) * g * g;
+        state[slot(0, i)] = m;
+        state[slot(1, i)] = v;
+        const mHat = (mu(t + 1) * m) / (1 - product * mu(t + 1)) + ((1 - mu(t)) * g) / (1 - product);
+        const vHat = v / (1 - c.beta2 ** t);
+        params[i] -= (c.learningRate * mHat) / (Math.sqrt(vHat) + c.epsilon);
+        break;
+      }
       case 'adagrad': {
         const accumulator = state[i] + g * g;
         state[i] = accumulator;

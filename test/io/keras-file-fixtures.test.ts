@@ -154,6 +154,18 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("nadam.keras: Nadam's state restored, its u_product derived from the step count, and a further step as Keras took it", async () => {
+    const model = await loadModel(`${DIR}nadam.keras`);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Nadam
+    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'nadam', learningRate: Math.fround(0.005) });
+    expect(model.trainingState().optimizerSteps).toBe(expected['nadam.keras'].resume.iterations - 1);
+    await expectKerasFigures(model, expected['nadam.keras']);
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['nadam.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Nadam step');
+    model.dispose();
+  });
+
   it.each(['functional.keras', 'functional.h5'])("%s: a functional model of one chain is read as that Sequential model, with Keras' figures", async (file) => {
     const model = await loadModel(DIR + file);
     expect(model.name).toBe('functional_chain');

@@ -29,6 +29,8 @@ const configs: OptimizerConfig[] = [
   { kind: 'rmsprop', momentum: 0.5, weightDecay: 0.02 },
   { kind: 'adamax' },
   { kind: 'adamax', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 },
+  { kind: 'nadam' },
+  { kind: 'nadam', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 },
 ];
 
 /**
@@ -201,6 +203,24 @@ describe('optimizer closed forms (checks the reference, and the GPU without it)'
     }
   });
 
+  it("Nadam's momentum schedule at step counts far from 1: the kernel's series for ln(μ_1···μ_t) against the product multiplied out", async () => {
+    // One step from zero state at step count t, as for Adam above: the update itself. μ_t and
+    // the product change fastest over the first hundred steps (0.96^t), then settle.
+    const device = await testDevice();
+    const grads = Float32Array.of(0.5, -1, 0.25, -0.75);
+    for (const config of [asFloat32({ kind: 'nadam' }), asFloat32({ kind: 'nadam', beta1: 0.5, beta2: 0.9 })]) {
+      for (const t of [1, 2, 7, 30, 99, 100, 101, 400, 4000]) {
+        const gpu = await gpuOptimizer(device, config, new Float32Array(grads.length));
+        await gpu.step(t, grads);
+        const ref = new Float64Array(grads.length);
+        optimizerStepRef(config, ref, grads, new Float64Array(2 * grads.length), t);
+        // As Adam's (3e-6), plus the series' float32 sum of terms up to 12 (≈ 1e-6 in the log).
+        expectClose(await gpu.params(), ref, { atol: 0, rtol: 5e-6 }, `nadam β1=${config.beta1} update at t=${t}`);
+        gpu.destroy();
+      }
+    }
+  });
+
   it('plain SGD over 65,536·256 + 3 parameters: the dispatch spans a 2-D grid', async () => {
     const device = await testDevice();
     const count = 65536 * 256 + 3;
@@ -246,6 +266,7 @@ describe('optimizer configuration', () => {
   it('fills in Keras 3 defaults, and rejects a hyper-parameter the kind does not have', () => {
     expect(withDefaults({ kind: 'adam', learningRate: 0.01 })).toEqual({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
     expect(withDefaults({ kind: 'adamax' })).toEqual({ kind: 'adamax', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+    expect(withDefaults({ kind: 'nadam' })).toEqual({ kind: 'nadam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
     expect(withDefaults({ kind: 'adamw' })).toEqual({ kind: 'adamw', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 });
     expect(withDefaults({ kind: 'adadelta' })).toEqual({ kind: 'adadelta', learningRate: 0.001, rho: 0.95, epsilon: 1e-7, weightDecay: 0 });
     expect(OPTIMIZER_DEFAULTS.rmsprop).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false, weightDecay: 0 });

@@ -5,11 +5,11 @@
  *
  * Keras 3 keeps an optimizer's variables in this order (optimizer/vars/<i> in a .keras,
  * optimizer_weights/weight_names in a .h5): iterations (int scalar), learning_rate (float
- * scalar), then the state of each trainable weight, for Adam, AdamW and Adamax interleaved per weight
+ * scalar), then the state of each trainable weight, for Adam, AdamW, Adamax and Nadam interleaved per weight
  * (m0, v0, m1, v1, ...), for Adadelta likewise (accumulated grad², accumulated delta²), for
  * SGD with momentum one velocity per weight, for Adagrad one accumulator per weight, and for
  * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
- * average gradient. The engine's state slots (src/nn/optimizers.ts) hold the same
+ * average gradient; Nadam then keeps one more scalar, u_product (kerasTrailingScalars). The engine's state slots (src/nn/optimizers.ts) hold the same
  * quantities under the same update rules.
  */
 import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
@@ -23,6 +23,7 @@ const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<strin
   Adam: { kind: 'adam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   AdamW: { kind: 'adamw', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   Adamax: { kind: 'adamax', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
+  Nadam: { kind: 'nadam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   Adadelta: { kind: 'adadelta', args: { learning_rate: 'learningRate', rho: 'rho', epsilon: 'epsilon' } },
   RMSprop: { kind: 'rmsprop', args: { learning_rate: 'learningRate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered' } },
   Adagrad: { kind: 'adagrad', args: { learning_rate: 'learningRate', initial_accumulator_value: 'initialAccumulatorValue', epsilon: 'epsilon' } },
@@ -99,6 +100,7 @@ export function kerasStateVariables(config: OptimizerConfig, trainable: number):
     case 'adam':
     case 'adamw':
     case 'adamax':
+    case 'nadam':
     case 'adadelta':
       return perWeight([0, 1]);
     case 'rmsprop':
@@ -106,6 +108,20 @@ export function kerasStateVariables(config: OptimizerConfig, trainable: number):
     case 'adagrad':
       return block(0);
   }
+}
+
+/**
+ * The scalar variables Keras keeps after the state, at `iterations` steps: Nadam's u_product,
+ * the running product μ_1···μ_t of its momentum schedule μ_i = β1(1 − ½·0.96^i). The engine's
+ * kernel derives it from the step count, so it is written for Keras and not read back.
+ */
+export function kerasTrailingScalars(config: OptimizerConfig, iterations: number): number[] {
+  const resolved = withDefaults(config);
+  if (resolved.kind !== 'nadam') return [];
+  const beta1 = Math.fround(resolved.beta1);
+  let product = 1;
+  for (let step = 1; step <= iterations; step++) product *= beta1 * (1 - 0.5 * 0.96 ** step);
+  return [product];
 }
 
 function isObject(v: unknown): v is Json {

@@ -22,7 +22,7 @@ import { optimizerStateSlots } from '../../nn/optimizers.js';
 import { fromKerasJson } from '../keras-json.js';
 import { weightSlots } from '../model-weights.js';
 import { isHdf5, openHdf5, type H5Group, type H5Tensor } from './hdf5-read.js';
-import { kerasStateVariables, optimizerFromKeras } from './optimizer.js';
+import { kerasStateVariables, kerasTrailingScalars, optimizerFromKeras } from './optimizer.js';
 import { readKeras3Weights, readLegacyWeights } from './weights-layout.js';
 import { typeName } from '../../data/type-name.js';
 import { checkLossSpec, type LossSpec } from '../../nn/loss.js';
@@ -126,8 +126,12 @@ function savedOptimizer(entry: unknown, variables: SavedVariable[], model: Savab
   // Compiled but never trained (Keras 3 builds iterations and the learning rate at compile, the
   // state at the first step): a fresh state, at the saved learning rate.
   const unbuilt = variables.length === 2 && mapping.length > 0;
-  if (variables.length !== 2 + mapping.length && !unbuilt) {
-    throw new Error(`${source}: the ${config.kind} optimizer has ${variables.length} variables; for this model it needs ${2 + mapping.length} (iterations, learning rate and ${mapping.length} state tensors)`);
+  // Nadam's u_product follows the state; the kernel derives it from the step count.
+  const trailing = kerasTrailingScalars(config, 0).length;
+  const needed = 2 + mapping.length + trailing;
+  if (variables.length !== needed && !unbuilt) {
+    const scalars = trailing ? ` and ${trailing} more scalar` : '';
+    throw new Error(`${source}: the ${config.kind} optimizer has ${variables.length} variables; for this model it needs ${needed} (iterations, learning rate, ${mapping.length} state tensors${scalars})`);
   }
   const iterations = variables[0].count();
   const rate = variables[1].tensor();

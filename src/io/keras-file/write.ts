@@ -13,7 +13,7 @@ import type { SavableModel } from '../../nn/savable-model.js';
 import { toKerasJson } from '../keras-json.js';
 import { weightSlots } from '../model-weights.js';
 import { encodeHdf5, type H5DatasetSpec, type H5GroupSpec } from './hdf5-write.js';
-import { kerasStateVariables, optimizerToKeras } from './optimizer.js';
+import { kerasStateVariables, kerasTrailingScalars, optimizerToKeras } from './optimizer.js';
 import { WEIGHTS_ENTRY } from './read.js';
 import { kerasLayerPaths } from './weights-layout.js';
 import type { CheckedLoss } from '../../nn/loss.js';
@@ -53,10 +53,14 @@ export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array>
     '0': { shape: [], data: Int32Array.of(training.optimizerSteps) },
     '1': { shape: [], data: Float32Array.of((optimizerToKeras(optimizer.config).config as { learning_rate: number }).learning_rate) },
   };
-  kerasStateVariables(optimizer.config, trainable.length).forEach(({ slot, weight }, i) => {
+  const stateVariables = kerasStateVariables(optimizer.config, trainable.length);
+  stateVariables.forEach(({ slot, weight }, i) => {
     const w = trainable[weight];
     const start = slot * count + w.offset;
     optimizerVars[String(2 + i)] = { shape: w.shape, data: state.slice(start, start + w.elements) };
+  });
+  kerasTrailingScalars(optimizer.config, training.optimizerSteps).forEach((value, i) => {
+    optimizerVars[String(2 + stateVariables.length + i)] = { shape: [], data: Float32Array.of(value) };
   });
 
   const h5 = await encodeHdf5({
