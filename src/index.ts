@@ -11,6 +11,7 @@ export { cosineDecay, cosineDecayRate, type CosineDecayOptions } from './nn/lear
 export { lossForModel, type CheckedLoss, type LossName, type LossSpec } from './nn/loss.js';
 export { pixelRangeForModel, toPixelRange, PIXEL_RANGES, type PixelRange } from './nn/pixel-range.js';
 export type { Regularizer, RegularizerArg } from './nn/regularizers.js';
+export type { Initializer, InitializerName, InitializerWithArgs, VarianceScaling } from './nn/initializers.js';
 export type { Labels } from './nn/inputs.js';
 export { presets, presetNames, type Preset } from './nn/presets.js';
 export { loadMnist, mnistFromBuffers } from './data/mnist.js';

@@ -1,6 +1,97 @@
 /** Keras weight initializers, drawn on the CPU from a seeded generator. */
 
-export type Initializer = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'zeros' | 'ones';
+/** The initializers Keras names without arguments: VarianceScaling settings, and constants. */
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUniform' | 'lecunNormal' | 'lecunUniform' | 'zeros' | 'ones';
+
+/**
+ * Keras' VarianceScaling, of which the Glorot, He and LeCun initializers are settings: a
+ * standard deviation of sqrt(scale / n), n the fan in, the fan out or their mean; the
+ * truncated normal is cut at two of its standard deviations (and widened so that the cut
+ * keeps sqrt(scale / n)), the uniform spans ±sqrt(3·scale / n).
+ */
+export interface VarianceScaling {
+  kind: 'varianceScaling';
+  scale: number;
+  mode: 'fanIn' | 'fanOut' | 'fanAvg';
+  distribution: 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+}
+
+/** Keras' initializers with arguments (RandomNormal, RandomUniform, TruncatedNormal: a normal cut at 2 stddev, Constant). */
+export type InitializerWithArgs =
+  | VarianceScaling
+  | { kind: 'randomNormal'; mean: number; stddev: number }
+  | { kind: 'randomUniform'; minval: number; maxval: number }
+  | { kind: 'truncatedNormal'; mean: number; stddev: number }
+  | { kind: 'constant'; value: number };
+
+export type Initializer = InitializerName | InitializerWithArgs;
+
+export const INITIALIZER_NAMES: readonly InitializerName[] = ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros', 'ones'];
+
+/** The VarianceScaling setting each named initializer is. */
+export const NAMED_VARIANCE_SCALING: Partial<Record<InitializerName, Omit<VarianceScaling, 'kind'>>> = {
+  glorotUniform: { scale: 1, mode: 'fanAvg', distribution: 'uniform' },
+  glorotNormal: { scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal' },
+  heNormal: { scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' },
+  heUniform: { scale: 2, mode: 'fanIn', distribution: 'uniform' },
+  lecunNormal: { scale: 1, mode: 'fanIn', distribution: 'truncatedNormal' },
+  lecunUniform: { scale: 1, mode: 'fanIn', distribution: 'uniform' },
+};
+
+/** The standard deviation of a normal cut at ±2: a truncated draw is widened by its inverse. */
+const TRUNCATED_STD = 0.87962566103423978;
+
+const ARGUMENTS: Record<InitializerWithArgs['kind'], string[]> = {
+  varianceScaling: ['scale', 'mode', 'distribution'],
+  randomNormal: ['mean', 'stddev'],
+  randomUniform: ['minval', 'maxval'],
+  truncatedNormal: ['mean', 'stddev'],
+  constant: ['value'],
+};
+
+/** Checks an initializer given to a layer (`where`: "Dense: kernelInitializer"); returns it. */
+export function checkInitializer(where: string, value: unknown): Initializer {
+  const fail = (why: string): never => {
+    throw new Error(`${where}: ${why}`);
+  };
+  if (typeof value === 'string') {
+    if (!INITIALIZER_NAMES.includes(value as InitializerName)) fail(`unknown initializer '${value}' (supported: ${INITIALIZER_NAMES.join(', ')}, or { kind: ${Object.keys(ARGUMENTS).join(' | ')}, ... })`);
+    return value as InitializerName;
+  }
+  if (typeof value !== 'object' || value === null || !((value as { kind?: unknown }).kind as string in ARGUMENTS)) {
+    return fail(`expected an initializer name or { kind: ${Object.keys(ARGUMENTS).join(' | ')}, ... }, got ${JSON.stringify(value)}`);
+  }
+  const init = value as InitializerWithArgs;
+  const allowed = ARGUMENTS[init.kind];
+  for (const key of Object.keys(init)) if (key !== 'kind' && !allowed.includes(key)) fail(`${init.kind} has no argument '${key}' (it takes ${allowed.join(', ')})`);
+  const finite = (key: string, check = (v: number) => Number.isFinite(v), what = 'a finite number') => {
+    const v = (init as unknown as Record<string, unknown>)[key];
+    if (typeof v !== 'number' || !check(v)) fail(`${init.kind} ${key} must be ${what}, got ${JSON.stringify(v)}`);
+  };
+  switch (init.kind) {
+    case 'varianceScaling':
+      finite('scale', (v) => Number.isFinite(v) && v > 0, 'a positive number');
+      if (!['fanIn', 'fanOut', 'fanAvg'].includes(init.mode)) fail(`varianceScaling mode must be fanIn, fanOut or fanAvg, got ${JSON.stringify(init.mode)}`);
+      if (!['truncatedNormal', 'untruncatedNormal', 'uniform'].includes(init.distribution)) {
+        fail(`varianceScaling distribution must be truncatedNormal, untruncatedNormal or uniform, got ${JSON.stringify(init.distribution)}`);
+      }
+      break;
+    case 'randomNormal':
+    case 'truncatedNormal':
+      finite('mean');
+      finite('stddev', (v) => Number.isFinite(v) && v >= 0, 'a non-negative number');
+      break;
+    case 'randomUniform':
+      finite('minval');
+      finite('maxval');
+      if (!(init.minval <= init.maxval)) fail(`randomUniform minval (${init.minval}) must not exceed maxval (${init.maxval})`);
+      break;
+    case 'constant':
+      finite('value');
+      break;
+  }
+  return init;
+}
 
 /**
  * Fills a tensor of `count` values. fanIn/fanOut follow Keras: dense [in, out] → (in, out);
@@ -8,41 +99,59 @@ export type Initializer = 'glorotUniform' | 'glorotNormal' | 'heNormal' | 'heUni
  */
 export function initialize(kind: Initializer, count: number, fanIn: number, fanOut: number, random: () => number): Float32Array {
   const out = new Float32Array(count);
-  switch (kind) {
-    case 'zeros':
-      return out;
-    case 'ones':
-      return out.fill(1);
-    case 'glorotUniform':
-      return uniform(out, Math.sqrt(6 / (fanIn + fanOut)), random);
-    case 'heUniform':
-      return uniform(out, Math.sqrt(6 / fanIn), random);
-    case 'glorotNormal':
-      return truncatedNormal(out, Math.sqrt(2 / (fanIn + fanOut)), random);
-    case 'heNormal':
-      return truncatedNormal(out, Math.sqrt(2 / fanIn), random);
+  if (kind === 'zeros') return out;
+  if (kind === 'ones') return out.fill(1);
+  const init = typeof kind === 'string' ? { kind: 'varianceScaling' as const, ...NAMED_VARIANCE_SCALING[kind]! } : kind;
+  switch (init.kind) {
+    case 'varianceScaling': {
+      const n = init.mode === 'fanIn' ? fanIn : init.mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2;
+      // Keras guards an empty fan the same way. (3·scale is exact, so each bound is one rounding.)
+      const fan = Math.max(1, n);
+      if (init.distribution === 'uniform') return symmetricUniform(out, Math.sqrt((3 * init.scale) / fan), random);
+      if (init.distribution === 'untruncatedNormal') return normal(out, 0, Math.sqrt(init.scale / fan), random);
+      return truncatedNormal(out, 0, Math.sqrt(init.scale / fan) / TRUNCATED_STD, random);
+    }
+    case 'randomNormal':
+      return normal(out, init.mean, init.stddev, random);
+    case 'randomUniform':
+      return uniform(out, init.minval, init.maxval, random);
+    case 'truncatedNormal':
+      return truncatedNormal(out, init.mean, init.stddev, random);
+    case 'constant':
+      return out.fill(init.value);
   }
 }
 
 /** Fills `out` with values drawn uniformly from [-limit, limit). */
-function uniform(out: Float32Array, limit: number, random: () => number): Float32Array {
+function symmetricUniform(out: Float32Array, limit: number, random: () => number): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = (2 * random() - 1) * limit;
   return out;
 }
 
-/**
- * Fills `out` as Keras' VarianceScaling 'truncated_normal' does: a normal cut at two standard
- * deviations, its scale raised by 1/0.8796 (the cut normal's standard deviation) so the
- * values keep the standard deviation `std`.
- */
-function truncatedNormal(out: Float32Array, std: number, random: () => number): Float32Array {
-  const scaled = std / 0.87962566103423978;
+/** Fills `out` with values drawn uniformly from [lo, hi). */
+function uniform(out: Float32Array, lo: number, hi: number, random: () => number): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * random();
+  return out;
+}
+
+/** A standard normal draw (Box–Muller). */
+function standardNormal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+function normal(out: Float32Array, mean: number, std: number, random: () => number): Float32Array {
+  for (let i = 0; i < out.length; i++) out[i] = mean + std * standardNormal(random);
+  return out;
+}
+
+/** Fills `out` as Keras' truncated normals do: normal draws of `std` beyond 2·std of the mean drawn again. */
+function truncatedNormal(out: Float32Array, mean: number, std: number, random: () => number): Float32Array {
   for (let i = 0; i < out.length; i++) {
     let v: number;
     do {
-      v = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      v = standardNormal(random);
     } while (Math.abs(v) > 2);
-    out[i] = v * scaled;
+    out[i] = mean + v * std;
   }
   return out;
 }

@@ -230,6 +230,32 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("initializers.keras: LeCun, VarianceScaling, RandomNormal, RandomUniform, TruncatedNormal and Constant read, Keras' figures, and written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}initializers.keras`);
+    const [conv1, , conv2, , dense1, dense2] = model.layers as unknown as { kernelInitializer: unknown; biasInitializer: unknown }[];
+    expect([conv1.kernelInitializer, conv1.biasInitializer]).toEqual(['lecunNormal', { kind: 'constant', value: 0.1 }]);
+    expect([conv2.kernelInitializer, conv2.biasInitializer]).toEqual([
+      { kind: 'varianceScaling', scale: 0.5, mode: 'fanOut', distribution: 'untruncatedNormal' },
+      { kind: 'randomUniform', minval: -0.01, maxval: 0.02 },
+    ]);
+    expect([dense1.kernelInitializer, dense1.biasInitializer]).toEqual([{ kind: 'randomNormal', mean: 0, stddev: 0.02 }, 'zeros']);
+    expect([dense2.kernelInitializer, dense2.biasInitializer]).toEqual([{ kind: 'truncatedNormal', mean: 0, stddev: 0.05 }, 'lecunUniform']);
+    await model.compile({ device, metrics: ['accuracy'] });
+    await expectKerasFigures(model, expected['initializers.keras']);
+    // Keras 3.15 adds input_axes and output_axes, null, which the engine does not write.
+    const initializers = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { config: Record<string, unknown> }) => 'kernel_initializer' in l.config)
+        .map((l: { config: Record<string, { config: Record<string, unknown> }> }) =>
+          ['kernel_initializer', 'bias_initializer'].map((key) => {
+            const { config, ...rest } = l.config[key];
+            return { ...rest, config: Object.fromEntries(Object.entries(config).filter(([, v]) => v !== null)) };
+          }),
+        );
+    expect(initializers(toKerasJson(model))).toEqual(initializers(new TextDecoder().decode(unzipSync(bytes('initializers.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it('float16 weights are converted to float32 exactly', async () => {
     const model = new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })]);
     await model.compile({ device, optimizer: 'sgd' });

@@ -4,7 +4,7 @@
  * a model built and saved by TF.js loads here and predicts the same.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -145,6 +145,41 @@ describe('TF.js interchange', () => {
     model.dispose();
   });
 
+  it("initializers beyond Glorot's and He's reach TF.js as its own classes, with their settings", async () => {
+    const model = new Sequential([
+      layers.conv2d({ filters: 3, kernelSize: 3, inputShape: INPUT, kernelInitializer: 'lecunNormal', biasInitializer: { kind: 'constant', value: 0.1 } }),
+      layers.conv2d({ filters: 2, kernelSize: 2, kernelInitializer: { kind: 'varianceScaling', scale: 0.5, mode: 'fanOut', distribution: 'truncatedNormal' }, biasInitializer: { kind: 'randomUniform', minval: -0.1, maxval: 0.2 } }),
+      layers.flatten(),
+      layers.dense({ units: 3, activation: 'softmax', kernelInitializer: { kind: 'randomNormal', mean: 0.5, stddev: 0.02 }, biasInitializer: { kind: 'truncatedNormal', mean: 0, stddev: 0.3 } }),
+    ]);
+    await model.compile({ device: await testDevice(), optimizer: 'sgd' });
+    const path = join(mkdtempSync(join(tmpdir(), 'webgpu-dl-tfjs-')), 'model.json');
+    await saveWeights(model, path);
+    const loaded = await tf.loadLayersModel(fileHandler(path));
+    const initializers = withoutInput(loaded).map((l) => {
+      const config = l.getConfig() as Record<string, { className: string; config: Record<string, unknown> } | undefined>;
+      return [config.kernelInitializer, config.biasInitializer].filter((v) => v !== undefined).map((v) => [v!.className, v!.config]);
+    });
+    expect(initializers).toEqual([
+      // TF.js reads its LeCunNormal class and reports it as the VarianceScaling it is.
+      [['VarianceScaling', { scale: 1, mode: 'fanIn', distribution: 'normal', seed: null }], ['Constant', { value: 0.1 }]],
+      [['VarianceScaling', { scale: 0.5, mode: 'fanOut', distribution: 'normal', seed: null }], ['RandomUniform', { minval: -0.1, maxval: 0.2, seed: null }]],
+      [],
+      [['RandomNormal', { mean: 0.5, stddev: 0.02, seed: null }], ['TruncatedNormal', { mean: 0, stddev: 0.3, seed: null }]],
+    ]);
+    loaded.dispose();
+    model.dispose();
+  });
+
+  it("a VarianceScaling TF.js lacks (untruncated_normal) is refused before any file is written", async () => {
+    const model = new Sequential([layers.flatten({ inputShape: INPUT }), layers.dense({ units: 3, activation: 'softmax', kernelInitializer: { kind: 'varianceScaling', scale: 1, mode: 'fanIn', distribution: 'untruncatedNormal' } })]);
+    await model.compile({ device: await testDevice(), optimizer: 'sgd' });
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-dl-tfjs-'));
+    await expect(saveWeights(model, join(dir, 'model.json'))).rejects.toThrow("TF.js has no VarianceScaling with distribution 'untruncated_normal': save this model as .keras or .safetensors");
+    expect(readdirSync(dir)).toEqual([]);
+    model.dispose();
+  });
+
   const builtByTfjs: [string, () => tf.LayersModel][] = [
     [
       'conv, batch norm, max pooling, flatten, dropout, dense',
@@ -212,6 +247,16 @@ describe('TF.js interchange', () => {
     [
       'global average pooling',
       () => tf.sequential({ layers: [tf.layers.conv2d({ filters: 5, kernelSize: 2, activation: 'tanh', inputShape: INPUT }), tf.layers.globalAveragePooling2d({}), tf.layers.dense({ units: 3, activation: 'softmax' })] }),
+    ],
+    [
+      "TF.js' initializers (LeCun, VarianceScaling, random normal and uniform, truncated normal, constant)",
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT, kernelInitializer: tf.initializers.leCunNormal({}), biasInitializer: tf.initializers.constant({ value: 0.1 }) }),
+        tf.layers.conv2d({ filters: 2, kernelSize: 2, kernelInitializer: tf.initializers.varianceScaling({ scale: 0.5, mode: 'fanAvg', distribution: 'uniform' }), biasInitializer: tf.initializers.randomUniform({ minval: -0.1, maxval: 0.1 }) }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.leCunUniform({}), biasInitializer: tf.initializers.randomNormal({ stddev: 0.1 }) }),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.truncatedNormal({ stddev: 0.1 }) }),
+      ] }),
     ],
     [
       'a functional chain (tf.model, class_name Model)',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/data/batches.js';
-import { initialize, type Initializer } from '../../src/nn/initializers.js';
+import { checkInitializer, initialize, type Initializer } from '../../src/nn/initializers.js';
 
 const COUNT = 200_000;
 
@@ -30,17 +30,59 @@ describe('initializers', () => {
     ['glorotNormal', Math.sqrt(2 / (fanIn + fanOut)), (2 * Math.sqrt(2 / (fanIn + fanOut))) / 0.87962566103423978],
     ['heUniform', Math.sqrt(2 / fanIn), Math.sqrt(6 / fanIn)],
     ['heNormal', Math.sqrt(2 / fanIn), (2 * Math.sqrt(2 / fanIn)) / 0.87962566103423978],
+    ['lecunUniform', Math.sqrt(1 / fanIn), Math.sqrt(3 / fanIn)],
+    ['lecunNormal', Math.sqrt(1 / fanIn), (2 * Math.sqrt(1 / fanIn)) / 0.87962566103423978],
+    [{ kind: 'varianceScaling', scale: 0.5, mode: 'fanOut', distribution: 'uniform' }, Math.sqrt(0.5 / fanOut), Math.sqrt(1.5 / fanOut)],
+    [{ kind: 'varianceScaling', scale: 3, mode: 'fanAvg', distribution: 'truncatedNormal' }, Math.sqrt(6 / (fanIn + fanOut)), (2 * Math.sqrt(6 / (fanIn + fanOut))) / 0.87962566103423978],
+    // Untruncated: a normal's 200,000 draws reach past 4 standard deviations (P(|z| > 4) ≈ 6e-5 each).
+    [{ kind: 'varianceScaling', scale: 2, mode: 'fanIn', distribution: 'untruncatedNormal' }, Math.sqrt(2 / fanIn), Infinity],
   ];
   for (const [kind, std, bound] of cases) {
-    it(`${kind}: mean 0, Keras' standard deviation, within its bound`, () => {
+    it(`${JSON.stringify(kind)}: mean 0, Keras' standard deviation, within its bound`, () => {
       const s = stats(initialize(kind, COUNT, fanIn, fanOut, createRng(7)));
       expect(Math.abs(s.mean)).toBeLessThan(0.01 * std);
       expect(Math.abs(s.std / std - 1)).toBeLessThan(0.02);
       expect(s.maxAbs).toBeLessThanOrEqual(bound * (1 + 1e-6));
       // The draws reach close to the bound: a narrower distribution would not.
-      expect(s.maxAbs).toBeGreaterThan(0.95 * bound);
+      expect(s.maxAbs).toBeGreaterThan(bound === Infinity ? 4 * std : 0.95 * bound);
     });
   }
+
+  // Keras' RandomNormal, RandomUniform and TruncatedNormal (cut at 2 stddev, not widened: its
+  // standard deviation is 0.8796·stddev), whatever the fans.
+  const shifted: [Initializer, number, number, number, number][] = [
+    [{ kind: 'randomNormal', mean: 0.5, stddev: 0.02 }, 0.5, 0.02, -Infinity, Infinity],
+    [{ kind: 'randomUniform', minval: -0.01, maxval: 0.03 }, 0.01, 0.04 / Math.sqrt(12), -0.01, 0.03],
+    [{ kind: 'truncatedNormal', mean: -1, stddev: 0.1 }, -1, 0.1 * 0.87962566103423978, -1.2, -0.8],
+  ];
+  for (const [kind, mean, std, lo, hi] of shifted) {
+    it(`${JSON.stringify(kind)}: Keras' mean and standard deviation, within [${lo}, ${hi}]`, () => {
+      const values = initialize(kind, COUNT, fanIn, fanOut, createRng(8));
+      const s = stats(values);
+      const [min, max] = values.reduce(([a, b], v) => [Math.min(a, v), Math.max(b, v)], [Infinity, -Infinity]);
+      expect(Math.abs(s.mean - mean)).toBeLessThan(0.01 * std);
+      expect(Math.abs(s.std / std - 1)).toBeLessThan(0.02);
+      expect(min).toBeGreaterThanOrEqual(Math.fround(lo));
+      expect(max).toBeLessThanOrEqual(Math.fround(hi));
+      // The draws reach close to the lower bound: a narrower distribution would not.
+      if (Number.isFinite(lo)) expect(min).toBeLessThan(lo + 0.01 * (hi - lo));
+    });
+  }
+
+  it('constant', () => {
+    expect(initialize({ kind: 'constant', value: 0.1 }, 4, 1, 1, createRng(1))).toEqual(new Float32Array(4).fill(0.1));
+  });
+
+  it('refuses a misspelt name, an unknown kind, a missing or wrong argument, naming the layer and argument', () => {
+    expect(() => checkInitializer('Dense: kernelInitializer', 'heNormale')).toThrow(/Dense: kernelInitializer: unknown initializer 'heNormale' \(supported: glorotUniform, .*lecunNormal/);
+    expect(() => checkInitializer('Dense: kernelInitializer', { kind: 'orthogonal' })).toThrow(/expected an initializer name or \{ kind: varianceScaling \| randomNormal/);
+    expect(() => checkInitializer('Conv2D: biasInitializer', { kind: 'randomNormal', mean: 0 })).toThrow(/Conv2D: biasInitializer: randomNormal stddev must be a non-negative number, got undefined/);
+    expect(() => checkInitializer('x', { kind: 'randomNormal', mean: 0, stddev: 1, seed: 3 })).toThrow(/randomNormal has no argument 'seed' \(it takes mean, stddev\)/);
+    expect(() => checkInitializer('x', { kind: 'varianceScaling', scale: 0, mode: 'fanIn', distribution: 'uniform' })).toThrow(/scale must be a positive number, got 0/);
+    expect(() => checkInitializer('x', { kind: 'varianceScaling', scale: 1, mode: 'fan_in', distribution: 'uniform' })).toThrow(/mode must be fanIn, fanOut or fanAvg, got "fan_in"/);
+    expect(() => checkInitializer('x', { kind: 'constant', value: NaN })).toThrow(/constant value must be a finite number, got null/);
+    expect(() => checkInitializer('x', null)).toThrow(/expected an initializer name/);
+  });
 
   it('zeros and ones', () => {
     expect(initialize('zeros', 5, 1, 1, createRng(1))).toEqual(new Float32Array(5));

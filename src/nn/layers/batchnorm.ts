@@ -7,7 +7,8 @@ import type { TensorId } from '../../graph/graph.js';
 import { batchNormBackward, batchNormInferForward, batchNormTrainForward, type BatchNormOptions } from '../../kernels/batchnorm.js';
 import type { Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
-import { initializerConfig, nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { initializerConfig, takeInitializer } from './keras-initializers.js';
 import { Layer, elements, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -104,7 +105,7 @@ export class BatchNormalization extends Layer {
   static fromConfig(c: ConfigReader, args: LayerArgs): BatchNormalization {
     c.requireNull(['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
     for (const [key, value] of FIXED_INITIALIZERS) {
-      if (c.initializer(key, value) !== value) c.unsupported(key, c.config[key]);
+      if (takeInitializer(c, key, value) !== value) c.unsupported(key, c.config[key]);
     }
     let axis = c.take('axis') ?? -1;
     if (Array.isArray(axis) && axis.length === 1) axis = axis[0]; // tf.keras writes [3] once built

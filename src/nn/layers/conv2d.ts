@@ -9,7 +9,7 @@ import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvAlgo
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
-import { initialize, type Initializer } from '../initializers.js';
+import { checkInitializer, initialize, type Initializer } from '../initializers.js';
 import type { Regularizer, RegularizerArg } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
@@ -93,8 +93,8 @@ export class Conv2D extends Layer {
     if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2D: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
     this.activation = checkActivation('Conv2D', args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelInitializer = checkInitializer('Conv2D: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = checkInitializer('Conv2D: biasInitializer', args.biasInitializer ?? 'zeros');
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Conv2D', args));
     this.algorithm = args.algorithm ?? 'auto';
     algorithmPerDirection(this.algorithm);

@@ -1,6 +1,6 @@
 /** Dense: y = act(x·W + b), W [in, out] as Keras stores it. */
 import type { TensorId } from '../../graph/graph.js';
-import { initialize, type Initializer } from '../initializers.js';
+import { checkInitializer, initialize, type Initializer } from '../initializers.js';
 import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
@@ -36,8 +36,8 @@ export class Dense extends Layer {
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    this.kernelInitializer = checkInitializer('Dense: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = checkInitializer('Dense: biasInitializer', args.biasInitializer ?? 'zeros');
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Dense', args));
   }
 

@@ -1,6 +1,6 @@
 /**
  * The Keras form of a layer's arguments, both ways: ConfigReader reads a layer's `config`
- * strictly (for the layers' fromConfig), and initializerConfig / nulls write the pieces
+ * strictly (for the layers' fromConfig), and regularizerConfig / nulls write the pieces
  * several layers share (for the layers' config()). The model around the layers (InputLayer,
  * names, dtypes, shapes) is io/keras-json's business.
  *
@@ -10,7 +10,6 @@
  * `synchronized`, `lora_rank`, ...) do not break reading. The only values read and then
  * ignored are initializer and dropout seeds: the engine draws from the seed given to compile().
  */
-import type { Initializer } from '../initializers.js';
 import { checkRegularizer, type Regularizer } from '../regularizers.js';
 
 /** A layer's `config` object as Keras' `model.to_json()` writes it. */
@@ -101,73 +100,6 @@ export class ConfigReader {
     if (!defaults) throw new Error(`${where}: unsupported regularizer ${value.class_name} (supported: ${Object.keys(REGULARIZER_DEFAULTS).join(', ')})`);
     return checkRegularizer(where, { ...defaults, ...(isObject(value.config) ? value.config : {}) });
   }
-
-  /** A Keras initializer: a name, or {class_name, config} (VarianceScaling included). */
-  initializer(key: string, fallback: Initializer): Initializer {
-    const value = this.take(key);
-    if (value == null) return fallback;
-    const fail = (why: string): never => {
-      throw new Error(`${this.where}: unsupported argument ${key}: ${JSON.stringify(value)} (${why})`);
-    };
-    const supported = 'supported: GlorotUniform, GlorotNormal, HeNormal, HeUniform, Zeros, Ones';
-    if (typeof value === 'string') return INITIALIZERS[value] ?? fail(supported);
-    if (!isObject(value) || typeof value.class_name !== 'string') return fail('expected a name or {class_name, config}');
-    checkModule(`${this.where}: ${key}`, value.module, value.registered_name, value.class_name);
-    const { seed, ...settings } = isObject(value.config) ? value.config : {};
-    void seed; // initial values come from the model's seed
-    if (value.class_name === 'VarianceScaling') {
-      const match = VARIANCE_SCALING.find((v) => v.scale === settings.scale && v.mode === settings.mode && v.distribution === settings.distribution);
-      return match?.init ?? fail(`only the VarianceScaling settings of ${supported.slice(11)}`);
-    }
-    const init = INITIALIZERS[value.class_name] ?? fail(supported);
-    // Arguments a newer Keras adds (3.10+: input_axes, output_axes) are accepted while off.
-    const active = Object.keys(settings).filter((k) => settings[k] !== null && settings[k] !== false);
-    if (active.length > 0) fail(`arguments ${active.join(', ')}`);
-    return init;
-  }
-}
-
-/** Keras initializer names and classes, and the VarianceScaling settings each one is. */
-const INITIALIZERS: Record<string, Initializer> = {
-  GlorotUniform: 'glorotUniform',
-  glorot_uniform: 'glorotUniform',
-  GlorotNormal: 'glorotNormal',
-  glorot_normal: 'glorotNormal',
-  HeNormal: 'heNormal',
-  he_normal: 'heNormal',
-  HeUniform: 'heUniform',
-  he_uniform: 'heUniform',
-  Zeros: 'zeros',
-  zeros: 'zeros',
-  Ones: 'ones',
-  ones: 'ones',
-};
-
-const VARIANCE_SCALING: { init: Initializer; scale: number; mode: string; distribution: string }[] = [
-  { init: 'glorotUniform', scale: 1, mode: 'fan_avg', distribution: 'uniform' },
-  { init: 'glorotNormal', scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
-  { init: 'glorotNormal', scale: 1, mode: 'fan_avg', distribution: 'normal' },
-  { init: 'heNormal', scale: 2, mode: 'fan_in', distribution: 'truncated_normal' },
-  // Keras 2.0-2.2 and TF.js write 'normal' for the truncated normal.
-  { init: 'heNormal', scale: 2, mode: 'fan_in', distribution: 'normal' },
-  { init: 'heUniform', scale: 2, mode: 'fan_in', distribution: 'uniform' },
-];
-
-const INITIALIZER_CLASSES: Record<Initializer, string> = {
-  glorotUniform: 'GlorotUniform',
-  glorotNormal: 'GlorotNormal',
-  heNormal: 'HeNormal',
-  heUniform: 'HeUniform',
-  zeros: 'Zeros',
-  ones: 'Ones',
-};
-
-/** An initializer as Keras writes it: Keras 3 adds module and registered_name. */
-export function initializerConfig(kind: Initializer, flavor: KerasFlavor): KerasConfig {
-  const className = INITIALIZER_CLASSES[kind];
-  const config = kind === 'zeros' || kind === 'ones' ? {} : { seed: null };
-  if (flavor === 'keras3') return { module: 'keras.initializers', class_name: className, config, registered_name: null };
-  return { class_name: className, config };
 }
 
 /** Keras' regularizer classes and their factors' defaults. */

@@ -15,7 +15,8 @@ import type { Initializer } from '../initializers.js';
 import { checkRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
 import type { WeightSlot } from '../weights.js';
 import { activationConfig, readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
-import { initializerConfig, regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { initializerConfig, takeInitializer } from './keras-initializers.js';
 import type { RecordContext } from './layer.js';
 
 export interface LinearShape {
@@ -159,8 +160,8 @@ export function readLinearArgs(c: ConfigReader): LinearArgs {
   return {
     activation: readActivation(c),
     useBias: c.bool('use_bias', true),
-    kernelInitializer: c.initializer('kernel_initializer', 'glorotUniform'),
-    biasInitializer: c.initializer('bias_initializer', 'zeros'),
+    kernelInitializer: takeInitializer(c, 'kernel_initializer', 'glorotUniform'),
+    biasInitializer: takeInitializer(c, 'bias_initializer', 'zeros'),
     kernelRegularizer: c.regularizer('kernel_regularizer'),
     biasRegularizer: c.regularizer('bias_regularizer'),
   };
