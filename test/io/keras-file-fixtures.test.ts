@@ -142,27 +142,21 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
-  it("adamw.keras: AdamW's weight decay and state restored, and a further step as Keras took it", async () => {
-    const model = await loadModel(`${DIR}adamw.keras`);
-    await model.compile({ device, metrics: ['accuracy'] }); // the file's AdamW
-    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'adamw', weightDecay: 0.4, learningRate: Math.fround(0.005) });
-    expect(model.trainingState().optimizerSteps).toBe(expected['adamw.keras'].resume.iterations - 1);
-    await expectKerasFigures(model, expected['adamw.keras']);
+  // Each file holds its optimizer's state after training, and `resume` the probabilities after
+  // one more step Keras took from it: only the restored state and step count reproduce them.
+  it.each<[string, string, { kind: string; learningRate: number; weightDecay?: number }]>([
+    ['adamw.keras', 'AdamW: its weight decay and state', { kind: 'adamw', weightDecay: 0.4, learningRate: Math.fround(0.005) }],
+    ['adamax.keras', 'Adamax: its momentum and infinity norm', { kind: 'adamax', learningRate: Math.fround(0.01) }],
+    ['nadam.keras', 'Nadam: its state, its u_product derived from the step count', { kind: 'nadam', learningRate: Math.fround(0.005) }],
+  ])("%s: the file's optimizer restored (%s), Keras' figures, and a further step as Keras took it", async (file, _what, config) => {
+    const model = await loadModel(DIR + file);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's optimizer
+    expect(model.trainingState().optimizer.config).toMatchObject(config);
+    expect(model.trainingState().optimizerSteps).toBe(expected[file].resume.iterations - 1);
+    await expectKerasFigures(model, expected[file]);
     await model.trainOnBatch(train.images, train.labels);
     const after = await model.predict(test.images.subarray(0, 16 * 784));
-    expectClose(after, expected['adamw.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed AdamW step');
-    model.dispose();
-  });
-
-  it("nadam.keras: Nadam's state restored, its u_product derived from the step count, and a further step as Keras took it", async () => {
-    const model = await loadModel(`${DIR}nadam.keras`);
-    await model.compile({ device, metrics: ['accuracy'] }); // the file's Nadam
-    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'nadam', learningRate: Math.fround(0.005) });
-    expect(model.trainingState().optimizerSteps).toBe(expected['nadam.keras'].resume.iterations - 1);
-    await expectKerasFigures(model, expected['nadam.keras']);
-    await model.trainOnBatch(train.images, train.labels);
-    const after = await model.predict(test.images.subarray(0, 16 * 784));
-    expectClose(after, expected['nadam.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Nadam step');
+    expectClose(after, expected[file].resume.probabilities.flat(), { atol: 1e-4 }, `probabilities after a resumed ${config.kind} step`);
     model.dispose();
   });
 
@@ -200,18 +194,6 @@ describe('Keras-made files', () => {
     const original = JSON.parse(new TextDecoder().decode(unzipSync(bytes('smoothing.keras'))['config.json']));
     const written = JSON.parse(new TextDecoder().decode(unzipSync(await encodeKerasModel(model))['config.json']));
     expect(written.compile_config.loss).toEqual(original.compile_config.loss);
-    model.dispose();
-  });
-
-  it("adamax.keras: Adamax's state (momentum, infinity norm) restored, and a further step as Keras took it", async () => {
-    const model = await loadModel(`${DIR}adamax.keras`);
-    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adamax
-    expect(model.trainingState().optimizer.config).toMatchObject({ kind: 'adamax', learningRate: Math.fround(0.01) });
-    expect(model.trainingState().optimizerSteps).toBe(expected['adamax.keras'].resume.iterations - 1);
-    await expectKerasFigures(model, expected['adamax.keras']);
-    await model.trainOnBatch(train.images, train.labels);
-    const after = await model.predict(test.images.subarray(0, 16 * 784));
-    expectClose(after, expected['adamax.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adamax step');
     model.dispose();
   });
 
