@@ -1,8 +1,8 @@
 // Batch normalization over NHWC data, per channel over the ROWS = N·H·W positions
 // (a dense [N, C] input is the case H = W = 1). Keras semantics: biased batch variance,
 // y = gamma·(x − mean)/sqrt(var + EPSILON) + beta, moving = moving·MOMENTUM + batch·(1 − MOMENTUM).
-// CENTER = false drops beta (taken as 0), SCALE = false drops gamma (taken as 1); their rows
-// in gammaBeta are then ignored and their rows in dGammaBeta are written as 0.
+// CENTER = false drops beta (taken as 0), SCALE = false drops gamma (taken as 1): gammaBeta and
+// dGammaBeta then hold only the parameters present, as Keras keeps only those weights.
 //
 // trainForward and backward run one workgroup per channel (workgroup_id.x = channel); its
 // WG invocations stride over the rows and combine their sums with a tree reduction. The
@@ -15,8 +15,9 @@
 //
 // Buffers ((2, CHANNELS) ones hold two rows of CHANNELS values):
 //   x, y, dY, dX: (ROWS, CHANNELS)
-//   gammaBeta:    (2, CHANNELS) gamma, beta
-//   dGammaBeta:   (2, CHANNELS) dGamma, dBeta (overwritten)
+//   gammaBeta:    (SCALE + CENTER, CHANNELS) gamma (if SCALE), then beta (if CENTER); with
+//                 neither, any buffer (it is not read)
+//   dGammaBeta:   the same layout: dGamma, dBeta (overwritten); with neither, not written
 //   moving:       (2, CHANNELS) moving mean, moving variance
 //   saved:        (2, CHANNELS) batch mean, invStd = 1/sqrt(batch variance + EPSILON)
 // Bindings of each entry point (the numbers are reused between entry points):
@@ -33,12 +34,21 @@ override MOMENTUM: f32 = 0.99;
 override EPSILON: f32 = 0.001;
 override CENTER: bool = true;
 override SCALE: bool = true;
+// The row of beta in gammaBeta: 1 after gamma, 0 without it.
+override BETA_ROW: u32 = select(0u, 1u, SCALE);
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> gammaBeta: array<f32>;
 
-fn gammaOf(channel: u32) -> f32 { return select(1.0, gammaBeta[channel], SCALE); }
-fn betaOf(channel: u32) -> f32 { return select(0.0, gammaBeta[CHANNELS + channel], CENTER); }
+// (Branches, not select(): select would read an absent row.)
+fn gammaOf(channel: u32) -> f32 {
+  if (SCALE) { return gammaBeta[channel]; }
+  return 1.0;
+}
+fn betaOf(channel: u32) -> f32 {
+  if (CENTER) { return gammaBeta[BETA_ROW * CHANNELS + channel]; }
+  return 0.0;
+}
 
 var<workgroup> sums: array<vec2f, WG>;
 
@@ -134,7 +144,7 @@ fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
     dX[i] = scale * (dY[i] - meanDY - xhat * meanDYXhat);
   }
   if (lid == 0u) {
-    dGammaBeta[channel] = select(0.0, dGamma, SCALE);
-    dGammaBeta[CHANNELS + channel] = select(0.0, dBeta, CENTER);
+    if (SCALE) { dGammaBeta[channel] = dGamma; }
+    if (CENTER) { dGammaBeta[BETA_ROW * CHANNELS + channel] = dBeta; }
   }
 }

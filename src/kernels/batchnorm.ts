@@ -20,10 +20,19 @@ export interface BatchNormOptions {
   /** Keras defaults: momentum 0.99, epsilon 1e-3, center and scale on. */
   momentum?: number;
   epsilon?: number;
-  /** false: no beta (its gammaBeta row is ignored, its dGammaBeta row written as 0). */
+  /** false: no beta (gammaBeta and dGammaBeta hold no row for it). */
   center?: boolean;
   /** false: no gamma (likewise). */
   scale?: boolean;
+}
+
+/**
+ * Rows of gammaBeta and dGammaBeta: gamma (scale) and beta (center), each where present, as
+ * Keras keeps only the weights present. With neither, the kernels bind the buffers given but do
+ * not touch them.
+ */
+export function affineRows(options: BatchNormOptions): number {
+  return Number(options.scale ?? true) + Number(options.center ?? true);
 }
 
 function constants(shape: BatchNormShape, options: BatchNormOptions) {
@@ -40,7 +49,7 @@ function constants(shape: BatchNormShape, options: BatchNormOptions) {
 
 /**
  * Training forward, one workgroup per channel.
- *   x, y: (rows, channels)   gammaBeta: (2, channels) gamma, beta
+ *   x, y: (rows, channels)   gammaBeta: (affineRows(options), channels) gamma, beta (those present)
  *   moving: (2, channels) moving mean, moving variance; updated in place
  *   saved: (2, channels) written: batch mean, 1/sqrt(batch variance + epsilon), for the backward
  */
@@ -58,7 +67,7 @@ export function batchNormTrainForward(
   );
 }
 
-/** Inference forward with the moving statistics. x, y: (rows, channels); gammaBeta, moving: (2, channels). */
+/** Inference forward with the moving statistics. x, y: (rows, channels); gammaBeta as above; moving: (2, channels). */
 export function batchNormInferForward(
   device: Device,
   shape: BatchNormShape,
@@ -75,8 +84,8 @@ export function batchNormInferForward(
 
 /**
  * Backward through the batch statistics, one workgroup per channel.
- *   x, dY, dX: (rows, channels)   gammaBeta: (2, channels)   saved: (2, channels) from the training forward
- *   dGammaBeta: (2, channels) written: dGamma, dBeta
+ *   x, dY, dX: (rows, channels)   gammaBeta: as above   saved: (2, channels) from the training forward
+ *   dGammaBeta: the layout of gammaBeta, written: dGamma, dBeta (those present; with neither, not written)
  */
 export function batchNormBackward(
   device: Device,

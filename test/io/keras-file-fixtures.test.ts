@@ -238,6 +238,29 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("batchnorm-affine.keras: BatchNormalization without gamma, without beta and without either holds Keras' weights, gives Keras' figures, resumes Adam to Keras' next step, and is written back", async () => {
+    const model = await loadModel(`${DIR}batchnorm-affine.keras`);
+    const norms = model.layers.filter((l) => l.className === 'BatchNormalization');
+    expect(norms.map((l) => l.weightSlots.map((w) => w.name.split('/')[1]))).toEqual([
+      ['beta', 'moving_mean', 'moving_variance'],
+      ['gamma', 'moving_mean', 'moving_variance'],
+      ['moving_mean', 'moving_variance'],
+    ]);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adam
+    await expectKerasFigures(model, expected['batchnorm-affine.keras']);
+    // The resumed step goes back through all three, and updates only the gamma and beta present.
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['batchnorm-affine.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adam step');
+    const affine = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { class_name: string }) => l.class_name === 'BatchNormalization')
+        .map((l: { config: { center: boolean; scale: boolean } }) => [l.config.center, l.config.scale]);
+    expect(affine(toKerasJson(model))).toEqual([[true, false], [false, true], [false, false]]);
+    expect(affine(toKerasJson(model))).toEqual(affine(new TextDecoder().decode(unzipSync(bytes('batchnorm-affine.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it('float16 weights are converted to float32 exactly', async () => {
     const model = new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })]);
     await model.compile({ device, optimizer: 'sgd' });

@@ -102,6 +102,19 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'batch normalization without gamma, without beta, without either',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
+          layers.batchNormalization({ scale: false }),
+          layers.conv2d({ filters: 4, kernelSize: 2 }),
+          layers.batchNormalization({ center: false }),
+          layers.flatten(),
+          layers.batchNormalization({ center: false, scale: false }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'elu, selu, softplus, swish, gelu, regularizers',
       () =>
         new Sequential([
@@ -191,6 +204,18 @@ describe('TF.js interchange', () => {
         tf.layers.flatten(),
         tf.layers.dropout({ rate: 0.25 }),
         tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }),
+      ] }),
+    ],
+    [
+      'batch normalization without gamma, without beta, without either',
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
+        tf.layers.batchNormalization({ scale: false }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 2 }),
+        tf.layers.batchNormalization({ center: false }),
+        tf.layers.flatten(),
+        tf.layers.batchNormalization({ center: false, scale: false }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],
     [

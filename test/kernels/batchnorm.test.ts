@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  affineRows,
   batchNormBackward,
   batchNormInferForward,
   batchNormTrainForward,
@@ -26,6 +27,16 @@ function makeGammaBeta(channels: number, seed: number): Float32Array {
   gammaBeta.set(randomFloats(channels, seed, 0.5, 1.5), 0);
   gammaBeta.set(randomFloats(channels, seed + 1, -1, 1), channels);
   return gammaBeta;
+}
+
+/**
+ * The kernels' gammaBeta layout, (affineRows, channels): only the rows present, gamma then beta,
+ * from the reference's (2, channels) with every row. With neither present, one float the kernel
+ * must neither read nor write.
+ */
+function present(gammaBeta: ArrayLike<number>, channels: number, options: BatchNormOptions): Float32Array {
+  const rows = [options.scale ?? true, options.center ?? true].flatMap((on, row) => (on ? [Array.from(gammaBeta).slice(row * channels, (row + 1) * channels)] : []));
+  return rows.length === 0 ? Float32Array.of(9) : Float32Array.from(rows.flat());
 }
 
 /** moving: (2, channels): mean in [-1, 1], variance in [0.5, 2]. */
@@ -80,12 +91,13 @@ describe('batch normalization kernels vs float64 reference', () => {
 
       const xBuf = device.upload('x', x);
       const dYBuf = device.upload('dY', dY);
-      const gammaBetaBuf = device.upload('gammaBeta', gammaBeta);
+      const gammaBetaBuf = device.upload('gammaBeta', present(gammaBeta, channels, options)); // (affineRows, channels)
       const movingBuf = device.upload('moving', moving);
       const yBuf = device.createBuffer('y', x.byteLength);
       const savedBuf = device.createBuffer('saved', 2 * channels * 4);
       const dXBuf = device.createBuffer('dX', x.byteLength);
-      const dGammaBetaBuf = device.upload('dGammaBeta', new Float32Array(2 * channels).fill(9));
+      // Filled with 9: with neither parameter present, the one float must stay 9.
+      const dGammaBetaBuf = device.upload('dGammaBeta', new Float32Array(Math.max(1, affineRows(options) * channels)).fill(9));
       const inferredBuf = device.createBuffer('inferred', x.byteLength);
 
       await runDispatches(device, [
@@ -102,7 +114,8 @@ describe('batch normalization kernels vs float64 reference', () => {
 
       const backRef = batchNormBackwardRef(x, dY, rows, channels, gammaBeta, ref.saved, options);
       expectClose(await device.readFloats(dXBuf, 0, x.length), backRef.dX, VALUE_TOLERANCE, 'dX');
-      expectClose(await device.readFloats(dGammaBetaBuf, 0, 2 * channels), backRef.dGammaBeta, sumTolerance(rows), 'dGamma, dBeta');
+      const dGammaBeta = await device.readFloats(dGammaBetaBuf, 0, Math.max(1, affineRows(options) * channels));
+      expectClose(dGammaBeta, present(backRef.dGammaBeta, channels, options), sumTolerance(rows), 'dGamma, dBeta (those present)');
 
       // Inference reads the moving statistics the training step left behind.
       const inferredRef = batchNormInferRef(x, rows, channels, gammaBeta, movingAfter, options);

@@ -109,6 +109,7 @@ const compileCases: [string, () => unknown, RegExp][] = [
   ['Dropout rate 1', () => layers.dropout({ rate: 1 }), /Dropout: rate must be in \[0, 1\), got 1/],
   ['a misspelt initializer', () => layers.dense({ units: 3, kernelInitializer: 'he_normal' as never }), /Dense: kernelInitializer: unknown initializer 'he_normal' \(supported: glorotUniform/],
   ['an initializer without its arguments', () => layers.conv2d({ filters: 2, kernelSize: 3, biasInitializer: { kind: 'constant' } as never }), /Conv2D: biasInitializer: constant value must be a finite number, got undefined/],
+  ['batch normalization center as a string', () => layers.batchNormalization({ center: 'false' as never }), /BatchNormalization: center must be true or false, got "false"/],
   ['SpatialDropout2D rate NaN', () => layers.spatialDropout2d({ rate: NaN }), /SpatialDropout2D: rate must be in \[0, 1\), got NaN/],
   ['GaussianDropout rate as a string', () => layers.gaussianDropout({ rate: '0.5' as never }), /GaussianDropout: rate must be in \[0, 1\), got "0.5"/],
   ['an unknown activation', () => layers.dense({ units: 3, activation: 'mish' as never }), /Dense: unknown activation 'mish'/],

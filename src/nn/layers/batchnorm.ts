@@ -1,10 +1,12 @@
 /**
  * BatchNormalization over the last axis (channels), Keras semantics: batch statistics and a
  * moving-average update in training, moving statistics at inference. Weights in Keras order:
- * gamma, beta (trainable, packed together) and moving mean, moving variance (packed).
+ * gamma (unless scale is off), beta (unless center is off) — trainable, packed together — and
+ * moving mean, moving variance (packed).
  */
 import type { TensorId } from '../../graph/graph.js';
-import { batchNormBackward, batchNormInferForward, batchNormTrainForward, type BatchNormOptions } from '../../kernels/batchnorm.js';
+import type { Binding } from '../../runtime/dispatch.js';
+import { affineRows, batchNormBackward, batchNormInferForward, batchNormTrainForward, type BatchNormOptions } from '../../kernels/batchnorm.js';
 import type { Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
@@ -40,9 +42,9 @@ export class BatchNormalization extends Layer {
     this.scale = args.scale ?? true;
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new Error(`BatchNormalization: momentum must be in [0, 1), got ${this.momentum}`);
     if (!(this.epsilon > 0)) throw new Error(`BatchNormalization: epsilon must be positive, got ${this.epsilon}`);
-    // Keras drops the gamma or beta weight when these are off; the weight lists would then
-    // differ from the engine's layout, so they are refused rather than silently kept.
-    if (!this.center || !this.scale) throw new Error('BatchNormalization: center: false and scale: false are not supported yet');
+    for (const [arg, value] of [['center', args.center], ['scale', args.scale]] as const) {
+      if (value !== undefined && typeof value !== 'boolean') throw new Error(`BatchNormalization: ${arg} must be true or false, got ${JSON.stringify(value)}`);
+    }
   }
 
   protected configure(inputShape: number[]): WeightSpec[] {
@@ -51,9 +53,10 @@ export class BatchNormalization extends Layer {
     const channels = inputShape[inputShape.length - 1];
     this.outputShape = [...inputShape];
     const filled = (value: number) => () => new Float32Array(channels).fill(value);
+    // As in Keras, gamma and beta exist only where scale and center are on.
     return [
-      { name: 'gamma', shape: [channels], trainable: true, init: filled(1) },
-      { name: 'beta', shape: [channels], trainable: true, init: filled(0), packWithPrevious: true },
+      ...(this.scale ? [{ name: 'gamma', shape: [channels], trainable: true, init: filled(1) }] : []),
+      ...(this.center ? [{ name: 'beta', shape: [channels], trainable: true, init: filled(0), packWithPrevious: this.scale }] : []),
       { name: 'moving_mean', shape: [channels], trainable: false, init: filled(0) },
       { name: 'moving_variance', shape: [channels], trainable: false, init: filled(1), packWithPrevious: true },
     ];
@@ -61,12 +64,14 @@ export class BatchNormalization extends Layer {
 
   record(ctx: RecordContext, x: TensorId): Recorded {
     const { graph, device, weights } = ctx;
-    const [gamma, , movingMean] = this.weightSlots;
+    const options: BatchNormOptions = { momentum: this.momentum, epsilon: this.epsilon, center: this.center, scale: this.scale };
+    const affine = affineRows(options);
+    const [movingMean] = this.weightSlots.slice(affine);
     const shape = graph.shape(x);
     const channels = shape[shape.length - 1];
     const size = { rows: elements(shape) / channels, channels };
-    const options: BatchNormOptions = { momentum: this.momentum, epsilon: this.epsilon };
-    const gammaBeta = weights.range(gamma, 2); // (2, channels)
+    // (affine, channels) gamma and beta where present; with neither, x stands in (not read).
+    const gammaBeta = (bind: (t: TensorId) => Binding) => (affine ? weights.range(this.weightSlots[0], affine) : bind(x));
     const moving = weights.range(movingMean, 2); // (2, channels), updated by the training forward
     const y = graph.tensor(`${this.name}/output`, shape);
     if (!ctx.training) {
@@ -74,7 +79,7 @@ export class BatchNormalization extends Layer {
         label: `${this.name} inference`,
         reads: [x],
         writes: [y],
-        createDispatches: async (bind) => [await batchNormInferForward(device, size, options, { x: bind(x), gammaBeta, moving, y: bind(y) })],
+        createDispatches: async (bind) => [await batchNormInferForward(device, size, options, { x: bind(x), gammaBeta: gammaBeta(bind), moving, y: bind(y) })],
       });
       return { y };
     }
@@ -83,18 +88,27 @@ export class BatchNormalization extends Layer {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y, saved],
-      createDispatches: async (bind) => [await batchNormTrainForward(device, size, options, { x: bind(x), gammaBeta, y: bind(y), moving, saved: bind(saved) })],
+      createDispatches: async (bind) => [await batchNormTrainForward(device, size, options, { x: bind(x), gammaBeta: gammaBeta(bind), y: bind(y), moving, saved: bind(saved) })],
     });
     return {
       y,
       backward: (dY) => {
         const dX = graph.tensor(`${this.name}/dInput`, shape);
+        // With neither gamma nor beta the kernel writes no parameter gradient, but binds a buffer.
+        const unused = affine ? undefined : graph.tensor(`${this.name}/no gamma or beta`, [1]);
         graph.add({
           label: `${this.name} backward`,
           reads: [x, saved, dY.d],
-          writes: [dX],
+          writes: unused ? [dX, unused] : [dX],
           createDispatches: async (bind) => [
-            await batchNormBackward(device, size, options, { x: bind(x), gammaBeta, saved: bind(saved), dY: bind(dY.d), dX: bind(dX), dGammaBeta: weights.gradRange(gamma, 2) }),
+            await batchNormBackward(device, size, options, {
+              x: bind(x),
+              gammaBeta: gammaBeta(bind),
+              saved: bind(saved),
+              dY: bind(dY.d),
+              dX: bind(dX),
+              dGammaBeta: unused ? bind(unused) : weights.gradRange(this.weightSlots[0], affine),
+            }),
           ],
         });
         return { d: dX, reluApplied: false };
