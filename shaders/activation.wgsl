@@ -4,9 +4,9 @@
 // output y, the backward reads y, so the pass needs no copy of x (relu: y > 0; sigmoid: y(1-y);
 // tanh: 1-y²; leaky relu: 1 where y > 0, else NEGATIVE_SLOPE, since y has x's sign; elu: 1
 // where y > 0, else y + 1; selu: SELU_SCALE where y > 0, else y + SELU_SCALE·SELU_ALPHA;
-// softplus: 1 - e^-y). Swish's and GELU's f' are not functions of y (y is not monotonic in x),
-// so their backward reads the forward input x instead (src/kernels/activation.ts:
-// backwardReads).
+// softplus: 1 - e^-y; relu6: 1 where 0 < y < 6; softsign: (1 - |y|)²). Swish's, GELU's and
+// Mish's f' are not functions of y (y is not monotonic in x), so their backward reads the
+// forward input x instead (src/kernels/activation.ts: backwardReads).
 //
 // Bindings (COUNT elements each, any shape, flattened):
 //   forward:  x: (COUNT)  y: (COUNT)
@@ -15,7 +15,8 @@
 // KIND: 0 = linear, 1 = relu, 2 = sigmoid, 3 = tanh, 4 = leaky relu (x for x > 0, else
 // NEGATIVE_SLOPE·x, with NEGATIVE_SLOPE ≥ 0), 5 = elu (x for x > 0, else e^x - 1), 6 = selu
 // (SELU_SCALE times elu with SELU_ALPHA), 7 = softplus (log(1 + e^x)), 8 = swish (x·σ(x)),
-// 9 = gelu (x·Φ(x), Φ the standard normal CDF: Keras' exact GELU, not its tanh approximation).
+// 9 = gelu (x·Φ(x), Φ the standard normal CDF: Keras' exact GELU, not its tanh approximation),
+// 10 = relu6 (min(max(x, 0), 6)), 11 = softsign (x / (1 + |x|)), 12 = mish (x·tanh(softplus(x))).
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -50,6 +51,11 @@ fn normal_cdf(x: f32) -> f32 {
   return select(1.0 - tail, tail, x < 0.0);
 }
 
+// log(1 + e^v) without overflow for large |v|.
+fn softplus(v: f32) -> f32 {
+  return max(v, 0.0) + log(1.0 + exp(-abs(v)));
+}
+
 fn activate(v: f32) -> f32 {
   switch KIND {
     case 1u: { return max(v, 0.0); }
@@ -58,10 +64,12 @@ fn activate(v: f32) -> f32 {
     case 4u: { return select(v * NEGATIVE_SLOPE, v, v > 0.0); }
     case 5u: { return select(exp(v) - 1.0, v, v > 0.0); }
     case 6u: { return SELU_SCALE * select(SELU_ALPHA * (exp(v) - 1.0), v, v > 0.0); }
-    // max(v, 0) + log(1 + e^-|v|): no overflow for large |v|.
-    case 7u: { return max(v, 0.0) + log(1.0 + exp(-abs(v))); }
+    case 7u: { return softplus(v); }
     case 8u: { return v * sigmoid(v); }
     case 9u: { return v * normal_cdf(v); }
+    case 10u: { return min(max(v, 0.0), 6.0); }
+    case 11u: { return v / (1.0 + abs(v)); }
+    case 12u: { return v * tanh(softplus(v)); }
     default: { return v; }
   }
 }
@@ -75,7 +83,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 
 @group(0) @binding(2) var<storage, read> dY: array<f32>;
 
-// Derivative of the activation, from its output y (swish, gelu: from its input x).
+// Derivative of the activation, from its output y (swish, gelu, mish: from its input x).
 fn slope(v: f32) -> f32 {
   switch KIND {
     case 1u: { return select(0.0, 1.0, v > 0.0); }
@@ -92,11 +100,21 @@ fn slope(v: f32) -> f32 {
     }
     // Φ(x) + x·φ(x), φ(x) = e^(-x²/2)/√(2π).
     case 9u: { return normal_cdf(v) + v * 0.39894228040143268 * exp(-0.5 * v * v); }
+    case 10u: { return select(0.0, 1.0, v > 0.0 && v < 6.0); }
+    case 11u: {
+      let r = 1.0 - abs(v);
+      return r * r;
+    }
+    // tanh(sp) + x·σ(x)·(1 − tanh²(sp)), sp = softplus(x), since sp' = σ(x).
+    case 12u: {
+      let t = tanh(softplus(v));
+      return t + v * sigmoid(v) * (1.0 - t * t);
+    }
     default: { return 1.0; }
   }
 }
 
-// Bindings here: 0 = y (forward output; swish, gelu: x, the input), 1 = dX (out), 2 = dY.
+// Bindings here: 0 = y (forward output; swish, gelu, mish: x, the input), 1 = dX (out), 2 = dY.
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;

@@ -179,20 +179,24 @@ function describe(v: unknown): string {
 
 /**
  * Keras' activation layer classes, read as the layer they equal (and written back as it): ReLU
- * without a maximum or threshold as Activation('relu'), or LeakyReLU where it has a negative
- * slope, and Softmax over the last axis (the output layer's, which the loss or predict applies).
+ * without a maximum or threshold as Activation('relu'), with a maximum of 6 as
+ * Activation('relu6'), or LeakyReLU where it has a negative slope; and Softmax over the last
+ * axis (the output layer's, which the loss or predict applies).
  */
 const ACTIVATION_LAYER_CLASSES: Record<string, LayerClass> = {
   ReLU: {
     fromConfig(c, args) {
       const maxValue = c.take('max_value');
-      if (maxValue != null) c.unsupported('max_value', maxValue);
+      if (maxValue != null && maxValue !== 6) c.unsupported('max_value', maxValue);
       const threshold = c.take('threshold');
       if (threshold != null && threshold !== 0) c.unsupported('threshold', threshold);
-      // A negative slope makes it a leaky ReLU.
+      // A negative slope makes it a leaky ReLU (with no maximum).
       const slope = c.take('negative_slope');
-      if (typeof slope === 'number' && slope !== 0) return new LeakyReLU({ ...args, negativeSlope: slope });
-      return new Activation({ ...args, activation: 'relu' });
+      if (typeof slope === 'number' && slope !== 0) {
+        if (maxValue === 6) c.unsupported('max_value', maxValue);
+        return new LeakyReLU({ ...args, negativeSlope: slope });
+      }
+      return new Activation({ ...args, activation: maxValue === 6 ? 'relu6' : 'relu' });
     },
   },
   Softmax: {

@@ -5,6 +5,7 @@ import { LEAKY_RELU_SLOPE, type Activation } from '../kernels/activation.js';
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+const softplus = (v: number) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 
 /**
  * erfc(z) in float64 to about 1e-14: for |z| < 2.5 as 1 − erf(z) by erf's Taylor series (its
@@ -39,16 +40,19 @@ export function activate(kind: Activation, v: number, negativeSlope = LEAKY_RELU
     case 'tanh': return Math.tanh(v);
     case 'elu': return v > 0 ? v : Math.expm1(v);
     case 'selu': return SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v));
-    case 'softplus': return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+    case 'softplus': return softplus(v);
     case 'swish': return v * sigmoid(v);
     case 'gelu': return v * normalCdf(v);
+    case 'relu6': return Math.min(Math.max(v, 0), 6);
+    case 'softsign': return v / (1 + Math.abs(v));
+    case 'mish': return v * Math.tanh(softplus(v));
     case 'linear': return v;
   }
 }
 
 /**
  * f'(x) expressed through what the GPU kernel's backward reads (backwardReads): the output
- * y = f(x), or for swish and gelu the input x.
+ * y = f(x), or for swish, gelu and mish the input x.
  */
 export function activationSlope(kind: Activation, saved: number, negativeSlope = LEAKY_RELU_SLOPE): number {
   const y = saved;
@@ -68,6 +72,13 @@ export function activationSlope(kind: Activation, saved: number, negativeSlope =
     case 'gelu': {
       const x = saved;
       return normalCdf(x) + (x * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI);
+    }
+    case 'relu6': return y > 0 && y < 6 ? 1 : 0;
+    case 'softsign': return (1 - Math.abs(y)) ** 2;
+    case 'mish': {
+      const x = saved;
+      const t = Math.tanh(softplus(x));
+      return t + x * sigmoid(x) * (1 - t * t);
     }
     case 'linear': return 1;
   }

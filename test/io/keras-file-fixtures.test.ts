@@ -128,6 +128,18 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("more-activations.keras: relu6 (an activation, and ReLU(max_value=6)), softsign and mish give Keras' figures and Keras' next Adam step", async () => {
+    const model = await loadModel(`${DIR}more-activations.keras`);
+    expect(model.layers.map((l) => (l as { activation?: string }).activation).filter(Boolean)).toEqual(['relu6', 'linear', 'relu6', 'softsign', 'mish', 'softmax']);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adam
+    await expectKerasFigures(model, expected['more-activations.keras']);
+    // The step goes back through every one of them.
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['more-activations.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adam step');
+    model.dispose();
+  });
+
   it("regularized.keras: Keras' loss with the penalties, a further SGD step as Keras took it, and the regularizers written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}regularized.keras`);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD

@@ -85,7 +85,7 @@ describe('Keras model JSON', () => {
     ['channels_first', (m) => (layerConfig(m, 'Conv2D').data_format = 'channels_first'), /Conv2D layer 'conv2d': unsupported argument data_format: "channels_first"/],
     ['a dilation', (m) => (layerConfig(m, 'Conv2D').dilation_rate = [2, 2]), /Conv2D layer 'conv2d': unsupported argument dilation_rate: \[2,2\]/],
     ['groups', (m) => (layerConfig(m, 'Conv2D').groups = 2), /Conv2D layer 'conv2d': unsupported argument groups: 2/],
-    ['an activation', (m) => (layerConfig(m, 'Conv2D').activation = 'mish'), /Conv2D layer 'conv2d': unsupported argument activation: "mish"/],
+    ['an activation', (m) => (layerConfig(m, 'Conv2D').activation = 'hard_silu'), /Conv2D layer 'conv2d': unsupported argument activation: "hard_silu"/],
     ['an initializer', (m) => (layerConfig(m, 'Dense').kernel_initializer = { module: 'keras.initializers', class_name: 'Orthogonal', config: { gain: 1, seed: null }, registered_name: null }), /Dense layer 'dense': unsupported argument kernel_initializer: .*Orthogonal.*\(supported: GlorotUniform, .*VarianceScaling/],
     ['a VarianceScaling of an unknown mode', (m) => (layerConfig(m, 'Dense').kernel_initializer = { class_name: 'VarianceScaling', config: { scale: 3, mode: 'fan_sum', distribution: 'uniform' } }), /Dense layer 'dense': unsupported argument kernel_initializer: .*\(mode must be fan_in, fan_out or fan_avg\)/],
     ['a RandomUniform upside down', (m) => (layerConfig(m, 'Dense').kernel_initializer = { class_name: 'RandomUniform', config: { minval: 1, maxval: -1 } }), /Dense layer 'dense': unsupported argument kernel_initializer: .*\(randomUniform minval \(1\) must not exceed maxval \(-1\)\)/],
@@ -122,7 +122,7 @@ describe('Keras model JSON', () => {
     });
   }
 
-  it("reads Keras' ReLU and Softmax layers as the layers they equal (a slope makes ReLU a LeakyReLU), and refuses their other settings", () => {
+  it("reads Keras' ReLU and Softmax layers as the layers they equal (a slope makes ReLU a LeakyReLU, a maximum of 6 relu6), and refuses their other settings", () => {
     const withActivationLayers = () => {
       const m = smallKeras3();
       const [conv, , , , dense] = m.config.layers.slice(1);
@@ -142,8 +142,15 @@ describe('Keras model JSON', () => {
       ['Dense', 'dense', 'linear'],
       ['Activation', 'softmax', 'softmax'],
     ]);
+    // A maximum of 6 is relu6; any other maximum, or 6 with a negative slope, is refused.
     const relu6 = withActivationLayers();
     relu6.config.layers[2].config.max_value = 6;
+    const relu6Model = fromKerasJson(JSON.stringify(relu6));
+    expect([relu6Model.layers[1].className, relu6Model.layers[1].config().activation]).toEqual(['Activation', 'relu6']);
+    const relu5 = withActivationLayers();
+    relu5.config.layers[2].config.max_value = 5;
+    expect(() => fromKerasJson(JSON.stringify(relu5))).toThrow(/ReLU layer 're_lu': unsupported argument max_value: 5/);
+    relu6.config.layers[2].config.negative_slope = 0.1;
     expect(() => fromKerasJson(JSON.stringify(relu6))).toThrow(/ReLU layer 're_lu': unsupported argument max_value: 6/);
     const leaky = withActivationLayers();
     leaky.config.layers[2].config.negative_slope = 0.1;

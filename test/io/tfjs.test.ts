@@ -102,6 +102,17 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'relu6, softsign, mish',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu6', inputShape: INPUT }),
+          layers.flatten(),
+          layers.dense({ units: 5, activation: 'softsign' }),
+          layers.dense({ units: 4, activation: 'mish' }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'batch normalization without gamma, without beta, without either',
       () =>
         new Sequential([
@@ -204,6 +215,18 @@ describe('TF.js interchange', () => {
         tf.layers.flatten(),
         tf.layers.dropout({ rate: 0.25 }),
         tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }),
+      ] }),
+    ],
+    [
+      'relu6 (an activation, and a ReLU layer with a maximum of 6), softsign, mish',
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu6', inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 2 }),
+        tf.layers.reLU({ maxValue: 6 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 5, activation: 'softsign' }),
+        tf.layers.dense({ units: 4, activation: 'mish' }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],
     [

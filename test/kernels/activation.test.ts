@@ -5,7 +5,7 @@ import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // [kind, leaky relu's negative slope]: Keras' activation default 0.2, and its layer's 0.3.
-const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3], ['elu'], ['selu'], ['softplus'], ['swish'], ['gelu']];
+const kinds: [Activation, number?][] = [['linear'], ['relu'], ['sigmoid'], ['tanh'], ['leaky_relu'], ['leaky_relu', 0.3], ['elu'], ['selu'], ['softplus'], ['swish'], ['gelu'], ['relu6'], ['softsign'], ['mish']];
 // Odd sizes; relu also runs one size past the 65,535-workgroup limit of a 1-D dispatch,
 // which exercises the 2-D grid (once is enough: it is slow on a software adapter).
 const countsFor = (kind: Activation) => (kind === 'relu' ? [1, 7 * 13 * 5, 1000, 65536 * 256 + 3] : [1, 7 * 13 * 5, 1000]);
@@ -41,8 +41,10 @@ describe('activation kernels vs float64 reference', () => {
     });
 
     it(`${name} reference backward matches finite differences`, () => {
-      // Keep inputs away from relu's kink at 0, where the derivative is undefined.
-      const x = Float64Array.from(randomFloats(40, 7, -2, 2), (v) => (Math.abs(v) < 0.05 ? v + 0.1 : v));
+      // Keep inputs away from relu's kink at 0, where the derivative is undefined; relu6's
+      // (kinks at 0 and 6) spread past 6.
+      const spread = kind === 'relu6' ? 8 : 2;
+      const x = Float64Array.from(randomFloats(40, 7, -spread, spread), (v) => (Math.abs(v) < 0.05 || Math.abs(v - 6) < 0.05 ? v + 0.1 : v));
       const w = randomFloats(40, 8);
       const loss = (v: Float64Array) => dot(w, activationForwardRef(kind, v, slope));
       const numeric = numericGradient(loss, x);

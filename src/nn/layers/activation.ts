@@ -12,7 +12,7 @@ import type { WeightSpec } from '../weights.js';
 export type ActivationName = ElementwiseActivation | 'silu' | 'softmax';
 
 /** 'leaky_relu' is Keras' activation function, negative slope 0.2; the LeakyReLU layer takes any. */
-export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'elu', 'selu', 'softplus', 'swish', 'silu', 'gelu', 'softmax'];
+export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leaky_relu', 'elu', 'selu', 'softplus', 'swish', 'silu', 'gelu', 'relu6', 'softsign', 'mish', 'softmax'];
 
 export function checkActivation(layer: string, name: unknown): ActivationName {
   if (name === undefined || name === null) return 'linear';
@@ -24,7 +24,7 @@ export function checkActivation(layer: string, name: unknown): ActivationName {
 
 /**
  * The kernel an activation runs as its own element-wise op after a Dense or Conv2D layer's
- * linear map (sigmoid, tanh, leaky relu, elu, selu, softplus, swish, gelu), or undefined: linear,
+ * linear map (sigmoid, tanh, leaky relu, elu, selu, softplus, swish, gelu, relu6, softsign, mish), or undefined: linear,
  * ReLU (fused into the matmul's epilogue) and softmax (the loss's or predict's).
  */
 export function separateActivation(name: ActivationName): ElementwiseActivation | undefined {
