@@ -79,7 +79,8 @@ export function fromKerasJson(json: string | object): Sequential {
 
     const reader = new ConfigReader(where, layerConfig);
     reader.take('name');
-    if (reader.take('trainable') === false) throw new Error(`${where}: trainable: false (a frozen layer) is not supported`);
+    const trainable = reader.take('trainable');
+    if (trainable != null && typeof trainable !== 'boolean') throw new Error(`${where}: trainable must be true or false, got ${JSON.stringify(trainable)}`);
     checkDtype(where, reader.take('dtype'));
     const batchShape = reader.take('batch_shape');
     const batchInputShape = reader.take('batch_input_shape') ?? batchShape;
@@ -89,7 +90,7 @@ export function fromKerasJson(json: string | object): Sequential {
     else if (bareInputShape != null) layerInput = positiveDims(bareInputShape, `${where}: input_shape`);
     if (layers.length === 0 && layerInput) declareInput(layerInput, `${where}: batch_input_shape`);
 
-    const args = { name, inputShape: layers.length === 0 ? (layerInput ?? inputShape) : undefined };
+    const args = { name, inputShape: layers.length === 0 ? (layerInput ?? inputShape) : undefined, ...(trainable === false ? { trainable: false } : {}) };
     if (layers.length === 0 && !args.inputShape) {
       throw new Error(`Keras model JSON: the input shape is missing: give an InputLayer with batch_shape, or batch_input_shape on ${where}`);
     }

@@ -29,7 +29,7 @@ export function kerasModelConfig(model: SavableModel, layout: KerasFlavor): Kera
   const keras3 = layout === 'keras3';
   const batchShape = [null, ...model.inputShape];
   const layers = model.layers.map((layer, i) => {
-    const base: KerasConfig = { name: layer.name, trainable: true };
+    const base: KerasConfig = { name: layer.name, trainable: layer.trainable };
     if (!keras3 && i === 0) base.batch_input_shape = batchShape;
     base.dtype = keras3 ? dtypePolicy() : 'float32';
     const config = { ...base, ...layer.config(layout) };

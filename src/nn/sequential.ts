@@ -131,6 +131,7 @@ export class Sequential implements SavableModel {
     const loss = createLoss(args.loss ?? saved?.loss ?? 'categoricalCrossentropy', this.layers[this.layers.length - 1]);
     const config = resolveOptimizer(optimizerSpec);
     const weights = this.weights!;
+    if (weights.paramCount === 0) throw new Error('compile: every layer with weights is frozen (trainable: false): the optimizer would have nothing to train');
     preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
     if (saved) weights.check(saved.weights);
     this.seed = seed;

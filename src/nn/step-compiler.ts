@@ -139,7 +139,8 @@ function recordRegularization(ctx: RecordContext, metrics: GPUBuffer, part: 'pen
   const { device, graph, weights, batch } = ctx;
   for (const slot of weights.slots) {
     const r = slot.regularizer;
-    if (!penalizes(r)) continue;
+    // Keras regularizes trainable weights only: a frozen layer's add no penalty.
+    if (!penalizes(r) || !slot.trainable) continue;
     const w = weights.range(slot);
     graph.add({
       label: `${slot.name} regularizer ${part}`,

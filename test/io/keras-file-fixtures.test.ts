@@ -140,6 +140,25 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("frozen.keras: a frozen feature extractor (trainable: false) under a trained classifier gives Keras' figures, and Keras' next Adam step leaves the features bit for bit", async () => {
+    const model = await loadModel(`${DIR}frozen.keras`);
+    expect(model.layers.map((l) => l.trainable)).toEqual([false, false, false, false, true, true]);
+    // Keras 3.15.1's model.summary() of this file: Trainable params: 37,226, Non-trainable params: 664.
+    expect(model.summary()).toMatch(/Trainable params: 37,226\b[\s\S]*Non-trainable params: 664\b/);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adam, for the classifier's 4 weights
+    expect(model.trainingState().optimizerSteps).toBe(expected['frozen.keras'].resume.iterations - 1);
+    await expectKerasFigures(model, expected['frozen.keras']); // the loss has the classifier's L2 penalty
+    const before = await model.getWeights();
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.getWeights();
+    expect(after.slice(0, 4)).toEqual(before.slice(0, 4)); // both convolutions' kernels and biases
+    expect(after.slice(4).some((w, i) => w.some((v, j) => v !== before[4 + i][j]))).toBe(true);
+    expectClose(await model.predict(test.images.subarray(0, 16 * 784)), expected['frozen.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adam step');
+    const trainable = (json: string) => JSON.parse(json).config.layers.slice(1).map((l: { config: { trainable: boolean } }) => l.config.trainable);
+    expect(trainable(toKerasJson(model))).toEqual(trainable(new TextDecoder().decode(unzipSync(bytes('frozen.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it("regularized.keras: Keras' loss with the penalties, a further SGD step as Keras took it, and the regularizers written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}regularized.keras`);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD

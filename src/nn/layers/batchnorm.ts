@@ -42,6 +42,8 @@ export class BatchNormalization extends Layer {
     this.scale = args.scale ?? true;
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new Error(`BatchNormalization: momentum must be in [0, 1), got ${this.momentum}`);
     if (!(this.epsilon > 0)) throw new Error(`BatchNormalization: epsilon must be positive, got ${this.epsilon}`);
+    // Keras runs a frozen BatchNormalization in inference mode, which the engine does not train through.
+    if (!this.trainable) throw new Error('BatchNormalization: trainable: false is not supported (Keras runs a frozen BatchNormalization in inference mode)');
     for (const [arg, value] of [['center', args.center], ['scale', args.scale]] as const) {
       if (value !== undefined && typeof value !== 'boolean') throw new Error(`BatchNormalization: ${arg} must be true or false, got ${JSON.stringify(value)}`);
     }

@@ -142,7 +142,7 @@ export class Conv2D extends Layer {
     const known = this.algorithms.get(ctx.batch);
     const forward = await choose('forward');
     const inputGradient = needs.inputGradient ? await choose('inputGradient') : (known?.inputGradient ?? 'im2col');
-    const weightGradient = needs.weightGradient ? await choose('weightGradient', forward) : (known?.weightGradient ?? 'im2col');
+    const weightGradient = needs.weightGradient && this.trainable ? await choose('weightGradient', forward) : (known?.weightGradient ?? 'im2col');
     this.algorithms.set(ctx.batch, { forward, inputGradient, weightGradient });
   }
 
@@ -194,9 +194,10 @@ export class Conv2D extends Layer {
         const dZ = recordOutputGradient(ctx, this.name, this.activation, z, y, dY);
         // dW by Winograd from the forward's V, or after an im2col forward from x; or by im2col +
         // matmul from the forward's col, or after a Winograd forward from an im2col here.
-        if (algorithm.weightGradient === 'winograd') {
+        // (A frozen layer has none.)
+        if (kernel.trainable && algorithm.weightGradient === 'winograd') {
           recordWinogradWeightGradient(ctx, this.name, v === undefined ? { x } : { v }, dZ, p, this.filters, kernel, bias);
-        } else {
+        } else if (kernel.trainable) {
           recordWeightGradient(ctx, this.name, col ?? recordCol(), dZ, shape, kernel, bias);
         }
         if (!needInputGrad) return undefined;

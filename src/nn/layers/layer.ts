@@ -50,6 +50,11 @@ export interface LayerArgs {
   name?: string;
   /** Per-sample input shape, without the batch dimension (Keras `input_shape`). */
   inputShape?: number[];
+  /**
+   * false freezes the layer, as Keras' `trainable = False`: its weights are not trained (no
+   * gradient, no optimizer state, no regularization penalty) but still used. Default true.
+   */
+  trainable?: boolean;
 }
 
 /** An argument implemented at one value only: `value` as the error message shows it. */
@@ -73,7 +78,6 @@ export function noneOf(keys: readonly string[]): Record<string, FixedArg> {
 }
 
 const COMMON_FIXED_ARGS: Record<string, FixedArg> = {
-  trainable: { value: 'true', fits: (v) => v === true },
   dtype: { value: "'float32'", fits: (v) => v === 'float32' },
 };
 
@@ -87,6 +91,8 @@ export abstract class Layer {
   /** Per-sample output shape; set by build(). */
   outputShape: number[] = [];
   weightSlots: WeightSlot[] = [];
+  /** false: frozen (LayerArgs.trainable). */
+  readonly trainable: boolean;
 
   /**
    * @param kind the Keras class name, for argument errors (thrown before the subclass's
@@ -94,11 +100,11 @@ export abstract class Layer {
    * @param argNames the arguments the subclass takes besides name and inputShape: any other
    *   is refused, since a misspelt one (activaton: 'relu') would otherwise mean the default
    * @param fixedArgs TF.js arguments the subclass implements at one value only (besides
-   *   trainable and dtype): accepted at that value, refused as unsupported at any other
+   *   dtype): accepted at that value, refused as unsupported at any other
    */
   constructor(kind: string, args: LayerArgs, argNames: readonly string[] = [], fixedArgs: Record<string, FixedArg> = {}) {
     if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new Error(`${kind}: takes an object of arguments, got ${JSON.stringify(args) ?? String(args)}`);
-    const known = [...argNames, 'name', 'inputShape'];
+    const known = [...argNames, 'name', 'inputShape', 'trainable'];
     const fixed: Record<string, FixedArg> = { ...COMMON_FIXED_ARGS, ...fixedArgs };
     // An undefined value means the default whatever its name, so it is let through.
     const unknown = Object.entries(args).filter(([key, value]) => value !== undefined && !known.includes(key) && !Object.hasOwn(fixed, key)).map(([key]) => key);
@@ -107,6 +113,8 @@ export abstract class Layer {
       const only = Object.hasOwn(fixed, key) ? fixed[key] : undefined;
       if (only && value !== undefined && !only.fits(value)) throw new Error(`${kind}: ${key} ${JSON.stringify(value)} is not supported (only ${only.value})`);
     }
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') throw new Error(`${kind}: trainable must be true or false, got ${JSON.stringify(args.trainable)}`);
+    this.trainable = args.trainable ?? true;
     this.name = args.name ?? '';
     if (args.inputShape !== undefined && !(Array.isArray(args.inputShape) && args.inputShape.length > 0 && args.inputShape.every((d) => Number.isSafeInteger(d) && d > 0))) {
       throw new Error(`${kind}: inputShape must be a list of positive integers such as [28, 28, 1], got ${JSON.stringify(args.inputShape)}`);
@@ -142,7 +150,8 @@ export abstract class Layer {
   /** `random` draws the initial weights (seeded by the model). */
   build(inputShape: number[], store: WeightStore, random: () => number): void {
     const specs = this.configure(inputShape, random);
-    this.weightSlots = specs.map((s) => store.add({ ...s, name: `${this.name}/${s.name}` }));
+    // A frozen layer's weights live with the non-trainable ones: the optimizer never sees them.
+    this.weightSlots = specs.map((s) => store.add({ ...s, name: `${this.name}/${s.name}`, trainable: s.trainable && this.trainable }));
   }
 
   /** Number of weights, trainable and not, as Keras counts them. */

@@ -61,7 +61,7 @@ export function recordLinear(
   /** Returns dA, masked by a's ReLU when reluInput (the caller says reluApplied: reluInput). */
   const backward = (dY: Gradient, needDA: boolean): TensorId | undefined => {
     const dZ = recordOutputGradient(ctx, label, activation, z, y, dY);
-    recordWeightGradient(ctx, label, a, dZ, { rows, inner, units }, kernel, bias);
+    if (kernel.trainable) recordWeightGradient(ctx, label, a, dZ, { rows, inner, units }, kernel, bias);
     return needDA ? recordLinearInputGradient(ctx, label, dZ, { rows, inner, units }, kernel, reluInput ? a : undefined) : undefined;
   };
   return { z, y, reluOutput: fused === 'relu', backward };
