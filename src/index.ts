@@ -12,6 +12,7 @@ export { lossForModel, type CheckedLoss, type LossName, type LossSpec } from './
 export { pixelRangeForModel, toPixelRange, PIXEL_RANGES, type PixelRange } from './nn/pixel-range.js';
 export type { Regularizer, RegularizerArg } from './nn/regularizers.js';
 export type { Initializer, InitializerName, InitializerWithArgs, VarianceScaling } from './nn/initializers.js';
+export type { Constraint, ConstraintArg } from './nn/constraints.js';
 export type { Labels } from './nn/inputs.js';
 export { presets, presetNames, type Preset } from './nn/presets.js';
 export { loadMnist, mnistFromBuffers } from './data/mnist.js';

@@ -13,6 +13,8 @@ import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
 import { DATA_INPUT, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
 import { regularizationPenalty, regularizeGradient } from '../kernels/regularize.js';
+import { constrain } from '../kernels/constrain.js';
+import { constraintShape } from './constraints.js';
 import { penalizes } from './regularizers.js';
 import type { WeightStore } from './weights.js';
 import type { LossRecorder } from './loss.js';
@@ -102,6 +104,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
       recordBackward(backwards, dLogits!);
       recordRegularization(ctx, state.metrics, 'gradient');
       state.optimizer.record(ctx);
+      recordConstraints(ctx);
     }
   }
 
@@ -128,6 +131,21 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
       for (const b of memory.buffers) b.destroy();
     },
   };
+}
+
+/** Records the projection of every constrained trainable weight, after the optimizer's update (as Keras 3 applies constraints). */
+function recordConstraints(ctx: RecordContext): void {
+  const { device, graph, weights } = ctx;
+  for (const slot of weights.slots) {
+    const c = slot.constraint;
+    if (!c || !slot.trainable) continue;
+    graph.add({
+      label: `${slot.name} ${c.kind} constraint`,
+      reads: [],
+      writes: [],
+      createDispatches: async () => [await constrain(device, c, constraintShape(slot.shape), { w: weights.range(slot) })],
+    });
+  }
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Device } from '../device/device.js';
 import type { BufferRange } from '../runtime/dispatch.js';
 import { elements } from '../data/shape.js';
+import type { Constraint } from '../kernels/constrain.js';
 import type { Regularizer } from '../kernels/regularize.js';
 
 /** 256 bytes: the minimum storage-buffer offset alignment WebGPU guarantees. */
@@ -26,6 +27,8 @@ export interface WeightSpec {
   packWithPrevious?: boolean;
   /** A Keras regularizer's penalty on it (trainable weights only): src/nn/regularizers.ts. */
   regularizer?: Regularizer;
+  /** A Keras constraint projected after each update (trainable weights only): src/nn/constraints.ts. */
+  constraint?: Constraint;
 }
 
 export interface WeightSlot extends WeightSpec {

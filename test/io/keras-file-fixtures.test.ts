@@ -159,6 +159,28 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("constrained.keras: MaxNorm, NonNeg, UnitNorm and MinMaxNorm read, Keras' figures, Keras' next SGD step with each projection, and written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}constrained.keras`);
+    expect(model.layers.flatMap((l) => l.weightSlots.map((w) => w.constraint?.kind))).toEqual(['maxNorm', 'nonNeg', 'unitNorm', undefined, 'minMaxNorm', 'maxNorm']);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD with momentum
+    await expectKerasFigures(model, expected['constrained.keras']);
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['constrained.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed, projected SGD step');
+    // The projections hold: each conv filter's norm at most 1.5, the conv bias ≥ 0, the hidden Dense's columns of norm 1.
+    const [convKernel, convBias, hidden] = await model.getWeights();
+    const columnNorms = (w: Float32Array, cols: number) => Array.from({ length: cols }, (_, j) => Math.hypot(...Array.from({ length: w.length / cols }, (_, i) => w[i * cols + j])));
+    expect(Math.max(...columnNorms(convKernel, 6))).toBeLessThanOrEqual(1.5 + 1e-5);
+    expect(Math.min(...convBias)).toBeGreaterThanOrEqual(0);
+    for (const n of columnNorms(hidden, 24)) expect(n).toBeCloseTo(1, 5);
+    const constraints = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { config: Record<string, unknown> }) => 'kernel_constraint' in l.config)
+        .map((l: { config: Record<string, unknown> }) => [l.config.kernel_constraint, l.config.bias_constraint]);
+    expect(constraints(toKerasJson(model))).toEqual(constraints(new TextDecoder().decode(unzipSync(bytes('constrained.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it("regularized.keras: Keras' loss with the penalties, a further SGD step as Keras took it, and the regularizers written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}regularized.keras`);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD

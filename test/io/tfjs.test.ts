@@ -102,6 +102,17 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'constraints (MaxNorm, NonNeg, UnitNorm, MinMaxNorm)',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT, kernelConstraint: { kind: 'maxNorm', maxValue: 1.5 }, biasConstraint: 'nonNeg' }),
+          layers.flatten(),
+          layers.dense({ units: 5, activation: 'relu', kernelConstraint: 'unitNorm' }),
+          // Rate 1: TF.js projects weights again as it loads them, which only a rate of 1 leaves as they are.
+          layers.dense({ units: 3, activation: 'softmax', kernelConstraint: { kind: 'minMaxNorm', minValue: 0.5, maxValue: 1, rate: 1 } }),
+        ]),
+    ],
+    [
       'relu6, softsign, mish',
       () =>
         new Sequential([
@@ -215,6 +226,15 @@ describe('TF.js interchange', () => {
         tf.layers.flatten(),
         tf.layers.dropout({ rate: 0.25 }),
         tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: 'heNormal' }),
+      ] }),
+    ],
+    [
+      "TF.js' constraints",
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT, kernelConstraint: tf.constraints.maxNorm({ maxValue: 2, axis: [0, 1, 2] as unknown as number }) /* TF.js types one axis; it takes a list */, biasConstraint: tf.constraints.nonNeg() }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 4, kernelConstraint: tf.constraints.unitNorm({ axis: 0 }) }),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelConstraint: tf.constraints.minMaxNorm({ minValue: 0.2, maxValue: 1, rate: 0.5, axis: 0 }) }),
       ] }),
     ],
     [

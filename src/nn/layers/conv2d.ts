@@ -10,13 +10,25 @@ import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
 import { checkInitializer, initialize, type Initializer } from '../initializers.js';
+import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { Regularizer, RegularizerArg } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { FIXED, Layer, noneOf, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, linearRegularizers, readLinearArgs, recordLinear, recordLinearInputGradient, recordOutputGradient, recordWeightGradient } from './linear.js';
+import {
+  linearConfig,
+  linearConstraints,
+  linearConstraintsConfig,
+  linearRegularizers,
+  linearWeightConstraint,
+  readLinearArgs,
+  recordLinear,
+  recordLinearInputGradient,
+  recordOutputGradient,
+  recordWeightGradient,
+} from './linear.js';
 
 export interface Conv2DArgs extends LayerArgs {
   filters: number;
@@ -30,6 +42,9 @@ export interface Conv2DArgs extends LayerArgs {
   /** Keras' kernel_regularizer / bias_regularizer: src/nn/regularizers.ts. */
   kernelRegularizer?: RegularizerArg;
   biasRegularizer?: RegularizerArg;
+  /** Keras' kernel_constraint / bias_constraint: src/nn/constraints.ts (a kernel's norm over [0, 1, 2], each filter). */
+  kernelConstraint?: ConstraintArg;
+  biasConstraint?: ConstraintArg;
   /**
    * How the forward pass, the input gradient and the weight gradient are computed: 'auto'
    * (default) lets the tuner choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or
@@ -74,6 +89,8 @@ export class Conv2D extends Layer {
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | undefined;
   readonly biasRegularizer: Regularizer | undefined;
+  readonly kernelConstraint: ConstraintSpec | undefined;
+  readonly biasConstraint: ConstraintSpec | undefined;
   /** As Conv2DArgs.algorithm; may be set before the model is compiled. */
   algorithm: ConvAlgorithmArg;
   private geometry?: Omit<ConvParams, 'batch'>;
@@ -81,10 +98,10 @@ export class Conv2D extends Layer {
   private readonly algorithms = new Map<number, ConvAlgorithms>();
 
   constructor(args: Conv2DArgs) {
-    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'algorithm'], {
+    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'algorithm'], {
       dataFormat: FIXED.dataFormat,
       dilationRate: FIXED.dilationRate,
-      ...noneOf(['activityRegularizer', 'kernelConstraint', 'biasConstraint']),
+      ...noneOf(['activityRegularizer']),
     });
     this.filters = positiveInt('Conv2D', 'filters', args.filters);
     this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
@@ -96,6 +113,7 @@ export class Conv2D extends Layer {
     this.kernelInitializer = checkInitializer('Conv2D: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer('Conv2D: biasInitializer', args.biasInitializer ?? 'zeros');
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Conv2D', args));
+    ({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint } = linearConstraints('Conv2D', args));
     this.algorithm = args.algorithm ?? 'auto';
     algorithmPerDirection(this.algorithm);
   }
@@ -119,10 +137,28 @@ export class Conv2D extends Layer {
     this.outputShape = [geometry.outH, geometry.outW, this.filters];
     const fanIn = kernelH * kernelW * channels;
     const fanOut = kernelH * kernelW * this.filters;
+    const kernelShape = [kernelH, kernelW, channels, this.filters];
+    const where = `Conv2D layer '${this.name}'`;
     const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [kernelH, kernelW, channels, this.filters], trainable: true, regularizer: this.kernelRegularizer, init: () => initialize(this.kernelInitializer, fanIn * this.filters, fanIn, fanOut, random) },
+      {
+        name: 'kernel',
+        shape: kernelShape,
+        trainable: true,
+        regularizer: this.kernelRegularizer,
+        constraint: linearWeightConstraint(`${where}: kernelConstraint`, this.kernelConstraint, kernelShape),
+        init: () => initialize(this.kernelInitializer, fanIn * this.filters, fanIn, fanOut, random),
+      },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], trainable: true, regularizer: this.biasRegularizer, init: () => initialize(this.biasInitializer, this.filters, fanIn, fanOut, random) });
+    if (this.useBias) {
+      specs.push({
+        name: 'bias',
+        shape: [this.filters],
+        trainable: true,
+        regularizer: this.biasRegularizer,
+        constraint: linearWeightConstraint(`${where}: biasConstraint`, this.biasConstraint, [this.filters]),
+        init: () => initialize(this.biasInitializer, this.filters, fanIn, fanOut, random),
+      });
+    }
     return specs;
   }
 
@@ -247,7 +283,8 @@ export class Conv2D extends Layer {
       dilation_rate: [1, 1],
       ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
       ...linearConfig(this, flavor),
-      ...nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint'),
+      ...nulls('activity_regularizer'),
+      ...linearConstraintsConfig(this, flavor),
     };
   }
 }

@@ -1,12 +1,13 @@
 /** Dense: y = act(x·W + b), W [in, out] as Keras stores it. */
 import type { TensorId } from '../../graph/graph.js';
 import { checkInitializer, initialize, type Initializer } from '../initializers.js';
+import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, elements, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, linearRegularizers, readLinearArgs, recordLinear } from './linear.js';
+import { linearConfig, linearConstraints, linearConstraintsConfig, linearRegularizers, linearWeightConstraint, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -17,6 +18,9 @@ export interface DenseArgs extends LayerArgs {
   /** Keras' kernel_regularizer / bias_regularizer: src/nn/regularizers.ts. */
   kernelRegularizer?: RegularizerArg;
   biasRegularizer?: RegularizerArg;
+  /** Keras' kernel_constraint / bias_constraint: src/nn/constraints.ts. */
+  kernelConstraint?: ConstraintArg;
+  biasConstraint?: ConstraintArg;
 }
 
 export class Dense extends Layer {
@@ -30,15 +34,18 @@ export class Dense extends Layer {
   readonly biasInitializer: Initializer;
   readonly kernelRegularizer: Regularizer | undefined;
   readonly biasRegularizer: Regularizer | undefined;
+  readonly kernelConstraint: ConstraintSpec | undefined;
+  readonly biasConstraint: ConstraintSpec | undefined;
 
   constructor(args: DenseArgs) {
-    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'], noneOf(['activityRegularizer', 'kernelConstraint', 'biasConstraint']));
+    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint'], noneOf(['activityRegularizer']));
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = checkInitializer('Dense: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer('Dense: biasInitializer', args.biasInitializer ?? 'zeros');
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Dense', args));
+    ({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint } = linearConstraints('Dense', args));
   }
 
   // On an input of more than one axis, as in Keras, the same map applies along the last axis
@@ -46,10 +53,27 @@ export class Dense extends Layer {
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
     const inputs = inputShape[inputShape.length - 1];
     this.outputShape = [...inputShape.slice(0, -1), this.units];
+    const where = `Dense layer '${this.name}'`;
     const specs: WeightSpec[] = [
-      { name: 'kernel', shape: [inputs, this.units], trainable: true, regularizer: this.kernelRegularizer, init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random) },
+      {
+        name: 'kernel',
+        shape: [inputs, this.units],
+        trainable: true,
+        regularizer: this.kernelRegularizer,
+        constraint: linearWeightConstraint(`${where}: kernelConstraint`, this.kernelConstraint, [inputs, this.units]),
+        init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random),
+      },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.units], trainable: true, regularizer: this.biasRegularizer, init: () => initialize(this.biasInitializer, this.units, inputs, this.units, random) });
+    if (this.useBias) {
+      specs.push({
+        name: 'bias',
+        shape: [this.units],
+        trainable: true,
+        regularizer: this.biasRegularizer,
+        constraint: linearWeightConstraint(`${where}: biasConstraint`, this.biasConstraint, [this.units]),
+        init: () => initialize(this.biasInitializer, this.units, inputs, this.units, random),
+      });
+    }
     return specs;
   }
 
@@ -84,7 +108,8 @@ export class Dense extends Layer {
       units: this.units,
       ...linearConfig(this, flavor),
       // Keras 3's Dense does not write activity_regularizer.
-      ...(flavor === 'keras3' ? nulls('kernel_constraint', 'bias_constraint') : nulls('activity_regularizer', 'kernel_constraint', 'bias_constraint')),
+      ...(flavor === 'keras3' ? {} : nulls('activity_regularizer')),
+      ...linearConstraintsConfig(this, flavor),
     };
   }
 }

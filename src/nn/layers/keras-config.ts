@@ -10,6 +10,7 @@
  * `synchronized`, `lora_rank`, ...) do not break reading. The only values read and then
  * ignored are initializer and dropout seeds: the engine draws from the seed given to compile().
  */
+import { checkConstraint, type Constraint, type ConstraintSpec } from '../constraints.js';
 import { checkRegularizer, type Regularizer } from '../regularizers.js';
 
 /** A layer's `config` object as Keras' `model.to_json()` writes it. */
@@ -100,6 +101,55 @@ export class ConfigReader {
     if (!defaults) throw new Error(`${where}: unsupported regularizer ${value.class_name} (supported: ${Object.keys(REGULARIZER_DEFAULTS).join(', ')})`);
     return checkRegularizer(where, { ...defaults, ...(isObject(value.config) ? value.config : {}) });
   }
+
+  /**
+   * A Keras constraint: null (none), {class_name: MaxNorm | NonNeg | UnitNorm | MinMaxNorm,
+   * config}, or its name (Keras' defaults: MaxNorm 2, MinMaxNorm 0..1 at rate 1, axis 0).
+   */
+  constraint(key: string): ConstraintSpec | undefined {
+    const value = this.take(key);
+    if (value == null) return undefined;
+    const where = `${this.where}: ${key}`;
+    if (typeof value === 'string') {
+      const kind = CONSTRAINT_NAMES[value];
+      if (!kind) throw new Error(`${where}: unsupported constraint '${value}' (supported: ${Object.keys(CONSTRAINT_CLASSES).join(', ')})`);
+      return checkConstraint(where, kind === 'nonNeg' ? { kind } : { kind, axis: 0 });
+    }
+    if (!isObject(value) || typeof value.class_name !== 'string') throw new Error(`${where}: expected {class_name, config}, got ${JSON.stringify(value)}`);
+    checkModule(where, value.module, value.registered_name, value.class_name);
+    const kind = CONSTRAINT_CLASSES[value.class_name];
+    if (!kind) throw new Error(`${where}: unsupported constraint ${value.class_name} (supported: ${Object.keys(CONSTRAINT_CLASSES).join(', ')})`);
+    const config = isObject(value.config) ? value.config : {};
+    const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [CONSTRAINT_ARGS[k] ?? k, v]));
+    // Keras' norm constraints default to axis 0.
+    return checkConstraint(where, kind === 'nonNeg' ? { ...args, kind } : { axis: 0, ...args, kind });
+  }
+}
+
+/** Keras' constraint classes, their string names (Keras 2's short ones too), and their arguments. */
+const CONSTRAINT_CLASSES: Record<string, Constraint['kind']> = { MaxNorm: 'maxNorm', NonNeg: 'nonNeg', UnitNorm: 'unitNorm', MinMaxNorm: 'minMaxNorm' };
+const CONSTRAINT_NAMES: Record<string, Constraint['kind']> = {
+  max_norm: 'maxNorm',
+  maxnorm: 'maxNorm',
+  non_neg: 'nonNeg',
+  nonneg: 'nonNeg',
+  unit_norm: 'unitNorm',
+  unitnorm: 'unitNorm',
+  min_max_norm: 'minMaxNorm',
+};
+const CONSTRAINT_ARGS: Record<string, string> = { max_value: 'maxValue', min_value: 'minValue' };
+
+/** A constraint as Keras writes it (null: none); Keras 3 adds module and registered_name. */
+export function constraintConfig(c: Constraint | undefined, flavor: KerasFlavor): KerasConfig | null {
+  if (!c) return null;
+  const className = Object.keys(CONSTRAINT_CLASSES).find((name) => CONSTRAINT_CLASSES[name] === c.kind)!;
+  const config =
+    c.kind === 'nonNeg' ? {}
+    : c.kind === 'maxNorm' ? { max_value: c.maxValue, axis: c.axis }
+    : c.kind === 'unitNorm' ? { axis: c.axis }
+    : { min_value: c.minValue, max_value: c.maxValue, rate: c.rate, axis: c.axis };
+  if (flavor === 'keras3') return { module: 'keras.constraints', class_name: className, config, registered_name: null };
+  return { class_name: className, config };
 }
 
 /** Keras' regularizer classes and their factors' defaults. */

@@ -12,10 +12,11 @@ import { matmul } from '../../kernels/matmul.js';
 import type { Binding, Dispatch } from '../../runtime/dispatch.js';
 import type { Scratch } from '../../runtime/scratch.js';
 import type { Initializer } from '../initializers.js';
+import { checkConstraint, constraintFor, type Constraint, type ConstraintArg, type ConstraintSpec } from '../constraints.js';
 import { checkRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
 import type { WeightSlot } from '../weights.js';
 import { activationConfig, readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
-import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { constraintConfig, regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
 import type { RecordContext } from './layer.js';
 
@@ -152,11 +153,13 @@ export interface LinearArgs {
   biasInitializer: Initializer;
   kernelRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
+  kernelConstraint?: ConstraintSpec;
+  biasConstraint?: ConstraintSpec;
 }
 
-/** Reads the arguments Dense and Conv2D share from their Keras config; the activity regularizer and constraints must be off. */
+/** Reads the arguments Dense and Conv2D share from their Keras config; the activity regularizer must be off. */
 export function readLinearArgs(c: ConfigReader): LinearArgs {
-  c.requireNull(['activity_regularizer', 'kernel_constraint', 'bias_constraint']);
+  c.requireNull(['activity_regularizer']);
   return {
     activation: readActivation(c),
     useBias: c.bool('use_bias', true),
@@ -164,10 +167,12 @@ export function readLinearArgs(c: ConfigReader): LinearArgs {
     biasInitializer: takeInitializer(c, 'bias_initializer', 'zeros'),
     kernelRegularizer: c.regularizer('kernel_regularizer'),
     biasRegularizer: c.regularizer('bias_regularizer'),
+    kernelConstraint: c.constraint('kernel_constraint'),
+    biasConstraint: c.constraint('bias_constraint'),
   };
 }
 
-/** Writes them as Keras does, in its order (the activity regularizer and constraints, off, are the layer's to write). */
+/** Writes them as Keras does, in its order (the activity regularizer, off, and the constraints, after it, are the layer's to write: linearConstraintsConfig). */
 export function linearConfig(layer: LinearArgs, flavor: KerasFlavor): KerasConfig {
   return {
     activation: activationConfig(layer.activation, flavor),
@@ -177,6 +182,28 @@ export function linearConfig(layer: LinearArgs, flavor: KerasFlavor): KerasConfi
     kernel_regularizer: regularizerConfig(layer.kernelRegularizer, flavor),
     bias_regularizer: regularizerConfig(layer.biasRegularizer, flavor),
   };
+}
+
+/** kernel_constraint and bias_constraint as Keras writes them, the constraints with their axes resolved. */
+export function linearConstraintsConfig(layer: { weightSlots: readonly WeightSlot[]; kernelConstraint?: ConstraintSpec; biasConstraint?: ConstraintSpec }, flavor: KerasFlavor): KerasConfig {
+  const [kernel, bias] = layer.weightSlots;
+  const resolved = (slot: WeightSlot | undefined, spec: ConstraintSpec | undefined): Constraint | undefined =>
+    slot?.constraint ?? (spec && (spec.kind === 'nonNeg' || spec.axis !== undefined) ? (spec as Constraint) : undefined);
+  return { kernel_constraint: constraintConfig(resolved(kernel, layer.kernelConstraint), flavor), bias_constraint: constraintConfig(resolved(bias, layer.biasConstraint), flavor) };
+}
+
+/** The kernel's and bias's constraints from a layer's arguments (Dense and Conv2D); their axes are resolved at build (linearWeightConstraint). */
+export function linearConstraints(layer: string, args: { kernelConstraint?: ConstraintArg; biasConstraint?: ConstraintArg }): Pick<LinearArgs, 'kernelConstraint' | 'biasConstraint'> {
+  return {
+    // null: none, as TF.js writes it.
+    kernelConstraint: args.kernelConstraint == null ? undefined : checkConstraint(`${layer}: kernelConstraint`, args.kernelConstraint),
+    biasConstraint: args.biasConstraint == null ? undefined : checkConstraint(`${layer}: biasConstraint`, args.biasConstraint),
+  };
+}
+
+/** A weight's constraint for its shape (the default axis filled in, a given one checked); `where` names the layer and argument. */
+export function linearWeightConstraint(where: string, spec: ConstraintSpec | undefined, shape: readonly number[]): Constraint | undefined {
+  return spec && constraintFor(where, spec, shape);
 }
 
 /** The kernel's and bias's regularizers from a layer's arguments (Dense and Conv2D). */
