@@ -9,7 +9,7 @@ import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvAlgo
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
-import { checkInitializer, initialize, type Initializer } from '../initializers.js';
+import { checkInitializer, type Initializer } from '../initializers.js';
 import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { Regularizer, RegularizerArg } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
@@ -22,7 +22,7 @@ import {
   linearConstraints,
   linearConstraintsConfig,
   linearRegularizers,
-  linearWeightConstraint,
+  linearWeightSpecs,
   readLinearArgs,
   recordLinear,
   recordLinearInputGradient,
@@ -137,29 +137,7 @@ export class Conv2D extends Layer {
     this.outputShape = [geometry.outH, geometry.outW, this.filters];
     const fanIn = kernelH * kernelW * channels;
     const fanOut = kernelH * kernelW * this.filters;
-    const kernelShape = [kernelH, kernelW, channels, this.filters];
-    const where = `Conv2D layer '${this.name}'`;
-    const specs: WeightSpec[] = [
-      {
-        name: 'kernel',
-        shape: kernelShape,
-        trainable: true,
-        regularizer: this.kernelRegularizer,
-        constraint: linearWeightConstraint(`${where}: kernelConstraint`, this.kernelConstraint, kernelShape),
-        init: () => initialize(this.kernelInitializer, fanIn * this.filters, fanIn, fanOut, random),
-      },
-    ];
-    if (this.useBias) {
-      specs.push({
-        name: 'bias',
-        shape: [this.filters],
-        trainable: true,
-        regularizer: this.biasRegularizer,
-        constraint: linearWeightConstraint(`${where}: biasConstraint`, this.biasConstraint, [this.filters]),
-        init: () => initialize(this.biasInitializer, this.filters, fanIn, fanOut, random),
-      });
-    }
-    return specs;
+    return linearWeightSpecs(this, `Conv2D layer '${this.name}'`, [kernelH, kernelW, channels, this.filters], { fanIn, fanOut }, random);
   }
 
   /**

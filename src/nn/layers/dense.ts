@@ -1,13 +1,13 @@
 /** Dense: y = act(x·W + b), W [in, out] as Keras stores it. */
 import type { TensorId } from '../../graph/graph.js';
-import { checkInitializer, initialize, type Initializer } from '../initializers.js';
+import { checkInitializer, type Initializer } from '../initializers.js';
 import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, elements, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, linearConstraints, linearConstraintsConfig, linearRegularizers, linearWeightConstraint, readLinearArgs, recordLinear } from './linear.js';
+import { linearConfig, linearConstraints, linearConstraintsConfig, linearRegularizers, linearWeightSpecs, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -53,28 +53,7 @@ export class Dense extends Layer {
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
     const inputs = inputShape[inputShape.length - 1];
     this.outputShape = [...inputShape.slice(0, -1), this.units];
-    const where = `Dense layer '${this.name}'`;
-    const specs: WeightSpec[] = [
-      {
-        name: 'kernel',
-        shape: [inputs, this.units],
-        trainable: true,
-        regularizer: this.kernelRegularizer,
-        constraint: linearWeightConstraint(`${where}: kernelConstraint`, this.kernelConstraint, [inputs, this.units]),
-        init: () => initialize(this.kernelInitializer, inputs * this.units, inputs, this.units, random),
-      },
-    ];
-    if (this.useBias) {
-      specs.push({
-        name: 'bias',
-        shape: [this.units],
-        trainable: true,
-        regularizer: this.biasRegularizer,
-        constraint: linearWeightConstraint(`${where}: biasConstraint`, this.biasConstraint, [this.units]),
-        init: () => initialize(this.biasInitializer, this.units, inputs, this.units, random),
-      });
-    }
-    return specs;
+    return linearWeightSpecs(this, `Dense layer '${this.name}'`, [inputs, this.units], { fanIn: inputs, fanOut: this.units }, random);
   }
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {

@@ -11,14 +11,14 @@ import { columnSum } from '../../kernels/column-sum.js';
 import { matmul } from '../../kernels/matmul.js';
 import type { Binding, Dispatch } from '../../runtime/dispatch.js';
 import type { Scratch } from '../../runtime/scratch.js';
-import type { Initializer } from '../initializers.js';
+import { initialize, type Initializer } from '../initializers.js';
 import { checkConstraint, constraintFor, type Constraint, type ConstraintArg, type ConstraintSpec } from '../constraints.js';
 import { checkRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
-import type { WeightSlot } from '../weights.js';
+import type { WeightSlot, WeightSpec } from '../weights.js';
 import { activationConfig, readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
 import { constraintConfig, regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
-import type { RecordContext } from './layer.js';
+import { elements, type RecordContext } from './layer.js';
 
 export interface LinearShape {
   /** Rows of a: batch (Dense) or batch·OH·OW (Conv2D). */
@@ -201,9 +201,41 @@ export function linearConstraints(layer: string, args: { kernelConstraint?: Cons
   };
 }
 
-/** A weight's constraint for its shape (the default axis filled in, a given one checked); `where` names the layer and argument. */
-export function linearWeightConstraint(where: string, spec: ConstraintSpec | undefined, shape: readonly number[]): Constraint | undefined {
-  return spec && constraintFor(where, spec, shape);
+/**
+ * The kernel's and (with useBias) the bias's weight specs of Dense and Conv2D: the kernel of
+ * `kernelShape`, the bias of its last dimension, each with its Keras initializer (drawn with the
+ * layer's fans), regularizer and constraint (its axis resolved for the shape). `where` names the layer.
+ */
+export function linearWeightSpecs(
+  layer: LinearArgs,
+  where: string,
+  kernelShape: number[],
+  { fanIn, fanOut }: { fanIn: number; fanOut: number },
+  random: () => number,
+): WeightSpec[] {
+  const units = kernelShape[kernelShape.length - 1];
+  const constraint = (arg: string, spec: ConstraintSpec | undefined, shape: number[]) => spec && constraintFor(`${where}: ${arg}`, spec, shape);
+  const specs: WeightSpec[] = [
+    {
+      name: 'kernel',
+      shape: kernelShape,
+      trainable: true,
+      regularizer: layer.kernelRegularizer,
+      constraint: constraint('kernelConstraint', layer.kernelConstraint, kernelShape),
+      init: () => initialize(layer.kernelInitializer, elements(kernelShape), fanIn, fanOut, random),
+    },
+  ];
+  if (layer.useBias) {
+    specs.push({
+      name: 'bias',
+      shape: [units],
+      trainable: true,
+      regularizer: layer.biasRegularizer,
+      constraint: constraint('biasConstraint', layer.biasConstraint, [units]),
+      init: () => initialize(layer.biasInitializer, units, fanIn, fanOut, random),
+    });
+  }
+  return specs;
 }
 
 /** The kernel's and bias's regularizers from a layer's arguments (Dense and Conv2D). */
