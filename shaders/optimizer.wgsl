@@ -94,6 +94,20 @@ fn oneMinusPower(lnBeta: f32, t: f32) -> f32 {
   return -expm1(t * lnBeta);
 }
 
+struct Moments {
+  m: Value,
+  v: Value,
+}
+
+// Adam's and Nadam's moving averages of g and g², slots 0 and 1: updated in place, and returned.
+fn updateMoments(i: u32, g: Value, beta1: f32, beta2: f32) -> Moments {
+  let m = state[i] + (g - state[i]) * (1.0 - beta1);
+  let v = state[COUNT + i] + (g * g - state[COUNT + i]) * (1.0 - beta2);
+  state[i] = m;
+  state[COUNT + i] = v;
+  return Moments(m, v);
+}
+
 fn adam(i: u32, g: Value) {
   let lr = hyper[0];
   let beta1 = hyper[1];
@@ -101,11 +115,8 @@ fn adam(i: u32, g: Value) {
   let epsilon = hyper[3];
   let t = f32(stepInfo[0]);
   let alpha = lr * sqrt(oneMinusPower(hyper[5], t)) / oneMinusPower(hyper[4], t);
-  let m = state[i] + (g - state[i]) * (1.0 - beta1);
-  let v = state[COUNT + i] + (g * g - state[COUNT + i]) * (1.0 - beta2);
-  state[i] = m;
-  state[COUNT + i] = v;
-  params[i] -= m * alpha / (sqrt(v) + epsilon);
+  let moments = updateMoments(i, g, beta1, beta2);
+  params[i] -= moments.m * alpha / (sqrt(moments.v) + epsilon);
 }
 
 fn adadelta(i: u32, g: Value) {
@@ -198,12 +209,9 @@ fn nadam(i: u32, g: Value) {
   let lnProduct = nadamLnProduct(hyper[4], t);
   let oneMinusProduct = -expm1(lnProduct);
   let oneMinusProductNext = -expm1(lnProduct + log(muNext));
-  let m = state[i] + (g - state[i]) * (1.0 - beta1);
-  let v = state[COUNT + i] + (g * g - state[COUNT + i]) * (1.0 - beta2);
-  state[i] = m;
-  state[COUNT + i] = v;
-  let mHat = muNext * m / oneMinusProductNext + (1.0 - mu) * g / oneMinusProduct;
-  let vHat = v / oneMinusPower(hyper[5], t);
+  let moments = updateMoments(i, g, beta1, beta2);
+  let mHat = muNext * moments.m / oneMinusProductNext + (1.0 - mu) * g / oneMinusProduct;
+  let vHat = moments.v / oneMinusPower(hyper[5], t);
   params[i] -= lr * mHat / (sqrt(vHat) + epsilon);
 }
 
