@@ -5,6 +5,8 @@
  * here (withDefaults), so the kernel takes every hyper-parameter explicitly.
  */
 import type { Device } from '../device/device.js';
+import { clipByNorm, clipByValue } from '../kernels/clip-gradient.js';
+import type { Dispatch } from '../runtime/dispatch.js';
 import type { OptimizerRecorder } from './step-compiler.js';
 import { encodeHyper, OPTIMIZER_STATE_SLOTS, optimizerUpdate, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
@@ -26,7 +28,16 @@ export interface OptimizerConfig {
   initialAccumulatorValue?: number;
   /** Keras 3's weight_decay: p −= p·weightDecay·learningRate before each update (0: none). */
   weightDecay?: number;
+  /** Keras' clipnorm: each weight's gradient g scaled by clipNorm / max(‖g‖, clipNorm) before the update. */
+  clipNorm?: number;
+  /** Keras' clipvalue: every gradient value clamped to ±clipValue before the update. */
+  clipValue?: number;
+  /** Keras' global_clipnorm: all gradients scaled by globalClipNorm / max(‖all of them‖, globalClipNorm) before the update. */
+  globalClipNorm?: number;
 }
+
+/** Keras' gradient clipping options, any kind's; at most one may be set, as in Keras. */
+export const CLIPPING = ['clipNorm', 'clipValue', 'globalClipNorm'] as const;
 
 type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K }>, 'kind'>;
 
@@ -49,7 +60,7 @@ export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: Readonly<Hyper
 export function withDefaults(config: OptimizerConfig): ResolvedOptimizer {
   const defaults: Record<string, number | boolean> = OPTIMIZER_DEFAULTS[config.kind];
   for (const [name, value] of Object.entries(config)) {
-    if (name !== 'kind' && value !== undefined && !(name in defaults)) throw new Error(`${config.kind} has no hyper-parameter '${name}'`);
+    if (name !== 'kind' && value !== undefined && !(name in defaults) && !(CLIPPING as readonly string[]).includes(name)) throw new Error(`${config.kind} has no hyper-parameter '${name}'`);
   }
   const given = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
   return { ...defaults, ...given } as ResolvedOptimizer;
@@ -95,8 +106,14 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
   }
   withDefaults(config); // throws on a hyper-parameter the kind does not have
   const defaults: Record<string, number | boolean> = OPTIMIZER_DEFAULTS[config.kind];
+  const clipping = CLIPPING.filter((name) => config[name] !== undefined);
+  if (clipping.length > 1) throw new Error(`${config.kind}: only one of clipNorm, clipValue and globalClipNorm can be set (as in Keras), got ${clipping.join(' and ')}`);
+  for (const name of clipping) {
+    const value = config[name];
+    if (typeof value !== 'number' || !(Number.isFinite(value) && value > 0)) throw new Error(`${config.kind}: ${name} must be a positive number, got ${JSON.stringify(value)}`);
+  }
   for (const [name, value] of Object.entries(config)) {
-    if (name === 'kind' || value === undefined) continue;
+    if (name === 'kind' || value === undefined || (CLIPPING as readonly string[]).includes(name)) continue;
     const type = typeof defaults[name];
     if (typeof value !== type) throw new Error(`${config.kind}: ${name} must be a ${type}, got ${JSON.stringify(value)}`);
     if (typeof value !== 'number') continue;
@@ -128,6 +145,7 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
     },
     state,
     record(ctx: RecordContext) {
+      recordClipping(ctx, config, weights);
       ctx.graph.add({
         label: `${config.kind} update`,
         reads: [],
@@ -154,4 +172,22 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
       hyper.destroy();
     },
   };
+}
+
+/**
+ * Records the gradient clipping the config asks for, on the flat gradient buffer before the
+ * update (regularizers' terms included, as Keras clips the loss's gradient): clipValue over every
+ * value, clipNorm per trainable weight, globalClipNorm over all of them at once.
+ */
+function recordClipping(ctx: RecordContext, config: OptimizerConfig, weights: WeightStore): void {
+  const { device, graph } = ctx;
+  const add = (label: string, dispatch: () => Promise<Dispatch>) => graph.add({ label, reads: [], writes: [], createDispatches: async () => [await dispatch()] });
+  const all = { buffer: weights.grads, offset: 0, size: weights.paramCount * 4 };
+  if (config.clipValue !== undefined) add('clip gradients by value', () => clipByValue(device, weights.paramCount, config.clipValue!, { g: all }));
+  if (config.globalClipNorm !== undefined) add('clip gradients by global norm', () => clipByNorm(device, weights.paramCount, config.globalClipNorm!, { g: all }));
+  if (config.clipNorm !== undefined) {
+    for (const slot of weights.slots.filter((s) => s.trainable)) {
+      add(`clip ${slot.name} gradient by norm`, () => clipByNorm(device, slot.elements, config.clipNorm!, { g: weights.gradRange(slot) }));
+    }
+  }
 }

@@ -164,6 +164,22 @@ describe('saveModel → loadModel', () => {
     loaded.dispose();
   });
 
+  it("writes the optimizer's gradient clipping as Keras does (clipnorm, clipvalue, global_clipnorm), and reads it back", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'keras-file-')), 'clipped.keras');
+    for (const [clipping, written] of [[{ clipNorm: 0.5 }, { clipnorm: 0.5, clipvalue: null, global_clipnorm: null }], [{ clipValue: 0.25 }, { clipnorm: null, clipvalue: 0.25, global_clipnorm: null }], [{ globalClipNorm: 2 }, { clipnorm: null, clipvalue: null, global_clipnorm: 2 }]] as const) {
+      const m = model();
+      await m.compile({ device, optimizer: { kind: 'adam', ...clipping } });
+      await saveModel(m, path);
+      const optimizer = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(path)))['config.json'])).compile_config.optimizer;
+      expect(optimizer.config).toMatchObject(written);
+      const loaded = await loadModel(path);
+      await loaded.compile({ device });
+      expect(loaded.trainingState().optimizer.config).toMatchObject(clipping);
+      m.dispose();
+      loaded.dispose();
+    }
+  });
+
   it('writes an integral learning rate as a float (1.0, 0.0): Keras refuses one Python reads as an int', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'keras-file-')), 'rate.keras');
     for (const [learningRate, written] of [[1, '"learning_rate":1.0,'], [0, '"learning_rate":0.0,'], [0.25, '"learning_rate":0.25,']] as const) {

@@ -84,6 +84,8 @@ const compileCases: [string, () => unknown, RegExp][] = [
   ['compile without an optimizer', async () => tinyModel().compile({ device: await testDevice() } as never), /compile needs \{ optimizer \} \(e.g. 'adam' or optimizers.sgd/],
   ['compile with an unknown optimizer', async () => tinyModel().compile({ device: await testDevice(), optimizer: 'lion' as never }), /unknown optimizer "lion" \(supported: sgd, adam, adamw/],
   ['compile with a negative learning rate', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'sgd', learningRate: -1 } }), /sgd: learningRate must be a non-negative number, got -1/],
+  ['compile with two kinds of gradient clipping', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'sgd', clipNorm: 1, clipValue: 0.5 } }), /sgd: only one of clipNorm, clipValue and globalClipNorm can be set \(as in Keras\), got clipNorm and clipValue/],
+  ['compile with a clip norm of 0', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'adam', globalClipNorm: 0 } }), /adam: globalClipNorm must be a positive number, got 0/],
   ['compile with a NaN learning rate', async () => tinyModel().compile({ device: await testDevice(), optimizer: { kind: 'adam', learningRate: NaN } }), /adam: learningRate must be a non-negative number, got NaN/],
   ['compile with an unknown loss', async () => tinyModel().compile({ device: await testDevice(), optimizer: 'sgd', loss: 'mse' as never }), /unknown loss 'mse'/],
   ['compile with an unknown metric', async () => tinyModel().compile({ device: await testDevice(), optimizer: 'sgd', metrics: ['precision' as never] }), /compile: unsupported metrics \["precision"\]: only \['accuracy'\]/],

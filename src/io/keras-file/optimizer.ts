@@ -29,6 +29,9 @@ const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<strin
   Adagrad: { kind: 'adagrad', args: { learning_rate: 'learningRate', initial_accumulator_value: 'initialAccumulatorValue', epsilon: 'epsilon' } },
 };
 
+/** Keras' gradient clipping arguments, any class's. */
+const CLIPPING_ARGS: Record<string, 'clipNorm' | 'clipValue' | 'globalClipNorm'> = { clipnorm: 'clipNorm', clipvalue: 'clipValue', global_clipnorm: 'globalClipNorm' };
+
 /** Read and ignored: the name, and EMA's momentum when EMA is off. Any other argument must be off (null or false). */
 const IGNORED = new Set(['name', 'ema_momentum']);
 
@@ -42,6 +45,11 @@ export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } 
     // weight_decay null: none (AdamW's default applies only where the file does not say).
     if (key === 'weight_decay' && value === null) {
       if (known.kind === 'adamw') config.weightDecay = 0;
+      continue;
+    }
+    if (key in CLIPPING_ARGS && value !== null) {
+      if (typeof value !== 'number') return { unsupported: `${entry.class_name} ${key} is ${JSON.stringify(value)}, not a number` };
+      config[CLIPPING_ARGS[key]] = value;
       continue;
     }
     const name = key === 'weight_decay' ? 'weightDecay' : known.args[key];
@@ -71,9 +79,9 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
       name: snakeCase(className),
       learning_rate,
       weight_decay: resolved.weightDecay === 0 ? null : resolved.weightDecay,
-      clipnorm: null,
-      global_clipnorm: null,
-      clipvalue: null,
+      clipnorm: config.clipNorm ?? null,
+      global_clipnorm: config.globalClipNorm ?? null,
+      clipvalue: config.clipValue ?? null,
       use_ema: false,
       ema_momentum: 0.99,
       ema_overwrite_frequency: null,
