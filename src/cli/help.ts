@@ -38,6 +38,10 @@ Train options:
                         ${DEFAULT_TRAINING.learningRate} for the default model with ${DEFAULT_TRAINING.optimizer})
   --weight-decay X      Keras 3's decoupled weight decay: p -= p·X·learning rate before each
                         update (default: the optimizer's; 0.004 for adamw, else 0)
+  --clip-norm X, --clip-value X, --global-clip-norm X
+                        Keras' gradient clipping (one of them): each weight's gradient scaled
+                        to norm ≤ X, every value clamped to ±X, or all gradients scaled to a
+                        global norm ≤ X, before each update (default: none)
   --label-smoothing X   Keras' label smoothing ε in [0, 1): train on the targets
                         t·(1 − ε) + ε/10 (default 0)
   --lr-schedule S       constant, or cosine: the rate falls from --learning-rate to 0 over the

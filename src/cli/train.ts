@@ -25,8 +25,11 @@ import { testLine, tuningLine } from './report.js';
 import { UsageError, adapterChoice, dataDir, checkpointEvery, lrSchedule, positiveInt, tuningMode, type LearningRateSchedule } from './usage.js';
 import { validationChoice, validationCounts, validationFitArgs, validationText } from './validation.js';
 
+/** The gradient clipping flags and the optimizer options they set (Keras' clipnorm, clipvalue, global_clipnorm). */
+const CLIP_FLAGS = [['clip-norm', 'clipNorm'], ['clip-value', 'clipValue'], ['global-clip-norm', 'globalClipNorm']] as const;
+
 export async function train(argv: string[]): Promise<void> {
-  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data', 'pixel-range', 'weight-decay', 'label-smoothing']);
+  const values = parseOptions(argv, ['model', 'epochs', 'batch-size', 'optimizer', 'learning-rate', 'lr-schedule', 'limit', 'test-limit', 'save', 'load', 'seed', 'checkpoint', 'checkpoint-every', 'resume', 'validation-data', 'record', 'tuning', 'data', 'pixel-range', 'weight-decay', 'label-smoothing', 'clip-norm', 'clip-value', 'global-clip-norm']);
   if (!values) return; // --help
   // Refuse a file name of no known format before training, not after.
   for (const option of ['save', 'load'] as const) {
@@ -69,7 +72,7 @@ export async function train(argv: string[]): Promise<void> {
 
   // A Keras file brings its architecture (and its optimizer, unless one is asked for).
   const fromFile = values.load && values.model === undefined && weightsFormat(values.load) === 'keras' ? await loadModel(values.load) : undefined;
-  const keepFileOptimizer = fromFile?.initialState?.optimizer !== undefined && values.optimizer === undefined && values['learning-rate'] === undefined && values['weight-decay'] === undefined;
+  const keepFileOptimizer = fromFile?.initialState?.optimizer !== undefined && values.optimizer === undefined && values['learning-rate'] === undefined && values['weight-decay'] === undefined && CLIP_FLAGS.every(([flag]) => values[flag] === undefined);
   let optimizer: OptimizerConfig = preset.optimizer;
   const kind = values.optimizer ?? (isDefault ? DEFAULT_TRAINING.optimizer : undefined);
   if (kind !== undefined) {
@@ -86,6 +89,14 @@ export async function train(argv: string[]): Promise<void> {
     const decay = Number(values['weight-decay']);
     if (!(Number.isFinite(decay) && decay >= 0)) throw new UsageError(`--weight-decay must be a number ≥ 0, got '${values['weight-decay']}'`);
     optimizer = { ...optimizer, weightDecay: decay };
+  }
+  const clipFlags = CLIP_FLAGS.filter(([flag]) => values[flag] !== undefined);
+  if (clipFlags.length > 1) throw new UsageError(`give one of --clip-norm, --clip-value and --global-clip-norm (Keras allows one clipping), got ${clipFlags.map(([flag]) => `--${flag}`).join(' and ')}`);
+  for (const [flag, option] of clipFlags) {
+    const clip = Number(values[flag]);
+    if (!(Number.isFinite(clip) && clip > 0)) throw new UsageError(`--${flag} must be a positive number, got '${values[flag]}'`);
+    // It replaces any clipping the preset's optimizer had.
+    optimizer = { ...optimizer, clipNorm: undefined, clipValue: undefined, globalClipNorm: undefined, [option]: clip };
   }
   const smoothing = values['label-smoothing'] === undefined ? 0 : Number(values['label-smoothing']);
   if (!(smoothing >= 0 && smoothing < 1)) throw new UsageError(`--label-smoothing must be a number in [0, 1), got '${values['label-smoothing']}'`);

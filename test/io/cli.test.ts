@@ -181,6 +181,8 @@ describe('webgpu-dl command', () => {
       [['evaluate', '--load', tiny, '--tuning', 'on'], /--tuning must be one of measure, cached, off, got 'on'/],
       [['train', '--weight-decay=-0.1'], /--weight-decay must be a number ≥ 0, got '-0.1'/],
       [['train', '--label-smoothing', '1'], /--label-smoothing must be a number in \[0, 1\), got '1'/],
+      [['train', '--clip-norm', '0'], /--clip-norm must be a positive number, got '0'/],
+      [['train', '--clip-value', '0.5', '--global-clip-norm', '1'], /give one of --clip-norm, --clip-value and --global-clip-norm \(Keras allows one clipping\), got --clip-value and --global-clip-norm/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(...argv);
