@@ -57,6 +57,8 @@ export async function encodeTfjs(model: SavableModel, { shardBytes = TFJS_SHARD_
   // Written anyway, tf.loadLayersModel would refuse the file: say so before writing it.
   const missing = model.layers.find((l) => TFJS_LACKS.includes(l.className));
   if (missing) throw new Error(`TF.js has no ${missing.className} layer ('${missing.name}'): tf.loadLayersModel could not read this model; save it as .keras or .safetensors`);
+  const penalized = model.layers.find((l) => l.activityRegularizer);
+  if (penalized) throw new Error(`TF.js cannot run a layer with an activity regularizer ('${penalized.name}'): tf.loadLayersModel's model would fail when called; save it as .keras or .safetensors`);
   const tensors = await namedWeights(model);
   const total = tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
   const all = new Uint8Array(total);

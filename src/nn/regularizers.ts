@@ -3,7 +3,8 @@
  * l1·Σ|w| + l2·Σw² per weight tensor, added to the loss in training and evaluation (as Keras
  * reports its loss), and its gradient l1·sign(w) + 2·l2·w, added to the weight's gradient
  * before the optimizer's update (src/kernels/regularize.ts; the step compiler records both).
- * Keras' activity_regularizer (a penalty on a layer's output) is not supported.
+ * Keras' activity_regularizer takes the same regularizers on a layer's output (the step
+ * compiler records its penalty, r(y) / batch as Keras 3 adds it, and its gradient).
  */
 import type { Regularizer } from '../kernels/regularize.js';
 

@@ -11,7 +11,7 @@ import type { WeightStore } from './weights.js';
 import type { CheckedLoss } from './loss.js';
 
 /** A layer as formats see it: its Keras form, its output shape and its weights (names, shapes, offsets). */
-export type SavableLayer = Pick<Layer, 'name' | 'className' | 'config' | 'keras3BuildConfig' | 'outputShape' | 'weightSlots' | 'trainable'>;
+export type SavableLayer = Pick<Layer, 'name' | 'className' | 'config' | 'keras3BuildConfig' | 'outputShape' | 'weightSlots' | 'trainable' | 'activityRegularizer'>;
 
 export interface SavableModel {
   /** Keras' model name. */

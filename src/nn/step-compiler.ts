@@ -11,11 +11,11 @@ import { recordBackward, type Backward } from '../graph/autodiff.js';
 import { Graph, type TensorId } from '../graph/graph.js';
 import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
-import { DATA_INPUT, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
+import { DATA_INPUT, elements, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
 import { regularizationPenalty, regularizeGradient } from '../kernels/regularize.js';
 import { constrain } from '../kernels/constrain.js';
 import { constraintShape } from './constraints.js';
-import { penalizes } from './regularizers.js';
+import { penalizes, type Regularizer } from './regularizers.js';
 import type { WeightStore } from './weights.js';
 import type { LossRecorder } from './loss.js';
 
@@ -76,6 +76,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   const x = graph.tensor('x', [batch, ...inputShape]);
   graph.tensors[x].hostVisible = true;
   const backwards: Backward[] = [];
+  const activities: { layer: Layer; y: TensorId }[] = []; // outputs with an activity regularizer
   let y: TensorId = x;
   let facts: InputFacts = DATA_INPUT;
   for (const [index, layer] of layers.entries()) {
@@ -84,9 +85,10 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     const recorded = layer.record(ctx, y, facts);
     y = recorded.y;
     facts = { reluOutput: recorded.reluOutput ?? false };
+    if (layer.activityRegularizer) activities.push({ layer, y });
     if (mode === 'train') {
       if (!recorded.backward) throw new Error(`${layer.className} layer '${layer.name}' cannot be trained`);
-      backwards.push(recorded.backward);
+      backwards.push(layer.activityRegularizer ? withActivityGradient(ctx, layer.activityRegularizer, y, recorded.backward) : recorded.backward);
     }
   }
   // y now holds the logits: the softmax of the output layer is fused with the loss.
@@ -100,6 +102,7 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     graph.tensors[targets].hostVisible = true;
     const dLogits = state.loss.record(ctx, y, targets, state.metrics, mode === 'train');
     recordRegularization(ctx, state.metrics, 'penalty');
+    recordActivityPenalties(ctx, state.metrics, activities);
     if (mode === 'train') {
       recordBackward(backwards, dLogits!);
       recordRegularization(ctx, state.metrics, 'gradient');
@@ -130,6 +133,44 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
     destroy() {
       for (const b of memory.buffers) b.destroy();
     },
+  };
+}
+
+/**
+ * Keras 3's activity regularization of a layer's output y: the loss gains r(y) / batch (the
+ * running loss sum, which counts each sample once, gains r(y)), recorded after the loss kernel.
+ */
+function recordActivityPenalties(ctx: RecordContext, metrics: GPUBuffer, activities: readonly { layer: Layer; y: TensorId }[]): void {
+  const { device, graph } = ctx;
+  for (const { layer, y } of activities) {
+    graph.add({
+      label: `${layer.name} activity regularizer penalty`,
+      reads: [y],
+      writes: [],
+      createDispatches: async (bind) => [
+        await regularizationPenalty(device, elements(graph.shape(y)), layer.activityRegularizer!, 1, { w: bind(y), metrics: { buffer: metrics, offset: 0, size: 16 } }),
+      ],
+    });
+  }
+}
+
+/**
+ * The layer's backward with its activity penalty's gradient, (l1·sign(y) + 2·l2·y) / batch,
+ * first added to the gradient at its output (in place: that gradient is this layer's alone).
+ * Where the next layer has already applied this layer's ReLU (reluApplied), the term is 0
+ * wherever the mask is, since y is.
+ */
+function withActivityGradient(ctx: RecordContext, r: Regularizer, y: TensorId, backward: Backward): Backward {
+  const { device, graph, batch } = ctx;
+  const perSample = { l1: r.l1 / batch, l2: r.l2 / batch };
+  return (dY, needInputGrad) => {
+    graph.add({
+      label: `activity regularizer gradient of ${graph.tensors[y].label}`,
+      reads: [y, dY.d],
+      writes: [],
+      createDispatches: async (bind) => [await regularizeGradient(device, elements(graph.shape(y)), perSample, { w: bind(y), grads: bind(dY.d) })],
+    });
+    return backward(dY, needInputGrad);
   };
 }
 

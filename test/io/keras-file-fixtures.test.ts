@@ -181,6 +181,23 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("activity.keras: activity regularizers on a conv, a ReLU and a tanh Dense give Keras' loss with their penalties and Keras' next SGD step, and are written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}activity.keras`);
+    expect(model.layers.map((l) => l.activityRegularizer)).toEqual([{ l1: 9.999999747378752e-5, l2: 0 }, undefined, undefined, { l1: 0, l2: 0.001 }, { l1: 0.001, l2: 0.01 }, undefined]);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD
+    await expectKerasFigures(model, expected['activity.keras']);
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.predict(test.images.subarray(0, 16 * 784));
+    expectClose(after, expected['activity.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed SGD step');
+    const activity = (json: string) =>
+      JSON.parse(json)
+        .config.layers.map((l: { config: { activity_regularizer?: { class_name: string; config: unknown } | null } }) => l.config.activity_regularizer)
+        .filter(Boolean)
+        .map((r: { class_name: string; config: unknown }) => [r.class_name, r.config]);
+    expect(activity(toKerasJson(model))).toEqual(activity(new TextDecoder().decode(unzipSync(bytes('activity.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it("regularized.keras: Keras' loss with the penalties, a further SGD step as Keras took it, and the regularizers written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}regularized.keras`);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's SGD

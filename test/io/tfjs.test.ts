@@ -215,6 +215,13 @@ describe('TF.js interchange', () => {
     model.dispose();
   });
 
+  it('a model with an activity regularizer (TF.js cannot call such a layer) is refused before any file is written', async () => {
+    const model = new Sequential([layers.conv2d({ filters: 2, kernelSize: 3, inputShape: INPUT, activityRegularizer: 'l1' }), layers.flatten(), layers.dense({ units: 3, activation: 'softmax' })]);
+    await model.compile({ device: await testDevice(), optimizer: 'sgd' });
+    await expect(encodeTfjs(model)).rejects.toThrow("TF.js cannot run a layer with an activity regularizer ('conv2d");
+    model.dispose();
+  });
+
   const builtByTfjs: [string, () => tf.LayersModel][] = [
     [
       'conv, batch norm, max pooling, flatten, dropout, dense',

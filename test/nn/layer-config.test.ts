@@ -92,7 +92,7 @@ describe('layer arguments in TF.js form', () => {
     expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2 } as never)).toThrow(/^Conv2D: dilationRate 2 is not supported \(only 1\)$/);
     expect(() => layers.maxPooling2d({ dataFormat: 'channelsFirst' } as never)).toThrow(/^MaxPooling2D: dataFormat "channelsFirst" is not supported \(only 'channelsLast'\)$/);
     expect(() => layers.dense({ units: 3, trainable: 'no' } as never)).toThrow(/^Dense: trainable must be true or false, got "no"$/);
-    expect(() => layers.dense({ units: 3, activityRegularizer: 'l2' } as never)).toThrow(/^Dense: activityRegularizer "l2" is not supported \(only null\)$/);
+    expect(() => layers.dense({ units: 3, activation: 'softmax', activityRegularizer: 'l2' })).toThrow(/^Dense: an activityRegularizer on a softmax output is not supported$/);
     expect(() => layers.batchNormalization({ dtype: 'float16' } as never)).toThrow(/^BatchNormalization: dtype "float16" is not supported \(only 'float32'\)$/);
   });
 });

@@ -121,7 +121,7 @@ const compileCases: [string, () => unknown, RegExp][] = [
   ['an inputShape with -1', () => layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [28, -1, 1] }), /Conv2D: inputShape must be a list of positive integers such as \[28, 28, 1\], got \[28,-1,1\]/],
   ['BatchNormalization momentum 1.5', () => layers.batchNormalization({ momentum: 1.5 }), /BatchNormalization: momentum must be in \[0, 1\), got 1.5/],
   ['adding something that is not a layer', () => new Sequential([{ units: 3 } as never]), /Sequential.add expects a layer made by layers.\*\(\)/],
-  ['a misspelt layer argument', () => layers.dense({ units: 3, activaton: 'relu' } as never), /Dense: unknown argument 'activaton' \(Dense takes units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint, name, inputShape, trainable\)/],
+  ['a misspelt layer argument', () => layers.dense({ units: 3, activaton: 'relu' } as never), /Dense: unknown argument 'activaton' \(Dense takes units, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, kernelConstraint, biasConstraint, activityRegularizer, name, inputShape, trainable\)/],
   ['Keras snake_case layer arguments', () => layers.maxPooling2d({ pool_size: 2, strides: 2, data_format: 'channels_last' } as never), /MaxPooling2D: unknown arguments 'pool_size', 'data_format' \(MaxPooling2D takes poolSize/],
   ['layer arguments that are not an object', () => layers.dropout(0.5 as never), /Dropout: takes an object of arguments, got 0.5/],
   ['a Flatten inputShape of [0]', () => layers.flatten({ inputShape: [0] }), /^Flatten: inputShape must be a list of positive integers/],

@@ -15,8 +15,8 @@ import type { Regularizer, RegularizerArg } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
-import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { FIXED, Layer, noneOf, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { FIXED, Layer, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import {
   linearConfig,
   linearConstraints,
@@ -45,6 +45,8 @@ export interface Conv2DArgs extends LayerArgs {
   /** Keras' kernel_constraint / bias_constraint: src/nn/constraints.ts (a kernel's norm over [0, 1, 2], each filter). */
   kernelConstraint?: ConstraintArg;
   biasConstraint?: ConstraintArg;
+  /** Keras' activity_regularizer: a penalty on the layer's output. */
+  activityRegularizer?: RegularizerArg;
   /**
    * How the forward pass, the input gradient and the weight gradient are computed: 'auto'
    * (default) lets the tuner choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or
@@ -98,10 +100,9 @@ export class Conv2D extends Layer {
   private readonly algorithms = new Map<number, ConvAlgorithms>();
 
   constructor(args: Conv2DArgs) {
-    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'algorithm'], {
+    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'activityRegularizer', 'algorithm'], {
       dataFormat: FIXED.dataFormat,
       dilationRate: FIXED.dilationRate,
-      ...noneOf(['activityRegularizer']),
     });
     this.filters = positiveInt('Conv2D', 'filters', args.filters);
     this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
@@ -112,7 +113,7 @@ export class Conv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = checkInitializer('Conv2D: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer('Conv2D: biasInitializer', args.biasInitializer ?? 'zeros');
-    ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Conv2D', args));
+    ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, activityRegularizer: this.activityRegularizer } = linearRegularizers('Conv2D', args));
     ({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint } = linearConstraints('Conv2D', args));
     this.algorithm = args.algorithm ?? 'auto';
     algorithmPerDirection(this.algorithm);
@@ -261,7 +262,7 @@ export class Conv2D extends Layer {
       dilation_rate: [1, 1],
       ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
       ...linearConfig(this, flavor),
-      ...nulls('activity_regularizer'),
+      activity_regularizer: regularizerConfig(this.activityRegularizer, flavor),
       ...linearConstraintsConfig(this, flavor),
     };
   }

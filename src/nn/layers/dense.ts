@@ -5,8 +5,8 @@ import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
-import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { Layer, elements, noneOf, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { Layer, elements, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { linearConfig, linearConstraints, linearConstraintsConfig, linearRegularizers, linearWeightSpecs, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -21,6 +21,8 @@ export interface DenseArgs extends LayerArgs {
   /** Keras' kernel_constraint / bias_constraint: src/nn/constraints.ts. */
   kernelConstraint?: ConstraintArg;
   biasConstraint?: ConstraintArg;
+  /** Keras' activity_regularizer: a penalty on the layer's output (not on a softmax one). */
+  activityRegularizer?: RegularizerArg;
 }
 
 export class Dense extends Layer {
@@ -38,13 +40,13 @@ export class Dense extends Layer {
   readonly biasConstraint: ConstraintSpec | undefined;
 
   constructor(args: DenseArgs) {
-    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint'], noneOf(['activityRegularizer']));
+    super('Dense', args, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'activityRegularizer']);
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = checkInitializer('Dense: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer('Dense: biasInitializer', args.biasInitializer ?? 'zeros');
-    ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer } = linearRegularizers('Dense', args));
+    ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, activityRegularizer: this.activityRegularizer } = linearRegularizers('Dense', args));
     ({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint } = linearConstraints('Dense', args));
   }
 
@@ -86,8 +88,8 @@ export class Dense extends Layer {
     return {
       units: this.units,
       ...linearConfig(this, flavor),
-      // Keras 3's Dense does not write activity_regularizer.
-      ...(flavor === 'keras3' ? {} : nulls('activity_regularizer')),
+      // Keras 3's Dense writes activity_regularizer only when it has one.
+      ...(flavor === 'keras3' && !this.activityRegularizer ? {} : { activity_regularizer: regularizerConfig(this.activityRegularizer, flavor) }),
       ...linearConstraintsConfig(this, flavor),
     };
   }

@@ -3,6 +3,7 @@ import type { Device } from '../../device/device.js';
 import type { Backward } from '../../graph/autodiff.js';
 import type { Graph, TensorId } from '../../graph/graph.js';
 import type { Binding, BufferRange, Dispatch } from '../../runtime/dispatch.js';
+import type { Regularizer } from '../regularizers.js';
 import type { WeightSlot, WeightSpec, WeightStore } from '../weights.js';
 import { show } from '../validate.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
@@ -93,6 +94,11 @@ export abstract class Layer {
   weightSlots: WeightSlot[] = [];
   /** false: frozen (LayerArgs.trainable). */
   readonly trainable: boolean;
+  /**
+   * Keras' activity_regularizer (Dense and Conv2D): a penalty on the layer's output, its sum
+   * over the batch divided by the batch size, as Keras 3 adds it (the step compiler records it).
+   */
+  activityRegularizer?: Regularizer;
 
   /**
    * @param kind the Keras class name, for argument errors (thrown before the subclass's

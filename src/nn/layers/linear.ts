@@ -155,11 +155,11 @@ export interface LinearArgs {
   biasRegularizer?: Regularizer;
   kernelConstraint?: ConstraintSpec;
   biasConstraint?: ConstraintSpec;
+  activityRegularizer?: Regularizer;
 }
 
-/** Reads the arguments Dense and Conv2D share from their Keras config; the activity regularizer must be off. */
+/** Reads the arguments Dense and Conv2D share from their Keras config. */
 export function readLinearArgs(c: ConfigReader): LinearArgs {
-  c.requireNull(['activity_regularizer']);
   return {
     activation: readActivation(c),
     useBias: c.bool('use_bias', true),
@@ -169,6 +169,7 @@ export function readLinearArgs(c: ConfigReader): LinearArgs {
     biasRegularizer: c.regularizer('bias_regularizer'),
     kernelConstraint: c.constraint('kernel_constraint'),
     biasConstraint: c.constraint('bias_constraint'),
+    activityRegularizer: c.regularizer('activity_regularizer'),
   };
 }
 
@@ -238,10 +239,17 @@ export function linearWeightSpecs(
   return specs;
 }
 
-/** The kernel's and bias's regularizers from a layer's arguments (Dense and Conv2D). */
-export function linearRegularizers(layer: string, args: { kernelRegularizer?: RegularizerArg; biasRegularizer?: RegularizerArg }): Pick<LinearArgs, 'kernelRegularizer' | 'biasRegularizer'> {
+/** The kernel's, bias's and output's regularizers from a layer's arguments (Dense and Conv2D). */
+export function linearRegularizers(
+  layer: string,
+  args: { kernelRegularizer?: RegularizerArg; biasRegularizer?: RegularizerArg; activityRegularizer?: RegularizerArg; activation?: unknown },
+): Pick<LinearArgs, 'kernelRegularizer' | 'biasRegularizer' | 'activityRegularizer'> {
+  const activityRegularizer = checkRegularizer(`${layer}: activityRegularizer`, args.activityRegularizer);
+  // The engine's softmax output is the loss's (logits in the graph): no tensor to penalize.
+  if (activityRegularizer && args.activation === 'softmax') throw new Error(`${layer}: an activityRegularizer on a softmax output is not supported`);
   return {
     kernelRegularizer: checkRegularizer(`${layer}: kernelRegularizer`, args.kernelRegularizer),
     biasRegularizer: checkRegularizer(`${layer}: biasRegularizer`, args.biasRegularizer),
+    activityRegularizer,
   };
 }
