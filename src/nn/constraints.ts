@@ -75,7 +75,8 @@ export function constraintFor(where: string, spec: ConstraintSpec, shape: readon
   const given = axes(spec.axis, (why) => {
     throw new Error(`${where}: ${spec.kind} axis ${why}`);
   }).map((a) => (a < 0 ? a + rank : a));
-  const same = given.length === wanted.length && [...new Set(given)].sort().every((a, i) => a === wanted[i]);
+  const unique = [...new Set(given)].sort((a, b) => a - b);
+  const same = unique.length === wanted.length && unique.every((a, i) => a === wanted[i]);
   if (!same) {
     throw new Error(
       `${where}: ${spec.kind} over axis ${JSON.stringify(spec.axis)} of a weight of shape [${shape}] is not supported: ` +
