@@ -1,19 +1,18 @@
 // Keras' weight constraints, applied to a weight after each optimizer update (Keras 3 assigns
 // variable.constraint(variable) once the optimizer has stepped):
 //
-//   KIND 0, NonNeg:  w = w where w ≥ 0, else 0; one invocation per element.
-//   KIND 1, a norm constraint (MaxNorm, UnitNorm, MinMaxNorm): w seen as (ROWS, COLS), each
-//            column j rescaled by its norm n = ‖w[:, j]‖:
-//              w[:, j] *= desired / (EPSILON + n),  desired = RATE·clamp(n, MIN_NORM, MAX_NORM) + (1 − RATE)·n
-//            MaxNorm m: MIN_NORM 0, MAX_NORM m, RATE 1; UnitNorm: MIN_NORM = MAX_NORM = 1, RATE 1.
-//            One workgroup per column: its sum of squares by a tree, then the rescale.
+//   nonNegative (NonNeg): w = w where w ≥ 0, else 0; one invocation per element.
+//   norm (MaxNorm, UnitNorm, MinMaxNorm): w seen as (ROWS, COLS), each column j rescaled by
+//     its norm n = ‖w[:, j]‖:
+//       w[:, j] *= desired / (EPSILON + n),  desired = RATE·clamp(n, MIN_NORM, MAX_NORM) + (1 − RATE)·n
+//     MaxNorm m: MIN_NORM 0, MAX_NORM m, RATE 1; UnitNorm: MIN_NORM = MAX_NORM = 1, RATE 1.
+//     One workgroup per column: its sum of squares by a tree, then the rescale.
 // A Dense kernel [in, out] is (in, out), a Conv2D kernel HWIO (H·W·I, O): the norm runs over
 // every axis but the last, each output unit's incoming weights, as Keras' axis 0 and [0, 1, 2]
 // do; a bias [units] is (units, 1).
 //
 // Bindings: w: (ROWS, COLS), updated in place.
 
-override KIND: u32;
 override ROWS: u32;
 override COLS: u32;
 override MIN_NORM: f32 = 0.0;

@@ -21,12 +21,12 @@ const WG = 256;
 export function constrain(device: Device, c: Constraint, { rows, cols }: { rows: number; cols: number }, io: { w: Binding }): Promise<Dispatch> {
   const label = `${c.kind} constraint`;
   if (c.kind === 'nonNeg') {
-    return createDispatch(device, { label, code, entryPoint: 'nonNegative', constants: { KIND: 0, ROWS: rows, COLS: cols } }, [io.w], grid(rows * cols, WG));
+    return createDispatch(device, { label, code, entryPoint: 'nonNegative', constants: { ROWS: rows, COLS: cols } }, [io.w], grid(rows * cols, WG));
   }
   const [minNorm, maxNorm, rate] = c.kind === 'maxNorm' ? [0, c.maxValue, 1] : c.kind === 'unitNorm' ? [1, 1, 1] : [c.minValue, c.maxValue, c.rate];
   return createDispatch(
     device,
-    { label, code, entryPoint: 'norm', constants: { KIND: 1, ROWS: rows, COLS: cols, MIN_NORM: minNorm, MAX_NORM: maxNorm, RATE: rate } },
+    { label, code, entryPoint: 'norm', constants: { ROWS: rows, COLS: cols, MIN_NORM: minNorm, MAX_NORM: maxNorm, RATE: rate } },
     [io.w],
     [cols],
   );
