@@ -49,11 +49,17 @@ const ARGUMENTS: Record<InitializerWithArgs['kind'], string[]> = {
   constant: ['value'],
 };
 
-/** Checks an initializer given to a layer (`where`: "Dense: kernelInitializer"); returns it. */
-export function checkInitializer(where: string, value: unknown): Initializer {
-  const fail = (why: string): never => {
+/**
+ * Checks an initializer given to a layer (`where`: "Dense: kernelInitializer"); returns it.
+ * `fail` reports a problem (a file reader words it its own way); by default it throws `where: why`.
+ */
+export function checkInitializer(
+  where: string,
+  value: unknown,
+  fail = (why: string): never => {
     throw new Error(`${where}: ${why}`);
-  };
+  },
+): Initializer {
   if (typeof value === 'string') {
     if (!INITIALIZER_NAMES.includes(value as InitializerName)) fail(`unknown initializer '${value}' (supported: ${INITIALIZER_NAMES.join(', ')}, or { kind: ${Object.keys(ARGUMENTS).join(' | ')}, ... })`);
     return value as InitializerName;

@@ -100,21 +100,11 @@ function withArgs(kind: InitializerWithArgs['kind'], settings: KerasConfig, fail
   const given = { ...DEFAULT_ARGS[kind], ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== null)) };
   const unknown = Object.keys(given).filter((k) => !(k in DEFAULT_ARGS[kind]));
   if (unknown.length > 0) fail(`arguments ${unknown.join(', ')}`);
-  if (kind !== 'varianceScaling') {
-    try {
-      return checkInitializer('', { kind, ...given });
-    } catch (err) {
-      return fail((err as Error).message.replace(/^: /, ''));
-    }
-  }
+  if (kind !== 'varianceScaling') return checkInitializer(kind, { kind, ...given }, fail);
   const mode = MODES[String(given.mode)] ?? fail(`mode must be fan_in, fan_out or fan_avg`);
   const distribution = DISTRIBUTIONS[String(given.distribution)] ?? fail(`distribution must be truncated_normal, untruncated_normal or uniform`);
   const scaling: VarianceScaling = { kind, scale: given.scale as number, mode, distribution };
-  try {
-    checkInitializer('', scaling);
-  } catch (err) {
-    return fail((err as Error).message.replace(/^: /, ''));
-  }
+  checkInitializer(kind, scaling, fail);
   const named = (Object.entries(NAMED_VARIANCE_SCALING) as [InitializerName, Omit<VarianceScaling, 'kind'>][]).find(
     ([, s]) => s.scale === scaling.scale && s.mode === scaling.mode && s.distribution === scaling.distribution,
   );
