@@ -86,8 +86,8 @@ Predict options:
   --load FILE           the weights (required): .safetensors, a TF.js model.json, or a
                         Keras .keras or .h5 file; the last three bring their architecture,
                         used unless --model is given
-  --model NAME          the preset the weights belong to (default for .safetensors:
-                        ${DEFAULT_TRAINING.model})
+  --model NAME          the preset the weights belong to (default for .safetensors: the
+                        one preset the weights fit)
   --input FILE|FOLDER   a PNG of the model's input size (any colour type, bit depth or
                         interlacing; alpha is ignored), a folder of them (the first --limit,
                         by name), or an IDX images file (MNIST's format); default: the
@@ -102,8 +102,8 @@ Predict options:
 
 Evaluate options:
   --load FILE           the model (required), as for predict
-  --model NAME          the preset the weights belong to (default for .safetensors:
-                        ${DEFAULT_TRAINING.model})
+  --model NAME          the preset the weights belong to (default for .safetensors: the
+                        one preset the weights fit)
   --limit N             test on the first N MNIST test images (default all 10,000)
   --data DIR            test on this dataset's test images instead, as for train
   --pixel-range R       as for train (default auto)

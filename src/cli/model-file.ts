@@ -1,7 +1,7 @@
 /**
  * The model behind `--load FILE`: a preset when --model names one (the file then holds its
  * weights), else the file's own architecture (a .keras or .h5 file, a TF.js model.json), else
- * the default preset. Models from Keras files start from the file's weights at compile().
+ * (a .safetensors file) the default preset or the one other preset whose weights it holds. Models from Keras files start from the file's weights at compile().
  */
 import { MNIST_IMAGE_SHAPE, MNIST_IMAGE_SIZE } from '../data/mnist.js';
 import { readTfjsModel, readWeights, weightsFormat } from '../io/files.js';
@@ -19,8 +19,42 @@ import { UsageError } from './usage.js';
 export async function modelForFile(path: string, preset: string | undefined, defaultPreset: string): Promise<{ model: Sequential; weights?: Float32Array[] }> {
   const format = weightsFormat(path);
   if (preset === undefined && format === 'keras') return { model: await loadModel(path) };
-  const model = preset === undefined && format === 'tfjs' ? await readTfjsModel(path) : presets[preset ?? defaultPreset]().model;
-  return { model, weights: await readWeights(model, path) };
+  if (preset === undefined && format === 'tfjs') {
+    const model = await readTfjsModel(path);
+    return { model, weights: await readWeights(model, path) };
+  }
+  const model = presets[preset ?? defaultPreset]().model;
+  try {
+    return { model, weights: await readWeights(model, path) };
+  } catch (err) {
+    const fitting = await presetsFitting(path);
+    // A weights file without an architecture and no --model: the one preset it fits is meant.
+    if (preset === undefined && fitting.length === 1) {
+      console.error(`note: ${path} holds ${fitting[0]}'s weights, so it is taken as --model ${fitting[0]}`);
+      return modelForFile(path, fitting[0], defaultPreset);
+    }
+    throw withPresetHint(err, fitting);
+  }
+}
+
+/** The presets whose weights (names and shapes) a weights file fits. */
+export async function presetsFitting(path: string): Promise<string[]> {
+  const fitting = [];
+  for (const [name, preset] of Object.entries(presets)) {
+    try {
+      await readWeights(preset().model, path);
+      fitting.push(name);
+    } catch {
+      // not this preset's weights
+    }
+  }
+  return fitting;
+}
+
+/** A weights file that does not fit the model: the error, naming the presets it fits, if any (the --model probably meant). */
+export function withPresetHint(err: unknown, fitting: readonly string[]): unknown {
+  if (fitting.length === 0 || !(err instanceof Error)) return err;
+  return new Error(`${err.message}; the file fits --model ${fitting.join(' and --model ')}`);
 }
 
 /**

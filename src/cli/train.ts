@@ -16,7 +16,7 @@ import { loadModel } from '../io/keras-file/index.js';
 import { DEFAULT_TRAINING, parseOptions } from './help.js';
 import { Interrupted, stopOnSignals } from './interrupt.js';
 import { ProgressReporter } from './progress.js';
-import { checkMnistInput, pixelRange } from './model-file.js';
+import { checkMnistInput, pixelRange, presetsFitting, withPresetHint } from './model-file.js';
 import { toPixelRange } from '../nn/pixel-range.js';
 import { checkLossSpec, lossForModel, type LossSpec } from '../nn/loss.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -113,7 +113,14 @@ export async function train(argv: string[]): Promise<void> {
   checkMnistInput(model);
   const range = pixelRange(model, values['pixel-range']);
   // Weights to start from, checked against the model before any GPU work (a Keras file's come with it).
-  const startWeights = values.load && !fromFile ? await readWeights(model, values.load) : undefined;
+  let startWeights: Float32Array[] | undefined;
+  if (values.load && !fromFile) {
+    try {
+      startWeights = await readWeights(model, values.load);
+    } catch (err) {
+      throw withPresetHint(err, await presetsFitting(values.load));
+    }
+  }
 
   const device = await createDevice({ adapter: adapterChoice(), tuning: tuningMode(values.tuning ?? 'measure') });
   const a = device.adapter;

@@ -161,6 +161,24 @@ describe('webgpu-dl command', () => {
     }
   });
 
+  it('a .safetensors file without --model is taken as the one preset it fits; a mismatch names the presets it fits', async () => {
+    const cnn = join('pretrained', 'mnist-cnn.safetensors');
+    const inferred = await run('evaluate', '--load', cnn, '--limit', '3');
+    const named = await run('evaluate', '--load', cnn, '--model', 'mnist-cnn', '--limit', '3');
+    expect(inferred.code).toBe(0);
+    expect(inferred.err).toMatch(/note: pretrained\/mnist-cnn.safetensors holds mnist-cnn's weights, so it is taken as --model mnist-cnn/);
+    expect(inferred.out.split('\n').at(-1)).toMatch(/^test: loss \d\.\d{4} accuracy 1\.0000$/);
+    expect(inferred.out.split('\n').at(-1)).toBe(named.out.split('\n').at(-1));
+    expect(named.err).not.toMatch(/note: .* holds/);
+    // train takes --model as the schedule too, so it only names the fitting preset.
+    for (const argv of [['train', '--load', cnn, '--limit', '8'], ['predict', '--load', cnn, '--model', 'mnist-bn']]) {
+      const { code, out, err } = await run(...argv);
+      expect(err).toMatch(/mnist-cnn.safetensors: the weight names do not match the model's \(missing .*\); the file fits --model mnist-cnn$/m);
+      expect(code).toBe(1);
+      expect(out).toBe('');
+    }
+  });
+
   it('bad options fail before any work, with exit code 2', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--save', join(dir, 'w.bin')], /--save: .*name weights files \*.safetensors/],
