@@ -2,7 +2,10 @@
  * The kernels whose forms changed for mnist-conv3's step, old form against new, side by side on
  * the shapes of its training step at each batch: im2col's 'chunks' against 'fours' (first
  * layer), the column sums (bias gradients) one column per invocation against four, the optimizer
- * update one value per invocation against four (SGD and Adam, the preset's and npm start's).
+ * update one value per invocation against four (SGD and Adam, the preset's and npm start's);
+ * and clipping by norm over mnist-cnn's gradients (the global norm, and its largest weight's),
+ * whose sum of squares ran in one workgroup, against as many as it now takes (up to 256; the
+ * regularizer and activity penalties share that pass).
  * Every pair is timed in interleaved rounds (GPU timestamps, the interquartile mean of --reps
  * calls per round), so that the load other jobs put on the CPU weighs on both forms alike;
  * prints each form's median over the rounds, their ratio, and the milliseconds per step saved.
@@ -13,6 +16,7 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../src/device/device.js';
+import { clipByNorm } from '../src/kernels/clip-gradient.js';
 import { columnSum } from '../src/kernels/column-sum.js';
 import { im2col, im2colCandidates } from '../src/kernels/im2col.js';
 import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';
@@ -77,6 +81,10 @@ for (const kind of ['sgd', 'adam'] as const) {
     stepInfo: device.upload('stepInfo', Uint32Array.of(1, 0, 0, 0)),
   };
   pair(`${kind} update (${count} parameters)`, [await optimizerUpdate(device, config, { count }, io, 1)], [await optimizerUpdate(device, config, { count }, io, 4)]);
+}
+for (const [what, n] of [['clip by global norm', optimizerCount(presets['mnist-cnn']().model)], ['clip dense kernel by norm', 9216 * 128]] as const) {
+  const io = { g: buffer('g', n) };
+  pair(`${what} (${n} values)`, await clipByNorm(device, n, 1, io, owner.scratch, 1), await clipByNorm(device, n, 1, io, owner.scratch));
 }
 
 const timer = new DispatchTimer(device);

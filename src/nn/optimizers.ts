@@ -7,6 +7,7 @@
 import type { Device } from '../device/device.js';
 import { clipByNorm, clipByValue } from '../kernels/clip-gradient.js';
 import type { Dispatch } from '../runtime/dispatch.js';
+import type { Scratch } from '../runtime/scratch.js';
 import type { OptimizerRecorder } from './step-compiler.js';
 import { encodeHyper, OPTIMIZER_STATE_SLOTS, optimizerUpdate, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
@@ -181,13 +182,13 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
  */
 function recordClipping(ctx: RecordContext, config: OptimizerConfig, weights: WeightStore): void {
   const { device, graph } = ctx;
-  const add = (label: string, dispatch: () => Promise<Dispatch>) => graph.add({ label, reads: [], writes: [], createDispatches: async () => [await dispatch()] });
+  const add = (label: string, dispatches: (scratch: Scratch) => Promise<Dispatch[]>) => graph.add({ label, reads: [], writes: [], createDispatches: (_bind, scratch) => dispatches(scratch) });
   const all = { buffer: weights.grads, offset: 0, size: weights.paramCount * 4 };
-  if (config.clipValue !== undefined) add('clip gradients by value', () => clipByValue(device, weights.paramCount, config.clipValue!, { g: all }));
-  if (config.globalClipNorm !== undefined) add('clip gradients by global norm', () => clipByNorm(device, weights.paramCount, config.globalClipNorm!, { g: all }));
+  if (config.clipValue !== undefined) add('clip gradients by value', async () => [await clipByValue(device, weights.paramCount, config.clipValue!, { g: all })]);
+  if (config.globalClipNorm !== undefined) add('clip gradients by global norm', (scratch) => clipByNorm(device, weights.paramCount, config.globalClipNorm!, { g: all }, scratch));
   if (config.clipNorm !== undefined) {
     for (const slot of weights.slots.filter((s) => s.trainable)) {
-      add(`clip ${slot.name} gradient by norm`, () => clipByNorm(device, slot.elements, config.clipNorm!, { g: weights.gradRange(slot) }));
+      add(`clip ${slot.name} gradient by norm`, (scratch) => clipByNorm(device, slot.elements, config.clipNorm!, { g: weights.gradRange(slot) }, scratch));
     }
   }
 }

@@ -147,9 +147,8 @@ function recordActivityPenalties(ctx: RecordContext, metrics: GPUBuffer, activit
       label: `${layer.name} activity regularizer penalty`,
       reads: [y],
       writes: [],
-      createDispatches: async (bind) => [
-        await regularizationPenalty(device, elements(graph.shape(y)), layer.activityRegularizer!, 1, { w: bind(y), metrics: { buffer: metrics, offset: 0, size: 16 } }),
-      ],
+      createDispatches: (bind, scratch) =>
+        regularizationPenalty(device, elements(graph.shape(y)), layer.activityRegularizer!, 1, { w: bind(y), metrics: { buffer: metrics, offset: 0, size: 16 } }, scratch),
     });
   }
 }
@@ -205,11 +204,10 @@ function recordRegularization(ctx: RecordContext, metrics: GPUBuffer, part: 'pen
       label: `${slot.name} regularizer ${part}`,
       reads: [],
       writes: [],
-      createDispatches: async () => [
+      createDispatches: async (_bind, scratch) =>
         part === 'penalty'
-          ? await regularizationPenalty(device, slot.elements, r, batch, { w, metrics: { buffer: metrics, offset: 0, size: 16 } })
-          : await regularizeGradient(device, slot.elements, r, { w, grads: weights.gradRange(slot) }),
-      ],
+          ? regularizationPenalty(device, slot.elements, r, batch, { w, metrics: { buffer: metrics, offset: 0, size: 16 } }, scratch)
+          : [await regularizeGradient(device, slot.elements, r, { w, grads: weights.gradRange(slot) })],
     });
   }
 }

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { clipByNorm, clipByValue } from '../../src/kernels/clip-gradient.js';
 import { clipByNormRef, clipByValueRef } from '../../src/reference/clip-gradient.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
+import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
 
-// Odd sizes, one past a workgroup's stride many times over.
+// Odd sizes: one workgroup's partial sum (1, 91), a few (1000), all 256 of them, each over
+// several strided runs (100,003).
 const sizes = [1, 7 * 13, 1000, 100003];
 
 describe('gradient clipping kernels vs float64 reference', () => {
@@ -27,10 +29,12 @@ describe('gradient clipping kernels vs float64 reference', () => {
       const norm = Math.sqrt(g.reduce((sum, v) => sum + v * v, 0));
       for (const clip of [0.25 * norm, 4 * norm + 1]) {
         const buffer = device.upload('g', g);
-        await runDispatches(device, [await clipByNorm(device, count, clip, { g: buffer })]);
-        // A sum of squares over ≤ 100,003 values by 256 strided partial sums and a tree: a few ulp relative.
+        const owner = new ScratchOwner(device);
+        await runDispatches(device, await clipByNorm(device, count, clip, { g: buffer }, owner.scratch));
+        // A sum of squares over ≤ 100,003 values by ≤ 256 partial sums, each strided and a tree, then their tree: a few ulp relative.
         expectClose(await device.readFloats(buffer, 0, count), clipByNormRef(g, Math.fround(clip)), { atol: 1e-7, rtol: 2e-6 }, `clip ${clip} (n=${count})`);
         buffer.destroy();
+        owner.destroy();
       }
     }
   });

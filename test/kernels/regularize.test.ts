@@ -4,11 +4,12 @@
  * size past one workgroup's stride many times; the gradient is the penalty's by finite
  * differences.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { regularizationPenalty, regularizeGradient } from '../../src/kernels/regularize.js';
 import type { Regularizer } from '../../src/nn/regularizers.js';
 import { penaltyRef, regularizeGradientRef } from '../../src/reference/regularize.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
+import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 const REGULARIZERS: [string, Regularizer][] = [
@@ -23,6 +24,22 @@ function weights(count: number, seed: number): Float32Array {
 }
 
 describe('regularizer kernels vs float64 reference', () => {
+  it('the penalty counts every element once, however many workgroups share it (exact on ones)', async () => {
+    const device = await testDevice();
+    // 1 and 256 values: one partial sum; 257 and 65,535: several, up to 256; 65,537 and 1,000,003: 256, each over many strided runs.
+    for (const count of [1, 256, 257, 65_535, 65_537, 1_000_003]) {
+      const wBuf = device.upload('w', new Float32Array(count).fill(1));
+      const mBuf = device.upload('metrics', new Float32Array(4));
+      const owner = new ScratchOwner(device);
+      await runDispatches(device, await regularizationPenalty(device, count, { l1: 1, l2: 0 }, 1, { w: wBuf, metrics: mBuf }, owner.scratch));
+      // Integers below 2^24 add exactly in f32, in any order.
+      expect((await device.readFloats(mBuf))[0]).toBe(count);
+      wBuf.destroy();
+      mBuf.destroy();
+      owner.destroy();
+    }
+  });
+
   for (const [name, r] of REGULARIZERS) {
     it(`${name}: gradient term and penalty`, async () => {
       const device = await testDevice();
@@ -34,8 +51,9 @@ describe('regularizer kernels vs float64 reference', () => {
         const wBuf = device.upload('w', w);
         const gBuf = device.upload('grads', grads);
         const mBuf = device.upload('metrics', metrics);
+        const owner = new ScratchOwner(device);
         await runDispatches(device, [
-          await regularizationPenalty(device, count, r, batch, { w: wBuf, metrics: mBuf }),
+          ...(await regularizationPenalty(device, count, r, batch, { w: wBuf, metrics: mBuf }, owner.scratch)),
           await regularizeGradient(device, count, r, { w: wBuf, grads: gBuf }),
         ]);
         expectClose(await device.readFloats(gBuf, 0, count), regularizeGradientRef(w, grads, r), { atol: 1e-7, rtol: 1e-6 }, `${name} grads (n=${count})`);
@@ -43,6 +61,7 @@ describe('regularizer kernels vs float64 reference', () => {
         const expected = [metrics[0] + batch * penaltyRef(w, r), 3, 8, 0];
         expectClose(await device.readFloats(mBuf), expected, { atol: 1e-6, rtol: 1e-5 }, `${name} metrics (n=${count})`);
         for (const b of [wBuf, gBuf, mBuf]) b.destroy();
+        owner.destroy();
       }
     });
 
