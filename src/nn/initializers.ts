@@ -16,13 +16,20 @@ export interface VarianceScaling {
   distribution: 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
 }
 
-/** Keras' initializers with arguments (RandomNormal, RandomUniform, TruncatedNormal: a normal cut at 2 stddev, Constant). */
+/**
+ * Keras' initializers with arguments: RandomNormal, RandomUniform, TruncatedNormal (a normal cut
+ * at 2 stddev), Constant; Orthogonal (gain times a random orthogonal matrix, for kernels: the
+ * weights as a (values / last axis, last axis) matrix) and Identity (gain times the identity
+ * matrix, for 2-D kernels).
+ */
 export type InitializerWithArgs =
   | VarianceScaling
   | { kind: 'randomNormal'; mean: number; stddev: number }
   | { kind: 'randomUniform'; minval: number; maxval: number }
   | { kind: 'truncatedNormal'; mean: number; stddev: number }
-  | { kind: 'constant'; value: number };
+  | { kind: 'constant'; value: number }
+  | { kind: 'orthogonal'; gain: number }
+  | { kind: 'identity'; gain: number };
 
 export type Initializer = InitializerName | InitializerWithArgs;
 
@@ -47,6 +54,8 @@ const ARGUMENTS: Record<InitializerWithArgs['kind'], string[]> = {
   randomUniform: ['minval', 'maxval'],
   truncatedNormal: ['mean', 'stddev'],
   constant: ['value'],
+  orthogonal: ['gain'],
+  identity: ['gain'],
 };
 
 /**
@@ -95,16 +104,31 @@ export function checkInitializer(
     case 'constant':
       finite('value');
       break;
+    case 'orthogonal':
+    case 'identity':
+      finite('gain');
+      break;
   }
   return init;
 }
 
 /**
- * Fills a tensor of `count` values. fanIn/fanOut follow Keras: dense [in, out] → (in, out);
+ * Why an initializer cannot fill a weight of `rank` axes, as Keras refuses it (Orthogonal needs
+ * a matrix or more, Identity a matrix); undefined where it can.
+ */
+export function initializerRankProblem(init: Initializer, rank: number): string | undefined {
+  if (typeof init === 'string') return undefined;
+  if (init.kind === 'orthogonal' && rank < 2) return `orthogonal initializes weights of 2 or more axes (kernels), not of ${rank}`;
+  if (init.kind === 'identity' && rank !== 2) return `identity initializes 2-D weights (a Dense kernel), not of ${rank} axes`;
+  return undefined;
+}
+
+/**
+ * Fills a tensor of this shape. fanIn/fanOut follow Keras: dense [in, out] → (in, out);
  * conv HWIO → (kh·kw·cin, kh·kw·cout).
  */
-export function initialize(kind: Initializer, count: number, fanIn: number, fanOut: number, random: () => number): Float32Array {
-  const out = new Float32Array(count);
+export function initialize(kind: Initializer, shape: readonly number[], fanIn: number, fanOut: number, random: () => number): Float32Array {
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
   if (kind === 'zeros') return out;
   if (kind === 'ones') return out.fill(1);
   const init = typeof kind === 'string' ? { kind: 'varianceScaling' as const, ...NAMED_VARIANCE_SCALING[kind]! } : kind;
@@ -125,7 +149,53 @@ export function initialize(kind: Initializer, count: number, fanIn: number, fanO
       return truncatedNormal(out, init.mean, init.stddev, random);
     case 'constant':
       return out.fill(init.value);
+    case 'orthogonal':
+    case 'identity': {
+      const problem = initializerRankProblem(init, shape.length);
+      if (problem) throw new Error(problem);
+      const cols = shape[shape.length - 1];
+      const rows = out.length / cols;
+      return init.kind === 'identity' ? identity(out, rows, cols, init.gain) : orthogonal(out, rows, cols, init.gain, random);
+    }
   }
+}
+
+/** Fills `out` (rows, cols) with gain times the identity matrix (ones on the diagonal of a non-square one). */
+function identity(out: Float32Array, rows: number, cols: number, gain: number): Float32Array {
+  for (let i = 0; i < Math.min(rows, cols); i++) out[i * cols + i] = gain;
+  return out;
+}
+
+/**
+ * Fills `out` (rows, cols) as Keras' Orthogonal does: gain times the Q of the QR decomposition
+ * of a standard normal (max, min) matrix, with R's diagonal made positive, transposed when
+ * rows < cols, so that the columns (rows ≥ cols) or the rows are orthonormal. Q by modified
+ * Gram–Schmidt in float64, whose R has a positive diagonal by construction (a normal matrix is
+ * of full rank with probability 1).
+ */
+function orthogonal(out: Float32Array, rows: number, cols: number, gain: number, random: () => number): Float32Array {
+  const [n, m] = [Math.max(rows, cols), Math.min(rows, cols)];
+  // q[j]: the j-th column (n values), orthonormalized against the ones before it.
+  const q = Array.from({ length: m }, () => Float64Array.from({ length: n }, () => standardNormal(random)));
+  for (let j = 0; j < m; j++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += q[k][i] * q[j][i];
+      for (let i = 0; i < n; i++) q[j][i] -= dot * q[k][i];
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += q[j][i] * q[j][i];
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < n; i++) q[j][i] /= norm;
+  }
+  // Q is (n, m) with q[j] its columns; out is Q (rows ≥ cols) or Qᵀ, row-major.
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      if (rows >= cols) out[i * cols + j] = gain * q[j][i];
+      else out[j * cols + i] = gain * q[j][i];
+    }
+  }
+  return out;
 }
 
 /** Fills `out` with values drawn uniformly from [-limit, limit). */

@@ -311,6 +311,38 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("orthogonal.keras: Orthogonal and Identity read, Keras' figures, written back as Keras wrote them; a fresh model of its architecture draws orthonormal kernels", async () => {
+    const model = await loadModel(`${DIR}orthogonal.keras`);
+    const [conv, , , dense1, dense2] = model.layers as unknown as { kernelInitializer: unknown }[];
+    expect([conv, dense1, dense2].map((l) => l.kernelInitializer)).toEqual([
+      { kind: 'orthogonal', gain: 1.2 },
+      { kind: 'orthogonal', gain: 1 },
+      { kind: 'identity', gain: 1 },
+    ]);
+    await model.compile({ device, metrics: ['accuracy'] });
+    await expectKerasFigures(model, expected['orthogonal.keras']);
+    const kernelInitializers = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { config: Record<string, unknown> }) => 'kernel_initializer' in l.config)
+        .map((l: { config: { kernel_initializer: unknown } }) => l.config.kernel_initializer);
+    const json = toKerasJson(model);
+    expect(kernelInitializers(json)).toEqual(kernelInitializers(new TextDecoder().decode(unzipSync(bytes('orthogonal.keras'))['config.json'])));
+    model.dispose();
+
+    // The same architecture untrained: its conv kernel (3·3·1, 8) has orthogonal columns of norm 1.2.
+    const fresh = fromKerasJson(json);
+    await fresh.compile({ device, optimizer: 'adam', seed: 4 });
+    const kernel = (await fresh.getWeights())[0];
+    for (let a = 0; a < 8; a++) {
+      for (let b = 0; b < 8; b++) {
+        let dot = 0;
+        for (let i = 0; i < 9; i++) dot += kernel[i * 8 + a] * kernel[i * 8 + b];
+        expect(Math.abs(dot - (a === b ? 1.44 : 0))).toBeLessThan(1e-5);
+      }
+    }
+    fresh.dispose();
+  });
+
   it("batchnorm-affine.keras: BatchNormalization without gamma, without beta and without either holds Keras' weights, gives Keras' figures, resumes Adam to Keras' next step, and is written back", async () => {
     const model = await loadModel(`${DIR}batchnorm-affine.keras`);
     const norms = model.layers.filter((l) => l.className === 'BatchNormalization');

@@ -206,6 +206,22 @@ describe('TF.js interchange', () => {
     model.dispose();
   });
 
+  it('Orthogonal and Identity reach TF.js as its own classes, with their gains', async () => {
+    const model = new Sequential([
+      layers.conv2d({ filters: 3, kernelSize: 3, inputShape: INPUT, kernelInitializer: { kind: 'orthogonal', gain: 1.2 } }),
+      layers.flatten(),
+      layers.dense({ units: 3, activation: 'softmax', kernelInitializer: { kind: 'identity', gain: 0.5 } }),
+    ]);
+    await model.compile({ device: await testDevice(), optimizer: 'sgd' });
+    const path = join(mkdtempSync(join(tmpdir(), 'webgpu-dl-tfjs-')), 'model.json');
+    await saveWeights(model, path);
+    const loaded = await tf.loadLayersModel(fileHandler(path));
+    const kernelInitializers = withoutInput(loaded).map((l) => (l.getConfig() as { kernelInitializer?: { className: string; config: unknown } }).kernelInitializer);
+    expect(kernelInitializers).toEqual([{ className: 'Orthogonal', config: { gain: 1.2, seed: null } }, undefined, { className: 'Identity', config: { gain: 0.5 } }]);
+    loaded.dispose();
+    model.dispose();
+  });
+
   it("a VarianceScaling TF.js lacks (untruncated_normal) is refused before any file is written", async () => {
     const model = new Sequential([layers.flatten({ inputShape: INPUT }), layers.dense({ units: 3, activation: 'softmax', kernelInitializer: { kind: 'varianceScaling', scale: 1, mode: 'fanIn', distribution: 'untruncatedNormal' } })]);
     await model.compile({ device: await testDevice(), optimizer: 'sgd' });

@@ -9,7 +9,7 @@ import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvAlgo
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import { convGeometry, type Padding } from '../../kernels/window.js';
-import { checkInitializer, type Initializer } from '../initializers.js';
+import type { Initializer } from '../initializers.js';
 import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { Regularizer, RegularizerArg } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
@@ -21,6 +21,7 @@ import {
   linearConfig,
   linearConstraints,
   linearConstraintsConfig,
+  linearInitializers,
   linearRegularizers,
   linearWeightSpecs,
   readLinearArgs,
@@ -111,8 +112,7 @@ export class Conv2D extends Layer {
     if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2D: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
     this.activation = checkActivation('Conv2D', args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = checkInitializer('Conv2D: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = checkInitializer('Conv2D: biasInitializer', args.biasInitializer ?? 'zeros');
+    ({ kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } = linearInitializers('Conv2D', args, 4));
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, activityRegularizer: this.activityRegularizer } = linearRegularizers('Conv2D', args));
     ({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint } = linearConstraints('Conv2D', args));
     this.algorithm = args.algorithm ?? 'auto';

@@ -1,13 +1,13 @@
 /** Dense: y = act(x·W + b), W [in, out] as Keras stores it. */
 import type { TensorId } from '../../graph/graph.js';
-import { checkInitializer, type Initializer } from '../initializers.js';
+import type { Initializer } from '../initializers.js';
 import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { RegularizerArg, Regularizer } from '../regularizers.js';
 import type { WeightSpec } from '../weights.js';
 import { checkActivation, type ActivationName } from './activation.js';
 import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { Layer, elements, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
-import { linearConfig, linearConstraints, linearConstraintsConfig, linearRegularizers, linearWeightSpecs, readLinearArgs, recordLinear } from './linear.js';
+import { linearConfig, linearConstraints, linearConstraintsConfig, linearInitializers, linearRegularizers, linearWeightSpecs, readLinearArgs, recordLinear } from './linear.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -44,8 +44,7 @@ export class Dense extends Layer {
     this.units = positiveInt('Dense', 'units', args.units);
     this.activation = checkActivation('Dense', args.activation);
     this.useBias = args.useBias ?? true;
-    this.kernelInitializer = checkInitializer('Dense: kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = checkInitializer('Dense: biasInitializer', args.biasInitializer ?? 'zeros');
+    ({ kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } = linearInitializers('Dense', args, 2));
     ({ kernelRegularizer: this.kernelRegularizer, biasRegularizer: this.biasRegularizer, activityRegularizer: this.activityRegularizer } = linearRegularizers('Dense', args));
     ({ kernelConstraint: this.kernelConstraint, biasConstraint: this.biasConstraint } = linearConstraints('Dense', args));
   }

@@ -25,6 +25,8 @@ const CLASSES_WITH_ARGS: Record<InitializerWithArgs['kind'], string> = {
   randomUniform: 'RandomUniform',
   truncatedNormal: 'TruncatedNormal',
   constant: 'Constant',
+  orthogonal: 'Orthogonal',
+  identity: 'Identity',
 };
 
 /** Keras' defaults of the initializers with arguments (keras/src/initializers). */
@@ -34,6 +36,8 @@ const DEFAULT_ARGS: Record<InitializerWithArgs['kind'], KerasConfig> = {
   randomUniform: { minval: -0.05, maxval: 0.05 },
   truncatedNormal: { mean: 0, stddev: 0.05 },
   constant: { value: 0 },
+  orthogonal: { gain: 1 },
+  identity: { gain: 1 },
 };
 
 const MODES: Record<string, VarianceScaling['mode']> = { fan_in: 'fanIn', fan_out: 'fanOut', fan_avg: 'fanAvg' };
@@ -64,6 +68,10 @@ const KINDS = new Map<string, InitializerName | InitializerWithArgs['kind']>([
   ['random_uniform', 'randomUniform'],
   ['truncated_normal', 'truncatedNormal'],
   ['constant', 'constant'],
+  ['orthogonal', 'orthogonal'],
+  ['OrthogonalInitializer', 'orthogonal'],
+  ['identity', 'identity'],
+  ['IdentityInitializer', 'identity'],
 ]);
 
 /** Reads the initializer argument `key` of a layer's config; `fallback` where it is absent or null. */
@@ -141,5 +149,10 @@ function argsConfig(init: InitializerWithArgs, flavor: KerasFlavor): KerasConfig
       return { minval: init.minval, maxval: init.maxval, seed: null };
     case 'constant':
       return { value: init.value };
+    case 'orthogonal':
+      return { gain: init.gain, seed: null };
+    case 'identity':
+      // Keras 3 writes an Identity's config empty (it leaves the gain out); tf.keras 2 and TF.js write the gain.
+      return flavor === 'keras3' && init.gain === 1 ? {} : { gain: init.gain };
   }
 }

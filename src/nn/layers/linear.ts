@@ -11,14 +11,14 @@ import { columnSum } from '../../kernels/column-sum.js';
 import { matmul } from '../../kernels/matmul.js';
 import type { Binding, Dispatch } from '../../runtime/dispatch.js';
 import type { Scratch } from '../../runtime/scratch.js';
-import { initialize, type Initializer } from '../initializers.js';
+import { checkInitializer, initialize, initializerRankProblem, type Initializer } from '../initializers.js';
 import { checkConstraint, constraintFor, type Constraint, type ConstraintArg, type ConstraintSpec } from '../constraints.js';
 import { checkRegularizer, type Regularizer, type RegularizerArg } from '../regularizers.js';
 import type { WeightSlot, WeightSpec } from '../weights.js';
 import { activationConfig, readActivation, recordActivation, recordActivationBackward, separateActivation, type ActivationName } from './activation.js';
 import { constraintConfig, regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
-import { elements, type RecordContext } from './layer.js';
+import type { RecordContext } from './layer.js';
 
 export interface LinearShape {
   /** Rows of a: batch (Dense) or batch·OH·OW (Conv2D). */
@@ -223,7 +223,7 @@ export function linearWeightSpecs(
       trainable: true,
       regularizer: layer.kernelRegularizer,
       constraint: constraint('kernelConstraint', layer.kernelConstraint, kernelShape),
-      init: () => initialize(layer.kernelInitializer, elements(kernelShape), fanIn, fanOut, random),
+      init: () => initialize(layer.kernelInitializer, kernelShape, fanIn, fanOut, random),
     },
   ];
   if (layer.useBias) {
@@ -233,7 +233,7 @@ export function linearWeightSpecs(
       trainable: true,
       regularizer: layer.biasRegularizer,
       constraint: constraint('biasConstraint', layer.biasConstraint, [units]),
-      init: () => initialize(layer.biasInitializer, units, fanIn, fanOut, random),
+      init: () => initialize(layer.biasInitializer, [units], fanIn, fanOut, random),
     });
   }
   return specs;
@@ -251,5 +251,23 @@ export function linearRegularizers(
     kernelRegularizer: checkRegularizer(`${layer}: kernelRegularizer`, args.kernelRegularizer),
     biasRegularizer: checkRegularizer(`${layer}: biasRegularizer`, args.biasRegularizer),
     activityRegularizer,
+  };
+}
+
+/**
+ * The kernel's and bias's initializers from a layer's arguments (Dense and Conv2D, whose kernel
+ * has `kernelRank` axes), Keras' defaults where absent; refused where they cannot fill the
+ * weight (Orthogonal on a bias, Identity on a conv kernel), as Keras refuses them at build.
+ */
+export function linearInitializers(layer: string, args: { kernelInitializer?: Initializer; biasInitializer?: Initializer }, kernelRank: number): Pick<LinearArgs, 'kernelInitializer' | 'biasInitializer'> {
+  const checked = (arg: string, value: unknown, rank: number) => {
+    const init = checkInitializer(`${layer}: ${arg}`, value);
+    const problem = initializerRankProblem(init, rank);
+    if (problem) throw new Error(`${layer}: ${arg}: ${problem}`);
+    return init;
+  };
+  return {
+    kernelInitializer: checked('kernelInitializer', args.kernelInitializer ?? 'glorotUniform', kernelRank),
+    biasInitializer: checked('biasInitializer', args.biasInitializer ?? 'zeros', 1),
   };
 }
