@@ -300,7 +300,8 @@ function convParams(layer: Conv2D, shape: readonly number[], batch: number): Con
   const [height, width, channels] = shape;
   const [kernelH, kernelW] = layer.kernelSize;
   const [strideH, strideW] = layer.strides;
-  return { ...convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: layer.padding }), batch, channels };
+  const [dilationH, dilationW] = layer.dilationRate;
+  return { ...convGeometry({ height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padding: layer.padding }), batch, channels };
 }
 
 /**

@@ -1,9 +1,9 @@
 // im2col and col2im: the data movement that turns a convolution into a matrix product.
 //
-// A KH×KW convolution with strides (SH, SW) over an NHWC batch, whose input is padded by
-// PAD_TOP rows above and PAD_LEFT columns to the left (the bottom/right padding is implied by
-// OH and OW), reads for output pixel (n, oh, ow) the window of input pixels
-//   h = oh*SH - PAD_TOP + kh,  w = ow*SW - PAD_LEFT + kw,  0 ≤ kh < KH, 0 ≤ kw < KW.
+// A KH×KW convolution with strides (SH, SW) and dilation (DH, DW) over an NHWC batch, whose
+// input is padded by PAD_TOP rows above and PAD_LEFT columns to the left (the bottom/right
+// padding is implied by OH and OW), reads for output pixel (n, oh, ow) the window of input pixels
+//   h = oh*SH - PAD_TOP + kh*DH,  w = ow*SW - PAD_LEFT + kw*DW,  0 ≤ kh < KH, 0 ≤ kw < KW.
 //
 // im2col writes that window as row r = (n*OH + oh)*OW + ow of `col`, column k = (kh*KW + kw)*C + c,
 // and 0 where (h, w) falls in the padding. With the HWIO kernel W: (KH, KW, C, COUT) read as a
@@ -12,8 +12,9 @@
 //
 // col2im is im2col's adjoint, the convolution's backward to its input: dX[n, h, w, c] is the sum
 // of dCol[r, k] over every (r, k) that im2col filled from x[n, h, w, c]. It gathers: one
-// invocation per element of dX loops over the windows (oh, ow) that cover its pixel, each giving
-// kh = h + PAD_TOP - oh*SH and kw = w + PAD_LEFT - ow*SW. No atomics; the summation order is fixed
+// invocation per element of dX loops over the windows (oh, ow) whose span reaches its pixel,
+// keeping those with a tap on it: kh = (h + PAD_TOP - oh*SH) / DH and kw = (w + PAD_LEFT -
+// ow*SW) / DW where DH and DW divide the distances. No atomics; the summation order is fixed
 // (oh, then ow, ascending), so the result is deterministic. Pixels that no window covers
 // (stride > kernel) get 0, so dX needs no clearing beforehand. col2imReluMasked also applies the
 // backward of the ReLU that produced x (dX = 0 where x ≤ 0), reading x once per element, so that
@@ -59,8 +60,8 @@ fn im2col(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   let ow = row % OW;
   let oh = (row / OW) % OH;
   let n = row / (OW * OH);
-  let h = i32(oh * SH + kh) - i32(PAD_TOP);
-  let w = i32(ow * SW + kw) - i32(PAD_LEFT);
+  let h = i32(oh * SH + kh * DH) - i32(PAD_TOP);
+  let w = i32(ow * SW + kw * DW) - i32(PAD_LEFT);
   var value = Chunk();
   if (h >= 0 && h < i32(H) && w >= 0 && w < i32(W)) {
     value = x[((n * H + u32(h)) * W + u32(w)) * CC + c];
@@ -90,8 +91,8 @@ fn im2colFour(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   var value = vec4f();
   for (var j = 0u; j < 4u; j++) {
     let k = (i % fours) * 4u + j;
-    let h = top + i32(k / (C * KW));
-    let w = left + i32((k / C) % KW);
+    let h = top + i32(k / (C * KW) * DH);
+    let w = left + i32((k / C) % KW * DW);
     if (h >= 0 && h < i32(H) && w >= 0 && w < i32(W)) {
       value[j] = xValues[((n * H + u32(h)) * W + u32(w)) * C + k % C];
     }
@@ -131,10 +132,15 @@ fn gatherColumns(i: u32) -> Chunk {
   let ohLast = lastWindow(hp, SH, OH);
   let owLast = lastWindow(wp, SW, OW);
   var sum = Chunk();
-  for (var oh = firstWindow(hp, KH, SH); oh <= ohLast; oh++) {
-    let kh = hp - oh * SH;
-    for (var ow = firstWindow(wp, KW, SW); ow <= owLast; ow++) {
-      let kw = wp - ow * SW;
+  for (var oh = firstWindow(hp, (KH - 1u) * DH + 1u, SH); oh <= ohLast; oh++) {
+    // The window's taps are DH apart: none falls on this row unless DH divides the distance.
+    let dh = hp - oh * SH;
+    if (dh % DH != 0u) { continue; }
+    let kh = dh / DH;
+    for (var ow = firstWindow(wp, (KW - 1u) * DW + 1u, SW); ow <= owLast; ow++) {
+      let dw = wp - ow * SW;
+      if (dw % DW != 0u) { continue; }
+      let kw = dw / DW;
       let row = (n * OH + oh) * OW + ow;
       sum += dCol[row * KC + (kh * KW + kw) * CC + c];
     }

@@ -3,8 +3,9 @@
 // outputs whose windows cover it. src/kernels/im2col.ts and src/kernels/pool.ts append this
 // file to their shader's text; src/kernels/window.ts' windowConstants sets the constants.
 
-// Input (N, H, W, C); window KH×KW at stride SH×SW; padding PAD_TOP and PAD_LEFT before the
-// first row and column (the rest after); output (N, OH, OW, C).
+// Input (N, H, W, C); window KH×KW at stride SH×SW, its taps DH×DW apart (Keras'
+// dilation_rate; 1 for pooling); padding PAD_TOP and PAD_LEFT before the first row and column
+// (the rest after); output (N, OH, OW, C).
 override N: u32;
 override H: u32;
 override W: u32;
@@ -13,6 +14,8 @@ override KH: u32;
 override KW: u32;
 override SH: u32;
 override SW: u32;
+override DH: u32 = 1u;
+override DW: u32 = 1u;
 override PAD_TOP: u32;
 override PAD_LEFT: u32;
 override OH: u32;
@@ -22,8 +25,9 @@ override WG: u32 = 256u;
 // Channel chunks per pixel (CHUNK: 1 or 4, from the including shader's CHUNK block).
 override CC: u32 = C / CHUNK;
 
-// The first output index whose window, of `size` taps at `stride`, covers padded position p
-// (p = input index + padding before it): the least o with o*stride + size - 1 ≥ p.
+// The first output index whose window, `size` positions wide (its span: (taps - 1)·dilation +
+// 1), at `stride`, reaches padded position p (p = input index + padding before it): the least
+// o with o*stride + size - 1 ≥ p.
 fn firstWindow(p: u32, size: u32, stride: u32) -> u32 {
   if (p < size) { return 0u; }
   return (p - size + stride) / stride;

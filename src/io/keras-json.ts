@@ -16,8 +16,8 @@
  * Also read: the `model_config` wrapper of TF.js' converter, a whole TF.js `model.json`
  * (its `modelTopology`), and Keras ≤ 2.2's `config` that is the layer list itself.
  *
- * Reading is strict: an argument the engine does not implement (channels_first, dilation,
- * groups, regularizers, constraints, frozen layers, other dtypes, initializers or
+ * Reading is strict: an argument the engine does not implement (channels_first, groups, a
+ * dilation with strides, other regularizers, constraints, dtypes, initializers or
  * activations) is an error that names the layer and the argument (nn/layers/keras-config.ts
  * says which values pass).
  *

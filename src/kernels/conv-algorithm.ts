@@ -31,7 +31,7 @@ import {
   winogradTiles,
   winogradWeightGradient,
 } from './winograd.js';
-import type { WindowParams } from './window.js';
+import { windowKey, type WindowParams } from './window.js';
 
 export const CONV_ALGORITHMS = ['im2col', 'winograd'] as const;
 export type ConvAlgorithm = (typeof CONV_ALGORITHMS)[number];
@@ -167,7 +167,7 @@ export async function convChain(
 export function convTuningKey(p: WindowParams, cout: number, direction: ConvDirection, forward?: ConvAlgorithm): string {
   const after = weightGradientForward(direction, forward);
   const what = after === undefined ? `conv ${direction}` : `conv ${direction} after ${after} forward`;
-  return tuningKey(what, CONV_ALGORITHM_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`);
+  return tuningKey(what, CONV_ALGORITHM_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} → ${cout} ${windowKey(p)}`);
 }
 
 /** The forward algorithm a weight gradient's choice depends on (required there, refused elsewhere). */

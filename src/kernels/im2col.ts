@@ -10,7 +10,7 @@ import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import { ScratchOwner } from '../runtime/scratch.js';
 import { chooseCandidate, tuningKey } from '../runtime/tuner.js';
-import { channelChunk, windowConstants, withChunkBlock, type WindowParams } from './window.js';
+import { channelChunk, windowConstants, windowKey, withChunkBlock, type WindowParams } from './window.js';
 
 // The kernel's text is its own file followed by the shared window helpers.
 const code = `${im2colCode}\n${windowCode}`;
@@ -55,12 +55,12 @@ export const IM2COL_SHADERS: readonly string[] = [code, vec4Code];
 
 /** The cache key of im2col's choice for a shape. */
 export function im2colTuningKey(p: ConvParams): string {
-  return tuningKey('im2col', IM2COL_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`);
+  return tuningKey('im2col', IM2COL_SHADERS, `${p.batch}×${p.height}×${p.width}×${p.channels} ${windowKey(p)}`);
 }
 
 /**
- * col[(n*OH + oh)*OW + ow, (kh*KW + kw)*C + c] = x[n, oh*SH - padTop + kh, ow*SW - padLeft + kw, c],
- * 0 in the padding. `kernel` forces a candidate (tests, bench); otherwise the tuner picks one.
+ * col[(n*OH + oh)*OW + ow, (kh*KW + kw)*C + c] = x[n, oh*SH - padTop + kh*DH, ow*SW - padLeft + kw*DW, c],
+ * 0 in the padding (DH, DW: the dilation). `kernel` forces a candidate (tests, bench); otherwise the tuner picks one.
  *   x: (N, H, W, C)   col: (N*OH*OW, KH*KW*C)
  */
 export async function im2col(device: Device, p: ConvParams, io: { x: Binding; col: Binding }, kernel?: Im2colKernel): Promise<Dispatch> {

@@ -16,6 +16,9 @@ export interface ConvSpec {
   strideH: number;
   strideW: number;
   padding: Padding;
+  /** Keras' dilation_rate: the window's taps this far apart (default 1, adjacent). */
+  dilationH?: number;
+  dilationW?: number;
 }
 
 /**
@@ -44,24 +47,26 @@ interface AxisGeometry {
 }
 
 /**
- * One spatial axis, following TF (and so Keras) exactly:
- *   'valid': out = floor((size - kernel) / stride) + 1, no padding;
- *   'same':  out = ceil(size / stride), total padding max((out-1)*stride + kernel - size, 0),
+ * One spatial axis, following TF (and so Keras) exactly, with the window's span
+ * span = (kernel - 1)·dilation + 1:
+ *   'valid': out = floor((size - span) / stride) + 1, no padding;
+ *   'same':  out = ceil(size / stride), total padding max((out-1)*stride + span - size, 0),
  *            floor(total/2) before and the rest (the odd extra one) after.
  */
-function axisGeometry(what: string, size: number, kernel: number, stride: number, padding: Padding): AxisGeometry {
-  for (const [name, value] of [['size', size], ['kernel', kernel], ['stride', stride]] as const) {
+function axisGeometry(what: string, size: number, kernel: number, stride: number, padding: Padding, dilation: number): AxisGeometry {
+  for (const [name, value] of [['size', size], ['kernel', kernel], ['stride', stride], ['dilation', dilation]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${what}: ${name} must be a positive integer, got ${value}`);
   }
+  const span = (kernel - 1) * dilation + 1;
   if (padding === 'valid') {
-    if (kernel > size) {
-      throw new Error(`${what}: a window of ${kernel} does not fit an input of ${size} with padding 'valid'`);
+    if (span > size) {
+      throw new Error(`${what}: a window of ${span} does not fit an input of ${size} with padding 'valid'`);
     }
-    return { out: Math.floor((size - kernel) / stride) + 1, padBefore: 0, padAfter: 0 };
+    return { out: Math.floor((size - span) / stride) + 1, padBefore: 0, padAfter: 0 };
   }
   if (padding !== 'same') throw new Error(`${what}: padding must be 'valid' or 'same', got ${String(padding)}`);
   const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
+  const total = Math.max((out - 1) * stride + span - size, 0);
   const padBefore = Math.floor(total / 2);
   return { out, padBefore, padAfter: total - padBefore };
 }
@@ -71,8 +76,8 @@ function axisGeometry(what: string, size: number, kernel: number, stride: number
  * `what` names the layer in error messages.
  */
 export function convGeometry(spec: ConvSpec, what = 'convolution'): ConvGeometry {
-  const rows = axisGeometry(`${what} height`, spec.height, spec.kernelH, spec.strideH, spec.padding);
-  const cols = axisGeometry(`${what} width`, spec.width, spec.kernelW, spec.strideW, spec.padding);
+  const rows = axisGeometry(`${what} height`, spec.height, spec.kernelH, spec.strideH, spec.padding, spec.dilationH ?? 1);
+  const cols = axisGeometry(`${what} width`, spec.width, spec.kernelW, spec.strideW, spec.padding, spec.dilationW ?? 1);
   return {
     ...spec,
     outH: rows.out,
@@ -82,6 +87,12 @@ export function convGeometry(spec: ConvSpec, what = 'convolution'): ConvGeometry
     padBottom: rows.padAfter,
     padRight: cols.padAfter,
   };
+}
+
+/** The window's shape for a cache key: `k3×3 s1×1 same`, with ` d2×2` where it is dilated. */
+export function windowKey(p: ConvSpec): string {
+  const [dh, dw] = [p.dilationH ?? 1, p.dilationW ?? 1];
+  return `k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}${dh === 1 && dw === 1 ? '' : ` d${dh}×${dw}`}`;
 }
 
 /** The override constants of shaders/window.wgsl, and the workgroup size. */
@@ -95,6 +106,8 @@ export function windowConstants(p: WindowParams, workgroupSize: number): Record<
     KW: p.kernelW,
     SH: p.strideH,
     SW: p.strideW,
+    DH: p.dilationH ?? 1,
+    DW: p.dilationW ?? 1,
     PAD_TOP: p.padTop,
     PAD_LEFT: p.padLeft,
     OH: p.outH,

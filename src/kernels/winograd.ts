@@ -43,6 +43,7 @@ export interface WinogradGeometry {
 export function winogradProblem(p: WindowParams): string | undefined {
   if (p.kernelH !== 3 || p.kernelW !== 3) return `Winograd F(2×2, 3×3) needs a 3×3 kernel (got ${p.kernelH}×${p.kernelW})`;
   if (p.strideH !== 1 || p.strideW !== 1) return `Winograd F(2×2, 3×3) needs stride 1 (got ${p.strideH}×${p.strideW})`;
+  if ((p.dilationH ?? 1) !== 1 || (p.dilationW ?? 1) !== 1) return `Winograd F(2×2, 3×3) needs adjacent taps (got dilation ${p.dilationH ?? 1}×${p.dilationW ?? 1})`;
   return undefined;
 }
 

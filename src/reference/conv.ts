@@ -13,15 +13,16 @@ import type { ConvParams } from '../kernels/im2col.js';
  */
 function forEachWindowTap(p: ConvParams, visit: (row: number, k: number, xIndex: number) => void): void {
   const { batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = p;
+  const [dilationH, dilationW] = [p.dilationH ?? 1, p.dilationW ?? 1];
   for (let n = 0; n < batch; n++) {
     for (let oh = 0; oh < outH; oh++) {
       for (let ow = 0; ow < outW; ow++) {
         const row = (n * outH + oh) * outW + ow;
         for (let kh = 0; kh < kernelH; kh++) {
-          const h = oh * strideH - padTop + kh;
+          const h = oh * strideH - padTop + kh * dilationH;
           if (h < 0 || h >= height) continue;
           for (let kw = 0; kw < kernelW; kw++) {
-            const w = ow * strideW - padLeft + kw;
+            const w = ow * strideW - padLeft + kw * dilationW;
             if (w < 0 || w >= width) continue;
             for (let c = 0; c < channels; c++) {
               visit(row, (kh * kernelW + kw) * channels + c, ((n * height + h) * width + w) * channels + c);
@@ -69,11 +70,13 @@ function filterCount(w: ArrayLike<number>, p: ConvParams): number {
 
 /**
  * Direct convolution, no im2col: y[n, oh, ow, o] = bias[o] + Σ_{kh, kw, c} x[n, h, w, c]·w[kh, kw, c, o]
- * with h = oh*SH - padTop + kh, w = ow*SW - padLeft + kw, skipping taps in the padding.
+ * with h = oh*SH - padTop + kh*DH, w = ow*SW - padLeft + kw*DW (DH, DW: the dilation, default
+ * 1), skipping taps in the padding.
  * `bias` may be null (use_bias=False).
  */
 export function conv2dRef(x: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | null, p: ConvParams): Float64Array {
   const { batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = p;
+  const [dilationH, dilationW] = [p.dilationH ?? 1, p.dilationW ?? 1];
   const cout = filterCount(w, p);
   const y = new Float64Array(batch * outH * outW * cout);
   for (let n = 0; n < batch; n++) {
@@ -83,10 +86,10 @@ export function conv2dRef(x: ArrayLike<number>, w: ArrayLike<number>, bias: Arra
         for (let o = 0; o < cout; o++) {
           let sum = bias ? bias[o] : 0;
           for (let kh = 0; kh < kernelH; kh++) {
-            const h = oh * strideH - padTop + kh;
+            const h = oh * strideH - padTop + kh * dilationH;
             if (h < 0 || h >= height) continue;
             for (let kw = 0; kw < kernelW; kw++) {
-              const ww = ow * strideW - padLeft + kw;
+              const ww = ow * strideW - padLeft + kw * dilationW;
               if (ww < 0 || ww >= width) continue;
               for (let c = 0; c < channels; c++) {
                 sum += x[((n * height + h) * width + ww) * channels + c] * w[((kh * kernelW + kw) * channels + c) * cout + o];
@@ -112,6 +115,7 @@ export function conv2dBackwardRef(
   p: ConvParams,
 ): { dX: Float64Array; dW: Float64Array; dB: Float64Array } {
   const { batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = p;
+  const [dilationH, dilationW] = [p.dilationH ?? 1, p.dilationW ?? 1];
   const cout = filterCount(w, p);
   const dX = new Float64Array(x.length);
   const dW = new Float64Array(w.length);
@@ -124,10 +128,10 @@ export function conv2dBackwardRef(
           const g = dY[yBase + o];
           dB[o] += g;
           for (let kh = 0; kh < kernelH; kh++) {
-            const h = oh * strideH - padTop + kh;
+            const h = oh * strideH - padTop + kh * dilationH;
             if (h < 0 || h >= height) continue;
             for (let kw = 0; kw < kernelW; kw++) {
-              const ww = ow * strideW - padLeft + kw;
+              const ww = ow * strideW - padLeft + kw * dilationW;
               if (ww < 0 || ww >= width) continue;
               for (let c = 0; c < channels; c++) {
                 const xIndex = ((n * height + h) * width + ww) * channels + c;

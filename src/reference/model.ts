@@ -75,6 +75,7 @@ interface KerasArgs {
   filters: number;
   units: number;
   kernel_size: [number, number];
+  dilation_rate?: [number, number];
   pool_size: [number, number];
   strides: [number, number];
   padding: 'valid' | 'same';
@@ -93,7 +94,8 @@ interface KerasArgs {
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
 const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) => ReferenceLayer> = {
   Conv2D: (c, [height, width, channels]) => {
-    const geometry = convGeometry({ height, width, kernelH: c.kernel_size[0], kernelW: c.kernel_size[1], strideH: c.strides[0], strideW: c.strides[1], padding: c.padding });
+    const [dilationH, dilationW] = c.dilation_rate ?? [1, 1];
+    const geometry = convGeometry({ height, width, kernelH: c.kernel_size[0], kernelW: c.kernel_size[1], strideH: c.strides[0], strideW: c.strides[1], dilationH, dilationW, padding: c.padding });
     return {
       weightCount: c.use_bias ? 2 : 1,
       outputShape: [geometry.outH, geometry.outW, c.filters],

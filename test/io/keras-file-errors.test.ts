@@ -88,9 +88,9 @@ describe('bad .keras and .h5 files', () => {
     entries['config.json'] = text(JSON.stringify(config));
     expect(() => decodeKerasModel(zipSync(entries), 'lstm.keras')).toThrow(/^lstm.keras: config.json: .*LSTM/);
     config.config.layers[1].class_name = 'Conv2D';
-    config.config.layers[1].config.dilation_rate = [2, 2];
+    config.config.layers[1].config.groups = 2;
     entries['config.json'] = text(JSON.stringify(config));
-    expect(() => decodeKerasModel(zipSync(entries), 'dilated.keras')).toThrow(/^dilated.keras: config.json: Conv2D layer 'features': unsupported argument dilation_rate/);
+    expect(() => decodeKerasModel(zipSync(entries), 'grouped.keras')).toThrow(/^grouped.keras: config.json: Conv2D layer 'features': unsupported argument groups/);
     entries['config.json'] = text('{"class_name": "Sequential", ');
     expect(() => decodeKerasModel(zipSync(entries), 'broken.keras')).toThrow(/^broken.keras: config.json: not valid JSON/);
   });

@@ -221,6 +221,7 @@ describe('Keras-made files', () => {
     ['clipnorm.keras', "SGD's momentum, each weight's gradient clipped to norm 0.05", { kind: 'sgd', learningRate: 0.5, clipNorm: 0.05 }],
     ['clipvalue.keras', "SGD's momentum, every gradient value clipped to ±0.002", { kind: 'sgd', learningRate: 0.5, clipValue: 0.002 }],
     ['global-clipnorm.keras', "SGD's momentum, all gradients clipped to a global norm of 0.05", { kind: 'sgd', learningRate: 0.5, globalClipNorm: 0.05 }],
+    ['dilated.keras', 'Adam, through dilated convolutions', { kind: 'adam', learningRate: Math.fround(0.002) }],
   ])("%s: the file's optimizer restored (%s), Keras' figures, and a further step as Keras took it", async (file, _what, config) => {
     const model = await loadModel(DIR + file);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's optimizer
@@ -231,6 +232,17 @@ describe('Keras-made files', () => {
     const after = await model.predict(test.images.subarray(0, 16 * 784));
     expectClose(after, expected[file].resume.probabilities.flat(), { atol: 1e-4 }, `probabilities after a resumed ${config.kind} step`);
     model.dispose();
+  });
+
+  it('dilated.keras: the dilation rates are read and written back as Keras wrote them', async () => {
+    const model = await loadModel(`${DIR}dilated.keras`);
+    expect(model.layers.filter((l) => l.className === 'Conv2D').map((l) => (l as unknown as { dilationRate: number[] }).dilationRate)).toEqual([[2, 2], [2, 1]]);
+    const dilations = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { class_name: string }) => l.class_name === 'Conv2D')
+        .map((l: { config: { dilation_rate: number[]; padding: string } }) => [l.config.dilation_rate, l.config.padding]);
+    expect(dilations(toKerasJson(model))).toEqual(dilations(new TextDecoder().decode(unzipSync(bytes('dilated.keras'))['config.json'])));
+    expect(model.summary()).toMatch(/conv2d_1 \(Conv2D\) +\(None, 12, 12, 8\)/);
   });
 
   it.each(['functional.keras', 'functional.h5'])("%s: a functional model of one chain is read as that Sequential model, with Keras' figures", async (file) => {

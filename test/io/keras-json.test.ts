@@ -83,7 +83,7 @@ describe('Keras model JSON', () => {
   const errors: [string, (m: Record<string, any>) => unknown, RegExp][] = [
     ['an unknown layer', (m) => m.config.layers.splice(2, 0, { module: 'keras.layers', class_name: 'LSTM', config: { name: 'lstm', units: 4 } }), /LSTM layer 'lstm': unknown layer class 'LSTM'/],
     ['channels_first', (m) => (layerConfig(m, 'Conv2D').data_format = 'channels_first'), /Conv2D layer 'conv2d': unsupported argument data_format: "channels_first"/],
-    ['a dilation', (m) => (layerConfig(m, 'Conv2D').dilation_rate = [2, 2]), /Conv2D layer 'conv2d': unsupported argument dilation_rate: \[2,2\]/],
+    ['a dilation with strides', (m) => Object.assign(layerConfig(m, 'Conv2D'), { dilation_rate: [2, 2], strides: [2, 2] }), /Conv2D layer 'conv2d': strides above 1 with a dilationRate above 1 are not supported, as in Keras/],
     ['groups', (m) => (layerConfig(m, 'Conv2D').groups = 2), /Conv2D layer 'conv2d': unsupported argument groups: 2/],
     ['an activation', (m) => (layerConfig(m, 'Conv2D').activation = 'hard_silu'), /Conv2D layer 'conv2d': unsupported argument activation: "hard_silu"/],
     ['an initializer', (m) => (layerConfig(m, 'Dense').kernel_initializer = { module: 'keras.initializers', class_name: 'STFT', config: { side: 'real', window: 'hann', periodic: false, scaling: 'density' }, registered_name: null }), /Dense layer 'dense': unsupported argument kernel_initializer: .*STFT.*\(supported: GlorotUniform, .*VarianceScaling, .*Orthogonal, Identity/],

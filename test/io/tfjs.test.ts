@@ -137,6 +137,16 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'dilated convolutions',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same', activation: 'relu', inputShape: INPUT }),
+          layers.conv2d({ filters: 4, kernelSize: [3, 2], dilationRate: [2, 1], activation: 'tanh' }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'elu, selu, softplus, swish, gelu, regularizers',
       () =>
         new Sequential([
@@ -313,6 +323,15 @@ describe('TF.js interchange', () => {
         tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
         tf.layers.flatten(),
         tf.layers.gaussianDropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'dilated convolutions',
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', inputShape: INPUT }),
+        tf.layers.conv2d({ filters: 2, kernelSize: [2, 3], dilationRate: [3, 1], activation: 'relu' }),
+        tf.layers.flatten(),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],

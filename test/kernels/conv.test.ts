@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { col2im, im2col, im2colCandidates, type ConvParams } from '../../src/kernels/im2col.js';
-import { convGeometry, type ConvSpec } from '../../src/kernels/window.js';
+import { convGeometry, windowKey, type ConvSpec } from '../../src/kernels/window.js';
 import { col2imRef, colWidth, conv2dBackwardRef, conv2dRef, im2colRef } from '../../src/reference/conv.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { activationForwardRef } from '../../src/reference/activation.js';
@@ -13,7 +13,7 @@ function params(spec: ConvSpec, batch: number, channels: number): ConvParams {
   return { ...convGeometry(spec), batch, channels };
 }
 
-const conv = (height: number, width: number, kernel: [number, number], stride: [number, number], padding: 'valid' | 'same'): ConvSpec => ({
+const conv = (height: number, width: number, kernel: [number, number], stride: [number, number], padding: 'valid' | 'same', dilation: [number, number] = [1, 1]): ConvSpec => ({
   height,
   width,
   kernelH: kernel[0],
@@ -21,13 +21,21 @@ const conv = (height: number, width: number, kernel: [number, number], stride: [
   strideH: stride[0],
   strideW: stride[1],
   padding,
+  dilationH: dilation[0],
+  dilationW: dilation[1],
 });
 
 // Kernels 1×1, 2×2, 3×3, 5×5 and non-square; strides 1 and 2 (and 3, past the kernel, so some
 // pixels lie in no window); 'same' with an odd extra row/column of padding; batch 1 and 3;
-// channels 1, 3, 5 (one channel per invocation) and 4, 8 (the vec4 form); one MNIST-sized
-// layer (the second conv of the Keras mnist_cnn).
+// channels 1, 3, 5 (one channel per invocation) and 4, 8 (the vec4 form); dilated windows
+// (Keras' dilation_rate; unequal, with 'same', with the four-values form, and with a stride,
+// which Keras' layer refuses but the kernels define); one MNIST-sized layer (the second conv
+// of the Keras mnist_cnn).
 const cases: ConvParams[] = [
+  params(conv(9, 10, [3, 3], [1, 1], 'valid', [2, 3]), 2, 3),
+  params(conv(8, 7, [3, 2], [1, 1], 'same', [2, 2]), 1, 4),
+  params(conv(7, 9, [2, 2], [1, 1], 'same', [3, 2]), 3, 1),
+  params(conv(9, 8, [3, 3], [2, 2], 'same', [2, 2]), 1, 2),
   params(conv(5, 5, [1, 1], [1, 1], 'valid'), 1, 1),
   params(conv(7, 6, [2, 2], [2, 2], 'same'), 3, 3), // H: pad 0 top, 1 bottom
   params(conv(8, 7, [3, 3], [1, 1], 'same'), 1, 5),
@@ -43,8 +51,7 @@ const cases: ConvParams[] = [
   params(conv(26, 26, [3, 3], [1, 1], 'valid'), 2, 32),
 ];
 
-const describeCase = (p: ConvParams) =>
-  `N${p.batch} ${p.height}×${p.width}×${p.channels} k${p.kernelH}×${p.kernelW} s${p.strideH}×${p.strideW} ${p.padding}`;
+const describeCase = (p: ConvParams) => `N${p.batch} ${p.height}×${p.width}×${p.channels} ${windowKey(p)}`;
 
 /** a: (rows, inner) × b: (inner, cols) in float64. */
 function matmul(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, inner: number, cols: number): Float64Array {
@@ -65,29 +72,38 @@ function transpose(a: ArrayLike<number>, rows: number, cols: number): Float64Arr
 }
 
 describe('convGeometry follows Keras/TF', () => {
-  // Expected values worked out by hand from TF's formulas.
+  // Expected values worked out by hand from TF's formulas; a dilated window spans
+  // (kernel - 1)·dilation + 1 positions (Keras: (9, 10) under a 3×3 kernel dilated (2, 3),
+  // 'valid', gives (5, 4)).
   it.each([
-    // [size, kernel, stride, padding, out, padBefore, padAfter]
-    [28, 3, 1, 'valid', 26, 0, 0],
-    [28, 3, 1, 'same', 28, 1, 1],
-    [7, 2, 2, 'same', 4, 0, 1],
-    [6, 2, 2, 'same', 3, 0, 0],
-    [8, 3, 2, 'same', 4, 0, 1],
-    [6, 4, 1, 'same', 6, 1, 2],
-    [9, 5, 2, 'valid', 3, 0, 0],
-    [7, 1, 3, 'same', 3, 0, 0],
-    [13, 6, 5, 'valid', 2, 0, 0], // TF's documented example: VALID drops the last columns,
-    [13, 6, 5, 'same', 3, 1, 2], //   SAME pads 1 before and 2 after.
-    [3, 3, 1, 'valid', 1, 0, 0],
-    [2, 5, 1, 'same', 2, 2, 2],
-  ] as const)('size %i kernel %i stride %i %s → %i (pad %i, %i)', (size, kernel, stride, padding, out, before, after) => {
-    const g = convGeometry(conv(size, 5, [kernel, 1], [stride, 1], padding));
+    // [size, kernel, stride, dilation, padding, out, padBefore, padAfter]
+    [28, 3, 1, 1, 'valid', 26, 0, 0],
+    [28, 3, 1, 1, 'same', 28, 1, 1],
+    [7, 2, 2, 1, 'same', 4, 0, 1],
+    [6, 2, 2, 1, 'same', 3, 0, 0],
+    [8, 3, 2, 1, 'same', 4, 0, 1],
+    [6, 4, 1, 1, 'same', 6, 1, 2],
+    [9, 5, 2, 1, 'valid', 3, 0, 0],
+    [7, 1, 3, 1, 'same', 3, 0, 0],
+    [13, 6, 5, 1, 'valid', 2, 0, 0], // TF's documented example: VALID drops the last columns,
+    [13, 6, 5, 1, 'same', 3, 1, 2], //   SAME pads 1 before and 2 after.
+    [3, 3, 1, 1, 'valid', 1, 0, 0],
+    [2, 5, 1, 1, 'same', 2, 2, 2],
+    [9, 3, 1, 2, 'valid', 5, 0, 0],
+    [10, 3, 1, 3, 'valid', 4, 0, 0],
+    [9, 3, 1, 2, 'same', 9, 2, 2],
+    [8, 2, 1, 3, 'same', 8, 1, 2],
+    [7, 3, 1, 3, 'same', 7, 3, 3],
+  ] as const)('size %i kernel %i stride %i dilation %i %s → %i (pad %i, %i)', (size, kernel, stride, dilation, padding, out, before, after) => {
+    const g = convGeometry(conv(size, 5, [kernel, 1], [stride, 1], padding, [dilation, 1]));
     expect([g.outH, g.padTop, g.padBottom]).toEqual([out, before, after]);
-    const t = convGeometry(conv(5, size, [1, kernel], [1, stride], padding));
+    const t = convGeometry(conv(5, size, [1, kernel], [1, stride], padding, [1, dilation]));
     expect([t.outW, t.padLeft, t.padRight]).toEqual([out, before, after]);
   });
 
   it('rejects a kernel larger than its input under valid padding, and nonsense sizes', () => {
+    expect(() => convGeometry(conv(8, 9, [3, 3], [1, 1], 'valid', [4, 1]))).toThrow(/height: a window of 9 does not fit an input of 8/);
+    expect(() => convGeometry(conv(9, 9, [3, 3], [1, 1], 'same', [1, 0]))).toThrow(/width: dilation must be a positive integer, got 0/);
     expect(() => convGeometry(conv(4, 9, [5, 3], [1, 1], 'valid'))).toThrow(/height: a window of 5 does not fit an input of 4/);
     expect(() => convGeometry(conv(9, 2, [3, 3], [1, 1], 'valid'))).toThrow(/width: a window of 3 does not fit an input of 2/);
     expect(() => convGeometry(conv(9, 9, [3, 3], [0, 1], 'same'))).toThrow(/stride must be a positive integer/);
@@ -136,6 +152,7 @@ describe('convolution references (float64)', () => {
     params(conv(5, 4, [3, 3], [1, 1], 'same'), 2, 2),
     params(conv(7, 6, [2, 2], [2, 2], 'same'), 1, 3),
     params(conv(6, 5, [3, 2], [2, 2], 'valid'), 2, 1),
+    params(conv(7, 6, [3, 2], [1, 1], 'same', [2, 3]), 1, 2),
   ]) {
     it(`conv2dBackwardRef matches finite differences (${describeCase(p)})`, () => {
       const cout = 3;

@@ -89,7 +89,8 @@ describe('layer arguments in TF.js form', () => {
   });
 
   it('refuses them at any other value, naming the value the engine supports', () => {
-    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dilationRate: 2 } as never)).toThrow(/^Conv2D: dilationRate 2 is not supported \(only 1\)$/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' } as never)).toThrow(/^Conv2D: dataFormat "channelsFirst" is not supported \(only 'channelsLast'\)$/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/^Conv2D: strides above 1 with a dilationRate above 1 are not supported, as in Keras \(got strides \[2,2\], dilationRate \[2,2\]\)$/);
     expect(() => layers.maxPooling2d({ dataFormat: 'channelsFirst' } as never)).toThrow(/^MaxPooling2D: dataFormat "channelsFirst" is not supported \(only 'channelsLast'\)$/);
     expect(() => layers.dense({ units: 3, trainable: 'no' } as never)).toThrow(/^Dense: trainable must be true or false, got "no"$/);
     expect(() => layers.dense({ units: 3, activation: 'softmax', activityRegularizer: 'l2' })).toThrow(/^Dense: an activityRegularizer on a softmax output is not supported$/);

@@ -126,6 +126,19 @@ function paddingModel(): Sequential {
   ]);
 }
 
+/**
+ * Dilated convolutions (Keras' dilation_rate), 'same' and 'valid', square and not; the first
+ * one's ReLU backward runs fused into the second's dilated col2im.
+ */
+function dilatedModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', inputShape: [7, 6, 2] }),
+    layers.conv2d({ filters: 4, kernelSize: [2, 3], dilationRate: [2, 1], activation: 'tanh' }),
+    layers.flatten(),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -174,7 +187,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

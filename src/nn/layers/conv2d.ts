@@ -36,6 +36,8 @@ export interface Conv2DArgs extends LayerArgs {
   kernelSize: number | [number, number];
   strides?: number | [number, number];
   padding?: Padding;
+  /** Keras' dilation_rate: the kernel's taps this far apart (default 1); above 1 only with strides 1, as in Keras. */
+  dilationRate?: number | [number, number];
   activation?: ActivationName;
   useBias?: boolean;
   kernelInitializer?: Initializer;
@@ -85,6 +87,7 @@ export class Conv2D extends Layer {
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
+  readonly dilationRate: [number, number];
   readonly padding: Padding;
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -101,13 +104,16 @@ export class Conv2D extends Layer {
   private readonly algorithms = new Map<number, ConvAlgorithms>();
 
   constructor(args: Conv2DArgs) {
-    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'activityRegularizer', 'algorithm'], {
+    super('Conv2D', args, ['filters', 'kernelSize', 'strides', 'dilationRate', 'padding', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'activityRegularizer', 'algorithm'], {
       dataFormat: FIXED.dataFormat,
-      dilationRate: FIXED.dilationRate,
     });
     this.filters = positiveInt('Conv2D', 'filters', args.filters);
     this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
     this.strides = pair('Conv2D', 'strides', args.strides ?? 1);
+    this.dilationRate = pair('Conv2D', 'dilationRate', args.dilationRate ?? 1);
+    if (this.dilationRate.some((d) => d > 1) && this.strides.some((s) => s > 1)) {
+      throw new Error(`Conv2D: strides above 1 with a dilationRate above 1 are not supported, as in Keras (got strides [${this.strides}], dilationRate [${this.dilationRate}])`);
+    }
     this.padding = args.padding ?? 'valid';
     if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2D: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
     this.activation = checkActivation('Conv2D', args.activation);
@@ -124,9 +130,10 @@ export class Conv2D extends Layer {
     const [height, width, channels] = inputShape;
     const [kernelH, kernelW] = this.kernelSize;
     const [strideH, strideW] = this.strides;
+    const [dilationH, dilationW] = this.dilationRate;
     let geometry;
     try {
-      geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, padding: this.padding });
+      geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padding: this.padding });
     } catch (err) {
       this.fail((err as Error).message);
     }
@@ -238,7 +245,6 @@ export class Conv2D extends Layer {
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Conv2D {
     c.channelsLast();
-    if (!c.pair('dilation_rate', 1).every((d) => d === 1)) c.unsupported('dilation_rate', c.config.dilation_rate);
     const groups = c.take('groups');
     if (groups != null && groups !== 1) c.unsupported('groups', groups);
     const linear = readLinearArgs(c);
@@ -247,6 +253,7 @@ export class Conv2D extends Layer {
       filters: c.take('filters') as number,
       kernelSize: c.pair('kernel_size'),
       strides: c.pair('strides', 1),
+      dilationRate: c.pair('dilation_rate', 1),
       padding: c.padding(),
       ...linear,
     });
@@ -259,7 +266,7 @@ export class Conv2D extends Layer {
       strides: [...this.strides],
       padding: this.padding,
       data_format: 'channels_last',
-      dilation_rate: [1, 1],
+      dilation_rate: [...this.dilationRate],
       ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
       ...linearConfig(this, flavor),
       activity_regularizer: regularizerConfig(this.activityRegularizer, flavor),

@@ -67,7 +67,6 @@ export interface FixedArg {
 /** Fixed arguments of the layers that take them (TF.js' names; Keras' go through the JSON reader). */
 export const FIXED: Record<string, FixedArg> = {
   dataFormat: { value: "'channelsLast'", fits: (v) => v === 'channelsLast' },
-  dilationRate: { value: '1', fits: (v) => v === 1 || (Array.isArray(v) && v.length === 2 && v[0] === 1 && v[1] === 1) },
 };
 
 /** Regularizers, constraints and noise shapes: none. */
