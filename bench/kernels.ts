@@ -142,7 +142,7 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
       return { ...base, family: 'softmax cross-entropy', name: 'softmax cross-entropy', shape: dims(spec.batch, spec.classes), bytes: F32 * spec.batch * spec.classes * 3 };
     case 'optimizer': {
       // params and state read and written, grads read.
-      const slots = optimizerStateSlots(spec.kind);
+      const slots = optimizerStateSlots({ kind: spec.kind });
       return { ...base, family: 'optimizer', name: `${spec.kind} update`, shape: String(spec.count), bytes: F32 * spec.count * (3 + 2 * slots) };
     }
   }
@@ -254,7 +254,7 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       buffers.push(hyper, stepInfo);
       dispatches = [
         await optimizerUpdate(device, config, { count: spec.count }, {
-          params: buffer('params', spec.count), grads: buffer('grads', spec.count), state: buffer('state', optimizerStateSlots(spec.kind) * spec.count), hyper, stepInfo,
+          params: buffer('params', spec.count), grads: buffer('grads', spec.count), state: buffer('state', optimizerStateSlots({ kind: spec.kind }) * spec.count), hyper, stepInfo,
         }),
       ];
       break;

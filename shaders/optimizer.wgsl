@@ -7,7 +7,8 @@
 //   SGD       momentum 0: p −= lr·g;  otherwise v = momentum·v − lr·g and p += v,
 //             or with nesterov p += momentum·v − lr·g
 //   Adam      m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);
-//             p −= m·α / (√v + ε)  with  α = lr·√(1 − β2^t) / (1 − β1^t)
+//             p −= m·α / (√v + ε)  with  α = lr·√(1 − β2^t) / (1 − β1^t);
+//             AMSGRAD: v̂ = max(v̂, v) in a third slot, used in v's place
 //   Adadelta  a = ρ·a + (1 − ρ)g²;  Δ = −√(d + ε)·g / √(a + ε);  d = ρ·d + (1 − ρ)Δ²;  p += lr·Δ
 //   RMSprop   v = ρ·v + (1 − ρ)g²;  centered: c = ρ·c + (1 − ρ)g, denominator v − c² + ε,
 //             otherwise v + ε;  inc = lr·g / √denominator;  momentum 0: p −= inc,
@@ -17,6 +18,7 @@
 //   Nadam     m and v as Adam's;  with μ_i = β1(1 − ½·0.96^i) and P_t = μ_1···μ_t:
 //             m̂ = μ_{t+1}·m / (1 − P_{t+1}) + (1 − μ_t)·g / (1 − P_t);  v̂ = v / (1 − β2^t);
 //             p −= lr·m̂ / (√v̂ + ε)
+//   Lion      p −= lr·sign(β1·m + (1 − β1)g);  m = β2·m + (1 − β2)g
 //
 // Each kind has a fixed number of state slots. A slot its options leave unused (SGD's without
 // momentum, RMSprop's u without momentum and c when not centered) is neither read nor
@@ -26,8 +28,8 @@
 //   params:   (COUNT)         every trainable parameter, flat (updated in place)
 //   grads:    (COUNT)         their gradients, same layout
 //   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of chunk i at k·COUNT + i
-//                             SGD [v]  Adam [m, v]  Adadelta [a, d]  RMSprop [v, u, c]  Adagrad [a]
-//                             Adamax [m, u]
+//                             SGD [v]  Adam [m, v] (AMSGRAD: [m, v, v̂])  Adadelta [a, d]
+//                             RMSprop [v, u, c]  Adagrad [a]  Adamax [m, u]  Lion [m]
 //   hyper:    (H)             hyper-parameters, learning rate first and weight decay last
 //                             (at WEIGHT_DECAY_INDEX), written by the host only when they
 //                             change:
@@ -37,6 +39,7 @@
 //                             RMSprop  [lr, ρ, momentum, ε, centered (0 or 1), wd]
 //                             Adagrad  [lr, ε, wd]
 //                             Adamax   [lr, β1, β2, ε, ln β1, wd]
+//                             Lion     [lr, β1, β2, wd]
 //   stepInfo: (4) u32         [t = 1-based optimizer step, seed, 0, 0]
 //
 // params, grads and state are read as arrays of Value: f32, or vec4f when 4 divides the
@@ -47,7 +50,7 @@
 // arithmetic and the bounds clamps per value by four.
 //
 // KIND: 0 = SGD, 1 = Adam and AdamW, 2 = Adadelta, 3 = RMSprop, 4 = Adagrad, 5 = Adamax,
-// 6 = Nadam.
+// 6 = Nadam, 7 = Lion. AMSGRAD (1: on) applies to Adam and AdamW.
 // Invocations are laid out by grid() in src/runtime/dispatch.ts: flat index
 // gid.x + gid.y * (num_workgroups.x * WG).
 
@@ -56,6 +59,7 @@ alias Value = f32;
 // END CHUNK
 
 override KIND: u32;
+override AMSGRAD: u32 = 0u;
 override COUNT: u32;
 override WEIGHT_DECAY_INDEX: u32;
 override WG: u32 = 256u;
@@ -116,7 +120,12 @@ fn adam(i: u32, g: Value) {
   let t = f32(stepInfo[0]);
   let alpha = lr * sqrt(oneMinusPower(hyper[5], t)) / oneMinusPower(hyper[4], t);
   let moments = updateMoments(i, g, beta1, beta2);
-  params[i] -= moments.m * alpha / (sqrt(moments.v) + epsilon);
+  var v = moments.v;
+  if (AMSGRAD == 1u) {
+    v = max(state[2u * COUNT + i], v);
+    state[2u * COUNT + i] = v;
+  }
+  params[i] -= moments.m * alpha / (sqrt(v) + epsilon);
 }
 
 fn adadelta(i: u32, g: Value) {
@@ -215,6 +224,15 @@ fn nadam(i: u32, g: Value) {
   params[i] -= lr * mHat / (sqrt(vHat) + epsilon);
 }
 
+fn lion(i: u32, g: Value) {
+  let lr = hyper[0];
+  let beta1 = hyper[1];
+  let beta2 = hyper[2];
+  let m = state[i];
+  params[i] -= lr * sign(m * beta1 + g * (1.0 - beta1));
+  state[i] = m * beta2 + g * (1.0 - beta2);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
@@ -231,6 +249,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     case 3u: { rmsprop(i, g); }
     case 4u: { adagrad(i, g); }
     case 5u: { adamax(i, g); }
-    default: { nadam(i, g); }
+    case 6u: { nadam(i, g); }
+    default: { lion(i, g); }
   }
 }

@@ -151,6 +151,10 @@ export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what =
   if (difference) throw new Error(`${what}: written by a different architecture: ${difference}`);
   if (seed !== training.seed) throw new Error(`${what}: written by a model compiled with seed ${seed}; this one has seed ${training.seed}: compile with { seed: ${seed} } to resume it`);
   if (saved?.kind !== optimizer.config.kind) throw new Error(`${what}: holds ${String(saved?.kind)} optimizer state; this model is compiled with ${optimizer.config.kind}`);
+  const amsgrad = (c: OptimizerConfig) => c.amsgrad === true;
+  if (amsgrad(saved) !== amsgrad(optimizer.config)) {
+    throw new Error(`${what}: holds ${saved.kind} state ${amsgrad(saved) ? 'with' : 'without'} AMSGrad's v̂; this model's ${saved.kind} is compiled ${amsgrad(optimizer.config) ? 'with' : 'without'} amsgrad`);
+  }
   const [slots, params] = optimizer.stateShape;
   const state = tensors.find((t) => t.name === STATE_TENSOR);
   if (!state) throw new Error(`${what}: the optimizer state (${STATE_TENSOR}) is missing`);

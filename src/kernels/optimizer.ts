@@ -1,5 +1,5 @@
 /**
- * Optimizer updates (SGD, Adam, AdamW, Adamax, Nadam, Adadelta, RMSprop, Adagrad) as one dispatch over the
+ * Optimizer updates (SGD, Adam, AdamW, Adamax, Nadam, Adadelta, RMSprop, Adagrad, Lion) as one dispatch over the
  * flat parameter buffer, with Keras 3's update rules and its decoupled weight decay. The kernel takes every hyper-parameter
  * explicitly; Keras' defaults are filled in above it (src/nn/optimizers.ts).
  */
@@ -11,7 +11,7 @@ import { withChunkBlock } from './window.js';
 /** The shader with vec4 values, for parameter counts that 4 divides (see the shader's comment). */
 const vec4Code = withChunkBlock(code, 'alias Value = vec4f;');
 
-export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'nadam' | 'adadelta' | 'rmsprop' | 'adagrad';
+export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'nadam' | 'adadelta' | 'rmsprop' | 'adagrad' | 'lion';
 
 /**
  * An optimizer with every hyper-parameter of its kind given (nn/optimizers.ts' withDefaults
@@ -19,24 +19,36 @@ export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'nadam' | 'ada
  */
 export type ResolvedOptimizer = { weightDecay: number } & (
   | { kind: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
-  | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
-  | { kind: 'adamw'; learningRate: number; beta1: number; beta2: number; epsilon: number }
+  | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number; amsgrad: boolean }
+  | { kind: 'adamw'; learningRate: number; beta1: number; beta2: number; epsilon: number; amsgrad: boolean }
   | { kind: 'adamax'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'nadam'; learningRate: number; beta1: number; beta2: number; epsilon: number }
   | { kind: 'adadelta'; learningRate: number; rho: number; epsilon: number }
   | { kind: 'rmsprop'; learningRate: number; rho: number; momentum: number; epsilon: number; centered: boolean }
   | { kind: 'adagrad'; learningRate: number; initialAccumulatorValue: number; epsilon: number }
+  | { kind: 'lion'; learningRate: number; beta1: number; beta2: number }
 );
 
 /**
- * State slots per parameter, laid out slot-major `[slots, count]`:
+ * State slots per parameter of each kind, laid out slot-major `[slots, count]`:
  * SGD [velocity], Adam, AdamW and Nadam [m, v], Adamax [m, u (the infinity norm)],
  * Adadelta [accumulated grad², accumulated delta²],
- * RMSprop [velocity, momentum, average gradient], Adagrad [accumulator].
+ * RMSprop [velocity, momentum, average gradient], Adagrad [accumulator], Lion [momentum];
+ * Adam and AdamW with amsgrad add a third, v̂ (stateSlots).
  */
-export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, adamax: 2, nadam: 2, adadelta: 2, rmsprop: 3, adagrad: 1 };
+export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, adamax: 2, nadam: 2, adadelta: 2, rmsprop: 3, adagrad: 1, lion: 1 };
 
-const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adamw: 1, adadelta: 2, rmsprop: 3, adagrad: 4, adamax: 5, nadam: 6 };
+/** State slots per parameter of this optimizer. */
+export function stateSlots(c: ResolvedOptimizer): number {
+  return OPTIMIZER_STATE_SLOTS[c.kind] + (amsgrad(c) ? 1 : 0);
+}
+
+/** Adam's or AdamW's AMSGrad variant (the running maximum of v in a third slot). */
+function amsgrad(c: ResolvedOptimizer): boolean {
+  return (c.kind === 'adam' || c.kind === 'adamw') && c.amsgrad;
+}
+
+const KIND: Record<OptimizerKind, number> = { sgd: 0, adam: 1, adamw: 1, adadelta: 2, rmsprop: 3, adagrad: 4, adamax: 5, nadam: 6, lion: 7 };
 const WG = 256;
 
 /**
@@ -59,6 +71,7 @@ function kindHyper(c: ResolvedOptimizer): number[] {
     case 'adadelta': return [c.learningRate, c.rho, c.epsilon];
     case 'rmsprop': return [c.learningRate, c.rho, c.momentum, c.epsilon, c.centered ? 1 : 0];
     case 'adagrad': return [c.learningRate, c.epsilon];
+    case 'lion': return [c.learningRate, c.beta1, c.beta2];
   }
 }
 
@@ -81,7 +94,7 @@ export async function optimizerUpdate(
   const needed: [string, Binding, number][] = [
     ['params', io.params, count * 4],
     ['grads', io.grads, count * 4],
-    ['state', io.state, OPTIMIZER_STATE_SLOTS[kind] * count * 4],
+    ['state', io.state, stateSlots(config) * count * 4],
     ['hyper', io.hyper, encodeHyper(config).byteLength],
     ['stepInfo', io.stepInfo, 4 * 4],
   ];
@@ -91,7 +104,7 @@ export async function optimizerUpdate(
   if (count % chunk) throw new Error(`${label}: ${chunk} values per invocation need count % ${chunk} == 0 (count = ${count})`);
   return createDispatch(
     device,
-    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], COUNT: count / chunk, WG, WEIGHT_DECAY_INDEX: encodeHyper(config).length - 1 } },
+    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], AMSGRAD: amsgrad(config) ? 1 : 0, COUNT: count / chunk, WG, WEIGHT_DECAY_INDEX: encodeHyper(config).length - 1 } },
     [io.params, io.grads, io.state, io.hyper, io.stepInfo],
     grid(count / chunk, WG),
   );

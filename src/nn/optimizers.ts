@@ -9,7 +9,7 @@ import { clipByNorm, clipByValue } from '../kernels/clip-gradient.js';
 import type { Dispatch } from '../runtime/dispatch.js';
 import type { Scratch } from '../runtime/scratch.js';
 import type { OptimizerRecorder } from './step-compiler.js';
-import { encodeHyper, OPTIMIZER_STATE_SLOTS, optimizerUpdate, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
+import { encodeHyper, optimizerUpdate, stateSlots, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
 import type { WeightStore } from './weights.js';
 
@@ -26,6 +26,8 @@ export interface OptimizerConfig {
   epsilon?: number;
   rho?: number;
   centered?: boolean;
+  /** Adam's and AdamW's AMSGrad variant: the update divides by the running maximum of v. */
+  amsgrad?: boolean;
   initialAccumulatorValue?: number;
   /** Keras 3's weight_decay: p −= p·weightDecay·learningRate before each update (0: none). */
   weightDecay?: number;
@@ -48,13 +50,14 @@ type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K 
  */
 export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: Readonly<Hyper<K>> } = {
   sgd: { learningRate: 0.01, momentum: 0, nesterov: false, weightDecay: 0 },
-  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 },
-  adamw: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 },
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0 },
+  adamw: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004 },
   adamax: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 },
   nadam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 },
   adadelta: { learningRate: 0.001, rho: 0.95, epsilon: 1e-7, weightDecay: 0 },
   rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false, weightDecay: 0 },
   adagrad: { learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7, weightDecay: 0 },
+  lion: { learningRate: 0.001, beta1: 0.9, beta2: 0.99, weightDecay: 0 },
 };
 
 /** Fills in Keras' defaults; a hyper-parameter that the kind does not have is an error. */
@@ -67,15 +70,15 @@ export function withDefaults(config: OptimizerConfig): ResolvedOptimizer {
   return { ...defaults, ...given } as ResolvedOptimizer;
 }
 
-/** State slots per parameter of each kind (the layout shaders/optimizer.wgsl defines). */
-export function optimizerStateSlots(kind: OptimizerKind): number {
-  return OPTIMIZER_STATE_SLOTS[kind];
+/** State slots per parameter of an optimizer (the layout shaders/optimizer.wgsl defines). */
+export function optimizerStateSlots(config: OptimizerConfig): number {
+  return stateSlots(withDefaults(config));
 }
 
 /** The state before the first step, `[slots, count]`: zeros, except Adagrad's accumulator. */
 export function initialState(config: OptimizerConfig, count: number): Float32Array {
   const resolved = withDefaults(config);
-  const state = new Float32Array(optimizerStateSlots(resolved.kind) * count);
+  const state = new Float32Array(stateSlots(resolved) * count);
   if (resolved.kind === 'adagrad') state.fill(resolved.initialAccumulatorValue);
   return state;
 }
@@ -93,6 +96,7 @@ export const optimizers = {
   adadelta: (args: Args<'adadelta'> = {}): OptimizerConfig => ({ ...args, kind: 'adadelta' }),
   rmsprop: (args: Args<'rmsprop'> = {}): OptimizerConfig => ({ ...args, kind: 'rmsprop' }),
   adagrad: (args: Args<'adagrad'> = {}): OptimizerConfig => ({ ...args, kind: 'adagrad' }),
+  lion: (args: Args<'lion'> = {}): OptimizerConfig => ({ ...args, kind: 'lion' }),
 };
 
 /** Adam's bias correction divides by 1 - beta^t, which is 0 for a beta of 1. */
@@ -155,7 +159,7 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
           await optimizerUpdate(device, withDefaults(config), { count }, {
             params: weights.params,
             grads: weights.grads,
-            state: { buffer: state, offset: 0, size: optimizerStateSlots(config.kind) * count * 4 },
+            state: { buffer: state, offset: 0, size: optimizerStateSlots(config) * count * 4 },
             hyper,
             stepInfo: ctx.stepInfo,
           }),

@@ -65,7 +65,7 @@ export interface SavableOptimizer {
 
 /** The SavableOptimizer view of a compiled optimizer whose state lies on `device`. */
 export function savableOptimizer(device: Device, weights: WeightStore, optimizer: Optimizer): SavableOptimizer {
-  const shape = () => [optimizerStateSlots(optimizer.config.kind), weights.paramCount] as const;
+  const shape = () => [optimizerStateSlots(optimizer.config), weights.paramCount] as const;
   return {
     get config() {
       return optimizer.config;

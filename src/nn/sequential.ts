@@ -132,7 +132,7 @@ export class Sequential implements SavableModel {
     const config = resolveOptimizer(optimizerSpec);
     const weights = this.weights!;
     if (weights.paramCount === 0) throw new Error('compile: every layer with weights is frozen (trainable: false): the optimizer would have nothing to train');
-    preflightWeights(device, this.layers, weights, optimizerStateSlots(config.kind));
+    preflightWeights(device, this.layers, weights, optimizerStateSlots(config));
     if (saved) weights.check(saved.weights);
     this.seed = seed;
     this.initRandom = createRng(seed);

@@ -15,7 +15,7 @@ export function optimizerStepRef(
 ): void {
   const c = withDefaults(config);
   const count = params.length;
-  if (grads.length !== count || state.length !== optimizerStateSlots(c.kind) * count) {
+  if (grads.length !== count || state.length !== optimizerStateSlots(c) * count) {
     throw new Error(`optimizerStepRef: ${count} params, ${grads.length} grads, ${state.length} state values for ${c.kind}`);
   }
   // The parameter's k-th state slot.
@@ -42,7 +42,10 @@ export function optimizerStepRef(
         const v = c.beta2 * state[slot(1, i)] + (1 - c.beta2) * g * g;
         state[slot(0, i)] = m;
         state[slot(1, i)] = v;
-        params[i] -= (m * alpha) / (Math.sqrt(v) + c.epsilon);
+        // AMSGrad divides by the largest v so far, kept in a third slot.
+        const vUsed = c.amsgrad ? Math.max(state[slot(2, i)], v) : v;
+        if (c.amsgrad) state[slot(2, i)] = vUsed;
+        params[i] -= (m * alpha) / (Math.sqrt(vUsed) + c.epsilon);
         break;
       }
       case 'adadelta': {
@@ -100,6 +103,12 @@ export function optimizerStepRef(
         const accumulator = state[i] + g * g;
         state[i] = accumulator;
         params[i] -= (c.learningRate * g) / Math.sqrt(accumulator + c.epsilon);
+        break;
+      }
+      case 'lion': {
+        const m = state[i];
+        params[i] -= c.learningRate * Math.sign(c.beta1 * m + (1 - c.beta1) * g);
+        state[i] = c.beta2 * m + (1 - c.beta2) * g;
         break;
       }
     }

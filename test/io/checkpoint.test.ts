@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, layers, loadCheckpoint, modelCheckpoint, saveCheckpoint } from '../../src/index.js';
+import { Sequential, layers, loadCheckpoint, modelCheckpoint, optimizers, saveCheckpoint, type OptimizerSpec } from '../../src/index.js';
 import { restoreCheckpoint } from '../../src/io/checkpoint.js';
 import { encodeWeightsSafetensors } from '../../src/io/model-weights.js';
 import { randomFloats, testDevice } from '../helpers/gpu.js';
@@ -18,7 +18,7 @@ const x = randomFloats(SAMPLES * 36, 21, 0, 1);
 const y = Uint8Array.from({ length: SAMPLES }, (_, i) => (i * 7) % 3);
 const fitArgs = { batchSize: 4, verbose: 0 as const };
 
-async function model(seed = 9, optimizer: 'adam' | 'sgd' = 'adam'): Promise<Sequential> {
+async function model(seed = 9, optimizer: OptimizerSpec = 'adam'): Promise<Sequential> {
   const m = new Sequential([
     layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 6, 1] }),
     layers.batchNormalization(),
@@ -83,9 +83,11 @@ describe('checkpoints', () => {
     const before = await target.getWeights();
     const otherSeed = await model(10);
     const otherOptimizer = await model(9, 'sgd');
+    const withAmsgrad = await model(9, optimizers.adam({ amsgrad: true }));
     const attempts: [Sequential, Uint8Array, RegExp][] = [
       [otherSeed, bytes, /compiled with seed 9; this one has seed 10: compile with \{ seed: 9 \}/],
       [otherOptimizer, bytes, /holds adam optimizer state; this model is compiled with sgd/],
+      [withAmsgrad, bytes, /holds adam state without AMSGrad's v̂; this model's adam is compiled with amsgrad/],
       [target, bytes.subarray(0, bytes.length - 8), /truncated/],
       [target, await encodeWeightsSafetensors(target), /not a webgpu-dl checkpoint \(a weights file\? load it with loadWeights\)/],
       [target, new TextEncoder().encode('not a checkpoint'), /not a valid safetensors file.* \(a webgpu-dl checkpoint is a safetensors file that --checkpoint or modelCheckpoint writes\)$/],
@@ -98,7 +100,7 @@ describe('checkpoints', () => {
     writeFileSync(join(dir, 'empty.ckpt'), '');
     await expect(loadCheckpoint(target, join(dir, 'empty.ckpt'))).rejects.toThrow(/empty.ckpt: not a valid safetensors file/);
     expect(await target.getWeights()).toEqual(before);
-    for (const m of [target, otherSeed, otherOptimizer]) m.dispose();
+    for (const m of [target, otherSeed, otherOptimizer, withAmsgrad]) m.dispose();
   });
 
   it('initialEpoch must lie within epochs', async () => {

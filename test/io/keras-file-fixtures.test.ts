@@ -214,13 +214,15 @@ describe('Keras-made files', () => {
 
   // Each file holds its optimizer's state after training, and `resume` the probabilities after
   // one more step Keras took from it: only the restored state and step count reproduce them.
-  it.each<[string, string, { kind: string; learningRate: number; weightDecay?: number; clipNorm?: number; clipValue?: number; globalClipNorm?: number }]>([
+  it.each<[string, string, { kind: string; learningRate: number; amsgrad?: boolean; weightDecay?: number; clipNorm?: number; clipValue?: number; globalClipNorm?: number }]>([
     ['adamw.keras', 'AdamW: its weight decay and state', { kind: 'adamw', weightDecay: 0.4, learningRate: Math.fround(0.005) }],
     ['adamax.keras', 'Adamax: its momentum and infinity norm', { kind: 'adamax', learningRate: Math.fround(0.01) }],
     ['nadam.keras', 'Nadam: its state, its u_product derived from the step count', { kind: 'nadam', learningRate: Math.fround(0.005) }],
     ['clipnorm.keras', "SGD's momentum, each weight's gradient clipped to norm 0.05", { kind: 'sgd', learningRate: 0.5, clipNorm: 0.05 }],
     ['clipvalue.keras', "SGD's momentum, every gradient value clipped to ±0.002", { kind: 'sgd', learningRate: 0.5, clipValue: 0.002 }],
     ['global-clipnorm.keras', "SGD's momentum, all gradients clipped to a global norm of 0.05", { kind: 'sgd', learningRate: 0.5, globalClipNorm: 0.05 }],
+    ['amsgrad.keras', "Adam's AMSGrad: its velocity_hat after the momenta and velocities", { kind: 'adam', amsgrad: true, learningRate: Math.fround(0.005) }],
+    ['lion.keras', 'Lion: its momentum', { kind: 'lion', learningRate: Math.fround(0.0005) }],
     ['dilated.keras', 'Adam, through dilated convolutions', { kind: 'adam', learningRate: Math.fround(0.002) }],
   ])("%s: the file's optimizer restored (%s), Keras' figures, and a further step as Keras took it", async (file, _what, config) => {
     const model = await loadModel(DIR + file);

@@ -256,11 +256,11 @@ describe('files written through h5wasm in Keras’ layouts, read by the engine',
       },
     });
     const config = JSON.parse(toKerasJson(source));
-    config.compile_config = { optimizer: { module: 'keras.optimizers', class_name: 'Lion', config: { learning_rate: 0.001 } }, loss: 'categorical_crossentropy' };
+    config.compile_config = { optimizer: { module: 'keras.optimizers', class_name: 'Ftrl', config: { learning_rate: 0.001 } }, loss: 'categorical_crossentropy' };
     const keras = zipSync({ 'metadata.json': new TextEncoder().encode('{"keras_version": "3.6.0"}'), 'config.json': new TextEncoder().encode(JSON.stringify(config)), 'model.weights.h5': h5 });
     const loaded = decodeKerasModel(keras, 'named.keras');
-    // Lion is not the engine's: the weights load, the optimizer must be given.
-    await expect(loaded.compile({ device })).rejects.toThrow(/Lion is not one the engine has/);
+    // Ftrl is not the engine's: the weights load, the optimizer must be given.
+    await expect(loaded.compile({ device })).rejects.toThrow(/Ftrl is not one the engine has/);
     await loaded.compile({ device, optimizer: 'sgd' });
     expect(await loaded.getWeights()).toEqual(weights);
     source.dispose();

@@ -31,6 +31,11 @@ const configs: OptimizerConfig[] = [
   { kind: 'adamax', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 },
   { kind: 'nadam' },
   { kind: 'nadam', learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.01 },
+  // AMSGrad: the gradients' magnitudes change from step to step, so v falls below its maximum.
+  { kind: 'adam', amsgrad: true },
+  { kind: 'adamw', learningRate: 0.01, amsgrad: true },
+  { kind: 'lion' },
+  { kind: 'lion', learningRate: 0.01, beta1: 0.8, beta2: 0.95, weightDecay: 0.01 },
 ];
 
 /**
@@ -74,7 +79,7 @@ async function gpuOptimizer(device: Device, config: OptimizerConfig, params: Flo
       await runDispatches(device, [update]);
     },
     params: () => device.readFloats(buffers.params, 0, count),
-    state: () => device.readFloats(buffers.state, 0, optimizerStateSlots(config.kind) * count),
+    state: () => device.readFloats(buffers.state, 0, optimizerStateSlots(config) * count),
     destroy: () => Object.values(buffers).forEach((b) => b.destroy()),
   };
 }
@@ -102,7 +107,7 @@ describe('optimizer update vs float64 reference', () => {
         // than about its slot's largest value, so within ~8 ulp (5e-7) of that scale; a
         // common absolute tolerance would miss errors in small slots (Adadelta's Δ² ~ 1e-6).
         const state = await gpu.state();
-        for (let slot = 0; slot < optimizerStateSlots(config.kind); slot++) {
+        for (let slot = 0; slot < optimizerStateSlots(config); slot++) {
           const [start, end] = [slot * count, (slot + 1) * count];
           const refSlot = refState.subarray(start, end);
           const scale = refSlot.reduce((max, v) => Math.max(max, Math.abs(v)), 0);
@@ -147,6 +152,24 @@ describe('optimizer closed forms (checks the reference, and the GPU without it)'
       'adadelta',
     );
     expectClose(refSteps({ kind: 'rmsprop', learningRate: lr }, [g]), expected((p, gi) => p - (lr * gi) / Math.sqrt(0.1 * gi * gi + 1e-7)), exact, 'rmsprop');
+    // Lion: from m = 0 the first step is lr·sign(g); the second's sign is that of
+    // β1·(1 − β2)·g + (1 − β1)·g2 = (0.009 − 0.2)·g, so it undoes the first.
+    expectClose(refSteps({ kind: 'lion', learningRate: lr }, [g]), expected((p, gi) => p - lr * Math.sign(gi)), exact, 'lion');
+    expectClose(refSteps({ kind: 'lion', learningRate: lr }, [g, g2]), p0, exact, 'lion, 2 steps');
+    // AMSGrad: a second gradient of half the first leaves v below v₁, so the second step divides by √v₁.
+    const half = Float64Array.from(g, (v) => v / 2);
+    const [b1, b2] = [0.9, 0.999];
+    expectClose(
+      refSteps({ kind: 'adam', learningRate: lr, amsgrad: true }, [g, half]),
+      expected((p, gi) => {
+        const [m1, v1] = [(1 - b1) * gi, (1 - b2) * gi * gi];
+        const [m2, v2] = [b1 * m1 + (1 - b1) * gi / 2, b2 * v1 + (1 - b2) * gi * gi / 4];
+        const step = (t: number, m: number, v: number) => (m * lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t) / (Math.sqrt(v) + 1e-7);
+        return p - step(1, m1, v1) - step(2, m2, Math.max(v1, v2));
+      }),
+      exact,
+      'adam amsgrad, 2 steps',
+    );
   });
 
   it("RMSprop: Keras' docstring example (var 10, loss var²/2, lr 0.1 → 9.683772)", async () => {
@@ -264,10 +287,11 @@ describe('optimizer closed forms (checks the reference, and the GPU without it)'
 
 describe('optimizer configuration', () => {
   it('fills in Keras 3 defaults, and rejects a hyper-parameter the kind does not have', () => {
-    expect(withDefaults({ kind: 'adam', learningRate: 0.01 })).toEqual({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
+    expect(withDefaults({ kind: 'adam', learningRate: 0.01 })).toEqual({ kind: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0 });
     expect(withDefaults({ kind: 'adamax' })).toEqual({ kind: 'adamax', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
     expect(withDefaults({ kind: 'nadam' })).toEqual({ kind: 'nadam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 });
-    expect(withDefaults({ kind: 'adamw' })).toEqual({ kind: 'adamw', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.004 });
+    expect(withDefaults({ kind: 'adamw' })).toEqual({ kind: 'adamw', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004 });
+    expect(withDefaults({ kind: 'lion' })).toEqual({ kind: 'lion', learningRate: 0.001, beta1: 0.9, beta2: 0.99, weightDecay: 0 });
     expect(withDefaults({ kind: 'adadelta' })).toEqual({ kind: 'adadelta', learningRate: 0.001, rho: 0.95, epsilon: 1e-7, weightDecay: 0 });
     expect(OPTIMIZER_DEFAULTS.rmsprop).toEqual({ learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false, weightDecay: 0 });
     expect(OPTIMIZER_DEFAULTS.adagrad).toEqual({ learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7, weightDecay: 0 });
@@ -284,6 +308,8 @@ describe('optimizer configuration', () => {
     expect(Array.from(initialState({ kind: 'adagrad' }, 3))).toEqual([0.1, 0.1, 0.1].map(Math.fround));
     expect(Array.from(initialState({ kind: 'adagrad', initialAccumulatorValue: 0.5 }, 2))).toEqual([0.5, 0.5]);
     expect(Array.from(initialState({ kind: 'rmsprop' }, 2))).toEqual([0, 0, 0, 0, 0, 0]);
+    // AMSGrad's v̂ is a third slot; Lion keeps one.
+    expect([optimizerStateSlots({ kind: 'adam' }), optimizerStateSlots({ kind: 'adam', amsgrad: true }), optimizerStateSlots({ kind: 'lion' })]).toEqual([2, 3, 1]);
   });
 
   it('refuses a state buffer too small for the kind', async () => {

@@ -9,7 +9,8 @@
  * (m0, v0, m1, v1, ...), for Adadelta likewise (accumulated grad², accumulated delta²), for
  * SGD with momentum one velocity per weight, for Adagrad one accumulator per weight, and for
  * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
- * average gradient; Nadam then keeps one more scalar, u_product (kerasTrailingScalars). The engine's state slots (src/nn/optimizers.ts) hold the same
+ * average gradient; Adam and AdamW with amsgrad then every velocity_hat (v̂); Lion one
+ * momentum per weight; Nadam then keeps one more scalar, u_product (kerasTrailingScalars). The engine's state slots (src/nn/optimizers.ts) hold the same
  * quantities under the same update rules.
  */
 import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
@@ -20,13 +21,14 @@ type Json = Record<string, unknown>;
 /** Keras class name ↔ engine kind, and Keras argument ↔ engine hyper-parameter (every class also has weight_decay). */
 const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<string, keyof OptimizerConfig> }> = {
   SGD: { kind: 'sgd', args: { learning_rate: 'learningRate', momentum: 'momentum', nesterov: 'nesterov' } },
-  Adam: { kind: 'adam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
-  AdamW: { kind: 'adamw', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
+  Adam: { kind: 'adam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon', amsgrad: 'amsgrad' } },
+  AdamW: { kind: 'adamw', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon', amsgrad: 'amsgrad' } },
   Adamax: { kind: 'adamax', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   Nadam: { kind: 'nadam', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2', epsilon: 'epsilon' } },
   Adadelta: { kind: 'adadelta', args: { learning_rate: 'learningRate', rho: 'rho', epsilon: 'epsilon' } },
   RMSprop: { kind: 'rmsprop', args: { learning_rate: 'learningRate', rho: 'rho', momentum: 'momentum', epsilon: 'epsilon', centered: 'centered' } },
   Adagrad: { kind: 'adagrad', args: { learning_rate: 'learningRate', initial_accumulator_value: 'initialAccumulatorValue', epsilon: 'epsilon' } },
+  Lion: { kind: 'lion', args: { learning_rate: 'learningRate', beta_1: 'beta1', beta_2: 'beta2' } },
 };
 
 /** Keras' gradient clipping arguments, any class's. */
@@ -52,9 +54,11 @@ export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } 
       config[CLIPPING_ARGS[key]] = value;
       continue;
     }
+    // amsgrad false is Adam's default: left out, so that a config read back equals the one written.
+    if (key === 'amsgrad' && value === false) continue;
     const name = key === 'weight_decay' ? 'weightDecay' : known.args[key];
     if (name) {
-      if (typeof value !== (name === 'nesterov' || name === 'centered' ? 'boolean' : 'number')) {
+      if (typeof value !== (name === 'nesterov' || name === 'centered' || name === 'amsgrad' ? 'boolean' : 'number')) {
         return { unsupported: `${entry.class_name} ${key} is ${JSON.stringify(value)} (a schedule or another value the engine does not take)` };
       }
       (config as unknown as Json)[name] = value;
@@ -88,7 +92,6 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
       loss_scale_factor: null,
       gradient_accumulation_steps: null,
       ...rest,
-      ...(config.kind === 'adam' || config.kind === 'adamw' ? { amsgrad: false } : {}),
     },
     registered_name: null,
   };
@@ -107,6 +110,8 @@ export function kerasStateVariables(config: OptimizerConfig, trainable: number):
       return resolved.momentum > 0 ? block(0) : [];
     case 'adam':
     case 'adamw':
+      // AMSGrad's v̂ of every weight follows the interleaved m and v.
+      return [...perWeight([0, 1]), ...(resolved.amsgrad ? block(2) : [])];
     case 'adamax':
     case 'nadam':
     case 'adadelta':
@@ -114,6 +119,7 @@ export function kerasStateVariables(config: OptimizerConfig, trainable: number):
     case 'rmsprop':
       return [...block(0), ...(resolved.momentum > 0 ? block(1) : []), ...(resolved.centered ? block(2) : [])];
     case 'adagrad':
+    case 'lion':
       return block(0);
   }
 }

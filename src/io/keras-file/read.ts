@@ -137,7 +137,7 @@ function savedOptimizer(entry: unknown, variables: SavedVariable[], model: Savab
   const rate = variables[1].tensor();
   if (rate.data.length !== 1) throw new Error(`${source}: ${variables[1].where} should be the learning rate (one number), it has shape [${rate.shape}]`);
   if (unbuilt) return { optimizer: { config: { ...config, learningRate: rate.data[0] }, iterations } };
-  const slots: Float32Array[][] = Array.from({ length: optimizerStateSlots(config.kind) }, () => []);
+  const slots: Float32Array[][] = Array.from({ length: optimizerStateSlots(config) }, () => []);
   mapping.forEach(({ slot, weight }, i) => {
     const variable = variables[2 + i];
     const tensor = variable.tensor();
