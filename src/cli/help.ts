@@ -32,8 +32,8 @@ Train options:
   --model NAME          ${presetNames.join(', ')} (default ${DEFAULT_TRAINING.model})
   --epochs N            epochs (default: ${DEFAULT_TRAINING.epochs} for the default model, else the preset's)
   --batch-size B        batch size (default: ${DEFAULT_TRAINING.batchSize} for the default model, else the preset's)
-  --optimizer NAME      sgd, adam, adamw, adamax, nadam, adadelta, rmsprop, adagrad, lion (default:
-                        the preset's; ${DEFAULT_TRAINING.optimizer} for the default model)
+  --optimizer NAME      sgd, adam, adamw, adamax, nadam, adadelta, rmsprop, adagrad, lion
+                        (default: the preset's; ${DEFAULT_TRAINING.optimizer} for the default model)
   --learning-rate X     learning rate (default: the optimizer's Keras default or the preset's;
                         ${DEFAULT_TRAINING.learningRate} for the default model with ${DEFAULT_TRAINING.optimizer})
   --weight-decay X      Keras 3's decoupled weight decay: p -= p·X·learning rate before each

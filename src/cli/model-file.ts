@@ -1,7 +1,8 @@
 /**
  * The model behind `--load FILE`: a preset when --model names one (the file then holds its
  * weights), else the file's own architecture (a .keras or .h5 file, a TF.js model.json), else
- * (a .safetensors file) the default preset or the one other preset whose weights it holds. Models from Keras files start from the file's weights at compile().
+ * (a .safetensors file) the default preset or the one other preset whose weights it holds.
+ * Models from Keras files start from the file's weights at compile().
  */
 import { MNIST_IMAGE_SHAPE, MNIST_IMAGE_SIZE } from '../data/mnist.js';
 import { readTfjsModel, readWeights, weightsFormat } from '../io/files.js';
