@@ -60,7 +60,8 @@ function axisGeometry(what: string, size: number, kernel: number, stride: number
   const span = (kernel - 1) * dilation + 1;
   if (padding === 'valid') {
     if (span > size) {
-      throw new Error(`${what}: a window of ${span} does not fit an input of ${size} with padding 'valid'`);
+      const taps = dilation > 1 ? ` (${kernel} taps ${dilation} apart)` : '';
+      throw new Error(`${what}: a window of ${span}${taps} does not fit an input of ${size} with padding 'valid'`);
     }
     return { out: Math.floor((size - span) / stride) + 1, padBefore: 0, padAfter: 0 };
   }

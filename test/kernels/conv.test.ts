@@ -102,7 +102,7 @@ describe('convGeometry follows Keras/TF', () => {
   });
 
   it('rejects a kernel larger than its input under valid padding, and nonsense sizes', () => {
-    expect(() => convGeometry(conv(8, 9, [3, 3], [1, 1], 'valid', [4, 1]))).toThrow(/height: a window of 9 does not fit an input of 8/);
+    expect(() => convGeometry(conv(8, 9, [3, 3], [1, 1], 'valid', [4, 1]))).toThrow(/height: a window of 9 \(3 taps 4 apart\) does not fit an input of 8/);
     expect(() => convGeometry(conv(9, 9, [3, 3], [1, 1], 'same', [1, 0]))).toThrow(/width: dilation must be a positive integer, got 0/);
     expect(() => convGeometry(conv(4, 9, [5, 3], [1, 1], 'valid'))).toThrow(/height: a window of 5 does not fit an input of 4/);
     expect(() => convGeometry(conv(9, 2, [3, 3], [1, 1], 'valid'))).toThrow(/width: a window of 3 does not fit an input of 2/);
