@@ -68,7 +68,8 @@ describe('webgpu-dl with Keras files', () => {
 
   it('train --load a .keras resumes its Adam (step count included) and --save writes a .keras', async () => {
     const saved = join(mkdtempSync(join(tmpdir(), 'cli-keras-')), 'more.keras');
-    const { code, out } = await run('train', '--load', `${DIR}conv-adam.keras`, '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved);
+    // --tuning off: these tests are about Keras files; timing kernel candidates (cli.test.ts tests it) took most of their minute.
+    const { code, out } = await run('train', '--load', `${DIR}conv-adam.keras`, '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved, '--tuning', 'off');
     expect(code).toBe(0);
     expect(out).toContain('model, weights and optimizer state loaded from');
     expect(out).toMatch(/adam learning rate 0.00200000/);
@@ -80,7 +81,7 @@ describe('webgpu-dl with Keras files', () => {
 
   it('train --weight-decay and --label-smoothing: the saved .keras holds them as Keras writes them', async () => {
     const saved = join(mkdtempSync(join(tmpdir(), 'cli-keras-')), 'decayed.keras');
-    const { code, out } = await run('train', '--optimizer', 'adamw', '--weight-decay', '0.02', '--label-smoothing', '0.1', '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved);
+    const { code, out } = await run('train', '--optimizer', 'adamw', '--weight-decay', '0.02', '--label-smoothing', '0.1', '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved, '--tuning', 'off');
     expect(code).toBe(0);
     expect(out).toMatch(/adamw learning rate/);
     const config = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(saved)))['config.json']));
