@@ -1,5 +1,5 @@
 /** Float64 reference for dropout: the shader's hash in u32 arithmetic, bit for bit. */
-import { dropThreshold, type DropoutOptions } from '../kernels/dropout.js';
+import { alphaDropoutAffine, dropThreshold, type DropoutOptions } from '../kernels/dropout.js';
 
 /** pcg_hash (Jarzynski & Olano 2020) on u32, as in shaders/dropout.wgsl. */
 export function pcg(v: number): number {
@@ -24,4 +24,16 @@ export function dropoutMaskRef(count: number, options: DropoutOptions, step: num
 /** x · mask / (1 − rate); also the backward, dY · mask / (1 − rate). */
 export function dropoutRef(x: ArrayLike<number>, mask: Uint8Array, rate: number): Float64Array {
   return Float64Array.from(x, (v, i) => (mask[i] ? v / (1 - rate) : 0));
+}
+
+/** AlphaDropout's forward: a·x + b where kept, a·α' + b where dropped (Keras' a·(x·kept + α'·(1 − kept)) + b). */
+export function alphaDropoutRef(x: ArrayLike<number>, mask: Uint8Array, rate: number): Float64Array {
+  const { a, b, dropped } = alphaDropoutAffine(rate);
+  return Float64Array.from(x, (v, i) => (mask[i] ? a * v + b : dropped));
+}
+
+/** AlphaDropout's backward: dY · a where kept, 0 where dropped. */
+export function alphaDropoutBackwardRef(dY: ArrayLike<number>, mask: Uint8Array, rate: number): Float64Array {
+  const { a } = alphaDropoutAffine(rate);
+  return Float64Array.from(dY, (v, i) => (mask[i] ? a * v : 0));
 }

@@ -236,6 +236,20 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("alpha-dropout.keras: a self-normalizing network (SELU, LeCun normal, AlphaDropout) gives Keras' figures and is written back as Keras wrote it", async () => {
+    const model = await loadModel(`${DIR}alpha-dropout.keras`);
+    expect(model.layers.map((l) => l.className)).toEqual(['Flatten', 'Dense', 'AlphaDropout', 'Dense']);
+    await model.compile({ device, metrics: ['accuracy'] });
+    await expectKerasFigures(model, expected['alpha-dropout.keras']);
+    // Its own arguments (Keras' dtype policy carries a shared_object_id of its run).
+    const dropout = (json: string) => {
+      const { rate, seed, noise_shape } = JSON.parse(json).config.layers.find((l: { class_name: string }) => l.class_name === 'AlphaDropout').config;
+      return { rate, seed, noise_shape };
+    };
+    expect(dropout(toKerasJson(model))).toEqual(dropout(new TextDecoder().decode(unzipSync(bytes('alpha-dropout.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it('dilated.keras: the dilation rates are read and written back as Keras wrote them', async () => {
     const model = await loadModel(`${DIR}dilated.keras`);
     expect(model.layers.filter((l) => l.className === 'Conv2D').map((l) => (l as unknown as { dilationRate: number[] }).dilationRate)).toEqual([[2, 2], [2, 1]]);

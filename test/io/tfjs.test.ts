@@ -137,6 +137,16 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'selu and AlphaDropout (the identity at inference)',
+      () =>
+        new Sequential([
+          layers.flatten({ inputShape: INPUT }),
+          layers.dense({ units: 6, activation: 'selu', kernelInitializer: 'lecunNormal' }),
+          layers.alphaDropout({ rate: 0.2 }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'dilated convolutions',
       () =>
         new Sequential([
@@ -323,6 +333,15 @@ describe('TF.js interchange', () => {
         tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
         tf.layers.flatten(),
         tf.layers.gaussianDropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'AlphaDropout (the identity at inference)',
+      () => tf.sequential({ layers: [
+        tf.layers.flatten({ inputShape: INPUT }),
+        tf.layers.dense({ units: 5, activation: 'selu' }),
+        tf.layers.alphaDropout({ rate: 0.1 }),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],

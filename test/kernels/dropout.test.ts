@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { dropThreshold, dropoutBackward, dropoutForward, type DropoutOptions } from '../../src/kernels/dropout.js';
-import { dropoutMaskRef, dropoutRef } from '../../src/reference/dropout.js';
+import { alphaDropoutBackwardRef, alphaDropoutRef, dropoutMaskRef, dropoutRef } from '../../src/reference/dropout.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import type { Device } from '../../src/device/device.js';
-import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
+import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
 // GPU: x · f32(1/(1 − rate)) rounded to f32 (two roundings) vs the exact float64 quotient.
 const VALUE_TOLERANCE = { atol: 0, rtol: 2.5e-7 };
@@ -159,5 +159,60 @@ describe('dropout kernels vs reference', () => {
     expect(() => dropThreshold(-0.1)).toThrow(/outside/);
     expect(dropThreshold(0)).toBe(0);
     expect(dropThreshold(0.5)).toBe(2 ** 31);
+  });
+});
+
+describe('AlphaDropout kernels vs reference', () => {
+  // GPU: a·x + b in f32 (two roundings of values below ~3) against float64: a few 1e-7 absolute.
+  const ALPHA_TOLERANCE = { atol: 1e-6, rtol: 0 };
+  for (const [count, rate, layerSeed, step, seed] of [
+    [1, 0.5, 0, 1, 0],
+    [7 * 13 * 5, 0.1, 3, 17, 12345],
+    [4097, 0.3, 0xffffffff, 0xfffffffe, 7],
+  ] as const) {
+    it(`forward a·x + b or a·α' + b, backward a·dY or 0, on the reference mask (n=${count}, rate ${rate})`, async () => {
+      const device = await testDevice();
+      const options = { rate, layerSeed, alpha: true };
+      const x = randomFloats(count, count, -2, 2);
+      const dY = randomFloats(count, count + 1, 0.5, 1.5); // no zeros: a zero in dX is a dropped element
+      const info = device.upload('stepInfo', stepInfo(step, seed));
+      const [xBuf, dYBuf] = [device.upload('x', x), device.upload('dY', dY)];
+      const [yBuf, dXBuf] = [device.createBuffer('y', count * 4), device.createBuffer('dX', count * 4)];
+      await runDispatches(device, [
+        await dropoutForward(device, count, options, { stepInfo: info, x: xBuf, y: yBuf }),
+        await dropoutBackward(device, count, options, { stepInfo: info, dY: dYBuf, dX: dXBuf }),
+      ]);
+      const mask = dropoutMaskRef(count, options, step, seed);
+      const dX = await device.readFloats(dXBuf, 0, count);
+      expectSameMask(maskOf(dX), mask, 'backward mask');
+      expectClose(await device.readFloats(yBuf, 0, count), alphaDropoutRef(x, mask, rate), ALPHA_TOLERANCE, 'y');
+      expectClose(dX, alphaDropoutBackwardRef(dY, mask, rate), ALPHA_TOLERANCE, 'dX');
+      for (const b of [info, xBuf, yBuf, dYBuf, dXBuf]) b.destroy();
+    });
+  }
+
+  it("keeps a standard normal input at mean 0 and variance 1 (Keras' a and b, SELU's fixed point)", async () => {
+    const device = await testDevice();
+    const count = 1 << 20;
+    // Standard normal draws by Box–Muller from the test generator.
+    const u = randomFloats(2 * count, 3, 0, 1);
+    const x = Float32Array.from({ length: count }, (_, i) => Math.sqrt(-2 * Math.log(1 - u[2 * i])) * Math.cos(2 * Math.PI * u[2 * i + 1]));
+    for (const rate of [0.1, 0.3]) {
+      const y = await forwardAt(device, count, { rate, layerSeed: 4, alpha: true }, x, 5, 6);
+      const mean = y.reduce((s, v) => s + v, 0) / count;
+      const variance = y.reduce((s, v) => s + (v - mean) ** 2, 0) / count;
+      // Standard errors at 2^20 samples: about 1e-3 for the mean, 2e-3 for the variance.
+      expect(Math.abs(mean), `mean at rate ${rate}`).toBeLessThan(5e-3);
+      expect(Math.abs(variance - 1), `variance at rate ${rate}`).toBeLessThan(1e-2);
+    }
+  });
+
+  it('the reference backward is the forward\'s gradient by finite differences', () => {
+    const count = 64;
+    const options = { rate: 0.25, layerSeed: 9, alpha: true };
+    const mask = dropoutMaskRef(count, options, 3, 4);
+    const x = Float64Array.from(randomFloats(count, 1, -2, 2));
+    const r = randomFloats(count, 2);
+    expectClose(alphaDropoutBackwardRef(r, mask, 0.25), numericGradient((v) => dot(r, alphaDropoutRef(v, mask, 0.25)), x), { atol: 1e-8 }, 'dX');
   });
 });

@@ -26,6 +26,7 @@ function everyLayer(): Sequential {
     layers.activation({ activation: 'sigmoid' }),
     layers.leakyReLU({ negativeSlope: 0.15 }),
     layers.dropout({ rate: 0.25 }),
+    layers.alphaDropout({ rate: 0.05 }),
     layers.reshape({ targetShape: [-1, 3] }),
     layers.rescaling({ scale: 1 / 255, offset: -0.5 }),
     layers.flatten(),
@@ -54,7 +55,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, , , , , , norm, , , , , , , dropout, , , , dense] = everyLayer().layers;
+    const [conv, , , , , , norm, , , , , , , dropout, alphaDropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });
@@ -63,6 +64,7 @@ describe('layer Keras configs', () => {
     expect(norm.config('keras3')).toMatchObject({ axis: -1, synchronized: false });
     expect(Object.keys(dropout.config('keras3'))).toEqual(['rate', 'seed', 'noise_shape']);
     expect(Object.keys(dropout.config('keras2'))).toEqual(['rate', 'noise_shape', 'seed']);
+    expect(Object.keys(alphaDropout.config('keras3'))).toEqual(['rate', 'seed', 'noise_shape']);
     expect('activity_regularizer' in dense.config('keras3')).toBe(false);
     expect(dense.config('keras2').activity_regularizer).toBeNull();
   });

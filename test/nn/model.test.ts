@@ -215,13 +215,15 @@ describe('Sequential vs the float64 reference', () => {
   });
   }
 
-  it('Gaussian noise layers: the identity at inference, and noise that changes with every training step', async () => {
+  it('Gaussian noise layers and AlphaDropout: the identity at inference, and noise that changes with every training step', async () => {
     const device = await testDevice();
     const model = new Sequential([
       layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [6, 5, 2] }),
       layers.gaussianNoise({ stddev: 0.5 }),
       layers.flatten(),
       layers.gaussianDropout({ rate: 0.3 }),
+      layers.dense({ units: 6, activation: 'selu' }),
+      layers.alphaDropout({ rate: 0.2 }),
       layers.dense({ units: 4, activation: 'softmax' }),
     ]);
     await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 0 }), seed: 2 });

@@ -1,6 +1,7 @@
 /**
  * Dropout: at training time drops each value with probability `rate` and scales the kept ones
- * by 1/(1−rate); identity at inference. SpatialDropout2D does so to whole feature maps.
+ * by 1/(1−rate); identity at inference. SpatialDropout2D does so to whole feature maps;
+ * AlphaDropout sets dropped values to SELU's negative saturation and maps all by Keras' a·x + b.
  */
 import type { TensorId } from '../../graph/graph.js';
 import { dropoutBackward, dropoutForward, type DropoutOptions } from '../../kernels/dropout.js';
@@ -33,15 +34,58 @@ export class Dropout extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Dropout {
-    c.requireNull(['noise_shape']);
-    c.take('seed'); // the engine's masks derive from the model's seed
-    return new Dropout({ ...args, rate: c.take('rate') as number });
+    return new Dropout({ ...args, rate: readRate(c) });
   }
 
   config(flavor: KerasFlavor = 'keras3'): KerasConfig {
-    // The same three keys; Keras 3 writes them in another order.
-    return flavor === 'keras3' ? { rate: this.rate, seed: null, noise_shape: null } : { rate: this.rate, noise_shape: null, seed: null };
+    return rateConfig(this.rate, flavor);
   }
+}
+
+/**
+ * AlphaDropout (Keras'), for SELU networks: at training time each value is kept with
+ * probability 1 − rate or set to SELU's negative saturation α' = −λα, then all are mapped by
+ * a·x + b, which keep a zero-mean, unit-variance input so; identity at inference.
+ */
+export class AlphaDropout extends Layer {
+  readonly className = 'AlphaDropout';
+  readonly namePrefix = 'alpha_dropout';
+  readonly keras3BuildConfig = false;
+  readonly rate: number;
+
+  constructor(args: DropoutArgs) {
+    super('AlphaDropout', args, ['rate'], noneOf(['noiseShape']));
+    this.rate = dropoutRate('AlphaDropout', args.rate);
+  }
+
+  protected configure(inputShape: number[]): WeightSpec[] {
+    this.outputShape = [...inputShape];
+    return [];
+  }
+
+  record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
+    return recordDropout(ctx, x, input, this.name, this.rate, { alpha: true });
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): AlphaDropout {
+    return new AlphaDropout({ ...args, rate: readRate(c) });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    return rateConfig(this.rate, flavor);
+  }
+}
+
+/** The rate of a Dropout's or AlphaDropout's Keras config (noise_shape must be null; the seed is the model's). */
+function readRate(c: ConfigReader): number {
+  c.requireNull(['noise_shape']);
+  c.take('seed'); // the engine's masks derive from the model's seed
+  return c.take('rate') as number;
+}
+
+/** A Dropout's or AlphaDropout's Keras config: the same three keys, which Keras 3 writes in another order. */
+function rateConfig(rate: number, flavor: KerasFlavor): KerasConfig {
+  return flavor === 'keras3' ? { rate, seed: null, noise_shape: null } : { rate, noise_shape: null, seed: null };
 }
 
 /** SpatialDropout2D: at training time drops whole feature maps (a channel of a sample, every pixel) with probability `rate`; identity at inference. */
@@ -64,7 +108,7 @@ export class SpatialDropout2D extends Layer {
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const [height, width, channels] = this.outputShape;
-    return recordDropout(ctx, x, input, this.name, this.rate, { pixels: height * width, channels });
+    return recordDropout(ctx, x, input, this.name, this.rate, { spatial: { pixels: height * width, channels } });
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): SpatialDropout2D {
@@ -78,18 +122,22 @@ export class SpatialDropout2D extends Layer {
   }
 }
 
-/** Dropout's ops (spatial: one mask bit per sample and channel), or none at inference or at rate 0. */
-function recordDropout(ctx: RecordContext, x: TensorId, input: InputFacts, name: string, rate: number, spatial?: DropoutOptions['spatial']): Recorded {
+/**
+ * Dropout's ops (spatial: one mask bit per sample and channel; alpha: AlphaDropout's), or none
+ * at inference or at rate 0.
+ */
+function recordDropout(ctx: RecordContext, x: TensorId, input: InputFacts, name: string, rate: number, kind: Pick<DropoutOptions, 'spatial' | 'alpha'> = {}): Recorded {
+  if (!ctx.training || rate === 0) return { y: x, reluOutput: input.reluOutput, backward: (dY) => dY };
   // y = x·mask/(1 − rate) is positive exactly where x is and the mask kept it, and where the
   // mask dropped it the gradient is 0 anyway: a ReLU backward fused after this layer (zero
-  // where y ≤ 0) equals the one before it, so the fact and the flag pass through.
-  const reluOutput = input.reluOutput;
-  if (!ctx.training || rate === 0) return { y: x, reluOutput, backward: (dY) => dY };
+  // where y ≤ 0) equals the one before it, so the fact and the flag pass through. AlphaDropout's
+  // a·x + b is no ReLU's output.
+  const reluOutput = input.reluOutput && !kind.alpha;
   const { graph, device, stepInfo } = ctx;
   const shape = graph.shape(x);
   const count = elements(shape);
   // Each dropout layer draws its own mask: the layer seed comes from its (unique) name.
-  const options: DropoutOptions = { rate, layerSeed: hashName(name), spatial };
+  const options: DropoutOptions = { rate, layerSeed: hashName(name), ...kind };
   const y = recordElementwise(graph, `${name}/output`, [x], shape, (bind, y) => dropoutForward(device, count, options, { stepInfo, x: bind(x), y }));
   return {
     y,

@@ -3,7 +3,7 @@ import { Activation, LeakyReLU, type ActivationArgs, type LeakyReLUArgs } from '
 import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
-import { Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
+import { AlphaDropout, Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
 import { Flatten } from './flatten.js';
 import { GaussianDropout, GaussianNoise, type GaussianDropoutArgs, type GaussianNoiseArgs } from './noise.js';
 import type { LayerArgs, LayerClass } from './layer.js';
@@ -12,7 +12,7 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export { Activation, AlphaDropout, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
 export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
@@ -34,6 +34,7 @@ export const layerClasses: Record<string, LayerClass> = {
   Cropping2D,
   Dropout,
   SpatialDropout2D,
+  AlphaDropout,
   GaussianNoise,
   GaussianDropout,
   BatchNormalization,
@@ -55,6 +56,7 @@ export const layers = {
   cropping2D: (args: Cropping2DArgs = {}) => new Cropping2D(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   spatialDropout2d: (args: DropoutArgs) => new SpatialDropout2D(args),
+  alphaDropout: (args: DropoutArgs) => new AlphaDropout(args),
   gaussianNoise: (args: GaussianNoiseArgs) => new GaussianNoise(args),
   gaussianDropout: (args: GaussianDropoutArgs) => new GaussianDropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
