@@ -9,6 +9,7 @@ import { convGeometry } from '../kernels/window.js';
 import { poolGeometry, type PoolParams } from '../kernels/pool.js';
 import { activate } from './activation.js';
 import { conv2dRef } from './conv.js';
+import { preluRef } from './prelu.js';
 import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
@@ -140,6 +141,8 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   GlobalAveragePooling2D: (c, inShape) => globalPooling(c, inShape, (values) => values.reduce((a, b) => a + b, 0) / values.length),
   GlobalMaxPooling2D: (c, inShape) => globalPooling(c, inShape, (values) => Math.max(...values)),
   LeakyReLU: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x.map((v) => activate('leaky_relu', v, c.negative_slope)) }),
+  // alpha has the sample's shape with the shared (leading) axes 1: element i's alpha is alpha[i % its size].
+  PReLU: (_c, inShape) => ({ weightCount: 1, outputShape: inShape, forward: (w, x) => preluRef(x, w[0]) }),
   // Their padding and cropping are [[top, bottom], [left, right]] (Conv2D's padding is a word).
   ZeroPadding2D: (c, inShape) => window(inShape, (c as unknown as { padding: number[][] }).padding, 1),
   Cropping2D: (c, inShape) => window(inShape, (c as unknown as { cropping: number[][] }).cropping, -1),

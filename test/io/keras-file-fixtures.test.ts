@@ -224,6 +224,7 @@ describe('Keras-made files', () => {
     ['amsgrad.keras', "Adam's AMSGrad: its velocity_hat after the momenta and velocities", { kind: 'adam', amsgrad: true, learningRate: Math.fround(0.005) }],
     ['lion.keras', 'Lion: its momentum', { kind: 'lion', learningRate: Math.fround(0.0005) }],
     ['dilated.keras', 'Adam, through dilated convolutions', { kind: 'adam', learningRate: Math.fround(0.002) }],
+    ['prelu.keras', "Adam, PReLU's alphas learned with the rest", { kind: 'adam', learningRate: Math.fround(0.002) }],
   ])("%s: the file's optimizer restored (%s), Keras' figures, and a further step as Keras took it", async (file, _what, config) => {
     const model = await loadModel(DIR + file);
     await model.compile({ device, metrics: ['accuracy'] }); // the file's optimizer
@@ -247,6 +248,18 @@ describe('Keras-made files', () => {
       return { rate, seed, noise_shape };
     };
     expect(dropout(toKerasJson(model))).toEqual(dropout(new TextDecoder().decode(unzipSync(bytes('alpha-dropout.keras'))['config.json'])));
+    model.dispose();
+  });
+
+  it('prelu.keras: the alphas (one per channel, one per unit) are read, and the layers written back as Keras wrote them', async () => {
+    const model = await loadModel(`${DIR}prelu.keras`);
+    const prelus = model.layers.filter((l) => l.className === 'PReLU');
+    expect(prelus.map((l) => l.weightSlots.map((w) => [w.name, w.shape]))).toEqual([[['p_re_lu/alpha', [1, 1, 6]]], [['p_re_lu_1/alpha', [32]]]]);
+    const configs = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { class_name: string }) => l.class_name === 'PReLU')
+        .map((l: { config: { shared_axes: unknown; alpha_initializer: unknown } }) => [l.config.shared_axes, l.config.alpha_initializer]);
+    expect(configs(toKerasJson(model))).toEqual(configs(new TextDecoder().decode(unzipSync(bytes('prelu.keras'))['config.json'])));
     model.dispose();
   });
 

@@ -137,6 +137,18 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'PReLU, one alpha per channel and one per unit',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 3, inputShape: INPUT }),
+          layers.prelu({ sharedAxes: [1, 2], alphaInitializer: { kind: 'constant', value: 0.2 } }),
+          layers.flatten(),
+          layers.dense({ units: 5 }),
+          layers.prelu({ alphaInitializer: { kind: 'constant', value: -0.1 } }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'selu and AlphaDropout (the identity at inference)',
       () =>
         new Sequential([
@@ -333,6 +345,15 @@ describe('TF.js interchange', () => {
         tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
         tf.layers.flatten(),
         tf.layers.gaussianDropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'PReLU',
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, inputShape: INPUT }),
+        tf.layers.prelu({ sharedAxes: [1, 2], alphaInitializer: tf.initializers.constant({ value: 0.3 }) }),
+        tf.layers.flatten(),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],

@@ -31,6 +31,7 @@ function everyLayer(): Sequential {
     layers.rescaling({ scale: 1 / 255, offset: -0.5 }),
     layers.flatten(),
     layers.dense({ units: 4, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'glorotNormal', biasRegularizer: { l1: 0.02, l2: 0.03 } }),
+    layers.prelu({ alphaInitializer: { kind: 'constant', value: 0.2 }, sharedAxes: [1] }),
   ]);
   model.build();
   return model;

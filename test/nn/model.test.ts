@@ -139,6 +139,18 @@ function dilatedModel(): Sequential {
   ]);
 }
 
+/** PReLU with one alpha per channel of an image (shared_axes [1, 2]) and one per value of a Dense output. */
+function preluModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', inputShape: [6, 5, 2] }),
+    layers.prelu({ sharedAxes: [1, 2], alphaInitializer: { kind: 'constant', value: 0.25 } }),
+    layers.flatten(),
+    layers.dense({ units: 5 }),
+    layers.prelu({ alphaInitializer: { kind: 'randomUniform', minval: -0.5, maxval: 0.5 } }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -187,7 +199,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

@@ -4,6 +4,7 @@ import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm.js'
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { AlphaDropout, Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
+import { PReLU, type PReLUArgs } from './prelu.js';
 import { Flatten } from './flatten.js';
 import { GaussianDropout, GaussianNoise, type GaussianDropoutArgs, type GaussianNoiseArgs } from './noise.js';
 import type { LayerArgs, LayerClass } from './layer.js';
@@ -12,7 +13,7 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export { Activation, AlphaDropout, AveragePooling2D, PReLU, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
 export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
@@ -40,6 +41,7 @@ export const layerClasses: Record<string, LayerClass> = {
   BatchNormalization,
   Activation,
   LeakyReLU,
+  PReLU,
 };
 
 export const layers = {
@@ -62,4 +64,5 @@ export const layers = {
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
   leakyReLU: (args: LeakyReLUArgs = {}) => new LeakyReLU(args),
+  prelu: (args: PReLUArgs = {}) => new PReLU(args),
 };
