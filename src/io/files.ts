@@ -9,7 +9,7 @@ import type { Sequential } from '../nn/sequential.js';
 import { encodeCheckpoint, restoreCheckpoint, type CheckpointInfo, type WithinEpoch } from './checkpoint.js';
 import { encodeWeightsSafetensors, matchWeights } from './model-weights.js';
 import { decodeSafetensors } from './safetensors.js';
-import { decodeTfjsWeights, encodeTfjs, parseTfjsModelJson, tfjsModel, type TfjsModelJson } from './tfjs.js';
+import { decodeTfjsWeights, encodeTfjs, parseTfjsModelJson, tfjsModel, withModelNames, type TfjsModelJson } from './tfjs.js';
 import { decodeKerasWeights, saveModel } from './keras-file/index.js';
 import { readBytes } from './read-file.js';
 
@@ -64,7 +64,7 @@ export async function readWeights(model: SavableModel, path: string): Promise<Fl
   if (format === 'safetensors') return matchWeights(model, decodeSafetensors(await readBytes(path), path).tensors, path);
   if (format === 'keras') return decodeKerasWeights(model, await readBytes(path), path);
   const { modelJson, shards } = await readTfjs(path);
-  return matchWeights(model, decodeTfjsWeights(modelJson, shards, path), path);
+  return matchWeights(model, withModelNames(model, decodeTfjsWeights(modelJson, shards, path)), path);
 }
 
 /** A TF.js model.json and the shard files its manifest names (read from beside it). */

@@ -16,7 +16,7 @@
 import type { SavableModel } from '../nn/savable-model.js';
 import type { Sequential } from '../nn/sequential.js';
 import { fromKerasJson, kerasModelConfig } from './keras-json.js';
-import { namedWeights, setNamedWeights } from './model-weights.js';
+import { namedWeights, setNamedWeights, weightSlots } from './model-weights.js';
 import type { NamedTensor } from './safetensors.js';
 import { elements } from '../data/shape.js';
 import { halfToNumber } from './float16.js';
@@ -59,7 +59,7 @@ export async function encodeTfjs(model: SavableModel, { shardBytes = TFJS_SHARD_
   if (missing) throw new Error(`TF.js has no ${missing.className} layer ('${missing.name}'): tf.loadLayersModel could not read this model; save it as .keras or .safetensors`);
   const penalized = model.layers.find((l) => l.activityRegularizer);
   if (penalized) throw new Error(`TF.js cannot run a layer with an activity regularizer ('${penalized.name}'): tf.loadLayersModel's model would fail when called; save it as .keras or .safetensors`);
-  const tensors = await namedWeights(model);
+  const tensors = renamed(model, await namedWeights(model), 'toTfjs');
   const total = tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
   const all = new Uint8Array(total);
   let at = 0;
@@ -168,5 +168,22 @@ function dequantize(stored: Uint8Array, q: NonNullable<TfjsWeightSpec['quantizat
 
 /** Loads TF.js-format weights into a compiled model: checked in full before anything is written. */
 export function loadTfjsWeights(model: SavableModel, modelJson: TfjsModelJson, shards: ReadonlyMap<string, Uint8Array>, what = 'model.json'): void {
-  setNamedWeights(model, decodeTfjsWeights(modelJson, shards, what), what);
+  setNamedWeights(model, withModelNames(model, decodeTfjsWeights(modelJson, shards, what)), what);
+}
+
+/** TF.js-named tensors under the model's (Keras 3) names: `depthwise_conv2d/depthwise_kernel` → `depthwise_conv2d/kernel`. */
+export function withModelNames(model: SavableModel, tensors: NamedTensor[]): NamedTensor[] {
+  return renamed(model, tensors, 'fromTfjs');
+}
+
+/** Tensors renamed between the model's weight names and TF.js' (WeightSpec.tfjsName), either way. */
+function renamed(model: SavableModel, tensors: NamedTensor[], direction: 'toTfjs' | 'fromTfjs'): NamedTensor[] {
+  const names = new Map<string, string>();
+  for (const slot of weightSlots(model)) {
+    if (!slot.tfjsName) continue;
+    const tfjs = `${slot.name.slice(0, slot.name.lastIndexOf('/') + 1)}${slot.tfjsName}`;
+    if (direction === 'toTfjs') names.set(slot.name, tfjs);
+    else names.set(tfjs, slot.name);
+  }
+  return tensors.map((t) => ({ ...t, name: names.get(t.name) ?? t.name }));
 }

@@ -124,6 +124,17 @@ export function initializerRankProblem(init: Initializer, rank: number): string 
 }
 
 /**
+ * Keras' fans of a weight shape (compute_fans): a vector's length both ways, a matrix's rows
+ * and columns, and beyond, its last two axes times the product of the others (a conv kernel's
+ * receptive field).
+ */
+export function kerasFans(shape: readonly number[]): [number, number] {
+  if (shape.length === 1) return [shape[0], shape[0]];
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+/**
  * Fills a tensor of this shape. fanIn/fanOut follow Keras: dense [in, out] → (in, out);
  * conv HWIO → (kh·kw·cin, kh·kw·cout).
  */

@@ -25,6 +25,8 @@ export interface WeightSpec {
    * kernel can bind both as one range (BatchNormalization's gamma|beta and mean|variance).
    */
   packWithPrevious?: boolean;
+  /** Its name in TF.js (and tf.keras 2) where Keras 3's differs: DepthwiseConv2D's kernel is their `depthwise_kernel`. */
+  tfjsName?: string;
   /** A Keras regularizer's penalty on it (trainable weights only): src/nn/regularizers.ts. */
   regularizer?: Regularizer;
   /** A Keras constraint projected after each update (trainable weights only): src/nn/constraints.ts. */

@@ -9,6 +9,7 @@ import { convGeometry } from '../kernels/window.js';
 import { poolGeometry, type PoolParams } from '../kernels/pool.js';
 import { activate } from './activation.js';
 import { conv2dRef } from './conv.js';
+import { depthwiseRef } from './depthwise.js';
 import { preluRef } from './prelu.js';
 import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
@@ -77,6 +78,7 @@ interface KerasArgs {
   units: number;
   kernel_size: [number, number];
   dilation_rate?: [number, number];
+  depth_multiplier: number;
   pool_size: [number, number];
   strides: [number, number];
   padding: 'valid' | 'same';
@@ -105,6 +107,15 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
         return activateAll(c.activation, conv2dRef(x, w[0], c.use_bias ? w[1] : null, p));
       },
       penalty: (w) => linearPenalty(c, w),
+    };
+  },
+  DepthwiseConv2D: (c, [height, width, channels]) => {
+    const [dilationH, dilationW] = c.dilation_rate ?? [1, 1];
+    const geometry = convGeometry({ height, width, kernelH: c.kernel_size[0], kernelW: c.kernel_size[1], strideH: c.strides[0], strideW: c.strides[1], dilationH, dilationW, padding: c.padding });
+    return {
+      weightCount: c.use_bias ? 2 : 1,
+      outputShape: [geometry.outH, geometry.outW, channels * c.depth_multiplier],
+      forward: (w, x, batch) => activateAll(c.activation, depthwiseRef(x, w[0], c.use_bias ? w[1] : null, { ...geometry, batch, channels, depthMultiplier: c.depth_multiplier })),
     };
   },
   // Along the last axis, at every position of the others (one row each).

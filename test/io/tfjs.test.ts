@@ -137,6 +137,17 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'depthwise convolutions (TF.js names the kernel depthwise_kernel)',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 2, kernelSize: 2, activation: 'relu', inputShape: INPUT }),
+          layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'tanh' }),
+          layers.depthwiseConv2d({ kernelSize: 2, strides: 2, useBias: false }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'PReLU, one alpha per channel and one per unit',
       () =>
         new Sequential([
@@ -345,6 +356,15 @@ describe('TF.js interchange', () => {
         tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
         tf.layers.flatten(),
         tf.layers.gaussianDropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'depthwise convolution',
+      () => tf.sequential({ layers: [
+        // 4·4·2 = 32 values into the Dense: within the 36 terms TOLERANCE allows for.
+        tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, activation: 'relu', inputShape: INPUT }),
+        tf.layers.flatten(),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),
     ],

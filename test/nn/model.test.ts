@@ -151,6 +151,17 @@ function preluModel(): Sequential {
   ]);
 }
 
+/** Depthwise convolutions: two filters per channel with 'same' padding and tanh, then one per channel, strided, without a bias. */
+function depthwiseModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 2, padding: 'same', activation: 'relu', inputShape: [6, 5, 2] }),
+    layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'tanh' }),
+    layers.depthwiseConv2d({ kernelSize: [2, 3], strides: [2, 1], useBias: false }),
+    layers.flatten(),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -199,7 +210,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel], ['depthwise convolutions', depthwiseModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

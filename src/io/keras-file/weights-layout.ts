@@ -86,7 +86,7 @@ export function readLegacyWeights(group: H5Group, model: SavableModel): Float32A
       const name = file.weightNames[i];
       const where = `${file.group.path}/${name}`;
       const short = slot.name.slice(slot.name.lastIndexOf('/') + 1);
-      if (lastName(name) !== short) throw new Error(`${group.source}: ${where} is weight ${i} of layer '${file.name}', where the model's layer '${layer.name}' has ${short}`);
+      if (lastName(name) !== short && lastName(name) !== slot.tfjsName) throw new Error(`${group.source}: ${where} is weight ${i} of layer '${file.name}', where the model's layer '${layer.name}' has ${short}`);
       return checkShape(file.group.tensor(name), layer, slot.name, slot.shape, where, group.source);
     });
   });

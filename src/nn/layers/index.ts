@@ -5,6 +5,7 @@ import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { AlphaDropout, Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
 import { PReLU, type PReLUArgs } from './prelu.js';
+import { DepthwiseConv2D, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
 import { Flatten } from './flatten.js';
 import { GaussianDropout, GaussianNoise, type GaussianDropoutArgs, type GaussianNoiseArgs } from './noise.js';
 import type { LayerArgs, LayerClass } from './layer.js';
@@ -13,7 +14,7 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, PReLU, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, PReLU, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
 export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
@@ -23,6 +24,7 @@ export { Layer, type LayerClass } from './layer.js';
  */
 export const layerClasses: Record<string, LayerClass> = {
   Conv2D,
+  DepthwiseConv2D,
   Dense,
   MaxPooling2D,
   AveragePooling2D,
@@ -46,6 +48,7 @@ export const layerClasses: Record<string, LayerClass> = {
 
 export const layers = {
   conv2d: (args: Conv2DArgs) => new Conv2D(args),
+  depthwiseConv2d: (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args),
   dense: (args: DenseArgs) => new Dense(args),
   maxPooling2d: (args: PoolingArgs = {}) => new MaxPooling2D(args),
   averagePooling2d: (args: PoolingArgs = {}) => new AveragePooling2D(args),

@@ -5,7 +5,7 @@
  */
 import type { TensorId } from '../../graph/graph.js';
 import { preluAlphaGradient, preluForward, preluInputGradient } from '../../kernels/prelu.js';
-import { checkInitializer, initialize, type Initializer } from '../initializers.js';
+import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
@@ -83,11 +83,4 @@ export class PReLU extends Layer {
       shared_axes: this.sharedAxes ?? null,
     };
   }
-}
-
-/** Keras' fans of a weight shape (compute_fans): a vector's length both ways, a matrix's rows and columns, and beyond, the last two axes times the rest. */
-function kerasFans(shape: readonly number[]): [number, number] {
-  if (shape.length === 1) return [shape[0], shape[0]];
-  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
 }

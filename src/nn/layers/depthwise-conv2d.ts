@@ -1,0 +1,172 @@
+/**
+ * DepthwiseConv2D (Keras'): each input channel convolved with its own `depthMultiplier`
+ * filters, output channel c·depthMultiplier + m, plus a bias and an activation. Its kernel is
+ * Keras' (KH, KW, C, depthMultiplier); the kernels run it directly (src/kernels/depthwise.ts).
+ */
+import type { TensorId } from '../../graph/graph.js';
+import { columnSum } from '../../kernels/column-sum.js';
+import { depthwiseForward, depthwiseInputGradient, depthwiseKernelGradient, type DepthwiseParams } from '../../kernels/depthwise.js';
+import { convGeometry, type Padding } from '../../kernels/window.js';
+import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
+import type { WeightSpec } from '../weights.js';
+import { activationConfig, checkActivation, readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
+import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
+import { initializerConfig, takeInitializer } from './keras-initializers.js';
+import { FIXED, Layer, pair, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+
+export interface DepthwiseConv2DArgs extends LayerArgs {
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  /** Filters per input channel (default 1). */
+  depthMultiplier?: number;
+  /** As Conv2D's: above 1 only with strides 1. */
+  dilationRate?: number | [number, number];
+  activation?: ActivationName;
+  useBias?: boolean;
+  /** Keras' depthwise_initializer (default glorotUniform). */
+  depthwiseInitializer?: Initializer;
+  biasInitializer?: Initializer;
+}
+
+export class DepthwiseConv2D extends Layer {
+  readonly className = 'DepthwiseConv2D';
+  readonly namePrefix = 'depthwise_conv2d';
+  readonly keras3BuildConfig = true;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly dilationRate: [number, number];
+  readonly padding: Padding;
+  readonly depthMultiplier: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  readonly depthwiseInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  private geometry?: Omit<DepthwiseParams, 'batch'>;
+
+  constructor(args: DepthwiseConv2DArgs) {
+    const kind = 'DepthwiseConv2D';
+    super(kind, args, ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer'], { dataFormat: FIXED.dataFormat });
+    this.kernelSize = pair(kind, 'kernelSize', args.kernelSize);
+    this.strides = pair(kind, 'strides', args.strides ?? 1);
+    this.dilationRate = pair(kind, 'dilationRate', args.dilationRate ?? 1);
+    if (this.dilationRate.some((d) => d > 1) && this.strides.some((s) => s > 1)) {
+      throw new Error(`${kind}: strides above 1 with a dilationRate above 1 are not supported, as in Keras (got strides [${this.strides}], dilationRate [${this.dilationRate}])`);
+    }
+    this.padding = args.padding ?? 'valid';
+    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`${kind}: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
+    this.depthMultiplier = positiveInt(kind, 'depthMultiplier', args.depthMultiplier ?? 1);
+    this.activation = checkActivation(kind, args.activation);
+    if (this.activation === 'softmax') throw new Error(`${kind}: a softmax activation is not supported (it belongs on the model's Dense output)`);
+    this.useBias = args.useBias ?? true;
+    this.depthwiseInitializer = checkInitializer(`${kind}: depthwiseInitializer`, args.depthwiseInitializer ?? 'glorotUniform');
+    this.biasInitializer = checkInitializer(`${kind}: biasInitializer`, args.biasInitializer ?? 'zeros');
+  }
+
+  protected configure(inputShape: number[], random: () => number): WeightSpec[] {
+    if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
+    const [height, width, channels] = inputShape;
+    const [kernelH, kernelW] = this.kernelSize;
+    const [strideH, strideW] = this.strides;
+    const [dilationH, dilationW] = this.dilationRate;
+    let geometry;
+    try {
+      geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padding: this.padding });
+    } catch (err) {
+      this.fail((err as Error).message);
+    }
+    this.geometry = { ...geometry, channels, depthMultiplier: this.depthMultiplier };
+    const outputs = channels * this.depthMultiplier;
+    this.outputShape = [geometry.outH, geometry.outW, outputs];
+    const kernelShape = [kernelH, kernelW, channels, this.depthMultiplier];
+    const fans = kerasFans(kernelShape);
+    const specs: WeightSpec[] = [{ name: 'kernel', shape: kernelShape, trainable: true, tfjsName: 'depthwise_kernel', init: () => initialize(this.depthwiseInitializer, kernelShape, ...fans, random) }];
+    if (this.useBias) specs.push({ name: 'bias', shape: [outputs], trainable: true, init: () => initialize(this.biasInitializer, [outputs], ...fans, random) });
+    return specs;
+  }
+
+  record(ctx: RecordContext, x: TensorId): Recorded {
+    const { graph, device, weights, batch } = ctx;
+    const p: DepthwiseParams = { ...this.geometry!, batch };
+    const [kernel, bias] = this.weightSlots;
+    const outShape = [batch, ...this.outputShape];
+    const z = graph.tensor(`${this.name}/output`, outShape);
+    graph.add({
+      label: `${this.name} depthwise`,
+      reads: [x],
+      writes: [z],
+      createDispatches: async (bind) => [await depthwiseForward(device, p, { x: bind(x), kernel: weights.range(kernel), bias: bias && weights.range(bias), y: bind(z) })],
+    });
+    const act = this.activation === 'linear' ? undefined : this.activation === 'silu' ? 'swish' : (this.activation as Exclude<ActivationName, 'silu' | 'softmax' | 'linear'>);
+    const y = act ? recordActivation(ctx, this.name, act, z) : z;
+    return {
+      y,
+      backward: (dY, needInputGrad) => {
+        const dZ = act ? recordActivationBackward(ctx, this.name, act, { z, y }, dY.d) : dY.d;
+        if (kernel.trainable) {
+          graph.add({
+            label: `${this.name} depthwise kernel gradient`,
+            reads: [x, dZ],
+            writes: [],
+            createDispatches: (bind, scratch) => depthwiseKernelGradient(device, p, { x: bind(x), dZ: bind(dZ), dKernel: weights.gradRange(kernel) }, scratch),
+          });
+          if (bias) {
+            const rows = batch * p.outH * p.outW;
+            graph.add({
+              label: `${this.name} bias gradient`,
+              reads: [dZ],
+              writes: [],
+              createDispatches: (bind, scratch) => columnSum(device, { rows, cols: bias.elements }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch),
+            });
+          }
+        }
+        if (!needInputGrad) return undefined;
+        const dX = graph.tensor(`${this.name}/dInput`, graph.shape(x));
+        graph.add({
+          label: `${this.name} depthwise input gradient`,
+          reads: [dZ],
+          writes: [dX],
+          createDispatches: async (bind) => [await depthwiseInputGradient(device, p, { dZ: bind(dZ), kernel: weights.range(kernel), dX: bind(dX) })],
+        });
+        return { d: dX, reluApplied: false };
+      },
+    };
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): DepthwiseConv2D {
+    c.channelsLast();
+    c.requireNull(['depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint']);
+    return new DepthwiseConv2D({
+      ...args,
+      depthMultiplier: c.take('depth_multiplier') as number,
+      kernelSize: c.pair('kernel_size'),
+      strides: c.pair('strides', 1),
+      padding: c.padding(),
+      dilationRate: c.pair('dilation_rate', 1),
+      activation: readActivation(c),
+      useBias: c.bool('use_bias', true),
+      depthwiseInitializer: takeInitializer(c, 'depthwise_initializer', 'glorotUniform'),
+      biasInitializer: takeInitializer(c, 'bias_initializer', 'zeros'),
+    });
+  }
+
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    return {
+      depth_multiplier: this.depthMultiplier,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate],
+      activation: activationConfig(this.activation, flavor),
+      use_bias: this.useBias,
+      depthwise_initializer: initializerConfig(this.depthwiseInitializer, flavor),
+      bias_initializer: initializerConfig(this.biasInitializer, flavor),
+      depthwise_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      depthwise_constraint: null,
+      bias_constraint: null,
+    };
+  }
+}
