@@ -6,7 +6,7 @@
  */
 import { convAlgorithmCandidates, type ConvAlgorithm, type ConvAlgorithms as LayerAlgorithms } from '../src/kernels/conv-algorithm.js';
 import type { ConvParams, Im2colKernel } from '../src/kernels/im2col.js';
-import { convGeometry } from '../src/kernels/window.js';
+import { windowGeometry } from '../src/nn/layers/conv-window.js';
 import { poolGeometry, type MaxPoolBackwardKernel, type PoolParams } from '../src/kernels/pool.js';
 import type { OptimizerKind } from '../src/kernels/optimizer.js';
 import { BatchNormalization } from '../src/nn/layers/batchnorm.js';
@@ -297,11 +297,10 @@ function reluFusion(model: Sequential): { reluInput: boolean[]; reluApplied: boo
 
 /** A conv layer's window over an input of `shape` (H, W, C), at `batch`. */
 function convParams(layer: Conv2D, shape: readonly number[], batch: number): ConvParams {
-  const [height, width, channels] = shape;
-  const [kernelH, kernelW] = layer.kernelSize;
-  const [strideH, strideW] = layer.strides;
-  const [dilationH, dilationW] = layer.dilationRate;
-  return { ...convGeometry({ height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padding: layer.padding }), batch, channels };
+  const geometry = windowGeometry(layer, shape, (message) => {
+    throw new Error(`${layer.name}: ${message}`);
+  });
+  return { ...geometry, batch, channels: shape[2] };
 }
 
 /**

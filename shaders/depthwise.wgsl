@@ -70,14 +70,12 @@ fn inputGradient(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   let ohLast = lastWindow(hp, SH, OH);
   let owLast = lastWindow(wp, SW, OW);
   var sum = 0.0;
-  for (var oh = firstWindow(hp, (KH - 1u) * DH + 1u, SH); oh <= ohLast; oh++) {
-    let dh = hp - oh * SH;
-    if (dh % DH != 0u) { continue; }
-    let kh = dh / DH;
-    for (var ow = firstWindow(wp, (KW - 1u) * DW + 1u, SW); ow <= owLast; ow++) {
-      let dw = wp - ow * SW;
-      if (dw % DW != 0u) { continue; }
-      let kw = dw / DW;
+  for (var oh = firstWindow(hp, SPAN_H, SH); oh <= ohLast; oh++) {
+    let kh = tapAt(hp, oh, SH, DH);
+    if (kh == NO_TAP) { continue; }
+    for (var ow = firstWindow(wp, SPAN_W, SW); ow <= owLast; ow++) {
+      let kw = tapAt(wp, ow, SW, DW);
+      if (kw == NO_TAP) { continue; }
       let base = ((n * OH + oh) * OW + ow) * C * DM + c * DM;
       for (var m = 0u; m < DM; m++) {
         sum += dZ[base + m] * kernel[((kh * KW + kw) * C + c) * DM + m];

@@ -132,15 +132,12 @@ fn gatherColumns(i: u32) -> Chunk {
   let ohLast = lastWindow(hp, SH, OH);
   let owLast = lastWindow(wp, SW, OW);
   var sum = Chunk();
-  for (var oh = firstWindow(hp, (KH - 1u) * DH + 1u, SH); oh <= ohLast; oh++) {
-    // The window's taps are DH apart: none falls on this row unless DH divides the distance.
-    let dh = hp - oh * SH;
-    if (dh % DH != 0u) { continue; }
-    let kh = dh / DH;
-    for (var ow = firstWindow(wp, (KW - 1u) * DW + 1u, SW); ow <= owLast; ow++) {
-      let dw = wp - ow * SW;
-      if (dw % DW != 0u) { continue; }
-      let kw = dw / DW;
+  for (var oh = firstWindow(hp, SPAN_H, SH); oh <= ohLast; oh++) {
+    let kh = tapAt(hp, oh, SH, DH);
+    if (kh == NO_TAP) { continue; }
+    for (var ow = firstWindow(wp, SPAN_W, SW); ow <= owLast; ow++) {
+      let kw = tapAt(wp, ow, SW, DW);
+      if (kw == NO_TAP) { continue; }
       let row = (n * OH + oh) * OW + ow;
       sum += dCol[row * KC + (kh * KW + kw) * CC + c];
     }

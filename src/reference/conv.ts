@@ -11,7 +11,7 @@ import type { ConvParams } from '../kernels/im2col.js';
  * Calls `visit(row, k, xIndex)` for every entry of col that im2col copies from x (padding
  * entries, which are 0, are skipped): row = (n*OH + oh)*OW + ow, k = (kh*KW + kw)*C + c.
  */
-function forEachWindowTap(p: ConvParams, visit: (row: number, k: number, xIndex: number) => void): void {
+export function forEachWindowTap(p: ConvParams, visit: (row: number, k: number, xIndex: number) => void): void {
   const { batch, height, width, channels, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW } = p;
   const [dilationH, dilationW] = [p.dilationH ?? 1, p.dilationW ?? 1];
   for (let n = 0; n < batch; n++) {

@@ -1,33 +1,22 @@
 /**
- * Float64 references for the depthwise convolution, forward and backward, written out directly
- * per tap (no gathering), so they check the kernels' window arithmetic independently.
+ * Float64 references for the depthwise convolution, forward and backward, by scattering over
+ * the window taps (no gathering), so they check the kernels' gathers independently.
  *   x: (N, H, W, C)   kernel: (KH, KW, C, DM)   bias, dB: (C·DM)   y, dY: (N, OH, OW, C·DM)
  */
 import type { DepthwiseParams } from '../kernels/depthwise.js';
+import { forEachWindowTap } from './conv.js';
 
-/** Calls visit(xIndex, kernelIndex, yIndex) for every product of the convolution (taps in the padding skipped). */
+/**
+ * Calls visit(xIndex, kernelIndex, yIndex) for every product of the convolution (taps in the
+ * padding skipped): each window tap that im2col would copy (conv.ts' forEachWindowTap: output
+ * pixel `row`, tap k = (kh·KW + kw)·C + c) meets each of channel c's DM filters.
+ */
 function forEachProduct(p: DepthwiseParams, visit: (xIndex: number, kernelIndex: number, yIndex: number) => void): void {
-  const { batch, height, width, channels: C, kernelH, kernelW, strideH, strideW, padTop, padLeft, outH, outW, depthMultiplier: DM } = p;
-  const [dilationH, dilationW] = [p.dilationH ?? 1, p.dilationW ?? 1];
-  for (let n = 0; n < batch; n++) {
-    for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
-        for (let kh = 0; kh < kernelH; kh++) {
-          const h = oh * strideH - padTop + kh * dilationH;
-          if (h < 0 || h >= height) continue;
-          for (let kw = 0; kw < kernelW; kw++) {
-            const w = ow * strideW - padLeft + kw * dilationW;
-            if (w < 0 || w >= width) continue;
-            for (let c = 0; c < C; c++) {
-              for (let m = 0; m < DM; m++) {
-                visit(((n * height + h) * width + w) * C + c, ((kh * kernelW + kw) * C + c) * DM + m, ((n * outH + oh) * outW + ow) * C * DM + c * DM + m);
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  const { channels: C, depthMultiplier: DM } = p;
+  forEachWindowTap(p, (row, k, xIndex) => {
+    const c = k % C;
+    for (let m = 0; m < DM; m++) visit(xIndex, k * DM + m, (row * C + c) * DM + m);
+  });
 }
 
 export function depthwiseRef(x: ArrayLike<number>, kernel: ArrayLike<number>, bias: ArrayLike<number> | null, p: DepthwiseParams): Float64Array {

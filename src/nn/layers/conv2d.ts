@@ -8,7 +8,7 @@ import type { TensorId } from '../../graph/graph.js';
 import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvAlgorithms, type ConvDirection } from '../../kernels/conv-algorithm.js';
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
-import { convGeometry, type Padding } from '../../kernels/window.js';
+import type { Padding } from '../../kernels/window.js';
 import type { Initializer } from '../initializers.js';
 import type { ConstraintArg, ConstraintSpec } from '../constraints.js';
 import type { Regularizer, RegularizerArg } from '../regularizers.js';
@@ -16,7 +16,8 @@ import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { FIXED, Layer, pair, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { convWindow, windowGeometry } from './conv-window.js';
+import { FIXED, Layer, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import {
   linearConfig,
   linearConstraints,
@@ -108,14 +109,7 @@ export class Conv2D extends Layer {
       dataFormat: FIXED.dataFormat,
     });
     this.filters = positiveInt('Conv2D', 'filters', args.filters);
-    this.kernelSize = pair('Conv2D', 'kernelSize', args.kernelSize);
-    this.strides = pair('Conv2D', 'strides', args.strides ?? 1);
-    this.dilationRate = pair('Conv2D', 'dilationRate', args.dilationRate ?? 1);
-    if (this.dilationRate.some((d) => d > 1) && this.strides.some((s) => s > 1)) {
-      throw new Error(`Conv2D: strides above 1 with a dilationRate above 1 are not supported, as in Keras (got strides [${this.strides}], dilationRate [${this.dilationRate}])`);
-    }
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`Conv2D: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
+    ({ kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate, padding: this.padding } = convWindow('Conv2D', args));
     this.activation = checkActivation('Conv2D', args.activation);
     this.useBias = args.useBias ?? true;
     ({ kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer } = linearInitializers('Conv2D', args, 4));
@@ -126,17 +120,9 @@ export class Conv2D extends Layer {
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
-    if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
-    const [height, width, channels] = inputShape;
+    const geometry = windowGeometry(this, inputShape, (message) => this.fail(message));
     const [kernelH, kernelW] = this.kernelSize;
-    const [strideH, strideW] = this.strides;
-    const [dilationH, dilationW] = this.dilationRate;
-    let geometry;
-    try {
-      geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padding: this.padding });
-    } catch (err) {
-      this.fail((err as Error).message);
-    }
+    const channels = inputShape[2];
     this.geometry = { ...geometry, channels };
     if (Object.values(algorithmPerDirection(this.algorithm)).includes('winograd')) {
       const problem = winogradProblem({ ...this.geometry, batch: 1 });

@@ -6,13 +6,14 @@
 import type { TensorId } from '../../graph/graph.js';
 import { columnSum } from '../../kernels/column-sum.js';
 import { depthwiseForward, depthwiseInputGradient, depthwiseKernelGradient, type DepthwiseParams } from '../../kernels/depthwise.js';
-import { convGeometry, type Padding } from '../../kernels/window.js';
+import type { Padding } from '../../kernels/window.js';
 import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { activationConfig, checkActivation, readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
-import { FIXED, Layer, pair, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
+import { convWindow, windowGeometry } from './conv-window.js';
+import { FIXED, Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DepthwiseConv2DArgs extends LayerArgs {
   kernelSize: number | [number, number];
@@ -47,14 +48,7 @@ export class DepthwiseConv2D extends Layer {
   constructor(args: DepthwiseConv2DArgs) {
     const kind = 'DepthwiseConv2D';
     super(kind, args, ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer'], { dataFormat: FIXED.dataFormat });
-    this.kernelSize = pair(kind, 'kernelSize', args.kernelSize);
-    this.strides = pair(kind, 'strides', args.strides ?? 1);
-    this.dilationRate = pair(kind, 'dilationRate', args.dilationRate ?? 1);
-    if (this.dilationRate.some((d) => d > 1) && this.strides.some((s) => s > 1)) {
-      throw new Error(`${kind}: strides above 1 with a dilationRate above 1 are not supported, as in Keras (got strides [${this.strides}], dilationRate [${this.dilationRate}])`);
-    }
-    this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') throw new Error(`${kind}: padding must be 'valid' or 'same', got '${String(args.padding)}'`);
+    ({ kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate, padding: this.padding } = convWindow(kind, args));
     this.depthMultiplier = positiveInt(kind, 'depthMultiplier', args.depthMultiplier ?? 1);
     this.activation = checkActivation(kind, args.activation);
     if (this.activation === 'softmax') throw new Error(`${kind}: a softmax activation is not supported (it belongs on the model's Dense output)`);
@@ -64,17 +58,9 @@ export class DepthwiseConv2D extends Layer {
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
-    if (inputShape.length !== 3) this.fail(`expects input [height, width, channels], got [${inputShape}]`);
-    const [height, width, channels] = inputShape;
+    const geometry = windowGeometry(this, inputShape, (message) => this.fail(message));
     const [kernelH, kernelW] = this.kernelSize;
-    const [strideH, strideW] = this.strides;
-    const [dilationH, dilationW] = this.dilationRate;
-    let geometry;
-    try {
-      geometry = convGeometry({ height, width, kernelH, kernelW, strideH, strideW, dilationH, dilationW, padding: this.padding });
-    } catch (err) {
-      this.fail((err as Error).message);
-    }
+    const channels = inputShape[2];
     this.geometry = { ...geometry, channels, depthMultiplier: this.depthMultiplier };
     const outputs = channels * this.depthMultiplier;
     this.outputShape = [geometry.outH, geometry.outW, outputs];
