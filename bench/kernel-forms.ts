@@ -4,7 +4,8 @@
  * layer), the column sums (bias gradients) one column per invocation against four, the optimizer
  * update one value per invocation against four (SGD and Adam, the preset's and npm start's);
  * and clipping by norm over mnist-cnn's gradients (the global norm, and its largest weight's),
- * whose sum of squares ran in one workgroup, against as many as it now takes (up to 256; the
+ * whose sum of squares ran in one workgroup (256 invocations, each striding over all values),
+ * against as many invocations as it now takes (up to 4096, shaders/partial-sums.wgsl; the
  * regularizer and activity penalties share that pass).
  * Every pair is timed in interleaved rounds (GPU timestamps, the interquartile mean of --reps
  * calls per round), so that the load other jobs put on the CPU weighs on both forms alike;
@@ -84,7 +85,7 @@ for (const kind of ['sgd', 'adam'] as const) {
 }
 for (const [what, n] of [['clip by global norm', optimizerCount(presets['mnist-cnn']().model)], ['clip dense kernel by norm', 9216 * 128]] as const) {
   const io = { g: buffer('g', n) };
-  pair(`${what} (${n} values)`, await clipByNorm(device, n, 1, io, owner.scratch, 1), await clipByNorm(device, n, 1, io, owner.scratch));
+  pair(`${what} (${n} values)`, await clipByNorm(device, n, 1, io, owner.scratch, 256), await clipByNorm(device, n, 1, io, owner.scratch));
 }
 
 const timer = new DispatchTimer(device);

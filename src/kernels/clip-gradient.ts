@@ -1,12 +1,15 @@
 /** Keras' gradient clipping (clipvalue, clipnorm, global_clipnorm) on gradients in place, before the optimizer's update. */
-import code from '../../shaders/clip-gradient.wgsl';
+import clipCode from '../../shaders/clip-gradient.wgsl';
+import partialSumsCode from '../../shaders/partial-sums.wgsl';
 import type { Device } from '../device/device.js';
 import { createDispatch, grid, type Binding, type Dispatch } from '../runtime/dispatch.js';
 import type { Scratch } from '../runtime/scratch.js';
-import { partialCount, penaltyPartials } from './regularize.js';
+import { partialCount, partialSums } from './partial-sums.js';
 
-/** The shader's workgroup size (a constant there: it sizes the norm scale's workgroup array). */
+/** The shaders' workgroup size. */
 const WG = 256;
+
+const code = `${partialSumsCode}\n${clipCode}`;
 
 /** g = clamp(g, −clip, clip) over `count` values. */
 export function clipByValue(device: Device, count: number, clip: number, io: { g: Binding }): Promise<Dispatch> {
@@ -15,8 +18,8 @@ export function clipByValue(device: Device, count: number, clip: number, io: { g
 
 /**
  * g *= clip / max(‖g‖, clip) over `count` values: one weight's gradient, or all of them. Three
- * dispatches: partial sums of squares into a scratch buffer (PARTIALS + 1) taken from `scratch`
- * once, the scale from them, the scaling.
+ * dispatches: partial sums of squares, the scale from them, the scaling; their scratch buffers,
+ * (partials) and (1), are taken from `scratch` once.
  */
 export async function clipByNorm(
   device: Device,
@@ -24,14 +27,15 @@ export async function clipByNorm(
   clip: number,
   io: { g: Binding },
   scratch: Scratch,
-  /** Partial sums (workgroups) of the first pass; forcing 1, one workgroup over all, is for the bench. */
+  /** The first pass' partial sums; the bench forces other counts. */
   partials = partialCount(count),
 ): Promise<Dispatch[]> {
-  const sums = scratch('clip by norm sums', (partials + 1) * 4);
+  const sums = scratch('clip by norm partial sums', partials * 4);
+  const scale = scratch('clip by norm scale', 4);
   const constants = { COUNT: count, CLIP: clip, PARTIALS: partials };
   return [
-    await penaltyPartials(device, count, { l1: 0, l2: 1 }, { w: io.g, partials: { buffer: sums, offset: 0, size: partials * 4 } }, partials),
-    await createDispatch(device, { label: 'clip gradient norm scale', code, entryPoint: 'normScale', constants }, [undefined, sums], [1]),
-    await createDispatch(device, { label: 'clip gradient by norm', code, entryPoint: 'byNorm', constants }, [io.g, sums], grid(count, WG)),
+    await partialSums(device, count, { l1: 0, l2: 1 }, { w: io.g, partials: sums }, partials),
+    await createDispatch(device, { label: 'clip gradient norm scale', code, entryPoint: 'normScale', constants }, [sums, scale], [1]),
+    await createDispatch(device, { label: 'clip gradient by norm', code, entryPoint: 'byNorm', constants }, [io.g, scale], grid(count, WG)),
   ];
 }

@@ -26,8 +26,10 @@ function weights(count: number, seed: number): Float32Array {
 describe('regularizer kernels vs float64 reference', () => {
   it('the penalty counts every element once, however many workgroups share it (exact on ones)', async () => {
     const device = await testDevice();
-    // 1 and 256 values: one partial sum; 257 and 65,535: several, up to 256; 65,537 and 1,000,003: 256, each over many strided runs.
-    for (const count of [1, 256, 257, 65_535, 65_537, 1_000_003]) {
+    // 1 and 16 values: one partial sum; 17: two; 4097: 257, in two workgroups (and more than the
+    // finishing workgroup has invocations); 65,536: 4096 of 16 each; 65,537 and 1,000,003: 4096
+    // (the most), of unequal counts, each over many strided runs.
+    for (const count of [1, 16, 17, 4097, 65_536, 65_537, 1_000_003]) {
       const wBuf = device.upload('w', new Float32Array(count).fill(1));
       const mBuf = device.upload('metrics', new Float32Array(4));
       const owner = new ScratchOwner(device);
@@ -57,7 +59,7 @@ describe('regularizer kernels vs float64 reference', () => {
           await regularizeGradient(device, count, r, { w: wBuf, grads: gBuf }),
         ]);
         expectClose(await device.readFloats(gBuf, 0, count), regularizeGradientRef(w, grads, r), { atol: 1e-7, rtol: 1e-6 }, `${name} grads (n=${count})`);
-        // f32 sums of up to 300,001 terms, in 256 strided parts: relative 1e-5.
+        // f32 sums of up to 300,001 terms, in 4096 strided parts: relative 1e-5.
         const expected = [metrics[0] + batch * penaltyRef(w, r), 3, 8, 0];
         expectClose(await device.readFloats(mBuf), expected, { atol: 1e-6, rtol: 1e-5 }, `${name} metrics (n=${count})`);
         for (const b of [wBuf, gBuf, mBuf]) b.destroy();
