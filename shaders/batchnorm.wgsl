@@ -9,6 +9,10 @@
 // statistics take two passes over x for accuracy: the mean (of x − x[0, c], so that a large
 // common offset does not use up the f32 mantissa), then the variance as the mean of (x − mean)².
 //
+// A frozen layer (Keras' trainable = False) runs in inference mode in training too: inferForward,
+// then frozenBackward, dX = dY·gamma/sqrt(movingVariance + EPSILON), the moving statistics
+// being constants; nothing else is written.
+//
 // Backward, with xhat = (x − mean)·invStd:
 //   dBeta = Σ dY,  dGamma = Σ dY·xhat,
 //   dX = gamma·invStd·(dY − dBeta/ROWS − xhat·dGamma/ROWS).
@@ -24,7 +28,8 @@
 //   trainForward:  0 x   1 gammaBeta   2 y    3 moving (read_write)   4 saved (written)
 //   inferForward:  0 x   1 gammaBeta   2 y    3 movingStats (read)
 //   backward:      0 x   1 gammaBeta   2 dX   3 savedStats (read)   4 dY   5 dGammaBeta
-// inferForward is element-wise, laid out by grid(ROWS·CHANNELS, WG).
+//   frozenBackward:      1 gammaBeta   2 dX   3 movingStats (read)  4 dY
+// inferForward and frozenBackward are element-wise, laid out by grid(ROWS·CHANNELS, WG).
 // WG must be a power of two (tree reduction).
 
 override ROWS: u32;
@@ -147,4 +152,14 @@ fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) 
     if (SCALE) { dGammaBeta[channel] = dGamma; }
     if (CENTER) { dGammaBeta[BETA_ROW * CHANNELS + channel] = dBeta; }
   }
+}
+
+// ---- backward of a frozen layer: through the moving statistics --------------------------
+
+@compute @workgroup_size(WG)
+fn frozenBackward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WG;
+  if (i >= ROWS * CHANNELS) { return; }
+  let channel = i % CHANNELS;
+  dX[i] = dY[i] * (gammaOf(channel) * inverseSqrt(movingStats[CHANNELS + channel] + EPSILON));
 }

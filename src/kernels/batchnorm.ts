@@ -1,7 +1,8 @@
 /**
  * Batch normalization over NHWC data (per channel over N·H·W; dense [N, C] is H = W = 1),
  * Keras semantics: training forward with batch statistics and moving-average update,
- * inference forward with the moving statistics, and the backward through the batch statistics.
+ * inference forward with the moving statistics, the backward through the batch statistics, and
+ * the backward of a frozen layer (inference mode in training, as Keras runs trainable = False).
  */
 import code from '../../shaders/batchnorm.wgsl';
 import type { Device } from '../device/device.js';
@@ -98,5 +99,24 @@ export function batchNormBackward(
     { label: 'batchnorm backward', code, entryPoint: 'backward', constants: constants(shape, options) },
     [io.x, io.gammaBeta, io.dX, io.saved, io.dY, io.dGammaBeta],
     [shape.channels],
+  );
+}
+
+/**
+ * Backward of a frozen layer, which ran batchNormInferForward in training:
+ * dX = dY·gamma/sqrt(moving variance + epsilon). Its weights get no gradient.
+ *   dY, dX: (rows, channels)   gammaBeta: as above   moving: (2, channels) moving mean, moving variance
+ */
+export function batchNormFrozenBackward(
+  device: Device,
+  shape: BatchNormShape,
+  options: BatchNormOptions,
+  io: { gammaBeta: Binding; moving: Binding; dY: Binding; dX: Binding },
+): Promise<Dispatch> {
+  return createDispatch(
+    device,
+    { label: 'batchnorm frozen backward', code, entryPoint: 'frozenBackward', constants: constants(shape, options) },
+    [undefined, io.gammaBeta, io.dX, io.moving, io.dY],
+    grid(shape.rows * shape.channels, WG),
   );
 }

@@ -55,6 +55,12 @@ export function batchNormTrainRef(
   return { y, saved, moving: movingAfter };
 }
 
+/** Per channel, what inference multiplies x − moving mean by: gamma/sqrt(moving variance + epsilon). */
+function movingScale(gammaBeta: ArrayLike<number>, moving: ArrayLike<number>, channels: number, options: BatchNormOptions): Float64Array {
+  const { epsilon } = settings(options);
+  return Float64Array.from({ length: channels }, (_, c) => gammaAndBeta(gammaBeta, channels, options, c)[0] / Math.sqrt(moving[channels + c] + epsilon));
+}
+
 /** Inference forward with the moving statistics (2, channels). */
 export function batchNormInferRef(
   x: ArrayLike<number>,
@@ -64,11 +70,10 @@ export function batchNormInferRef(
   moving: ArrayLike<number>,
   options: BatchNormOptions = {},
 ): Float64Array {
-  const { epsilon } = settings(options);
+  const scale = movingScale(gammaBeta, moving, channels, options);
   return Float64Array.from({ length: rows * channels }, (_, i) => {
     const c = i % channels;
-    const [gamma, beta] = gammaAndBeta(gammaBeta, channels, options, c);
-    return (gamma * (x[i] - moving[c])) / Math.sqrt(moving[channels + c] + epsilon) + beta;
+    return (x[i] - moving[c]) * scale[c] + gammaAndBeta(gammaBeta, channels, options, c)[1];
   });
 }
 
@@ -103,4 +108,17 @@ export function batchNormBackwardRef(
     dGammaBeta[channels + c] = center ? dBeta : 0;
   }
   return { dX, dGammaBeta };
+}
+
+/** Backward of a frozen layer through batchNormInferRef: dX (rows, channels) = dY·gamma/sqrt(moving variance + epsilon). */
+export function batchNormFrozenBackwardRef(
+  dY: ArrayLike<number>,
+  rows: number,
+  channels: number,
+  gammaBeta: ArrayLike<number>,
+  moving: ArrayLike<number>,
+  options: BatchNormOptions = {},
+): Float64Array {
+  const scale = movingScale(gammaBeta, moving, channels, options);
+  return Float64Array.from({ length: rows * channels }, (_, i) => dY[i] * scale[i % channels]);
 }

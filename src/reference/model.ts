@@ -87,8 +87,10 @@ interface KerasArgs {
   epsilon: number;
   target_shape: number[];
   keepdims: boolean;
-  scale: number;
+  /** Rescaling's factor; BatchNormalization's gamma on or off. */
+  scale: number | boolean;
   offset: number;
+  center: boolean;
   negative_slope: number;
   kernel_regularizer: RegularizerConfig;
   bias_regularizer: RegularizerConfig;
@@ -130,14 +132,18 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   }),
   MaxPooling2D: (c, inShape) => pooling(c, inShape, (x, p) => maxPoolForwardRef(x, p).y),
   AveragePooling2D: (c, inShape) => pooling(c, inShape, avgPoolForwardRef),
+  // Gamma and beta exist only where scale and center are on (Keras' weights), else 1 and 0.
   BatchNormalization: (c, inShape) => ({
-    weightCount: 4, // gamma, beta, moving mean, moving variance
+    weightCount: Number(c.scale === true) + Number(c.center) + 2,
     outputShape: inShape,
-    forward: ([gamma, beta, mean, variance], x) => {
+    forward: (w, x) => {
       const channels = inShape[inShape.length - 1];
+      const gamma = c.scale === true ? w[0] : undefined;
+      const beta = c.center ? w[Number(c.scale === true)] : undefined;
+      const [mean, variance] = w.slice(-2);
       return x.map((v, i) => {
         const ch = i % channels;
-        return ((v - mean[ch]) / Math.sqrt(variance[ch] + c.epsilon)) * gamma[ch] + beta[ch];
+        return ((v - mean[ch]) / Math.sqrt(variance[ch] + c.epsilon)) * (gamma ? gamma[ch] : 1) + (beta ? beta[ch] : 0);
       });
     },
   }),
@@ -157,7 +163,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   // Their padding and cropping are [[top, bottom], [left, right]] (Conv2D's padding is a word).
   ZeroPadding2D: (c, inShape) => window(inShape, (c as unknown as { padding: number[][] }).padding, 1),
   Cropping2D: (c, inShape) => window(inShape, (c as unknown as { cropping: number[][] }).cropping, -1),
-  Rescaling: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => scaleRef(x, c.scale, c.offset) }),
+  Rescaling: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => scaleRef(x, c.scale as number, c.offset) }),
   Reshape: (c, inShape) => {
     const count = inShape.reduce((a, b) => a * b, 1);
     const known = c.target_shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);

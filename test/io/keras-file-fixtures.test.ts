@@ -385,6 +385,27 @@ describe('Keras-made files', () => {
     fresh.dispose();
   });
 
+  it("frozen-batchnorm.keras: frozen BatchNormalization layers (trainable: false) give Keras' figures, and Keras' next Adam step runs through their moving statistics and leaves them bit for bit", async () => {
+    const model = await loadModel(`${DIR}frozen-batchnorm.keras`);
+    const norms = model.layers.filter((l) => l.className === 'BatchNormalization');
+    expect(norms.map((l) => l.trainable)).toEqual([false, false]);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adam, for the convolutions and the Dense layer
+    expect(model.trainingState().optimizerSteps).toBe(expected['frozen-batchnorm.keras'].resume.iterations - 1);
+    await expectKerasFigures(model, expected['frozen-batchnorm.keras']);
+    const names = model.layers.flatMap((l) => l.weightSlots.map((w) => w.name));
+    const before = await model.getWeights();
+    await model.trainOnBatch(train.images, train.labels);
+    const after = await model.getWeights();
+    names.forEach((name, i) => {
+      const moved = after[i].some((v, j) => v !== before[i][j]);
+      expect(moved, name).toBe(!name.startsWith('batch_normalization'));
+    });
+    expectClose(await model.predict(test.images.subarray(0, 16 * 784)), expected['frozen-batchnorm.keras'].resume.probabilities.flat(), { atol: 1e-4 }, 'probabilities after a resumed Adam step');
+    const trainable = (json: string) => JSON.parse(json).config.layers.slice(1).map((l: { config: { trainable: boolean } }) => l.config.trainable);
+    expect(trainable(toKerasJson(model))).toEqual(trainable(new TextDecoder().decode(unzipSync(bytes('frozen-batchnorm.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it("batchnorm-affine.keras: BatchNormalization without gamma, without beta and without either holds Keras' weights, gives Keras' figures, resumes Adam to Keras' next step, and is written back", async () => {
     const model = await loadModel(`${DIR}batchnorm-affine.keras`);
     const norms = model.layers.filter((l) => l.className === 'BatchNormalization');

@@ -94,7 +94,6 @@ describe('Keras model JSON', () => {
     ['an activity regularizer on a softmax output', (m) => (layerConfig(m, 'Dense').activity_regularizer = { module: 'keras.regularizers', class_name: 'L2', config: { l2: 0.01 }, registered_name: null }), /Dense layer 'dense': an activityRegularizer on a softmax output is not supported/],
     ['an orthogonal regularizer', (m) => (layerConfig(m, 'Dense').kernel_regularizer = { module: 'keras.regularizers', class_name: 'OrthogonalRegularizer', config: { factor: 0.01, mode: 'rows' }, registered_name: null }), /Dense layer 'dense': kernel_regularizer: unsupported regularizer OrthogonalRegularizer \(supported: L1, L2, L1L2\)/],
     ['a negative regularizer factor', (m) => (layerConfig(m, 'Conv2D').kernel_regularizer = { class_name: 'L2', config: { l2: -0.01 } }), /Conv2D layer 'conv2d': kernel_regularizer: l2 must be a finite number ≥ 0, got -0.01/],
-    ['a frozen batch normalization', (m) => (layerConfig(m, 'BatchNormalization').trainable = false), /BatchNormalization layer 'batch_normalization': trainable: false is not supported \(Keras runs a frozen BatchNormalization in inference mode\)/],
     ['a frozen model', (m) => (m.config.trainable = false), /a frozen model \(trainable: false\) is not supported/],
     ['trainable that is not a boolean', (m) => (layerConfig(m, 'Dense').trainable = 'no'), /Dense layer 'dense': trainable must be true or false, got "no"/],
     ['another dtype', (m) => (layerConfig(m, 'Dense').dtype = 'float16'), /Dense layer 'dense': unsupported argument dtype: "float16"/],

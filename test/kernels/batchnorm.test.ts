@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   affineRows,
   batchNormBackward,
+  batchNormFrozenBackward,
   batchNormInferForward,
   batchNormTrainForward,
   type BatchNormOptions,
 } from '../../src/kernels/batchnorm.js';
-import { batchNormBackwardRef, batchNormInferRef, batchNormTrainRef } from '../../src/reference/batchnorm.js';
+import { batchNormBackwardRef, batchNormFrozenBackwardRef, batchNormInferRef, batchNormTrainRef } from '../../src/reference/batchnorm.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
 
@@ -80,7 +81,7 @@ const cases: Case[] = [
 describe('batch normalization kernels vs float64 reference', () => {
   for (const { n, h, w, c: channels, options } of cases) {
     const rows = n * h * w;
-    it(`train forward, backward, inference: ${n}×${h}×${w}×${channels} ${JSON.stringify(options)}`, async () => {
+    it(`train forward, backward, inference, frozen backward: ${n}×${h}×${w}×${channels} ${JSON.stringify(options)}`, async () => {
       const device = await testDevice();
       const seed = rows * 7 + channels;
       const x = makeInput(rows, channels, seed);
@@ -99,11 +100,13 @@ describe('batch normalization kernels vs float64 reference', () => {
       // Filled with 9: with neither parameter present, the one float must stay 9.
       const dGammaBetaBuf = device.upload('dGammaBeta', new Float32Array(Math.max(1, affineRows(options) * channels)).fill(9));
       const inferredBuf = device.createBuffer('inferred', x.byteLength);
+      const frozenDXBuf = device.createBuffer('frozen dX', x.byteLength);
 
       await runDispatches(device, [
         await batchNormTrainForward(device, shape, options, { x: xBuf, gammaBeta: gammaBetaBuf, y: yBuf, moving: movingBuf, saved: savedBuf }),
         await batchNormBackward(device, shape, options, { x: xBuf, gammaBeta: gammaBetaBuf, saved: savedBuf, dY: dYBuf, dX: dXBuf, dGammaBeta: dGammaBetaBuf }),
         await batchNormInferForward(device, shape, options, { x: xBuf, gammaBeta: gammaBetaBuf, moving: movingBuf, y: inferredBuf }),
+        await batchNormFrozenBackward(device, shape, options, { gammaBeta: gammaBetaBuf, moving: movingBuf, dY: dYBuf, dX: frozenDXBuf }),
       ]);
 
       const ref = batchNormTrainRef(x, rows, channels, gammaBeta, moving, options);
@@ -120,8 +123,10 @@ describe('batch normalization kernels vs float64 reference', () => {
       // Inference reads the moving statistics the training step left behind.
       const inferredRef = batchNormInferRef(x, rows, channels, gammaBeta, movingAfter, options);
       expectClose(await device.readFloats(inferredBuf, 0, x.length), inferredRef, VALUE_TOLERANCE, 'inference y');
+      const frozenRef = batchNormFrozenBackwardRef(dY, rows, channels, gammaBeta, movingAfter, options);
+      expectClose(await device.readFloats(frozenDXBuf, 0, x.length), frozenRef, VALUE_TOLERANCE, 'frozen dX');
 
-      for (const b of [xBuf, dYBuf, gammaBetaBuf, movingBuf, yBuf, savedBuf, dXBuf, dGammaBetaBuf, inferredBuf]) b.destroy();
+      for (const b of [xBuf, dYBuf, gammaBetaBuf, movingBuf, yBuf, savedBuf, dXBuf, dGammaBetaBuf, inferredBuf, frozenDXBuf]) b.destroy();
     });
   }
 
@@ -182,6 +187,20 @@ describe('batch normalization kernels vs float64 reference', () => {
       expectClose(dX, numericGradient((xs) => loss(xs, gammaBeta), x), tolerance, 'dX');
       // With center/scale off the parameters do not act, and their gradients are 0.
       expectClose(dGammaBeta, numericGradient((gb) => loss(x, gb), gammaBeta), tolerance, 'dGamma, dBeta');
+    });
+  }
+
+  for (const options of [{}, { scale: false, epsilon: 0.1 }] as BatchNormOptions[]) {
+    it(`reference frozen backward matches finite differences of the inference forward ${JSON.stringify(options)}`, () => {
+      const rows = 5;
+      const channels = 3;
+      const x = Float64Array.from(makeInput(rows, channels, 41));
+      const gammaBeta = Float64Array.from(makeGammaBeta(channels, 42));
+      const moving = makeMoving(channels, 43);
+      const weights = randomFloats(rows * channels, 44);
+      const loss = (xs: Float64Array) => dot(weights, batchNormInferRef(xs, rows, channels, gammaBeta, moving, options));
+      const dX = batchNormFrozenBackwardRef(weights, rows, channels, gammaBeta, moving, options);
+      expectClose(dX, numericGradient(loss, x), { atol: 1e-7, rtol: 1e-6 }, 'frozen dX');
     });
   }
 });

@@ -238,6 +238,41 @@ describe('Sequential vs the float64 reference', () => {
   });
   }
 
+  it('a frozen BatchNormalization trains in inference mode: its weights stay, and the gradient through its moving statistics reaches the layers before (finite differences)', async () => {
+    const device = await testDevice();
+    const model = new Sequential([
+      layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 5, 2] }),
+      layers.batchNormalization({ trainable: false, epsilon: 0.01 }),
+      layers.conv2d({ filters: 2, kernelSize: 2, activation: 'tanh' }),
+      layers.batchNormalization({ trainable: false, center: false }),
+      layers.flatten(),
+      layers.dense({ units: 4, activation: 'softmax' }),
+    ]);
+    await model.compile({ device, optimizer: optimizers.sgd({ learningRate: 1 }), seed: 5 });
+    // Statistics and an affine map far from the identity, so that each one shows in the gradient.
+    const initial = await model.getWeights();
+    const frozen = [2, 3, 4, 5, 8, 9, 10]; // gamma, beta, mean, variance; gamma, mean, variance
+    const weights = initial.map((w, i) => (frozen.includes(i) ? randomFloats(w.length, 60 + i, 0.3, 2).map((v) => (i === 3 || i === 4 || i === 9 ? v - 1 : v)) : w));
+    model.setWeights(weights);
+    const batch = 3;
+    const x = randomFloats(batch * 60, 22, 0, 1);
+    const labels = [2, 0, 3];
+    await model.trainOnBatch(x, Uint8Array.from(labels));
+    const after = await model.getWeights();
+    for (const i of frozen) expect(Array.from(after[i]), `frozen weight ${i}`).toEqual(Array.from(weights[i]));
+    const w64 = weights.map((w) => Float64Array.from(w));
+    for (const i of [0, 1, 6, 7, 11, 12]) {
+      const gpuGradient = weights[i].map((v, j) => v - after[i][j]);
+      const numeric = numericGradient((wi) => {
+        const all: ArrayLike<number>[] = w64.slice();
+        all[i] = wi;
+        return referenceLoss(model, all, x, oneHot(labels, 4), batch);
+      }, w64[i]);
+      expectClose(gpuGradient, numeric, { atol: 2e-6, rtol: 2e-3 }, `gradient of ${model.layers.flatMap((l) => l.weightSlots)[i].name}`);
+    }
+    model.dispose();
+  });
+
   it('Gaussian noise layers and AlphaDropout: the identity at inference, and noise that changes with every training step', async () => {
     const device = await testDevice();
     const model = new Sequential([

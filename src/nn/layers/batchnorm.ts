@@ -2,11 +2,13 @@
  * BatchNormalization over the last axis (channels), Keras semantics: batch statistics and a
  * moving-average update in training, moving statistics at inference. Weights in Keras order:
  * gamma (unless scale is off), beta (unless center is off) — trainable, packed together — and
- * moving mean, moving variance (packed).
+ * moving mean, moving variance (packed). A frozen layer (trainable: false) runs in inference mode
+ * in training too, as Keras 3 runs it: moving statistics, neither updated, and no weight
+ * gradients; the gradient still passes through it to the layers before.
  */
 import type { TensorId } from '../../graph/graph.js';
 import type { Binding } from '../../runtime/dispatch.js';
-import { affineRows, batchNormBackward, batchNormInferForward, batchNormTrainForward, type BatchNormOptions } from '../../kernels/batchnorm.js';
+import { affineRows, batchNormBackward, batchNormFrozenBackward, batchNormInferForward, batchNormTrainForward, type BatchNormOptions } from '../../kernels/batchnorm.js';
 import type { Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { nulls, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
@@ -42,8 +44,6 @@ export class BatchNormalization extends Layer {
     this.scale = args.scale ?? true;
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new Error(`BatchNormalization: momentum must be in [0, 1), got ${this.momentum}`);
     if (!(this.epsilon > 0)) throw new Error(`BatchNormalization: epsilon must be positive, got ${this.epsilon}`);
-    // Keras runs a frozen BatchNormalization in inference mode, which the engine does not train through.
-    if (!this.trainable) throw new Error('BatchNormalization: trainable: false is not supported (Keras runs a frozen BatchNormalization in inference mode)');
     for (const [arg, value] of [['center', args.center], ['scale', args.scale]] as const) {
       if (value !== undefined && typeof value !== 'boolean') throw new Error(`BatchNormalization: ${arg} must be true or false, got ${JSON.stringify(value)}`);
     }
@@ -76,14 +76,28 @@ export class BatchNormalization extends Layer {
     const gammaBeta = (bind: (t: TensorId) => Binding) => (affine ? weights.range(this.weightSlots[0], affine) : bind(x));
     const moving = weights.range(movingMean, 2); // (2, channels), updated by the training forward
     const y = graph.tensor(`${this.name}/output`, shape);
-    if (!ctx.training) {
+    if (!ctx.training || !this.trainable) {
       graph.add({
         label: `${this.name} inference`,
         reads: [x],
         writes: [y],
         createDispatches: async (bind) => [await batchNormInferForward(device, size, options, { x: bind(x), gammaBeta: gammaBeta(bind), moving, y: bind(y) })],
       });
-      return { y };
+      if (!ctx.training) return { y };
+      return {
+        y,
+        backward: (dY, needInputGrad) => {
+          if (!needInputGrad) return undefined;
+          const dX = graph.tensor(`${this.name}/dInput`, shape);
+          graph.add({
+            label: `${this.name} frozen backward`,
+            reads: [dY.d],
+            writes: [dX],
+            createDispatches: async (bind) => [await batchNormFrozenBackward(device, size, options, { gammaBeta: gammaBeta(bind), moving, dY: bind(dY.d), dX: bind(dX) })],
+          });
+          return { d: dX, reluApplied: false };
+        },
+      };
     }
     const saved = graph.tensor(`${this.name}/batch statistics`, [2, channels]); // mean, 1/sqrt(var + eps)
     graph.add({
