@@ -120,6 +120,20 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
       forward: (w, x, batch) => activateAll(c.activation, depthwiseRef(x, w[0], c.use_bias ? w[1] : null, { ...geometry, batch, channels, depthMultiplier: c.depth_multiplier })),
     };
   },
+  // The depthwise convolution without bias, then the pointwise kernel as a matrix over its positions.
+  SeparableConv2D: (c, [height, width, channels]) => {
+    const [dilationH, dilationW] = c.dilation_rate ?? [1, 1];
+    const geometry = convGeometry({ height, width, kernelH: c.kernel_size[0], kernelW: c.kernel_size[1], strideH: c.strides[0], strideW: c.strides[1], dilationH, dilationW, padding: c.padding });
+    const inner = channels * c.depth_multiplier;
+    return {
+      weightCount: c.use_bias ? 3 : 2,
+      outputShape: [geometry.outH, geometry.outW, c.filters],
+      forward: (w, x, batch) => {
+        const d = depthwiseRef(x, w[0], null, { ...geometry, batch, channels, depthMultiplier: c.depth_multiplier });
+        return activateAll(c.activation, matmulRef({ m: d.length / inner, n: c.filters, k: inner }, d, w[1], c.use_bias ? w[2] : undefined));
+      },
+    };
+  },
   // Along the last axis, at every position of the others (one row each).
   Dense: (c, inShape) => ({
     weightCount: c.use_bias ? 2 : 1,

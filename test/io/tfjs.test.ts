@@ -148,6 +148,17 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'separable convolutions',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 2, kernelSize: 2, activation: 'relu', inputShape: INPUT }),
+          layers.separableConv2d({ filters: 3, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }),
+          layers.separableConv2d({ filters: 4, kernelSize: 2, strides: 2, useBias: false }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'PReLU, one alpha per channel and one per unit',
       () =>
         new Sequential([
@@ -364,6 +375,16 @@ describe('TF.js interchange', () => {
       () => tf.sequential({ layers: [
         // 4·4·2 = 32 values into the Dense: within the 36 terms TOLERANCE allows for.
         tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, activation: 'relu', inputShape: INPUT }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'separable convolution',
+      () => tf.sequential({ layers: [
+        // Depth multiplier 1: TF.js (4.22) leaves depth_multiplier out of the config it saves, so its
+        // own loadLayersModel reads 1 back too (the other direction, above, writes and reads 2).
+        tf.layers.separableConv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
         tf.layers.flatten(),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),

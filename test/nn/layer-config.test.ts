@@ -14,6 +14,7 @@ function everyLayer(): Sequential {
   const model = new Sequential([
     layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: [1, 2], padding: 'same', useBias: false, activation: 'tanh', kernelInitializer: 'heUniform', kernelRegularizer: { l2: 0.01 }, inputShape: [8, 6, 2] }),
     layers.depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, padding: 'same', activation: 'elu', depthwiseInitializer: 'heNormal' }),
+    layers.separableConv2d({ filters: 3, kernelSize: 2, depthMultiplier: 2, padding: 'same', useBias: false, activation: 'tanh', pointwiseInitializer: 'heUniform' }),
     layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }),
     layers.cropping2D({ cropping: [[1, 1], [0, 2]] }),
     layers.spatialDropout2d({ rate: 0.1 }),
@@ -57,7 +58,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, , , , , , , norm, , , , , , , dropout, alphaDropout, , , , dense] = everyLayer().layers;
+    const [conv, , , , , , , , norm, , , , , , , dropout, alphaDropout, , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

@@ -8,7 +8,7 @@ import { columnSum } from '../../kernels/column-sum.js';
 import { depthwiseForward, depthwiseInputGradient, depthwiseKernelGradient, type DepthwiseParams } from '../../kernels/depthwise.js';
 import type { Padding } from '../../kernels/window.js';
 import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
-import type { WeightSpec } from '../weights.js';
+import type { WeightSlot, WeightSpec } from '../weights.js';
 import { activationConfig, checkActivation, readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
@@ -75,46 +75,25 @@ export class DepthwiseConv2D extends Layer {
     const { graph, device, weights, batch } = ctx;
     const p: DepthwiseParams = { ...this.geometry!, batch };
     const [kernel, bias] = this.weightSlots;
-    const outShape = [batch, ...this.outputShape];
-    const z = graph.tensor(`${this.name}/output`, outShape);
-    graph.add({
-      label: `${this.name} depthwise`,
-      reads: [x],
-      writes: [z],
-      createDispatches: async (bind) => [await depthwiseForward(device, p, { x: bind(x), kernel: weights.range(kernel), bias: bias && weights.range(bias), y: bind(z) })],
-    });
+    const z = graph.tensor(`${this.name}/output`, [batch, ...this.outputShape]);
+    recordDepthwise(ctx, this.name, x, z, p, kernel, bias);
     const act = this.activation === 'linear' ? undefined : this.activation === 'silu' ? 'swish' : (this.activation as Exclude<ActivationName, 'silu' | 'softmax' | 'linear'>);
     const y = act ? recordActivation(ctx, this.name, act, z) : z;
     return {
       y,
       backward: (dY, needInputGrad) => {
         const dZ = act ? recordActivationBackward(ctx, this.name, act, { z, y }, dY.d) : dY.d;
-        if (kernel.trainable) {
+        if (bias?.trainable) {
+          const rows = batch * p.outH * p.outW;
           graph.add({
-            label: `${this.name} depthwise kernel gradient`,
-            reads: [x, dZ],
+            label: `${this.name} bias gradient`,
+            reads: [dZ],
             writes: [],
-            createDispatches: (bind, scratch) => depthwiseKernelGradient(device, p, { x: bind(x), dZ: bind(dZ), dKernel: weights.gradRange(kernel) }, scratch),
+            createDispatches: (bind, scratch) => columnSum(device, { rows, cols: bias.elements }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch),
           });
-          if (bias) {
-            const rows = batch * p.outH * p.outW;
-            graph.add({
-              label: `${this.name} bias gradient`,
-              reads: [dZ],
-              writes: [],
-              createDispatches: (bind, scratch) => columnSum(device, { rows, cols: bias.elements }, { x: bind(dZ), out: weights.gradRange(bias) }, scratch),
-            });
-          }
         }
-        if (!needInputGrad) return undefined;
-        const dX = graph.tensor(`${this.name}/dInput`, graph.shape(x));
-        graph.add({
-          label: `${this.name} depthwise input gradient`,
-          reads: [dZ],
-          writes: [dX],
-          createDispatches: async (bind) => [await depthwiseInputGradient(device, p, { dZ: bind(dZ), kernel: weights.range(kernel), dX: bind(dX) })],
-        });
-        return { d: dX, reluApplied: false };
+        const dX = recordDepthwiseBackward(ctx, this.name, x, dZ, p, kernel, needInputGrad);
+        return dX === undefined ? undefined : { d: dX, reluApplied: false };
       },
     };
   }
@@ -155,4 +134,43 @@ export class DepthwiseConv2D extends Layer {
       bias_constraint: null,
     };
   }
+}
+
+/**
+ * z = the depthwise convolution of x (+ bias): DepthwiseConv2D's, and SeparableConv2D's first half.
+ *   x: (N, H, W, C)   z: (N, OH, OW, C·DM)   kernel: (KH, KW, C, DM)   bias: (C·DM) or none
+ */
+export function recordDepthwise(ctx: RecordContext, label: string, x: TensorId, z: TensorId, p: DepthwiseParams, kernel: WeightSlot, bias: WeightSlot | undefined): void {
+  const { graph, device, weights } = ctx;
+  graph.add({
+    label: `${label} depthwise`,
+    reads: [x],
+    writes: [z],
+    createDispatches: async (bind) => [await depthwiseForward(device, p, { x: bind(x), kernel: weights.range(kernel), bias: bias && weights.range(bias), y: bind(z) })],
+  });
+}
+
+/**
+ * Its backward from dZ (N, OH, OW, C·DM): the kernel's gradient where it is trainable, and dX
+ * (N, H, W, C) when `needInputGrad` (else undefined). A bias's gradient is the caller's.
+ */
+export function recordDepthwiseBackward(ctx: RecordContext, label: string, x: TensorId, dZ: TensorId, p: DepthwiseParams, kernel: WeightSlot, needInputGrad: boolean): TensorId | undefined {
+  const { graph, device, weights } = ctx;
+  if (kernel.trainable) {
+    graph.add({
+      label: `${label} depthwise kernel gradient`,
+      reads: [x, dZ],
+      writes: [],
+      createDispatches: (bind, scratch) => depthwiseKernelGradient(device, p, { x: bind(x), dZ: bind(dZ), dKernel: weights.gradRange(kernel) }, scratch),
+    });
+  }
+  if (!needInputGrad) return undefined;
+  const dX = graph.tensor(`${label}/dInput`, graph.shape(x));
+  graph.add({
+    label: `${label} depthwise input gradient`,
+    reads: [dZ],
+    writes: [dX],
+    createDispatches: async (bind) => [await depthwiseInputGradient(device, p, { dZ: bind(dZ), kernel: weights.range(kernel), dX: bind(dX) })],
+  });
+  return dX;
 }

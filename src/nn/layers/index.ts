@@ -6,6 +6,7 @@ import { Dense, type DenseArgs } from './dense.js';
 import { AlphaDropout, Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
 import { PReLU, type PReLUArgs } from './prelu.js';
 import { DepthwiseConv2D, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+import { SeparableConv2D, type SeparableConv2DArgs } from './separable-conv2d.js';
 import { Flatten } from './flatten.js';
 import { GaussianDropout, GaussianNoise, type GaussianDropoutArgs, type GaussianNoiseArgs } from './noise.js';
 import type { LayerArgs, LayerClass } from './layer.js';
@@ -14,8 +15,8 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, PReLU, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
+export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -25,6 +26,7 @@ export { Layer, type LayerClass } from './layer.js';
 export const layerClasses: Record<string, LayerClass> = {
   Conv2D,
   DepthwiseConv2D,
+  SeparableConv2D,
   Dense,
   MaxPooling2D,
   AveragePooling2D,
@@ -49,6 +51,7 @@ export const layerClasses: Record<string, LayerClass> = {
 export const layers = {
   conv2d: (args: Conv2DArgs) => new Conv2D(args),
   depthwiseConv2d: (args: DepthwiseConv2DArgs) => new DepthwiseConv2D(args),
+  separableConv2d: (args: SeparableConv2DArgs) => new SeparableConv2D(args),
   dense: (args: DenseArgs) => new Dense(args),
   maxPooling2d: (args: PoolingArgs = {}) => new MaxPooling2D(args),
   averagePooling2d: (args: PoolingArgs = {}) => new AveragePooling2D(args),
