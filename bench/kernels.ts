@@ -224,20 +224,16 @@ export async function buildCase(device: Device, c: KernelCase): Promise<BuiltCas
       break;
     case 'batchnorm forward': {
       const size = spec.rows * spec.channels;
-      dispatches = [
-        await batchNormTrainForward(device, { rows: spec.rows, channels: spec.channels }, {}, {
-          x: buffer('x', size), gammaBeta: buffer('gammaBeta', 2 * spec.channels), y: buffer('y', size), moving: buffer('moving', 2 * spec.channels), saved: buffer('saved', 2 * spec.channels),
-        }),
-      ];
+      dispatches = await batchNormTrainForward(device, { rows: spec.rows, channels: spec.channels }, {}, {
+        x: buffer('x', size), gammaBeta: buffer('gammaBeta', 2 * spec.channels), y: buffer('y', size), moving: buffer('moving', 2 * spec.channels), saved: buffer('saved', 2 * spec.channels),
+      }, scratch);
       break;
     }
     case 'batchnorm backward': {
       const size = spec.rows * spec.channels;
-      dispatches = [
-        await batchNormBackward(device, { rows: spec.rows, channels: spec.channels }, {}, {
-          x: buffer('x', size), gammaBeta: buffer('gammaBeta', 2 * spec.channels), saved: buffer('saved', 2 * spec.channels), dY: buffer('dY', size), dX: buffer('dX', size), dGammaBeta: buffer('dGammaBeta', 2 * spec.channels),
-        }),
-      ];
+      dispatches = await batchNormBackward(device, { rows: spec.rows, channels: spec.channels }, {}, {
+        x: buffer('x', size), gammaBeta: buffer('gammaBeta', 2 * spec.channels), saved: buffer('saved', 2 * spec.channels), dY: buffer('dY', size), dX: buffer('dX', size), dGammaBeta: buffer('dGammaBeta', 2 * spec.channels),
+      }, scratch);
       break;
     }
     case 'softmax cross-entropy': {

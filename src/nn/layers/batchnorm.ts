@@ -104,7 +104,7 @@ export class BatchNormalization extends Layer {
       label: `${this.name} forward`,
       reads: [x],
       writes: [y, saved],
-      createDispatches: async (bind) => [await batchNormTrainForward(device, size, options, { x: bind(x), gammaBeta: gammaBeta(bind), y: bind(y), moving, saved: bind(saved) })],
+      createDispatches: (bind, scratch) => batchNormTrainForward(device, size, options, { x: bind(x), gammaBeta: gammaBeta(bind), y: bind(y), moving, saved: bind(saved) }, scratch),
     });
     return {
       y,
@@ -116,16 +116,21 @@ export class BatchNormalization extends Layer {
           label: `${this.name} backward`,
           reads: [x, saved, dY.d],
           writes: unused ? [dX, unused] : [dX],
-          createDispatches: async (bind) => [
-            await batchNormBackward(device, size, options, {
-              x: bind(x),
-              gammaBeta: gammaBeta(bind),
-              saved: bind(saved),
-              dY: bind(dY.d),
-              dX: bind(dX),
-              dGammaBeta: unused ? bind(unused) : weights.gradRange(this.weightSlots[0], affine),
-            }),
-          ],
+          createDispatches: (bind, scratch) =>
+            batchNormBackward(
+              device,
+              size,
+              options,
+              {
+                x: bind(x),
+                gammaBeta: gammaBeta(bind),
+                saved: bind(saved),
+                dY: bind(dY.d),
+                dX: bind(dX),
+                dGammaBeta: unused ? bind(unused) : weights.gradRange(this.weightSlots[0], affine),
+              },
+              scratch,
+            ),
         });
         return { d: dX, reluApplied: false };
       },
