@@ -17,11 +17,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchEnd, Callback, Logs } from '../nn/fit.js';
 import { checkpointDue, type SaveFreq } from '../io/model-checkpoint.js';
+import { withDefaults } from '../nn/optimizers.js';
 import { UsageError } from './usage.js';
 import { parseRunRecord, RUN_RECORD_FORMAT, updateStatus, writeRunRecord, type RunRecord, type RunSession, type RunSettings } from '../io/run-record.js';
 
 /** The settings a resumed run must share with the record it continues (epochs may grow; --load cannot be given). */
 const MATCHED: (keyof RunSettings)[] = ['model', 'optimizer', 'lrSchedule', 'batchSize', 'seed', 'validation', 'validationSplit', 'limit', 'testLimit'];
+
+/**
+ * A setting as JSON, for comparing a record's with this run's. The optimizer's with its
+ * defaults filled in and its keys sorted: a record written before a hyper-parameter existed
+ * (Adam's amsgrad) holds the same run as one that writes its default.
+ */
+function settingText(key: keyof RunSettings, value: RunSettings[keyof RunSettings]): string | undefined {
+  if (key !== 'optimizer' || value === undefined) return JSON.stringify(value);
+  const resolved: Record<string, unknown> = withDefaults(value as RunSettings['optimizer']);
+  return JSON.stringify(Object.fromEntries(Object.keys(resolved).sort().map((name) => [name, resolved[name]])));
+}
 
 export class RunRecorder implements Callback {
   private record?: RunRecord;
@@ -63,7 +75,7 @@ export class RunRecorder implements Callback {
     this.start = start;
     if (previous) {
       for (const key of MATCHED) {
-        const [was, now] = [JSON.stringify(previous.settings[key]), JSON.stringify(settings[key])];
+        const [was, now] = [settingText(key, previous.settings[key]), settingText(key, settings[key])];
         if (was !== now) throw new UsageError(`--record: ${this.path} records a run with ${key} ${was ?? 'unset'}, this one has ${now ?? 'unset'}: resume with the run's options`);
       }
       const last = previous.epochs.at(-1)?.epoch ?? previous.sessions[0]?.startEpoch ?? 0;

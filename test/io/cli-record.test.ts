@@ -4,7 +4,7 @@
  * the figures an uninterrupted run records, and bad uses fail before any work. Small runs:
  * mnist-conv3 on 64 training and 32 test images.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -184,6 +184,26 @@ describe('train --validation-data and --record', () => {
     }
     expect(readFileSync(existing, 'utf8')).toBe(before);
     expect(existsSync(absent)).toBe(false);
+  });
+
+  it("a record written before Adam's amsgrad existed (its optimizer without the key) resumes, and one with amsgrad on does not", async () => {
+    const path = join(dir, 'older.json');
+    const checkpoint = join(dir, 'older.ckpt');
+    const args = [...SMALL, '--optimizer', 'adam', '--record', path, '--checkpoint', checkpoint];
+    expect((await run('train', ...args, '--epochs', '1')).code).toBe(0);
+    const older = read(path);
+    expect(older.settings.optimizer).toMatchObject({ kind: 'adam', amsgrad: false });
+    delete (older.settings.optimizer as { amsgrad?: boolean }).amsgrad;
+    writeFileSync(path, JSON.stringify(older));
+    const resumed = await run('train', ...args, '--epochs', '2', '--resume', checkpoint);
+    expect(resumed.err).toBe('');
+    expect(read(path).sessions.map((s) => s.startEpoch)).toEqual([0, 1]);
+    const withAmsgrad = read(path);
+    (withAmsgrad.settings.optimizer as { amsgrad?: boolean }).amsgrad = true;
+    writeFileSync(path, JSON.stringify(withAmsgrad));
+    const refused = await run('train', ...args, '--epochs', '3', '--resume', checkpoint);
+    expect(refused.err).toMatch(/--record: .*records a run with optimizer .*"amsgrad":true.*this one has .*"amsgrad":false/);
+    expect(refused.code).toBe(2);
   });
 
   it('a record that begins at a resumed epoch says which epochs it misses', () => {
