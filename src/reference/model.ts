@@ -31,7 +31,7 @@ interface ReferenceLayer {
   weightCount: number;
   outputShape: number[];
   forward(w: ArrayLike<number>[], x: Float64Array, batch: number): Float64Array;
-  /** Its weights' regularization penalty (Dense, Conv2D); none when absent. */
+  /** Its weights' regularization penalty (Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, PReLU); none when absent. */
   penalty?(w: ArrayLike<number>[]): number;
 }
 
@@ -94,6 +94,9 @@ interface KerasArgs {
   negative_slope: number;
   kernel_regularizer: RegularizerConfig;
   bias_regularizer: RegularizerConfig;
+  depthwise_regularizer: RegularizerConfig;
+  pointwise_regularizer: RegularizerConfig;
+  alpha_regularizer: RegularizerConfig;
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -118,6 +121,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
       weightCount: c.use_bias ? 2 : 1,
       outputShape: [geometry.outH, geometry.outW, channels * c.depth_multiplier],
       forward: (w, x, batch) => activateAll(c.activation, depthwiseRef(x, w[0], c.use_bias ? w[1] : null, { ...geometry, batch, channels, depthMultiplier: c.depth_multiplier })),
+      penalty: ([kernel, bias]) => penaltyOf([c.depthwise_regularizer, kernel], [c.bias_regularizer, c.use_bias ? bias : undefined]),
     };
   },
   // The depthwise convolution without bias, then the pointwise kernel as a matrix over its positions.
@@ -132,6 +136,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
         const d = depthwiseRef(x, w[0], null, { ...geometry, batch, channels, depthMultiplier: c.depth_multiplier });
         return activateAll(c.activation, matmulRef({ m: d.length / inner, n: c.filters, k: inner }, d, w[1], c.use_bias ? w[2] : undefined));
       },
+      penalty: ([depthwise, pointwise, bias]) => penaltyOf([c.depthwise_regularizer, depthwise], [c.pointwise_regularizer, pointwise], [c.bias_regularizer, c.use_bias ? bias : undefined]),
     };
   },
   // Along the last axis, at every position of the others (one row each).
@@ -173,7 +178,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   GlobalMaxPooling2D: (c, inShape) => globalPooling(c, inShape, (values) => Math.max(...values)),
   LeakyReLU: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x.map((v) => activate('leaky_relu', v, c.negative_slope)) }),
   // alpha has the sample's shape with the shared (leading) axes 1: element i's alpha is alpha[i % its size].
-  PReLU: (_c, inShape) => ({ weightCount: 1, outputShape: inShape, forward: (w, x) => preluRef(x, w[0]) }),
+  PReLU: (c, inShape) => ({ weightCount: 1, outputShape: inShape, forward: (w, x) => preluRef(x, w[0]), penalty: ([alpha]) => penaltyOf([c.alpha_regularizer, alpha]) }),
   // Their padding and cropping are [[top, bottom], [left, right]] (Conv2D's padding is a word).
   ZeroPadding2D: (c, inShape) => window(inShape, (c as unknown as { padding: number[][] }).padding, 1),
   Cropping2D: (c, inShape) => window(inShape, (c as unknown as { cropping: number[][] }).cropping, -1),
@@ -228,8 +233,12 @@ type RegularizerConfig = { config: { l1?: number; l2?: number } } | null | undef
 
 /** The kernel's and bias's penalties of a Dense or Conv2D layer. */
 function linearPenalty(c: KerasArgs, [kernel, bias]: ArrayLike<number>[]): number {
-  const of = (r: RegularizerConfig, w: ArrayLike<number> | undefined) => (r && w ? penaltyRef(w, { l1: r.config.l1 ?? 0, l2: r.config.l2 ?? 0 }) : 0);
-  return of(c.kernel_regularizer, kernel) + of(c.bias_regularizer, c.use_bias ? bias : undefined);
+  return penaltyOf([c.kernel_regularizer, kernel], [c.bias_regularizer, c.use_bias ? bias : undefined]);
+}
+
+/** The sum of each weight's penalty under its regularizer (none: 0). */
+function penaltyOf(...pairs: [RegularizerConfig, ArrayLike<number> | undefined][]): number {
+  return pairs.reduce((sum, [r, w]) => sum + (r && w ? penaltyRef(w, { l1: r.config.l1 ?? 0, l2: r.config.l2 ?? 0 }) : 0), 0);
 }
 
 /** Softmax is left to the loss (these are logits); other activations apply element-wise ('silu' is Keras 3's name for swish). */

@@ -148,12 +148,12 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
-      'separable convolutions',
+      'separable convolutions, with regularizers and constraints',
       () =>
         new Sequential([
           layers.conv2d({ filters: 2, kernelSize: 2, activation: 'relu', inputShape: INPUT }),
-          layers.separableConv2d({ filters: 3, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu' }),
-          layers.separableConv2d({ filters: 4, kernelSize: 2, strides: 2, useBias: false }),
+          layers.separableConv2d({ filters: 3, kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'relu', depthwiseRegularizer: { l2: 0.01 }, pointwiseConstraint: 'nonNeg' }),
+          layers.separableConv2d({ filters: 4, kernelSize: 2, strides: 2, useBias: false, pointwiseRegularizer: 'l1', depthwiseConstraint: { kind: 'maxNorm', maxValue: 3 } }),
           layers.flatten(),
           layers.dense({ units: 3, activation: 'softmax' }),
         ]),

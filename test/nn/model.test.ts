@@ -173,6 +173,19 @@ function separableModel(): Sequential {
   ]);
 }
 
+/** Regularizers on the depthwise, pointwise and alpha weights and their biases (biases away from 0, where L1 has a kink). */
+function depthwiseRegularizedModel(): Sequential {
+  const bias = { kind: 'constant', value: 0.1 } as const;
+  return new Sequential([
+    layers.conv2d({ filters: 2, kernelSize: 2, activation: 'relu', inputShape: [6, 5, 2] }),
+    layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'tanh', biasInitializer: bias, depthwiseRegularizer: { l2: 0.05 }, biasRegularizer: { l1: 0.02 } }),
+    layers.separableConv2d({ filters: 3, kernelSize: 2, biasInitializer: bias, depthwiseRegularizer: { l1: 0.03 }, pointwiseRegularizer: { l2: 0.04 }, biasRegularizer: { l1: 0.01, l2: 0.02 } }),
+    layers.prelu({ sharedAxes: [1, 2], alphaInitializer: { kind: 'constant', value: 0.25 }, alphaRegularizer: { l2: 0.5 } }),
+    layers.flatten(),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -221,7 +234,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel], ['depthwise convolutions', depthwiseModel], ['separable convolutions', separableModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel], ['depthwise convolutions', depthwiseModel], ['separable convolutions', separableModel], ['regularizers on depthwise, pointwise and PReLU weights', depthwiseRegularizedModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

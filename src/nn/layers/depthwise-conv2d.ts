@@ -10,7 +10,10 @@ import type { Padding } from '../../kernels/window.js';
 import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
 import type { WeightSlot, WeightSpec } from '../weights.js';
 import { activationConfig, checkActivation, readActivation, recordActivation, recordActivationBackward, type ActivationName } from './activation.js';
-import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
+import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { constraintEntry, readWeightOptions, regularizerEntry, weightOptions, weightSpecOptions, type WeightOptions } from './weight-options.js';
+import type { ConstraintArg } from '../constraints.js';
+import { checkRegularizer, type RegularizerArg } from '../regularizers.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
 import { convWindow, windowGeometry } from './conv-window.js';
 import { FIXED, Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
@@ -28,6 +31,12 @@ export interface DepthwiseConv2DArgs extends LayerArgs {
   /** Keras' depthwise_initializer (default glorotUniform). */
   depthwiseInitializer?: Initializer;
   biasInitializer?: Initializer;
+  /** Keras' depthwise_/bias_regularizer and _constraint (src/nn/regularizers.ts, constraints.ts), and activity_regularizer. */
+  depthwiseRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
+  depthwiseConstraint?: ConstraintArg;
+  biasConstraint?: ConstraintArg;
+  activityRegularizer?: RegularizerArg;
 }
 
 export class DepthwiseConv2D extends Layer {
@@ -43,11 +52,14 @@ export class DepthwiseConv2D extends Layer {
   readonly useBias: boolean;
   readonly depthwiseInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly depthwiseOptions: WeightOptions;
+  readonly biasOptions: WeightOptions;
   private geometry?: Omit<DepthwiseParams, 'batch'>;
 
   constructor(args: DepthwiseConv2DArgs) {
     const kind = 'DepthwiseConv2D';
-    super(kind, args, ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer'], { dataFormat: FIXED.dataFormat });
+    const argNames = ['kernelSize', 'strides', 'padding', 'depthMultiplier', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'depthwiseConstraint', 'biasConstraint', 'activityRegularizer'];
+    super(kind, args, argNames, { dataFormat: FIXED.dataFormat });
     ({ kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate, padding: this.padding } = convWindow(kind, args));
     this.depthMultiplier = positiveInt(kind, 'depthMultiplier', args.depthMultiplier ?? 1);
     this.activation = checkActivation(kind, args.activation);
@@ -55,6 +67,9 @@ export class DepthwiseConv2D extends Layer {
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = checkInitializer(`${kind}: depthwiseInitializer`, args.depthwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer(`${kind}: biasInitializer`, args.biasInitializer ?? 'zeros');
+    this.depthwiseOptions = weightOptions(kind, 'depthwise', args.depthwiseRegularizer, args.depthwiseConstraint);
+    this.biasOptions = weightOptions(kind, 'bias', args.biasRegularizer, args.biasConstraint);
+    this.activityRegularizer = checkRegularizer(`${kind}: activityRegularizer`, args.activityRegularizer);
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
@@ -66,8 +81,20 @@ export class DepthwiseConv2D extends Layer {
     this.outputShape = [geometry.outH, geometry.outW, outputs];
     const kernelShape = [kernelH, kernelW, channels, this.depthMultiplier];
     const fans = kerasFans(kernelShape);
-    const specs: WeightSpec[] = [{ name: 'kernel', shape: kernelShape, trainable: true, tfjsName: 'depthwise_kernel', init: () => initialize(this.depthwiseInitializer, kernelShape, ...fans, random) }];
-    if (this.useBias) specs.push({ name: 'bias', shape: [outputs], trainable: true, init: () => initialize(this.biasInitializer, [outputs], ...fans, random) });
+    const specs: WeightSpec[] = [
+      {
+        name: 'kernel',
+        shape: kernelShape,
+        trainable: true,
+        tfjsName: 'depthwise_kernel',
+        ...weightSpecOptions(`${this.name}: depthwiseConstraint`, this.depthwiseOptions, kernelShape),
+        init: () => initialize(this.depthwiseInitializer, kernelShape, ...fans, random),
+      },
+    ];
+    if (this.useBias) {
+      const biasShape = [outputs];
+      specs.push({ name: 'bias', shape: biasShape, trainable: true, ...weightSpecOptions(`${this.name}: biasConstraint`, this.biasOptions, biasShape), init: () => initialize(this.biasInitializer, biasShape, ...fans, random) });
+    }
     return specs;
   }
 
@@ -100,7 +127,8 @@ export class DepthwiseConv2D extends Layer {
 
   static fromConfig(c: ConfigReader, args: LayerArgs): DepthwiseConv2D {
     c.channelsLast();
-    c.requireNull(['depthwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'bias_constraint']);
+    const depthwise = readWeightOptions(c, 'depthwise');
+    const bias = readWeightOptions(c, 'bias');
     return new DepthwiseConv2D({
       ...args,
       depthMultiplier: c.take('depth_multiplier') as number,
@@ -112,6 +140,11 @@ export class DepthwiseConv2D extends Layer {
       useBias: c.bool('use_bias', true),
       depthwiseInitializer: takeInitializer(c, 'depthwise_initializer', 'glorotUniform'),
       biasInitializer: takeInitializer(c, 'bias_initializer', 'zeros'),
+      depthwiseRegularizer: depthwise.regularizer,
+      biasRegularizer: bias.regularizer,
+      depthwiseConstraint: depthwise.constraint,
+      biasConstraint: bias.constraint,
+      activityRegularizer: c.regularizer('activity_regularizer'),
     });
   }
 
@@ -127,11 +160,11 @@ export class DepthwiseConv2D extends Layer {
       use_bias: this.useBias,
       depthwise_initializer: initializerConfig(this.depthwiseInitializer, flavor),
       bias_initializer: initializerConfig(this.biasInitializer, flavor),
-      depthwise_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      depthwise_constraint: null,
-      bias_constraint: null,
+      ...regularizerEntry('depthwise', this.depthwiseOptions, flavor),
+      ...regularizerEntry('bias', this.biasOptions, flavor),
+      activity_regularizer: regularizerConfig(this.activityRegularizer, flavor),
+      ...constraintEntry('depthwise', this.depthwiseOptions, this.weightSlots[0], flavor),
+      ...constraintEntry('bias', this.biasOptions, this.weightSlots[1], flavor),
     };
   }
 }

@@ -188,9 +188,16 @@ export function linearConfig(layer: LinearArgs, flavor: KerasFlavor): KerasConfi
 /** kernel_constraint and bias_constraint as Keras writes them, the constraints with their axes resolved. */
 export function linearConstraintsConfig(layer: { weightSlots: readonly WeightSlot[]; kernelConstraint?: ConstraintSpec; biasConstraint?: ConstraintSpec }, flavor: KerasFlavor): KerasConfig {
   const [kernel, bias] = layer.weightSlots;
-  const resolved = (slot: WeightSlot | undefined, spec: ConstraintSpec | undefined): Constraint | undefined =>
-    slot?.constraint ?? (spec && (spec.kind === 'nonNeg' || spec.axis !== undefined) ? (spec as Constraint) : undefined);
-  return { kernel_constraint: constraintConfig(resolved(kernel, layer.kernelConstraint), flavor), bias_constraint: constraintConfig(resolved(bias, layer.biasConstraint), flavor) };
+  return { kernel_constraint: weightConstraintConfig(kernel, layer.kernelConstraint, flavor), bias_constraint: weightConstraintConfig(bias, layer.biasConstraint, flavor) };
+}
+
+/**
+ * A weight's constraint as Keras writes it: with its axis as resolved at build (the slot's), or
+ * as given before build where no axis is left to resolve; null for none.
+ */
+export function weightConstraintConfig(slot: WeightSlot | undefined, spec: ConstraintSpec | undefined, flavor: KerasFlavor): KerasConfig | null {
+  const resolved = slot?.constraint ?? (spec && (spec.kind === 'nonNeg' || spec.axis !== undefined) ? (spec as Constraint) : undefined);
+  return constraintConfig(resolved, flavor);
 }
 
 /** The kernel's and bias's constraints from a layer's arguments (Dense and Conv2D); their axes are resolved at build (linearWeightConstraint). */

@@ -8,6 +8,9 @@ import { preluAlphaGradient, preluForward, preluInputGradient } from '../../kern
 import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
+import { constraintEntry, readWeightOptions, regularizerEntry, weightOptions, weightSpecOptions, type WeightOptions } from './weight-options.js';
+import type { ConstraintArg } from '../constraints.js';
+import type { RegularizerArg } from '../regularizers.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
 import { Layer, elements, recordElementwise, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
@@ -16,6 +19,9 @@ export interface PReLUArgs extends LayerArgs {
   alphaInitializer?: Initializer;
   /** Keras' shared_axes: the sample axes (1-based) along which one alpha serves all positions. */
   sharedAxes?: number[] | null;
+  /** Keras' alpha_regularizer and alpha_constraint (src/nn/regularizers.ts, constraints.ts). */
+  alphaRegularizer?: RegularizerArg;
+  alphaConstraint?: ConstraintArg;
 }
 
 export class PReLU extends Layer {
@@ -24,9 +30,11 @@ export class PReLU extends Layer {
   readonly keras3BuildConfig = true;
   readonly alphaInitializer: Initializer;
   readonly sharedAxes: number[] | undefined;
+  readonly alphaOptions: WeightOptions;
 
   constructor(args: PReLUArgs) {
-    super('PReLU', args, ['alphaInitializer', 'sharedAxes']);
+    super('PReLU', args, ['alphaInitializer', 'sharedAxes', 'alphaRegularizer', 'alphaConstraint']);
+    this.alphaOptions = weightOptions('PReLU', 'alpha', args.alphaRegularizer, args.alphaConstraint);
     this.alphaInitializer = checkInitializer('PReLU: alphaInitializer', args.alphaInitializer ?? 'zeros');
     const shared = args.sharedAxes ?? undefined;
     if (shared !== undefined && !(Array.isArray(shared) && shared.every((a) => Number.isInteger(a) && a >= 1))) {
@@ -42,7 +50,8 @@ export class PReLU extends Layer {
     if (!shared.every((a, i) => a === i + 1)) this.fail(`sharedAxes [${shared}] are not supported: only leading axes ([1], [1, 2], ...) share an alpha`);
     this.outputShape = [...inputShape];
     const shape = inputShape.map((d, i) => (shared.includes(i + 1) ? 1 : d));
-    return [{ name: 'alpha', shape, trainable: true, init: () => initialize(this.alphaInitializer, shape, ...kerasFans(shape), random) }];
+    const options = weightSpecOptions(`${this.name}: alphaConstraint`, this.alphaOptions, shape);
+    return [{ name: 'alpha', shape, trainable: true, ...options, init: () => initialize(this.alphaInitializer, shape, ...kerasFans(shape), random) }];
   }
 
   record(ctx: RecordContext, x: TensorId): Recorded {
@@ -71,15 +80,21 @@ export class PReLU extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): PReLU {
-    c.requireNull(['alpha_regularizer', 'alpha_constraint']);
-    return new PReLU({ ...args, alphaInitializer: takeInitializer(c, 'alpha_initializer', 'zeros'), sharedAxes: c.take('shared_axes') as number[] | null });
+    const alpha = readWeightOptions(c, 'alpha');
+    return new PReLU({
+      ...args,
+      alphaInitializer: takeInitializer(c, 'alpha_initializer', 'zeros'),
+      alphaRegularizer: alpha.regularizer,
+      alphaConstraint: alpha.constraint,
+      sharedAxes: c.take('shared_axes') as number[] | null,
+    });
   }
 
   config(flavor: KerasFlavor = 'keras3'): KerasConfig {
     return {
       alpha_initializer: initializerConfig(this.alphaInitializer, flavor),
-      alpha_regularizer: null,
-      alpha_constraint: null,
+      ...regularizerEntry('alpha', this.alphaOptions, flavor),
+      ...constraintEntry('alpha', this.alphaOptions, this.weightSlots[0], flavor),
       shared_axes: this.sharedAxes ?? null,
     };
   }

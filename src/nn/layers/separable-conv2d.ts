@@ -14,7 +14,10 @@ import type { WeightSpec } from '../weights.js';
 import { activationConfig, checkActivation, readActivation, type ActivationName } from './activation.js';
 import { convWindow, windowGeometry } from './conv-window.js';
 import { recordDepthwise, recordDepthwiseBackward } from './depthwise-conv2d.js';
-import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
+import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
+import { constraintEntry, readWeightOptions, regularizerEntry, weightOptions, weightSpecOptions, type WeightOptions } from './weight-options.js';
+import type { ConstraintArg } from '../constraints.js';
+import { checkRegularizer, type RegularizerArg } from '../regularizers.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
 import { FIXED, Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import { recordLinear } from './linear.js';
@@ -34,6 +37,14 @@ export interface SeparableConv2DArgs extends LayerArgs {
   depthwiseInitializer?: Initializer;
   pointwiseInitializer?: Initializer;
   biasInitializer?: Initializer;
+  /** Keras' depthwise_/pointwise_/bias_regularizer and _constraint, and activity_regularizer. */
+  depthwiseRegularizer?: RegularizerArg;
+  pointwiseRegularizer?: RegularizerArg;
+  biasRegularizer?: RegularizerArg;
+  depthwiseConstraint?: ConstraintArg;
+  pointwiseConstraint?: ConstraintArg;
+  biasConstraint?: ConstraintArg;
+  activityRegularizer?: RegularizerArg;
 }
 
 export class SeparableConv2D extends Layer {
@@ -51,11 +62,17 @@ export class SeparableConv2D extends Layer {
   readonly depthwiseInitializer: Initializer;
   readonly pointwiseInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly depthwiseOptions: WeightOptions;
+  readonly pointwiseOptions: WeightOptions;
+  readonly biasOptions: WeightOptions;
   private geometry?: Omit<DepthwiseParams, 'batch'>;
 
   constructor(args: SeparableConv2DArgs) {
     const kind = 'SeparableConv2D';
-    const argNames = ['filters', 'kernelSize', 'strides', 'padding', 'depthMultiplier', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'pointwiseInitializer', 'biasInitializer'];
+    const argNames = [
+      ...['filters', 'kernelSize', 'strides', 'padding', 'depthMultiplier', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer', 'pointwiseInitializer', 'biasInitializer'],
+      ...['depthwiseRegularizer', 'pointwiseRegularizer', 'biasRegularizer', 'depthwiseConstraint', 'pointwiseConstraint', 'biasConstraint', 'activityRegularizer'],
+    ];
     super(kind, args, argNames, { dataFormat: FIXED.dataFormat });
     this.filters = positiveInt(kind, 'filters', args.filters);
     ({ kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate, padding: this.padding } = convWindow(kind, args));
@@ -66,6 +83,10 @@ export class SeparableConv2D extends Layer {
     this.depthwiseInitializer = checkInitializer(`${kind}: depthwiseInitializer`, args.depthwiseInitializer ?? 'glorotUniform');
     this.pointwiseInitializer = checkInitializer(`${kind}: pointwiseInitializer`, args.pointwiseInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer(`${kind}: biasInitializer`, args.biasInitializer ?? 'zeros');
+    this.depthwiseOptions = weightOptions(kind, 'depthwise', args.depthwiseRegularizer, args.depthwiseConstraint);
+    this.pointwiseOptions = weightOptions(kind, 'pointwise', args.pointwiseRegularizer, args.pointwiseConstraint);
+    this.biasOptions = weightOptions(kind, 'bias', args.biasRegularizer, args.biasConstraint);
+    this.activityRegularizer = checkRegularizer(`${kind}: activityRegularizer`, args.activityRegularizer);
   }
 
   protected configure(inputShape: number[], random: () => number): WeightSpec[] {
@@ -78,11 +99,13 @@ export class SeparableConv2D extends Layer {
     const pointwiseShape = [1, 1, channels * this.depthMultiplier, this.filters];
     const depthwiseFans = kerasFans(depthwiseShape);
     const pointwiseFans = kerasFans(pointwiseShape);
+    const options = (weight: string, o: WeightOptions, shape: number[]) => weightSpecOptions(`${this.name}: ${weight}Constraint`, o, shape);
     const specs: WeightSpec[] = [
-      { name: 'depthwise_kernel', shape: depthwiseShape, trainable: true, init: () => initialize(this.depthwiseInitializer, depthwiseShape, ...depthwiseFans, random) },
-      { name: 'pointwise_kernel', shape: pointwiseShape, trainable: true, init: () => initialize(this.pointwiseInitializer, pointwiseShape, ...pointwiseFans, random) },
+      { name: 'depthwise_kernel', shape: depthwiseShape, trainable: true, ...options('depthwise', this.depthwiseOptions, depthwiseShape), init: () => initialize(this.depthwiseInitializer, depthwiseShape, ...depthwiseFans, random) },
+      { name: 'pointwise_kernel', shape: pointwiseShape, trainable: true, ...options('pointwise', this.pointwiseOptions, pointwiseShape), init: () => initialize(this.pointwiseInitializer, pointwiseShape, ...pointwiseFans, random) },
     ];
-    if (this.useBias) specs.push({ name: 'bias', shape: [this.filters], trainable: true, init: () => initialize(this.biasInitializer, [this.filters], ...pointwiseFans, random) });
+    const biasShape = [this.filters];
+    if (this.useBias) specs.push({ name: 'bias', shape: biasShape, trainable: true, ...options('bias', this.biasOptions, biasShape), init: () => initialize(this.biasInitializer, biasShape, ...pointwiseFans, random) });
     return specs;
   }
 
@@ -111,7 +134,7 @@ export class SeparableConv2D extends Layer {
 
   static fromConfig(c: ConfigReader, args: LayerArgs): SeparableConv2D {
     c.channelsLast();
-    c.requireNull(['depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer', 'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint']);
+    const [depthwise, pointwise, bias] = ['depthwise', 'pointwise', 'bias'].map((key) => readWeightOptions(c, key));
     return new SeparableConv2D({
       ...args,
       depthMultiplier: c.take('depth_multiplier') as number,
@@ -125,6 +148,13 @@ export class SeparableConv2D extends Layer {
       depthwiseInitializer: takeInitializer(c, 'depthwise_initializer', 'glorotUniform'),
       pointwiseInitializer: takeInitializer(c, 'pointwise_initializer', 'glorotUniform'),
       biasInitializer: takeInitializer(c, 'bias_initializer', 'zeros'),
+      depthwiseRegularizer: depthwise.regularizer,
+      pointwiseRegularizer: pointwise.regularizer,
+      biasRegularizer: bias.regularizer,
+      depthwiseConstraint: depthwise.constraint,
+      pointwiseConstraint: pointwise.constraint,
+      biasConstraint: bias.constraint,
+      activityRegularizer: c.regularizer('activity_regularizer'),
     });
   }
 
@@ -142,13 +172,13 @@ export class SeparableConv2D extends Layer {
       depthwise_initializer: initializerConfig(this.depthwiseInitializer, flavor),
       pointwise_initializer: initializerConfig(this.pointwiseInitializer, flavor),
       bias_initializer: initializerConfig(this.biasInitializer, flavor),
-      depthwise_regularizer: null,
-      pointwise_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      depthwise_constraint: null,
-      pointwise_constraint: null,
-      bias_constraint: null,
+      ...regularizerEntry('depthwise', this.depthwiseOptions, flavor),
+      ...regularizerEntry('pointwise', this.pointwiseOptions, flavor),
+      ...regularizerEntry('bias', this.biasOptions, flavor),
+      activity_regularizer: regularizerConfig(this.activityRegularizer, flavor),
+      ...constraintEntry('depthwise', this.depthwiseOptions, this.weightSlots[0], flavor),
+      ...constraintEntry('pointwise', this.pointwiseOptions, this.weightSlots[1], flavor),
+      ...constraintEntry('bias', this.biasOptions, this.weightSlots[2], flavor),
     };
   }
 }
