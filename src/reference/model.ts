@@ -15,6 +15,7 @@ import { matmulRef } from './matmul.js';
 import { avgPoolForwardRef, maxPoolForwardRef } from './pool.js';
 import { crossEntropyRef, softmaxRef } from './softmax.js';
 import { scaleRef } from './scale.js';
+import { layerNormRef } from './layernorm.js';
 import { penaltyRef } from './regularize.js';
 import { shiftWindowRef } from './pad.js';
 import type { Activation } from '../kernels/activation.js';
@@ -97,6 +98,8 @@ interface KerasArgs {
   depthwise_regularizer: RegularizerConfig;
   pointwise_regularizer: RegularizerConfig;
   alpha_regularizer: RegularizerConfig;
+  gamma_regularizer: RegularizerConfig;
+  beta_regularizer: RegularizerConfig;
 }
 
 /** Each Keras layer class's reference, from its config and per-sample input shape. */
@@ -165,6 +168,16 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
         return ((v - mean[ch]) / Math.sqrt(variance[ch] + c.epsilon)) * (gamma ? gamma[ch] : 1) + (beta ? beta[ch] : 0);
       });
     },
+  }),
+  // Each position's values normalized over the last axis; gamma and beta where present.
+  LayerNormalization: (c, inShape) => ({
+    weightCount: Number(c.scale === true) + Number(c.center),
+    outputShape: inShape,
+    forward: (w, x) => {
+      const cols = inShape[inShape.length - 1];
+      return layerNormRef(x, x.length / cols, cols, w.flatMap((v) => Array.from(v)), { epsilon: c.epsilon, center: c.center, scale: c.scale === true }).y;
+    },
+    penalty: (w) => penaltyOf([c.gamma_regularizer, c.scale === true ? w[0] : undefined], [c.beta_regularizer, c.center ? w.at(-1) : undefined]),
   }),
   Activation: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => activateAll(c.activation, x) }),
   // Flatten keeps NHWC order, Keras' (h, w, c); dropout is off at inference.

@@ -227,6 +227,7 @@ describe('Keras-made files', () => {
     ['prelu.keras', "Adam, PReLU's alphas learned with the rest", { kind: 'adam', learningRate: Math.fround(0.002) }],
     ['depthwise.keras', 'Adam, through a depthwise convolution', { kind: 'adam', learningRate: Math.fround(0.002) }],
     ['separable.keras', 'Adam, through separable convolutions', { kind: 'adam', learningRate: Math.fround(0.002) }],
+    ['layernorm.keras', 'Adam, through layer normalizations (one with a gamma penalty, one without beta)', { kind: 'adam', learningRate: Math.fround(0.002) }],
     ['depthwise-regularized.keras', 'Adam, with penalties and constraints on depthwise, pointwise and PReLU weights', { kind: 'adam', learningRate: Math.fround(0.002) }],
   ])("%s: the file's optimizer restored (%s), Keras' figures, and a further step as Keras took it", async (file, _what, config) => {
     const model = await loadModel(DIR + file);

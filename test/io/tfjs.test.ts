@@ -159,6 +159,18 @@ describe('TF.js interchange', () => {
         ]),
     ],
     [
+      'layer normalization, over channels and over units',
+      () =>
+        new Sequential([
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
+          layers.layerNormalization({ epsilon: 1e-4 }),
+          layers.flatten(),
+          layers.dense({ units: 5 }),
+          layers.layerNormalization({ center: false, gammaRegularizer: { l2: 0.01 } }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
+    ],
+    [
       'PReLU, one alpha per channel and one per unit',
       () =>
         new Sequential([
@@ -385,6 +397,15 @@ describe('TF.js interchange', () => {
         // Depth multiplier 1: TF.js (4.22) leaves depth_multiplier out of the config it saves, so its
         // own loadLayersModel reads 1 back too (the other direction, above, writes and reads 2).
         tf.layers.separableConv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ] }),
+    ],
+    [
+      'layer normalization',
+      () => tf.sequential({ layers: [
+        tf.layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: INPUT }),
+        tf.layers.layerNormalization({ epsilon: 1e-4 }),
         tf.layers.flatten(),
         tf.layers.dense({ units: 3, activation: 'softmax' }),
       ] }),

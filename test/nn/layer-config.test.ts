@@ -34,6 +34,7 @@ function everyLayer(): Sequential {
     layers.flatten(),
     layers.dense({ units: 4, activation: 'relu', biasInitializer: 'ones', kernelInitializer: 'glorotNormal', biasRegularizer: { l1: 0.02, l2: 0.03 } }),
     layers.prelu({ alphaInitializer: { kind: 'constant', value: 0.2 }, sharedAxes: [1] }),
+    layers.layerNormalization({ epsilon: 1e-4, center: false, gammaRegularizer: { l2: 0.01 } }),
   ]);
   model.build();
   return model;

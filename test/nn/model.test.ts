@@ -186,6 +186,19 @@ function depthwiseRegularizedModel(): Sequential {
   ]);
 }
 
+/** Layer normalization over an image's channels (gamma regularized) and over a Dense output (no gamma), weights away from 1 and 0 by the step. */
+function layerNormModel(): Sequential {
+  return new Sequential([
+    layers.conv2d({ filters: 3, kernelSize: 2, activation: 'relu', inputShape: [6, 5, 2] }),
+    layers.layerNormalization({ gammaRegularizer: { l2: 0.3 }, epsilon: 0.01 }),
+    layers.conv2d({ filters: 4, kernelSize: 2, activation: 'tanh' }),
+    layers.flatten(),
+    layers.dense({ units: 5 }),
+    layers.layerNormalization({ scale: false, betaRegularizer: { l1: 0.02 } }),
+    layers.dense({ units: 4, activation: 'softmax' }),
+  ]);
+}
+
 function oneHot(labels: number[], classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);
   labels.forEach((l, i) => (out[i * classes + l] = 1));
@@ -234,7 +247,7 @@ describe('Sequential vs the float64 reference', () => {
     model.dispose();
   });
 
-  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel], ['depthwise convolutions', depthwiseModel], ['separable convolutions', separableModel], ['regularizers on depthwise, pointwise and PReLU weights', depthwiseRegularizedModel]] as const) {
+  for (const [name, makeModel] of [['reshape, tanh, sigmoid, average pooling', deterministicModel], ['ReLU backwards fused into the next layer', fusedReluModel], ['rescaling, global average pooling', () => globalPoolingModel('average')], ['leaky relu, global max pooling', () => globalPoolingModel('max')], ['elu, selu, softplus, swish, gelu', smoothActivationsModel], ['kernel and bias regularizers', regularizedModel], ['Dense on images', denseOnImagesModel], ['zero padding, cropping', paddingModel], ['dilated convolutions', dilatedModel], ['PReLU, its alphas learned', preluModel], ['depthwise convolutions', depthwiseModel], ['separable convolutions', separableModel], ['regularizers on depthwise, pointwise and PReLU weights', depthwiseRegularizedModel], ['layer normalization', layerNormModel]] as const) {
   it(`one SGD step moves the weights by the gradient that finite differences give (${name})`, async () => {
     const device = await testDevice();
     const model = makeModel();

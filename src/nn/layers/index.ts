@@ -1,6 +1,7 @@
 /** `layers.*`: Keras layer names in camelCase, as TF.js spells them. */
 import { Activation, LeakyReLU, type ActivationArgs, type LeakyReLUArgs } from './activation.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './batchnorm.js';
+import { LayerNormalization, type LayerNormalizationArgs } from './layernorm.js';
 import { Conv2D, type Conv2DArgs } from './conv2d.js';
 import { Dense, type DenseArgs } from './dense.js';
 import { AlphaDropout, Dropout, SpatialDropout2D, type DropoutArgs } from './dropout.js';
@@ -15,8 +16,8 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
+export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -43,6 +44,7 @@ export const layerClasses: Record<string, LayerClass> = {
   GaussianNoise,
   GaussianDropout,
   BatchNormalization,
+  LayerNormalization,
   Activation,
   LeakyReLU,
   PReLU,
@@ -68,6 +70,7 @@ export const layers = {
   gaussianNoise: (args: GaussianNoiseArgs) => new GaussianNoise(args),
   gaussianDropout: (args: GaussianDropoutArgs) => new GaussianDropout(args),
   batchNormalization: (args: BatchNormalizationArgs = {}) => new BatchNormalization(args),
+  layerNormalization: (args: LayerNormalizationArgs = {}) => new LayerNormalization(args),
   activation: (args: ActivationArgs) => new Activation(args),
   leakyReLU: (args: LeakyReLUArgs = {}) => new LeakyReLU(args),
   prelu: (args: PReLUArgs = {}) => new PReLU(args),
