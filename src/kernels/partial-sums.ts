@@ -11,9 +11,9 @@ import { createDispatch, type Binding, type Dispatch } from '../runtime/dispatch
 const WG = 256;
 
 /** Values each invocation sums, about: enough to amortise its store, few enough to fill a GPU. */
-export const VALUES_PER_PARTIAL = 16;
+const VALUES_PER_PARTIAL = 16;
 /** The most partial sums: the one workgroup that sums them reads at most 16 each. */
-export const MAX_PARTIALS = 16 * WG;
+const MAX_PARTIALS = 16 * WG;
 
 /** The number of partial sums partialSums writes for `count` values. */
 export function partialCount(count: number): number {
