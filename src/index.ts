@@ -8,6 +8,7 @@ export { NonFiniteLossError } from './nn/fit.js';
 export { layers, Layer } from './nn/layers/index.js';
 export { optimizers, type OptimizerConfig, type OptimizerKind, type OptimizerSpec } from './nn/optimizers.js';
 export { cosineDecay, cosineDecayRate, type CosineDecayOptions } from './nn/learning-rate.js';
+export { scheduleRate, type LearningRateSchedule } from './nn/schedules.js';
 export { lossForModel, type CheckedLoss, type LossName, type LossSpec } from './nn/loss.js';
 export { pixelRangeForModel, toPixelRange, PIXEL_RANGES, type PixelRange } from './nn/pixel-range.js';
 export type { Regularizer, RegularizerArg } from './nn/regularizers.js';

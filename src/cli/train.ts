@@ -150,6 +150,7 @@ export async function train(argv: string[]): Promise<void> {
   const learningRate = withDefaults(optimizer).learningRate;
   // Cosine decay over every step of the run (Keras' CosineDecay with decay_steps = epochs × batches).
   const decaySteps = epochs * Math.ceil(validationCounts(validation, mnist).train / batchSize);
+  if (schedule === 'cosine' && optimizer.schedule) throw new UsageError(`--lr-schedule cosine: ${values.load}'s optimizer follows its own learning-rate schedule (${optimizer.schedule.kind}); leave --lr-schedule out`);
   const decay = schedule === 'cosine' && decaySteps > 0 ? cosineDecay({ initialLearningRate: learningRate, decaySteps }) : undefined;
   console.log(
     `training ${fromFile ? values.load : name}: ${mnist.train.count} images${validationText(validation, mnist)}, ` +

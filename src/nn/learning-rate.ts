@@ -10,6 +10,7 @@
  * Saved files (Keras, checkpoints) hold the rate of the step the run stopped before.
  */
 import type { Callback } from './fit.js';
+import { scheduleRate } from './schedules.js';
 import type { SavableModel } from './savable-model.js';
 
 export interface CosineDecayOptions {
@@ -23,9 +24,7 @@ export interface CosineDecayOptions {
 
 /** The learning rate of optimizer step `step` (0-based) under cosine decay. */
 export function cosineDecayRate(options: CosineDecayOptions, step: number): number {
-  const { initialLearningRate, decaySteps, alpha = 0 } = options;
-  const progress = Math.min(step, decaySteps) / decaySteps;
-  return initialLearningRate * ((1 - alpha) * 0.5 * (1 + Math.cos(Math.PI * progress)) + alpha);
+  return scheduleRate({ kind: 'cosineDecay', ...options }, step);
 }
 
 /** A fit callback that sets the optimizer's rate of every step by cosine decay (see above). */

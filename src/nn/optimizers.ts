@@ -11,6 +11,7 @@ import type { Scratch } from '../runtime/scratch.js';
 import type { OptimizerRecorder } from './step-compiler.js';
 import { encodeHyper, optimizerUpdate, stateSlots, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
+import { checkSchedule, scheduleRate, type LearningRateSchedule } from './schedules.js';
 import type { WeightStore } from './weights.js';
 
 export type { OptimizerKind, ResolvedOptimizer };
@@ -37,10 +38,19 @@ export interface OptimizerConfig {
   clipValue?: number;
   /** Keras' global_clipnorm: all gradients scaled by globalClipNorm / max(‖all of them‖, globalClipNorm) before the update. */
   globalClipNorm?: number;
+  /**
+   * Keras' learning_rate given as a schedule (src/nn/schedules.ts): before every step the rate
+   * becomes the schedule's value at the optimizer's step count; learningRate is then the rate
+   * of the latest step (or the schedule's first, before any).
+   */
+  schedule?: LearningRateSchedule;
 }
 
 /** Keras' gradient clipping options, any kind's; at most one may be set, as in Keras. */
 export const CLIPPING = ['clipNorm', 'clipValue', 'globalClipNorm'] as const;
+
+/** Options of any kind that are not the kernel's hyper-parameters. */
+const NOT_HYPER: readonly string[] = [...CLIPPING, 'schedule'];
 
 type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K }>, 'kind'>;
 
@@ -64,10 +74,12 @@ export const OPTIMIZER_DEFAULTS: { readonly [K in OptimizerKind]: Readonly<Hyper
 export function withDefaults(config: OptimizerConfig): ResolvedOptimizer {
   const defaults: Record<string, number | boolean> = OPTIMIZER_DEFAULTS[config.kind];
   for (const [name, value] of Object.entries(config)) {
-    if (name !== 'kind' && value !== undefined && !(name in defaults) && !(CLIPPING as readonly string[]).includes(name)) throw new Error(`${config.kind} has no hyper-parameter '${name}'`);
+    if (name !== 'kind' && value !== undefined && !(name in defaults) && !NOT_HYPER.includes(name)) throw new Error(`${config.kind} has no hyper-parameter '${name}'`);
   }
   const given = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
-  return { ...defaults, ...given } as ResolvedOptimizer;
+  // A schedule's first rate, until a step sets the rate of its own.
+  const scheduled = config.schedule && config.learningRate === undefined ? { learningRate: scheduleRate(config.schedule, 0) } : {};
+  return { ...defaults, ...given, ...scheduled } as ResolvedOptimizer;
 }
 
 /** State slots per parameter of an optimizer (the layout shaders/optimizer.wgsl defines). */
@@ -117,8 +129,9 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
     const value = config[name];
     if (typeof value !== 'number' || !(Number.isFinite(value) && value > 0)) throw new Error(`${config.kind}: ${name} must be a positive number, got ${JSON.stringify(value)}`);
   }
+  if (config.schedule !== undefined) checkSchedule(`${config.kind}: schedule`, config.schedule);
   for (const [name, value] of Object.entries(config)) {
-    if (name === 'kind' || value === undefined || (CLIPPING as readonly string[]).includes(name)) continue;
+    if (name === 'kind' || value === undefined || NOT_HYPER.includes(name)) continue;
     const type = typeof defaults[name];
     if (typeof value !== type) throw new Error(`${config.kind}: ${name} must be a ${type}, got ${JSON.stringify(value)}`);
     if (typeof value !== 'number') continue;
@@ -136,14 +149,24 @@ export interface Optimizer extends OptimizerRecorder {
   readonly state: GPUBuffer;
   /** Changes the learning rate from the next step on (one 4-byte write). */
   setLearningRate(rate: number): void;
+  /** Before the step that follows `step` steps: sets the schedule's rate, if any, where it changed. */
+  beforeStep(step: number): void;
 }
 
 export function createOptimizer(device: Device, spec: OptimizerSpec, weights: WeightStore): Optimizer {
   let config = resolveOptimizer(spec);
+  // Under a schedule the rate is the schedule's; until a step sets it, that of step 0.
+  if (config.schedule && config.learningRate === undefined) config = { ...config, learningRate: scheduleRate(config.schedule, 0) };
   const count = weights.paramCount;
   const state = device.upload(`${config.kind} state`, initialState(config, count)); // (slots, count)
   const hyperValues = encodeHyper(withDefaults(config));
   const hyper = device.upload(`${config.kind} hyper-parameters`, hyperValues);
+  const setLearningRate = (rate: number) => {
+    if (!(Number.isFinite(rate) && rate >= 0)) throw new Error(`learning rate must be a non-negative number, got ${rate}`);
+    config = { ...config, learningRate: rate };
+    hyperValues[0] = rate;
+    device.gpu.queue.writeBuffer(hyper, 0, hyperValues, 0, 1);
+  };
   return {
     get config() {
       return config;
@@ -166,11 +189,11 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
         ],
       });
     },
-    setLearningRate(rate: number) {
-      if (!(Number.isFinite(rate) && rate >= 0)) throw new Error(`learning rate must be a non-negative number, got ${rate}`);
-      config = { ...config, learningRate: rate };
-      hyperValues[0] = rate;
-      device.gpu.queue.writeBuffer(hyper, 0, hyperValues, 0, 1);
+    setLearningRate,
+    beforeStep(step: number) {
+      if (!config.schedule) return;
+      const rate = scheduleRate(config.schedule, step);
+      if (rate !== config.learningRate) setLearningRate(rate);
     },
     destroy() {
       state.destroy();

@@ -101,6 +101,7 @@ export class Runner {
     queue.writeBuffer(compiled.x, 0, x.buffer, x.byteOffset, x.byteLength);
     if (compiled.targets && targets) queue.writeBuffer(compiled.targets, 0, targets.buffer, targets.byteOffset, targets.byteLength);
     if (compiled.mode === 'train') {
+      this.state.optimizer.beforeStep?.(this.optimizerSteps);
       this.optimizerSteps++;
       this.stepInfoHost[0] = this.optimizerSteps;
       queue.writeBuffer(this.state.stepInfo, 0, this.stepInfoHost);

@@ -25,6 +25,8 @@ import type { LossRecorder } from './loss.js';
 export interface OptimizerRecorder {
   /** Records the update of every trainable parameter from the flat gradient buffer. */
   record(ctx: RecordContext): void;
+  /** Called before each training step is submitted, with the steps taken so far (a schedule's rate). */
+  beforeStep?(step: number): void;
   /** Frees the optimizer's state buffers. */
   destroy(): void;
 }

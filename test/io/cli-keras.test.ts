@@ -79,6 +79,18 @@ describe('webgpu-dl with Keras files', () => {
     expect(model.initialState?.optimizer?.iterations).toBe(expected['conv-adam.keras'].resume.iterations);
   });
 
+  it("train --load a .keras whose SGD follows an ExponentialDecay: the saved .keras keeps the schedule; --lr-schedule cosine on it is refused", async () => {
+    const saved = join(mkdtempSync(join(tmpdir(), 'cli-keras-')), 'scheduled.keras');
+    const { code } = await run('train', '--load', `${DIR}schedule.keras`, '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved, '--tuning', 'off');
+    expect(code).toBe(0);
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(saved)))['config.json']));
+    const original = JSON.parse(new TextDecoder().decode(unzipSync(new Uint8Array(readFileSync(`${DIR}schedule.keras`)))['config.json']));
+    expect(config.compile_config.optimizer.config.learning_rate).toEqual(original.compile_config.optimizer.config.learning_rate);
+    const both = await run('train', '--load', `${DIR}schedule.keras`, '--limit', '64', '--lr-schedule', 'cosine', '--tuning', 'off');
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/--lr-schedule cosine: .*schedule\.keras's optimizer follows its own learning-rate schedule \(exponentialDecay\)/);
+  });
+
   it('train --weight-decay and --label-smoothing: the saved .keras holds them as Keras writes them', async () => {
     const saved = join(mkdtempSync(join(tmpdir(), 'cli-keras-')), 'decayed.keras');
     const { code, out } = await run('train', '--optimizer', 'adamw', '--weight-decay', '0.02', '--label-smoothing', '0.1', '--limit', '64', '--epochs', '1', '--test-limit', '50', '--save', saved, '--tuning', 'off');

@@ -11,9 +11,11 @@
  * RMSprop in blocks: every velocity, then (momentum > 0) every momentum, then (centered) every
  * average gradient; Adam and AdamW with amsgrad then every velocity_hat (v̂); Lion one
  * momentum per weight; Nadam then keeps one more scalar, u_product (kerasTrailingScalars). The engine's state slots (src/nn/optimizers.ts) hold the same
- * quantities under the same update rules.
+ * quantities under the same update rules. An optimizer whose learning_rate is a schedule
+ * (schedule.ts) keeps no learning_rate variable (kerasLeadingScalars).
  */
 import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
+import { scheduleFromKeras, scheduleToKeras } from './schedule.js';
 import { snakeCase } from './weights-layout.js';
 
 type Json = Record<string, unknown>;
@@ -56,6 +58,12 @@ export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } 
     }
     // amsgrad false is Adam's default: left out, so that a config read back equals the one written.
     if (key === 'amsgrad' && value === false) continue;
+    if (key === 'learning_rate' && isObject(value)) {
+      const parsed = scheduleFromKeras(value);
+      if ('unsupported' in parsed) return parsed;
+      config.schedule = parsed.schedule;
+      continue;
+    }
     const name = key === 'weight_decay' ? 'weightDecay' : known.args[key];
     if (name) {
       if (typeof value !== (name === 'nesterov' || name === 'centered' || name === 'amsgrad' ? 'boolean' : 'number')) {
@@ -81,7 +89,7 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
     config: {
       // The name Keras 3 gives one created without a name (auto_name): AdamW 'adam_w', RMSprop 'rm_sprop'.
       name: snakeCase(className),
-      learning_rate,
+      learning_rate: config.schedule ? scheduleToKeras(config.schedule) : learning_rate,
       weight_decay: resolved.weightDecay === 0 ? null : resolved.weightDecay,
       clipnorm: config.clipNorm ?? null,
       global_clipnorm: config.globalClipNorm ?? null,
@@ -95,6 +103,11 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
     },
     registered_name: null,
   };
+}
+
+/** The scalar variables before the state: iterations and learning_rate, or iterations alone under a schedule. */
+export function kerasLeadingScalars(config: OptimizerConfig): number {
+  return config.schedule ? 1 : 2;
 }
 
 /**

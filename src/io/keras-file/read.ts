@@ -22,7 +22,7 @@ import { optimizerStateSlots } from '../../nn/optimizers.js';
 import { fromKerasJson } from '../keras-json.js';
 import { weightSlots } from '../model-weights.js';
 import { isHdf5, openHdf5, type H5Group, type H5Tensor } from './hdf5-read.js';
-import { kerasStateVariables, kerasTrailingScalars, optimizerFromKeras } from './optimizer.js';
+import { kerasLeadingScalars, kerasStateVariables, kerasTrailingScalars, optimizerFromKeras } from './optimizer.js';
 import { readKeras3Weights, readLegacyWeights } from './weights-layout.js';
 import { typeName } from '../../data/type-name.js';
 import { checkLossSpec, type LossSpec } from '../../nn/loss.js';
@@ -123,30 +123,37 @@ function savedOptimizer(entry: unknown, variables: SavedVariable[], model: Savab
   const trainable = weightSlots(model).filter((s) => s.trainable);
   const mapping = kerasStateVariables(config, trainable.length);
   if (variables.length === 0) return { optimizer: { config, iterations: 0 } }; // never stepped: a fresh state
+  // Iterations and the learning rate (none under a schedule), then the state.
+  const lead = kerasLeadingScalars(config);
   // Compiled but never trained (Keras 3 builds iterations and the learning rate at compile, the
   // state at the first step): a fresh state, at the saved learning rate.
-  const unbuilt = variables.length === 2 && mapping.length > 0;
+  const unbuilt = variables.length === lead && mapping.length > 0;
   // Nadam's u_product follows the state; the kernel derives it from the step count.
   const trailing = kerasTrailingScalars(config, 0).length;
-  const needed = 2 + mapping.length + trailing;
+  const needed = lead + mapping.length + trailing;
   if (variables.length !== needed && !unbuilt) {
     const scalars = trailing ? ` and ${trailing} more scalar` : '';
-    throw new Error(`${source}: the ${config.kind} optimizer has ${variables.length} variables; for this model it needs ${needed} (iterations, learning rate, ${mapping.length} state tensors${scalars})`);
+    const leading = lead === 2 ? 'iterations, learning rate' : 'iterations (the learning rate is a schedule)';
+    throw new Error(`${source}: the ${config.kind} optimizer has ${variables.length} variables; for this model it needs ${needed} (${leading}, ${mapping.length} state tensors${scalars})`);
   }
   const iterations = variables[0].count();
-  const rate = variables[1].tensor();
-  if (rate.data.length !== 1) throw new Error(`${source}: ${variables[1].where} should be the learning rate (one number), it has shape [${rate.shape}]`);
-  if (unbuilt) return { optimizer: { config: { ...config, learningRate: rate.data[0] }, iterations } };
+  let rated = config;
+  if (lead === 2) {
+    const rate = variables[1].tensor();
+    if (rate.data.length !== 1) throw new Error(`${source}: ${variables[1].where} should be the learning rate (one number), it has shape [${rate.shape}]`);
+    rated = { ...config, learningRate: rate.data[0] };
+  }
+  if (unbuilt) return { optimizer: { config: rated, iterations } };
   const slots: Float32Array[][] = Array.from({ length: optimizerStateSlots(config) }, () => []);
   mapping.forEach(({ slot, weight }, i) => {
-    const variable = variables[2 + i];
+    const variable = variables[lead + i];
     const tensor = variable.tensor();
     const target = trainable[weight];
     const same = tensor.shape.length === target.shape.length && tensor.shape.every((d, k) => d === target.shape[k]);
     if (!same) throw new Error(`${source}: ${variable.where} (${config.kind} state of ${target.name}) has shape [${tensor.shape}]; the weight has [${target.shape}]`);
     slots[slot][weight] = tensor.data;
   });
-  return { optimizer: { config: { ...config, learningRate: rate.data[0] }, iterations, slots } };
+  return { optimizer: { config: rated, iterations, slots } };
 }
 
 function isZip(bytes: Uint8Array): boolean {

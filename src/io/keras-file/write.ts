@@ -13,7 +13,7 @@ import type { SavableModel } from '../../nn/savable-model.js';
 import { toKerasJson } from '../keras-json.js';
 import { weightSlots } from '../model-weights.js';
 import { encodeHdf5, type H5DatasetSpec, type H5GroupSpec } from './hdf5-write.js';
-import { kerasStateVariables, kerasTrailingScalars, optimizerToKeras } from './optimizer.js';
+import { kerasLeadingScalars, kerasStateVariables, kerasTrailingScalars, optimizerToKeras } from './optimizer.js';
 import { WEIGHTS_ENTRY } from './read.js';
 import { kerasLayerPaths } from './weights-layout.js';
 import type { CheckedLoss } from '../../nn/loss.js';
@@ -49,18 +49,18 @@ export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array>
   });
 
   const trainable = weightSlots(model).filter((s) => s.trainable);
-  const optimizerVars: Record<string, H5DatasetSpec> = {
-    '0': { shape: [], data: Int32Array.of(training.optimizerSteps) },
-    '1': { shape: [], data: Float32Array.of((optimizerToKeras(optimizer.config).config as { learning_rate: number }).learning_rate) },
-  };
+  // Iterations, the learning rate (none under a schedule), the state, any trailing scalars.
+  const lead = kerasLeadingScalars(optimizer.config);
+  const optimizerVars: Record<string, H5DatasetSpec> = { '0': { shape: [], data: Int32Array.of(training.optimizerSteps) } };
+  if (lead === 2) optimizerVars['1'] = { shape: [], data: Float32Array.of((optimizerToKeras(optimizer.config).config as { learning_rate: number }).learning_rate) };
   const stateVariables = kerasStateVariables(optimizer.config, trainable.length);
   stateVariables.forEach(({ slot, weight }, i) => {
     const w = trainable[weight];
     const start = slot * count + w.offset;
-    optimizerVars[String(2 + i)] = { shape: w.shape, data: state.slice(start, start + w.elements) };
+    optimizerVars[String(lead + i)] = { shape: w.shape, data: state.slice(start, start + w.elements) };
   });
   kerasTrailingScalars(optimizer.config, training.optimizerSteps).forEach((value, i) => {
-    optimizerVars[String(2 + stateVariables.length + i)] = { shape: [], data: Float32Array.of(value) };
+    optimizerVars[String(lead + stateVariables.length + i)] = { shape: [], data: Float32Array.of(value) };
   });
 
   const h5 = await encodeHdf5({
@@ -73,8 +73,11 @@ export async function encodeKerasModel(model: SavableModel): Promise<Uint8Array>
   const text = (json: string) => new TextEncoder().encode(json);
   // Keras refuses a learning_rate that Python reads as an int, and JSON.stringify writes 1.0
   // (Adadelta's rate in Keras' mnist_cnn) or a schedule's final 0 as "1" or "0": an integral
-  // rate is written with its ".0".
-  const configJson = JSON.stringify(config).replace(/("learning_rate":-?\d+)(?=[,}])/g, '$1.0');
+  // rate is written with its ".0", as are a schedule's rates and factors (Keras computes a
+  // schedule in its initial rate's dtype) and PiecewiseConstantDecay's values.
+  const configJson = JSON.stringify(config)
+    .replace(/("(?:learning_rate|initial_learning_rate|end_learning_rate|decay_rate|alpha|power|warmup_target)":-?\d+)(?=[,}])/g, '$1.0')
+    .replace(/("values":\[)([^\]]*)\]/g, (_, head: string, list: string) => `${head}${list.replace(/(^|,)(-?\d+)(?=,|$)/g, '$1$2.0')}]`);
   return zipSync(
     {
       'metadata.json': text(JSON.stringify({ keras_version: KERAS_LAYOUT_VERSION, date_saved: dateSaved(new Date()) })),
