@@ -23,7 +23,12 @@ export type LearningRateSchedule =
    * warmupTarget, first a straight line from initialLearningRate to it over warmupSteps, then
    * the cosine from warmupTarget.
    */
-  | { kind: 'cosineDecay'; initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number; warmupSteps?: number };
+  | { kind: 'cosineDecay'; initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number; warmupSteps?: number }
+  /**
+   * Cosine decay with warm restarts (SGDR): a cosine over firstDecaySteps, then again over tMul
+   * times as many, each restart's peak mMul times the last's (Keras' defaults: tMul 2, mMul 1).
+   */
+  | { kind: 'cosineDecayRestarts'; initialLearningRate: number; firstDecaySteps: number; tMul?: number; mMul?: number; alpha?: number };
 
 export type ScheduleKind = LearningRateSchedule['kind'];
 
@@ -34,6 +39,7 @@ const ARGUMENTS: Record<ScheduleKind, { required: string[]; defaults: Record<str
   piecewiseConstantDecay: { required: ['boundaries', 'values'], defaults: {} },
   polynomialDecay: { required: ['initialLearningRate', 'decaySteps'], defaults: { endLearningRate: 1e-4, power: 1, cycle: false } },
   cosineDecay: { required: ['initialLearningRate', 'decaySteps'], defaults: { alpha: 0, warmupSteps: 0 } },
+  cosineDecayRestarts: { required: ['initialLearningRate', 'firstDecaySteps'], defaults: { tMul: 2, mMul: 1, alpha: 0 } },
 };
 
 /** Checks a schedule (`where` names it in errors) and fills in Keras' defaults. */
@@ -55,8 +61,10 @@ export function checkSchedule(where: string, value: unknown): LearningRateSchedu
     if (key in s && !(typeof s[key] === 'number' && Number.isFinite(s[key]) && ok(s[key] as number))) fail(`${given.kind} ${key} must be ${what}, got ${JSON.stringify(s[key])}`);
   };
   for (const key of ['staircase', 'cycle']) if (key in s && typeof s[key] !== 'boolean') fail(`${given.kind} ${key} must be true or false, got ${JSON.stringify(s[key])}`);
-  for (const key of ['initialLearningRate', 'endLearningRate', 'warmupTarget', 'decayRate', 'alpha', 'power']) number(key, (v) => v >= 0, 'a number ≥ 0');
+  for (const key of ['initialLearningRate', 'endLearningRate', 'warmupTarget', 'decayRate', 'alpha', 'power', 'mMul']) number(key, (v) => v >= 0, 'a number ≥ 0');
   number('decaySteps', (v) => v > 0, 'a number > 0');
+  number('firstDecaySteps', (v) => v > 0, 'a number > 0');
+  number('tMul', (v) => v > 0, 'a number > 0');
   number('warmupSteps', (v) => v >= 0, 'a number ≥ 0');
   if (given.kind === 'piecewiseConstantDecay') {
     const { boundaries, values } = s as { boundaries: unknown; values: unknown };
@@ -98,6 +106,21 @@ export function scheduleRate(schedule: LearningRateSchedule, t: number): number 
       const step = Math.min(t, decaySteps + warmupSteps);
       if (step < warmupSteps) return (warmupTarget - initialLearningRate) * (step / warmupSteps) + initialLearningRate;
       return cosine(step - warmupSteps, warmupTarget);
+    }
+    case 'cosineDecayRestarts': {
+      const { initialLearningRate, firstDecaySteps, tMul = 2, mMul = 1, alpha = 0 } = schedule;
+      let fraction = t / firstDecaySteps;
+      let restart: number;
+      if (tMul === 1) {
+        restart = Math.floor(fraction);
+        fraction -= restart;
+      } else {
+        // Periods firstDecaySteps·tMul^i: the restart whose span holds t, and how far into it t is.
+        restart = Math.floor(Math.log(1 - fraction * (1 - tMul)) / Math.log(tMul));
+        fraction = (fraction - (1 - tMul ** restart) / (1 - tMul)) / tMul ** restart;
+      }
+      const cosine = 0.5 * mMul ** restart * (1 + Math.cos(Math.PI * fraction));
+      return initialLearningRate * ((1 - alpha) * cosine + alpha);
     }
   }
 }

@@ -68,7 +68,7 @@ describe('learning-rate schedules', () => {
     const device = await testDevice();
     const model = new Sequential([layers.dense({ units: 3, activation: 'softmax', inputShape: [4] })]);
     const bad: [unknown, RegExp][] = [
-      [{ kind: 'stepDecay' }, /sgd: schedule: expected \{ kind: exponentialDecay \| inverseTimeDecay \| piecewiseConstantDecay \| polynomialDecay \| cosineDecay, \.\.\. \}/],
+      [{ kind: 'stepDecay' }, /sgd: schedule: expected \{ kind: exponentialDecay \| inverseTimeDecay \| piecewiseConstantDecay \| polynomialDecay \| cosineDecay \| cosineDecayRestarts, \.\.\. \}/],
       [{ kind: 'exponentialDecay', initialLearningRate: 0.1, decayRate: 0.5 }, /exponentialDecay needs decaySteps/],
       [{ kind: 'exponentialDecay', initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 }, /exponentialDecay decaySteps must be a number > 0, got 0/],
       [{ kind: 'piecewiseConstantDecay', boundaries: [5, 3], values: [1, 2, 3] }, /boundaries must increase/],

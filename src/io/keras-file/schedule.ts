@@ -23,6 +23,11 @@ const KERAS_SCHEDULES: Record<string, { kind: ScheduleKind; name: string; args: 
     name: 'CosineDecay',
     args: { initial_learning_rate: 'initialLearningRate', decay_steps: 'decaySteps', alpha: 'alpha', warmup_target: 'warmupTarget', warmup_steps: 'warmupSteps' },
   },
+  CosineDecayRestarts: {
+    kind: 'cosineDecayRestarts',
+    name: 'SGDRDecay',
+    args: { initial_learning_rate: 'initialLearningRate', first_decay_steps: 'firstDecaySteps', t_mul: 'tMul', m_mul: 'mMul', alpha: 'alpha' },
+  },
 };
 
 /** The engine's schedule for a Keras learning_rate object, or why it cannot take it. */
@@ -53,8 +58,8 @@ export function scheduleToKeras(schedule: LearningRateSchedule): Json {
   for (const [key, name] of Object.entries(known.args)) {
     if (key === 'warmup_target') config[key] = resolved[name] ?? null;
     else config[key] = resolved[name];
-    // Keras writes the name after alpha and before the warm-up for CosineDecay, last for the others.
-    if (key === 'alpha') config.name = known.name;
+    // Keras writes the name after CosineDecay's alpha, before its warm-up; last for the others.
+    if (key === 'alpha' && known.kind === 'cosineDecay') config.name = known.name;
   }
   if (!('name' in config)) config.name = known.name;
   return { module: 'keras.optimizers.schedules', class_name: className, config, registered_name: null };
