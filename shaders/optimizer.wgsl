@@ -20,6 +20,11 @@
 //             p −= lr·m̂ / (√v̂ + ε)
 //   Lion      p −= lr·sign(β1·m + (1 − β1)g);  m = β2·m + (1 − β2)g
 //
+//   EMA (any kind, Keras' use_ema), after the update: a = μ·a + (1 − μ)·p with μ = EMA_MOMENTUM
+//             (0 at step 1, so the first average is the weights), in the last slot EMA_SLOT;
+//             every EMA_OVERWRITE steps (0: never) p = a. (At the end of fit the host copies
+//             the averages into the weights, as Keras' finalize_variable_values does.)
+//
 // Each kind has a fixed number of state slots. A slot its options leave unused (SGD's without
 // momentum, RMSprop's u without momentum and c when not centered) is neither read nor
 // written; those branches test hyper-parameters, so they are uniform over the dispatch.
@@ -30,6 +35,7 @@
 //   state:    (SLOTS, COUNT)  optimizer state, slot-major: slot k of chunk i at k·COUNT + i
 //                             SGD [v]  Adam [m, v] (AMSGRAD: [m, v, v̂])  Adadelta [a, d]
 //                             RMSprop [v, u, c]  Adagrad [a]  Adamax [m, u]  Lion [m]
+//                             (USE_EMA: then the weights' average)
 //   hyper:    (H)             hyper-parameters, learning rate first and weight decay last
 //                             (at WEIGHT_DECAY_INDEX), written by the host only when they
 //                             change:
@@ -62,6 +68,10 @@ override KIND: u32;
 override AMSGRAD: u32 = 0u;
 override COUNT: u32;
 override WEIGHT_DECAY_INDEX: u32;
+override USE_EMA: u32 = 0u;
+override EMA_SLOT: u32 = 0u;
+override EMA_MOMENTUM: f32 = 0.99;
+override EMA_OVERWRITE: u32 = 0u;
 override WG: u32 = 256u;
 
 @group(0) @binding(0) var<storage, read_write> params: array<Value>;
@@ -251,5 +261,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     case 5u: { adamax(i, g); }
     case 6u: { nadam(i, g); }
     default: { lion(i, g); }
+  }
+  if (USE_EMA == 1u) {
+    let step = stepInfo[0];
+    let momentum = select(EMA_MOMENTUM, 0.0, step == 1u);
+    let slot = EMA_SLOT * COUNT + i;
+    let average = state[slot] * momentum + params[i] * (1.0 - momentum);
+    state[slot] = average;
+    // (max(): a modulo by the constant 0 does not compile, even where the branch is dead.)
+    if (EMA_OVERWRITE != 0u && step % max(EMA_OVERWRITE, 1u) == 0u) { params[i] = average; }
   }
 }

@@ -155,6 +155,10 @@ export function restoreCheckpoint(model: SavableModel, bytes: Uint8Array, what =
   if (amsgrad(saved) !== amsgrad(optimizer.config)) {
     throw new Error(`${what}: holds ${saved.kind} state ${amsgrad(saved) ? 'with' : 'without'} AMSGrad's v̂; this model's ${saved.kind} is compiled ${amsgrad(optimizer.config) ? 'with' : 'without'} amsgrad`);
   }
+  const ema = (c: OptimizerConfig) => c.useEma === true;
+  if (ema(saved) !== ema(optimizer.config)) {
+    throw new Error(`${what}: holds ${saved.kind} state ${ema(saved) ? 'with' : 'without'} the weights' moving average; this model's ${saved.kind} is compiled ${ema(optimizer.config) ? 'with' : 'without'} useEma`);
+  }
   const [slots, params] = optimizer.stateShape;
   const state = tensors.find((t) => t.name === STATE_TENSOR);
   if (!state) throw new Error(`${what}: the optimizer state (${STATE_TENSOR}) is missing`);

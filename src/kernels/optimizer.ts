@@ -15,9 +15,11 @@ export type OptimizerKind = 'sgd' | 'adam' | 'adamw' | 'adamax' | 'nadam' | 'ada
 
 /**
  * An optimizer with every hyper-parameter of its kind given (nn/optimizers.ts' withDefaults
- * makes one). Every kind has Keras 3's weight_decay (0: none); AdamW is Adam with 0.004.
+ * makes one). Every kind has Keras 3's weight_decay (0: none); AdamW is Adam with 0.004. Any
+ * kind may keep Keras' moving average of the weights (use_ema: emaMomentum 0.99 by default,
+ * the weights set to it every emaOverwriteFrequency steps if given).
  */
-export type ResolvedOptimizer = { weightDecay: number } & (
+export type ResolvedOptimizer = { weightDecay: number; useEma?: boolean; emaMomentum?: number; emaOverwriteFrequency?: number } & (
   | { kind: 'sgd'; learningRate: number; momentum: number; nesterov: boolean }
   | { kind: 'adam'; learningRate: number; beta1: number; beta2: number; epsilon: number; amsgrad: boolean }
   | { kind: 'adamw'; learningRate: number; beta1: number; beta2: number; epsilon: number; amsgrad: boolean }
@@ -34,14 +36,24 @@ export type ResolvedOptimizer = { weightDecay: number } & (
  * SGD [velocity], Adam, AdamW and Nadam [m, v], Adamax [m, u (the infinity norm)],
  * Adadelta [accumulated grad², accumulated delta²],
  * RMSprop [velocity, momentum, average gradient], Adagrad [accumulator], Lion [momentum];
- * Adam and AdamW with amsgrad add a third, v̂ (stateSlots).
+ * Adam and AdamW with amsgrad add a third, v̂; with useEma the weights' moving average
+ * follows, last (stateSlots, emaSlot).
  */
 export const OPTIMIZER_STATE_SLOTS: Record<OptimizerKind, number> = { sgd: 1, adam: 2, adamw: 2, adamax: 2, nadam: 2, adadelta: 2, rmsprop: 3, adagrad: 1, lion: 1 };
 
 /** State slots per parameter of this optimizer. */
 export function stateSlots(c: ResolvedOptimizer): number {
-  return OPTIMIZER_STATE_SLOTS[c.kind] + (amsgrad(c) ? 1 : 0);
+  return OPTIMIZER_STATE_SLOTS[c.kind] + (amsgrad(c) ? 1 : 0) + (c.useEma ? 1 : 0);
 }
+
+/** The slot of the weights' moving average (useEma): the last. */
+export function emaSlot(c: ResolvedOptimizer): number {
+  if (!c.useEma) throw new Error(`${c.kind}: no moving average of the weights (useEma is off)`);
+  return stateSlots(c) - 1;
+}
+
+/** Keras' EMA defaults: momentum 0.99, no overwriting during training. */
+export const EMA_DEFAULTS = { emaMomentum: 0.99, emaOverwriteFrequency: 0 } as const;
 
 /** Adam's or AdamW's AMSGrad variant (the running maximum of v in a third slot). */
 function amsgrad(c: ResolvedOptimizer): boolean {
@@ -104,10 +116,15 @@ export async function optimizerUpdate(
   if (count % chunk) throw new Error(`${label}: ${chunk} values per invocation need count % ${chunk} == 0 (count = ${count})`);
   return createDispatch(
     device,
-    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], AMSGRAD: amsgrad(config) ? 1 : 0, COUNT: count / chunk, WG, WEIGHT_DECAY_INDEX: encodeHyper(config).length - 1 } },
+    { label, code: chunk === 4 ? vec4Code : code, entryPoint: 'main', constants: { KIND: KIND[kind], AMSGRAD: amsgrad(config) ? 1 : 0, COUNT: count / chunk, WG, WEIGHT_DECAY_INDEX: encodeHyper(config).length - 1, ...emaConstants(config) } },
     [io.params, io.grads, io.state, io.hyper, io.stepInfo],
     grid(count / chunk, WG),
   );
+}
+
+function emaConstants(c: ResolvedOptimizer): Record<string, number> {
+  if (!c.useEma) return {};
+  return { USE_EMA: 1, EMA_SLOT: emaSlot(c), EMA_MOMENTUM: c.emaMomentum ?? EMA_DEFAULTS.emaMomentum, EMA_OVERWRITE: c.emaOverwriteFrequency ?? EMA_DEFAULTS.emaOverwriteFrequency };
 }
 
 function bindingBytes(binding: Binding): number {

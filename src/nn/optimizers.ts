@@ -9,7 +9,7 @@ import { clipByNorm, clipByValue } from '../kernels/clip-gradient.js';
 import type { Dispatch } from '../runtime/dispatch.js';
 import type { Scratch } from '../runtime/scratch.js';
 import type { OptimizerRecorder } from './step-compiler.js';
-import { encodeHyper, optimizerUpdate, stateSlots, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
+import { emaSlot, encodeHyper, optimizerUpdate, stateSlots, type OptimizerKind, type ResolvedOptimizer } from '../kernels/optimizer.js';
 import type { RecordContext } from './layers/layer.js';
 import { checkSchedule, scheduleRate, type LearningRateSchedule } from './schedules.js';
 import type { WeightStore } from './weights.js';
@@ -44,13 +44,21 @@ export interface OptimizerConfig {
    * of the latest step (or the schedule's first, before any).
    */
   schedule?: LearningRateSchedule;
+  /**
+   * Keras' use_ema: keep the moving average a = μ·a + (1 − μ)·w of the weights after every
+   * step (μ = emaMomentum, default 0.99), set the weights to it at the end of fit, and with
+   * emaOverwriteFrequency n also every n steps.
+   */
+  useEma?: boolean;
+  emaMomentum?: number;
+  emaOverwriteFrequency?: number;
 }
 
 /** Keras' gradient clipping options, any kind's; at most one may be set, as in Keras. */
 export const CLIPPING = ['clipNorm', 'clipValue', 'globalClipNorm'] as const;
 
 /** Options of any kind that are not the kernel's hyper-parameters. */
-const NOT_HYPER: readonly string[] = [...CLIPPING, 'schedule'];
+const NOT_HYPER: readonly string[] = [...CLIPPING, 'schedule', 'useEma', 'emaMomentum', 'emaOverwriteFrequency'];
 
 type Hyper<K extends OptimizerKind> = Omit<Extract<ResolvedOptimizer, { kind: K }>, 'kind'>;
 
@@ -91,8 +99,20 @@ export function optimizerStateSlots(config: OptimizerConfig): number {
 export function initialState(config: OptimizerConfig, count: number): Float32Array {
   const resolved = withDefaults(config);
   const state = new Float32Array(stateSlots(resolved) * count);
-  if (resolved.kind === 'adagrad') state.fill(resolved.initialAccumulatorValue);
+  // Adagrad's accumulator, its one slot (an EMA slot after it starts at zero).
+  if (resolved.kind === 'adagrad') state.fill(resolved.initialAccumulatorValue, 0, count);
   return state;
+}
+
+/** Keras' EMA options: useEma true or false, emaMomentum in [0, 1), emaOverwriteFrequency a positive integer; the latter two only with useEma. */
+function checkEma(config: OptimizerConfig): void {
+  const { useEma, emaMomentum, emaOverwriteFrequency } = config;
+  if (useEma !== undefined && typeof useEma !== 'boolean') throw new Error(`${config.kind}: useEma must be true or false, got ${JSON.stringify(useEma)}`);
+  if (!useEma && (emaMomentum !== undefined || emaOverwriteFrequency !== undefined)) throw new Error(`${config.kind}: emaMomentum and emaOverwriteFrequency need useEma: true`);
+  if (emaMomentum !== undefined && !(typeof emaMomentum === 'number' && emaMomentum >= 0 && emaMomentum < 1)) throw new Error(`${config.kind}: emaMomentum must be in [0, 1), got ${JSON.stringify(emaMomentum)}`);
+  if (emaOverwriteFrequency !== undefined && !(Number.isInteger(emaOverwriteFrequency) && emaOverwriteFrequency >= 1)) {
+    throw new Error(`${config.kind}: emaOverwriteFrequency must be a positive integer, got ${JSON.stringify(emaOverwriteFrequency)}`);
+  }
 }
 
 export type OptimizerSpec = OptimizerConfig | OptimizerKind;
@@ -130,6 +150,7 @@ export function resolveOptimizer(spec: OptimizerSpec): OptimizerConfig {
     if (typeof value !== 'number' || !(Number.isFinite(value) && value > 0)) throw new Error(`${config.kind}: ${name} must be a positive number, got ${JSON.stringify(value)}`);
   }
   if (config.schedule !== undefined) checkSchedule(`${config.kind}: schedule`, config.schedule);
+  checkEma(config);
   for (const [name, value] of Object.entries(config)) {
     if (name === 'kind' || value === undefined || NOT_HYPER.includes(name)) continue;
     const type = typeof defaults[name];
@@ -151,6 +172,8 @@ export interface Optimizer extends OptimizerRecorder {
   setLearningRate(rate: number): void;
   /** Before the step that follows `step` steps: sets the schedule's rate, if any, where it changed. */
   beforeStep(step: number): void;
+  /** With useEma, the weights set to their moving average (Keras' finalize_variable_values, at the end of fit); otherwise nothing. */
+  finalize(): void;
 }
 
 export function createOptimizer(device: Device, spec: OptimizerSpec, weights: WeightStore): Optimizer {
@@ -190,6 +213,14 @@ export function createOptimizer(device: Device, spec: OptimizerSpec, weights: We
       });
     },
     setLearningRate,
+    finalize() {
+      const resolved = withDefaults(config);
+      if (!resolved.useEma) return;
+      // The average's slot covers the flat parameter buffer value for value (gaps included: zeros in both).
+      const encoder = device.gpu.createCommandEncoder({ label: 'weights set to their moving average' });
+      encoder.copyBufferToBuffer(state, emaSlot(resolved) * count * 4, weights.params, 0, count * 4);
+      device.gpu.queue.submit([encoder.finish()]);
+    },
     beforeStep(step: number) {
       if (!config.schedule) return;
       const rate = scheduleRate(config.schedule, step);

@@ -240,9 +240,14 @@ export class Sequential implements SavableModel {
     return { loss: m.loss, accuracy: m.accuracy };
   }
 
-  /** Trains on (x, y) for args.epochs epochs (src/nn/fit.ts); callbacks may set stopTraining. */
+  /**
+   * Trains on (x, y) for args.epochs epochs (src/nn/fit.ts); callbacks may set stopTraining.
+   * An optimizer with useEma then sets the weights to their moving average, as Keras' fit does.
+   */
   async fit(x: Float32Array, y: Labels, args: FitArgs<Sequential> = {}): Promise<History> {
-    return fit<Sequential>(this, this.fitContext(), x, y, args);
+    const history = await fit<Sequential>(this, this.fitContext(), x, y, args);
+    this.optimizer!.finalize();
+    return history;
   }
 
   private fitContext(): FitContext {

@@ -1,4 +1,5 @@
 /** Float64 reference for the optimizer updates: Keras 3's rules, written out per parameter. */
+import { EMA_DEFAULTS, emaSlot } from '../kernels/optimizer.js';
 import { optimizerStateSlots, withDefaults, type OptimizerConfig } from '../nn/optimizers.js';
 
 /**
@@ -111,6 +112,15 @@ export function optimizerStepRef(
         state[i] = c.beta2 * m + (1 - c.beta2) * g;
         break;
       }
+    }
+    // Keras' use_ema: the average after the update (the weights themselves at the first step),
+    // and every emaOverwriteFrequency steps the weights set to it.
+    if (c.useEma) {
+      const ema = slot(emaSlot(c), i);
+      const momentum = t === 1 ? 0 : (c.emaMomentum ?? EMA_DEFAULTS.emaMomentum);
+      state[ema] = momentum * state[ema] + (1 - momentum) * params[i];
+      const every = c.emaOverwriteFrequency ?? EMA_DEFAULTS.emaOverwriteFrequency;
+      if (every > 0 && t % every === 0) params[i] = state[ema];
     }
   }
 }

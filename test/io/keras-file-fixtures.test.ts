@@ -214,7 +214,7 @@ describe('Keras-made files', () => {
 
   // Each file holds its optimizer's state after training, and `resume` the probabilities after
   // one more step Keras took from it: only the restored state and step count reproduce them.
-  it.each<[string, string, { kind: string; learningRate?: number; amsgrad?: boolean; weightDecay?: number; clipNorm?: number; clipValue?: number; globalClipNorm?: number; schedule?: object }]>([
+  it.each<[string, string, { kind: string; learningRate?: number; amsgrad?: boolean; weightDecay?: number; clipNorm?: number; clipValue?: number; globalClipNorm?: number; schedule?: object; useEma?: boolean; emaMomentum?: number; emaOverwriteFrequency?: number }]>([
     ['adamw.keras', 'AdamW: its weight decay and state', { kind: 'adamw', weightDecay: 0.4, learningRate: Math.fround(0.005) }],
     ['adamax.keras', 'Adamax: its momentum and infinity norm', { kind: 'adamax', learningRate: Math.fround(0.01) }],
     ['nadam.keras', 'Nadam: its state, its u_product derived from the step count', { kind: 'nadam', learningRate: Math.fround(0.005) }],
@@ -223,6 +223,7 @@ describe('Keras-made files', () => {
     ['global-clipnorm.keras', "SGD's momentum, all gradients clipped to a global norm of 0.05", { kind: 'sgd', learningRate: 0.5, globalClipNorm: 0.05 }],
     ['amsgrad.keras', "Adam's AMSGrad: its velocity_hat after the momenta and velocities", { kind: 'adam', amsgrad: true, learningRate: Math.fround(0.005) }],
     ['lion.keras', 'Lion: its momentum', { kind: 'lion', learningRate: Math.fround(0.0005) }],
+    ['ema.keras', "Adam with the weights' moving average, the step setting the weights to it (every 5th)", { kind: 'adam', learningRate: Math.fround(0.002), useEma: true, emaMomentum: 0.9, emaOverwriteFrequency: 5 }],
     ['schedule.keras', "SGD's momentum under an ExponentialDecay learning rate (no learning_rate variable)", { kind: 'sgd', schedule: { kind: 'exponentialDecay', initialLearningRate: 0.05, decaySteps: 20, decayRate: 0.5, staircase: false } }],
     ['dilated.keras', 'Adam, through dilated convolutions', { kind: 'adam', learningRate: Math.fround(0.002) }],
     ['prelu.keras', "Adam, PReLU's alphas learned with the rest", { kind: 'adam', learningRate: Math.fround(0.002) }],

@@ -36,6 +36,11 @@ const configs: OptimizerConfig[] = [
   { kind: 'adamw', learningRate: 0.01, amsgrad: true },
   { kind: 'lion' },
   { kind: 'lion', learningRate: 0.01, beta1: 0.8, beta2: 0.95, weightDecay: 0.01 },
+  // Keras' use_ema: the weights' moving average in a last slot (its first step copies them),
+  // and with an overwrite frequency the weights set to it every so many steps (2 and 4 of 5).
+  { kind: 'adam', useEma: true },
+  { kind: 'sgd', momentum: 0.9, useEma: true, emaMomentum: 0.5, emaOverwriteFrequency: 2 },
+  { kind: 'adagrad', useEma: true, emaMomentum: 0.8 },
 ];
 
 /**
@@ -44,7 +49,7 @@ const configs: OptimizerConfig[] = [
  */
 function asFloat32(config: OptimizerConfig): OptimizerConfig {
   const resolved = withDefaults(config);
-  return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : v])) as OptimizerConfig;
+  return Object.fromEntries(Object.entries(resolved).map(([k, v]) => [k, typeof v === 'number' ? Math.fround(v) : v])) as unknown as OptimizerConfig;
 }
 
 /**

@@ -12,9 +12,11 @@
  * average gradient; Adam and AdamW with amsgrad then every velocity_hat (v̂); Lion one
  * momentum per weight; Nadam then keeps one more scalar, u_product (kerasTrailingScalars). The engine's state slots (src/nn/optimizers.ts) hold the same
  * quantities under the same update rules. An optimizer whose learning_rate is a schedule
- * (schedule.ts) keeps no learning_rate variable (kerasLeadingScalars).
+ * (schedule.ts) keeps no learning_rate variable (kerasLeadingScalars); one with use_ema keeps
+ * the weights' moving averages, one per trainable weight, before its own state.
  */
-import { withDefaults, type OptimizerConfig, type OptimizerKind } from '../../nn/optimizers.js';
+import { EMA_DEFAULTS, emaSlot } from '../../kernels/optimizer.js';
+import { withDefaults, type OptimizerConfig, type OptimizerKind, type ResolvedOptimizer } from '../../nn/optimizers.js';
 import { scheduleFromKeras, scheduleToKeras } from './schedule.js';
 import { snakeCase } from './weights-layout.js';
 
@@ -36,8 +38,11 @@ const KERAS_OPTIMIZERS: Record<string, { kind: OptimizerKind; args: Record<strin
 /** Keras' gradient clipping arguments, any class's. */
 const CLIPPING_ARGS: Record<string, 'clipNorm' | 'clipValue' | 'globalClipNorm'> = { clipnorm: 'clipNorm', clipvalue: 'clipValue', global_clipnorm: 'globalClipNorm' };
 
-/** Read and ignored: the name, and EMA's momentum when EMA is off. Any other argument must be off (null or false). */
-const IGNORED = new Set(['name', 'ema_momentum']);
+/** Read and ignored: the name. Any other argument must be off (null or false). */
+const IGNORED = new Set(['name']);
+
+/** Keras' EMA arguments, read together (use_ema decides whether the other two count). */
+const EMA_ARGS = new Set(['use_ema', 'ema_momentum', 'ema_overwrite_frequency']);
 
 /** The engine's config for a Keras optimizer config, or why the engine cannot resume it. */
 export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } | { unsupported: string } {
@@ -58,6 +63,7 @@ export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } 
     }
     // amsgrad false is Adam's default: left out, so that a config read back equals the one written.
     if (key === 'amsgrad' && value === false) continue;
+    if (EMA_ARGS.has(key)) continue;
     if (key === 'learning_rate' && isObject(value)) {
       const parsed = scheduleFromKeras(value);
       if ('unsupported' in parsed) return parsed;
@@ -73,6 +79,14 @@ export function optimizerFromKeras(entry: unknown): { config: OptimizerConfig } 
     } else if (!IGNORED.has(key) && value !== null && value !== false) {
       return { unsupported: `${entry.class_name} ${key}: ${JSON.stringify(value)} is not supported` };
     }
+  }
+  const { use_ema: useEma, ema_momentum: momentum, ema_overwrite_frequency: every } = entry.config;
+  if (useEma === true) {
+    if (typeof momentum !== 'number') return { unsupported: `${entry.class_name} ema_momentum is ${JSON.stringify(momentum)}, not a number` };
+    if (every != null && typeof every !== 'number') return { unsupported: `${entry.class_name} ema_overwrite_frequency is ${JSON.stringify(every)}, not a number` };
+    Object.assign(config, { useEma: true, emaMomentum: momentum }, every != null ? { emaOverwriteFrequency: every } : {});
+  } else if (useEma != null && useEma !== false) {
+    return { unsupported: `${entry.class_name} use_ema is ${JSON.stringify(useEma)}` };
   }
   return { config };
 }
@@ -94,9 +108,9 @@ export function optimizerToKeras(config: OptimizerConfig): Json {
       clipnorm: config.clipNorm ?? null,
       global_clipnorm: config.globalClipNorm ?? null,
       clipvalue: config.clipValue ?? null,
-      use_ema: false,
-      ema_momentum: 0.99,
-      ema_overwrite_frequency: null,
+      use_ema: config.useEma ?? false,
+      ema_momentum: config.emaMomentum ?? EMA_DEFAULTS.emaMomentum,
+      ema_overwrite_frequency: config.emaOverwriteFrequency ?? null,
       loss_scale_factor: null,
       gradient_accumulation_steps: null,
       ...rest,
@@ -116,6 +130,12 @@ export function kerasLeadingScalars(config: OptimizerConfig): number {
  */
 export function kerasStateVariables(config: OptimizerConfig, trainable: number): { slot: number; weight: number }[] {
   const resolved = withDefaults(config);
+  const block = (slot: number) => Array.from({ length: trainable }, (_, weight) => ({ slot, weight }));
+  // Keras builds use_ema's averages (one per weight) before the optimizer's own variables.
+  return [...(resolved.useEma ? block(emaSlot(resolved)) : []), ...kindStateVariables(resolved, trainable)];
+}
+
+function kindStateVariables(resolved: ResolvedOptimizer, trainable: number): { slot: number; weight: number }[] {
   const perWeight = (slots: number[]) => Array.from({ length: trainable }, (_, weight) => slots.map((slot) => ({ slot, weight }))).flat();
   const block = (slot: number) => Array.from({ length: trainable }, (_, weight) => ({ slot, weight }));
   switch (resolved.kind) {
