@@ -178,8 +178,8 @@ export interface Optimizer extends OptimizerRecorder {
 
 export function createOptimizer(device: Device, spec: OptimizerSpec, weights: WeightStore): Optimizer {
   let config = resolveOptimizer(spec);
-  // Under a schedule the rate is the schedule's; until a step sets it, that of step 0.
-  if (config.schedule && config.learningRate === undefined) config = { ...config, learningRate: scheduleRate(config.schedule, 0) };
+  // Under a schedule the rate is the schedule's; until a step sets it, that of step 0 (withDefaults').
+  if (config.schedule && config.learningRate === undefined) config = { ...config, learningRate: withDefaults(config).learningRate };
   const count = weights.paramCount;
   const state = device.upload(`${config.kind} state`, initialState(config, count)); // (slots, count)
   const hyperValues = encodeHyper(withDefaults(config));

@@ -1,8 +1,10 @@
 /**
- * The sliding window Conv2D and DepthwiseConv2D share: Keras' kernel_size, strides,
- * dilation_rate and padding, checked as Keras checks them, and its geometry over an image.
+ * The sliding window Conv2D, DepthwiseConv2D and SeparableConv2D share: Keras' kernel_size,
+ * strides, dilation_rate and padding, checked as Keras checks them, read from and written to
+ * their Keras configs, and its geometry over an image.
  */
 import { convGeometry, type ConvGeometry, type Padding } from '../../kernels/window.js';
+import type { ConfigReader, KerasConfig } from './keras-config.js';
 import { pair } from './layer.js';
 
 export interface ConvWindow {
@@ -39,4 +41,21 @@ export function windowGeometry(window: ConvWindow, inputShape: readonly number[]
   } catch (err) {
     return fail((err as Error).message);
   }
+}
+
+/** The window's arguments from a Keras config (channels_last checked): kernel_size, strides, padding, dilation_rate. */
+export function readConvWindow(c: ConfigReader): ConvWindow {
+  c.channelsLast();
+  return { kernelSize: c.pair('kernel_size'), strides: c.pair('strides', 1), padding: c.padding(), dilationRate: c.pair('dilation_rate', 1) };
+}
+
+/** The window as Keras writes it, in its key order (the same in Conv2D, DepthwiseConv2D and SeparableConv2D). */
+export function convWindowConfig(window: ConvWindow): KerasConfig {
+  return {
+    kernel_size: [...window.kernelSize],
+    strides: [...window.strides],
+    padding: window.padding,
+    data_format: 'channels_last',
+    dilation_rate: [...window.dilationRate],
+  };
 }

@@ -16,7 +16,7 @@ import type { WeightSpec } from '../weights.js';
 import { checkActivation, recordActivation, separateActivation, type ActivationName } from './activation.js';
 import { recordWinogradForward, recordWinogradInputGradient, recordWinogradWeightGradient } from './conv2d-winograd.js';
 import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
-import { convWindow, windowGeometry } from './conv-window.js';
+import { convWindow, convWindowConfig, readConvWindow, windowGeometry } from './conv-window.js';
 import { FIXED, Layer, positiveInt, type InputFacts, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 import {
   linearConfig,
@@ -230,17 +230,13 @@ export class Conv2D extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): Conv2D {
-    c.channelsLast();
     const groups = c.take('groups');
     if (groups != null && groups !== 1) c.unsupported('groups', groups);
     const linear = readLinearArgs(c);
     return new Conv2D({
       ...args,
       filters: c.take('filters') as number,
-      kernelSize: c.pair('kernel_size'),
-      strides: c.pair('strides', 1),
-      dilationRate: c.pair('dilation_rate', 1),
-      padding: c.padding(),
+      ...readConvWindow(c),
       ...linear,
     });
   }
@@ -248,11 +244,7 @@ export class Conv2D extends Layer {
   config(flavor: KerasFlavor = 'keras3'): KerasConfig {
     return {
       filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
+      ...convWindowConfig(this),
       ...(flavor === 'tfjs' ? {} : { groups: 1 }), // TF.js' Conv2D has no groups
       ...linearConfig(this, flavor),
       activity_regularizer: regularizerConfig(this.activityRegularizer, flavor),

@@ -15,7 +15,7 @@ import { constraintEntry, readWeightOptions, regularizerEntry, weightOptions, we
 import type { ConstraintArg } from '../constraints.js';
 import { checkRegularizer, type RegularizerArg } from '../regularizers.js';
 import { initializerConfig, takeInitializer } from './keras-initializers.js';
-import { convWindow, windowGeometry } from './conv-window.js';
+import { convWindow, convWindowConfig, readConvWindow, windowGeometry } from './conv-window.js';
 import { FIXED, Layer, positiveInt, type LayerArgs, type RecordContext, type Recorded } from './layer.js';
 
 export interface DepthwiseConv2DArgs extends LayerArgs {
@@ -126,16 +126,12 @@ export class DepthwiseConv2D extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): DepthwiseConv2D {
-    c.channelsLast();
     const depthwise = readWeightOptions(c, 'depthwise');
     const bias = readWeightOptions(c, 'bias');
     return new DepthwiseConv2D({
       ...args,
       depthMultiplier: c.take('depth_multiplier') as number,
-      kernelSize: c.pair('kernel_size'),
-      strides: c.pair('strides', 1),
-      padding: c.padding(),
-      dilationRate: c.pair('dilation_rate', 1),
+      ...readConvWindow(c),
       activation: readActivation(c),
       useBias: c.bool('use_bias', true),
       depthwiseInitializer: takeInitializer(c, 'depthwise_initializer', 'glorotUniform'),
@@ -151,11 +147,7 @@ export class DepthwiseConv2D extends Layer {
   config(flavor: KerasFlavor = 'keras3'): KerasConfig {
     return {
       depth_multiplier: this.depthMultiplier,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
+      ...convWindowConfig(this),
       activation: activationConfig(this.activation, flavor),
       use_bias: this.useBias,
       depthwise_initializer: initializerConfig(this.depthwiseInitializer, flavor),

@@ -12,7 +12,7 @@ import type { Padding } from '../../kernels/window.js';
 import { checkInitializer, initialize, kerasFans, type Initializer } from '../initializers.js';
 import type { WeightSpec } from '../weights.js';
 import { activationConfig, checkActivation, readActivation, type ActivationName } from './activation.js';
-import { convWindow, windowGeometry } from './conv-window.js';
+import { convWindow, convWindowConfig, readConvWindow, windowGeometry } from './conv-window.js';
 import { recordDepthwise, recordDepthwiseBackward } from './depthwise-conv2d.js';
 import { regularizerConfig, type ConfigReader, type KerasConfig, type KerasFlavor } from './keras-config.js';
 import { constraintEntry, readWeightOptions, regularizerEntry, weightOptions, weightSpecOptions, type WeightOptions } from './weight-options.js';
@@ -133,16 +133,12 @@ export class SeparableConv2D extends Layer {
   }
 
   static fromConfig(c: ConfigReader, args: LayerArgs): SeparableConv2D {
-    c.channelsLast();
     const [depthwise, pointwise, bias] = ['depthwise', 'pointwise', 'bias'].map((key) => readWeightOptions(c, key));
     return new SeparableConv2D({
       ...args,
       depthMultiplier: c.take('depth_multiplier') as number,
       filters: c.take('filters') as number,
-      kernelSize: c.pair('kernel_size'),
-      strides: c.pair('strides', 1),
-      padding: c.padding(),
-      dilationRate: c.pair('dilation_rate', 1),
+      ...readConvWindow(c),
       activation: readActivation(c),
       useBias: c.bool('use_bias', true),
       depthwiseInitializer: takeInitializer(c, 'depthwise_initializer', 'glorotUniform'),
@@ -162,11 +158,7 @@ export class SeparableConv2D extends Layer {
     return {
       depth_multiplier: this.depthMultiplier,
       filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
+      ...convWindowConfig(this),
       activation: activationConfig(this.activation, flavor),
       use_bias: this.useBias,
       depthwise_initializer: initializerConfig(this.depthwiseInitializer, flavor),
