@@ -11,7 +11,7 @@ import { recordBackward, type Backward } from '../graph/autodiff.js';
 import { Graph, type TensorId } from '../graph/graph.js';
 import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
-import { DATA_INPUT, elements, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
+import { DATA_INPUT, checkInputGradients, elements, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
 import { regularizationPenalty, regularizeGradient } from '../kernels/regularize.js';
 import { constrain } from '../kernels/constrain.js';
 import { constraintShape } from './constraints.js';
@@ -81,14 +81,19 @@ export async function compileStep(state: ModelState, mode: StepMode, batch: numb
   const activities: { layer: Layer; y: TensorId }[] = []; // outputs with an activity regularizer
   let y: TensorId = x;
   let facts: InputFacts = DATA_INPUT;
+  // Backward starts at the first layer with trainable weights: the layers before it (data
+  // preparation such as Rescaling or random augmentation, frozen layers) have no gradient to
+  // take and pass none on, and that layer's input gradient is not needed (src/graph/autodiff.ts).
+  const firstTrained = firstTrainedLayer(layers);
+  if (mode === 'train') checkInputGradients(layers);
   for (const [index, layer] of layers.entries()) {
-    // The first layer's input gradient is never computed (src/graph/autodiff.ts).
-    await layer.prepare(ctx, { inputGradient: mode === 'train' && index > 0, weightGradient: mode === 'train' });
+    const trained = mode === 'train' && index >= firstTrained;
+    await layer.prepare(ctx, { inputGradient: trained && index > firstTrained, weightGradient: trained });
     const recorded = layer.record(ctx, y, facts);
     y = recorded.y;
     facts = { reluOutput: recorded.reluOutput ?? false };
     if (layer.activityRegularizer) activities.push({ layer, y });
-    if (mode === 'train') {
+    if (trained) {
       if (!recorded.backward) throw new Error(`${layer.className} layer '${layer.name}' cannot be trained`);
       backwards.push(layer.activityRegularizer ? withActivityGradient(ctx, layer.activityRegularizer, y, recorded.backward) : recorded.backward);
     }
@@ -212,4 +217,10 @@ function recordRegularization(ctx: RecordContext, metrics: GPUBuffer, part: 'pen
           : [await regularizeGradient(device, slot.elements, r, { w, grads: weights.gradRange(slot) })],
     });
   }
+}
+
+/** The index of the first layer with trainable weights (layers.length when none has any). */
+function firstTrainedLayer(layers: readonly Layer[]): number {
+  const index = layers.findIndex((layer) => layer.weightSlots.some((slot) => slot.trainable));
+  return index < 0 ? layers.length : index;
 }

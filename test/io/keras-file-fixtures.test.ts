@@ -332,6 +332,31 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
+  it("augmentation.keras: RandomRotation, RandomZoom and RandomTranslation read with their fill and interpolation, Keras' figures (identity at inference), training runs, and the layers written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}augmentation.keras`);
+    expect(model.layers.map((l) => l.className).slice(0, 3)).toEqual(['RandomRotation', 'RandomZoom', 'RandomTranslation']);
+    const [rotation, zoom, translation] = model.layers as unknown as { fillMode: string; interpolation: string }[];
+    expect([rotation, zoom, translation].map((l) => [l.fillMode, l.interpolation])).toEqual([
+      ['constant', 'bilinear'],
+      ['reflect', 'nearest'],
+      ['nearest', 'bilinear'],
+    ]);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adam
+    await expectKerasFigures(model, expected['augmentation.keras']);
+    const { loss } = await model.trainOnBatch(train.images, train.labels);
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    // Keras' configs but the names (Keras numbers them in its session) and its dtype policy objects.
+    const augmentations = (json: string) =>
+      JSON.parse(json)
+        .config.layers.filter((l: { class_name: string }) => l.class_name.startsWith('Random'))
+        .map((l: { class_name: string; config: Record<string, unknown> }) => {
+          const { name, dtype, ...config } = l.config;
+          return { class_name: l.class_name, config: JSON.stringify(config) };
+        });
+    expect(augmentations(toKerasJson(model))).toEqual(augmentations(new TextDecoder().decode(unzipSync(bytes('augmentation.keras'))['config.json'])));
+    model.dispose();
+  });
+
   it("initializers.keras: LeCun, VarianceScaling, RandomNormal, RandomUniform, TruncatedNormal and Constant read, Keras' figures, and written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}initializers.keras`);
     const [conv1, , conv2, , dense1, dense2] = model.layers as unknown as { kernelInitializer: unknown; biasInitializer: unknown }[];

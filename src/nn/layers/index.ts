@@ -15,9 +15,10 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs } from './padding.js';
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
+import { RandomRotation, RandomTranslation, RandomZoom, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs } from './augmentation.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
+export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -38,6 +39,9 @@ export const layerClasses: Record<string, LayerClass> = {
   Rescaling,
   ZeroPadding2D,
   Cropping2D,
+  RandomRotation,
+  RandomZoom,
+  RandomTranslation,
   Dropout,
   SpatialDropout2D,
   AlphaDropout,
@@ -64,6 +68,9 @@ export const layers = {
   rescaling: (args: RescalingArgs) => new Rescaling(args),
   zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
   cropping2D: (args: Cropping2DArgs = {}) => new Cropping2D(args),
+  randomRotation: (args: RandomRotationArgs) => new RandomRotation(args),
+  randomZoom: (args: RandomZoomArgs) => new RandomZoom(args),
+  randomTranslation: (args: RandomTranslationArgs) => new RandomTranslation(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   spatialDropout2d: (args: DropoutArgs) => new SpatialDropout2D(args),
   alphaDropout: (args: DropoutArgs) => new AlphaDropout(args),

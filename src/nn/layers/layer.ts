@@ -98,6 +98,11 @@ export abstract class Layer {
    * over the batch divided by the batch size, as Keras 3 adds it (the step compiler records it).
    */
   activityRegularizer?: Regularizer;
+  /**
+   * false: the layer's backward gives no input gradient (random augmentation), so it may only
+   * come before the first layer with trainable weights (checkInputGradients).
+   */
+  readonly hasInputGradient: boolean = true;
 
   /**
    * @param kind the Keras class name, for argument errors (thrown before the subclass's
@@ -177,6 +182,21 @@ export abstract class Layer {
  */
 export interface LayerClass {
   fromConfig(config: ConfigReader, args: LayerArgs): Layer;
+}
+
+/**
+ * Refuses a layer without an input gradient after a layer with trainable weights: training
+ * would need the gradient it cannot give.
+ */
+export function checkInputGradients(layers: readonly Layer[]): void {
+  const trained = layers.find((layer) => layer.weightSlots.some((slot) => slot.trainable));
+  if (!trained) return;
+  const misplaced = layers.slice(layers.indexOf(trained) + 1).find((layer) => !layer.hasInputGradient);
+  if (misplaced) {
+    throw new Error(
+      `${misplaced.className} layer '${misplaced.name}' comes after '${trained.name}', which has trainable weights: it has no input gradient, so put it before the first layer with trainable weights (at the model's input, as Keras' augmentation examples do)`,
+    );
+  }
 }
 
 /** Checks a positive integer argument of a layer. */
