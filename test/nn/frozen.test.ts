@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Sequential, layers } from '../../src/index.js';
+import { Sequential, layers, optimizers } from '../../src/index.js';
 import { saveWeights } from '../../src/io/files.js';
-import { randomFloats, testDevice } from '../helpers/gpu.js';
+import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
 
 const INPUT = [8, 8, 2];
 const x = randomFloats(4 * 8 * 8 * 2, 3, 0, 1);
@@ -34,6 +34,37 @@ describe('frozen layers', () => {
       for (const i of [0, 1, 4, 5]) expect(after[i].some((v, j) => v !== before[i][j]), `weight ${i} trained`).toBe(true);
       expect(model.summary()).toMatch(/Non-trainable params: 148\b/); // 3·3·4·4 + 4
       model.dispose();
+    });
+  }
+
+  for (const algorithm of ['im2col', 'winograd'] as const) {
+    it(`frozen layers at the input (${algorithm}) record no backward, and the layers after them take the step they take when the input layers train`, async () => {
+      const device = await testDevice();
+      const build = (trainable: boolean) =>
+        new Sequential([
+          layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: INPUT, trainable, algorithm }),
+          layers.conv2d({ filters: 3, kernelSize: 3, activation: 'relu', trainable, algorithm }),
+          layers.conv2d({ filters: 2, kernelSize: 3, activation: 'relu', algorithm }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ]);
+      const [frozen, trained] = [build(false), build(true)];
+      await frozen.compile({ device, optimizer: optimizers.sgd({ learningRate: 0.1 }) });
+      await trained.compile({ device, optimizer: optimizers.sgd({ learningRate: 0.1 }) });
+      const before = await frozen.getWeights();
+      trained.setWeights(before);
+      // Input gradients: the Dense layer's and the last convolution's, none before it; none from the first trained layer.
+      const inputGradients = async (model: Sequential) => (await model.compiledStep('train', 4)).dispatches.map((d) => d.label).filter((label) => /\bdX\b|col2im/.test(label));
+      expect((await inputGradients(frozen)).every((label) => label.startsWith('dense')), (await inputGradients(frozen)).join(', ')).toBe(true);
+      expect((await inputGradients(trained)).some((label) => label.startsWith('conv2d_1')), (await inputGradients(trained)).join(', ')).toBe(true);
+      await frozen.trainOnBatch(x, y);
+      await trained.trainOnBatch(x, y);
+      const [afterFrozen, afterTrained] = [await frozen.getWeights(), await trained.getWeights()];
+      expect(afterFrozen.slice(0, 4)).toEqual(before.slice(0, 4));
+      expect(afterTrained[0].some((v, j) => v !== before[0][j]), 'the trainable twin moves its first kernel').toBe(true);
+      // A first step's update of the later layers does not depend on whether the earlier ones train.
+      afterFrozen.slice(4).forEach((w, i) => expectClose(w, afterTrained[4 + i], { atol: 1e-6 }, `weight ${4 + i}`));
+      for (const m of [frozen, trained]) m.dispose();
     });
   }
 
