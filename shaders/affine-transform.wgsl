@@ -12,6 +12,10 @@
 //     KIND 1, zoom: height zoom from draw 0, width zoom from draw 1 (or the height's when
 //       SAME_ZOOM), about the centre: [zw, 0, (W − 1)/2·(1 − zw), 0, zh, (H − 1)/2·(1 − zh)].
 //     KIND 2, translation: dy = draw 0 · H, dx = draw 1 · W: [1, 0, −dx, 0, 1, −dy].
+//     KIND 3, flip (Keras' RandomFlip): when draw 0 ≤ ½ (LOW0 = 0, HIGH0 = 1), the columns
+//       reversed if FLIP_COLUMNS, the rows if FLIP_ROWS, both on the one draw as in Keras:
+//       [−1, 0, W − 1, 0, 1, 0], [1, 0, 0, 0, −1, H − 1]; else the identity. Its taps land on
+//       pixels exactly, so a bilinear or nearest pass reads each unchanged.
 //
 // affineTransform: one invocation per output value: reads its sample's map and samples the
 //   input there as keras.ops.image.affine_transform does (JAX backend:
@@ -42,6 +46,8 @@ override HIGH0: f32 = 0.0;
 override LOW1: f32 = 0.0;
 override HIGH1: f32 = 0.0;
 override SAME_ZOOM: bool = false;
+override FLIP_COLUMNS: bool = false;
+override FLIP_ROWS: bool = false;
 
 override FILL_MODE: u32 = 0u;
 override FILL_VALUE: f32 = 0.0;
@@ -92,10 +98,13 @@ fn sampleTransforms(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
     let zh = draw(n, 0u, LOW0, HIGH0);
     let zw = select(draw(n, 1u, LOW1, HIGH1), zh, SAME_ZOOM);
     m = array<f32, 6>(zw, 0.0, cx * (1.0 - zw), 0.0, zh, cy * (1.0 - zh));
-  } else {
+  } else if (KIND == 2u) {
     let dy = draw(n, 0u, LOW0, HIGH0) * f32(HEIGHT);
     let dx = draw(n, 1u, LOW1, HIGH1) * f32(WIDTH);
     m = array<f32, 6>(1.0, 0.0, -dx, 0.0, 1.0, -dy);
+  } else if (draw(n, 0u, LOW0, HIGH0) <= 0.5) {
+    if (FLIP_COLUMNS) { m[0] = -1.0; m[2] = f32(WIDTH - 1u); }
+    if (FLIP_ROWS) { m[4] = -1.0; m[5] = f32(HEIGHT - 1u); }
   }
   for (var k = 0u; k < 6u; k++) { sampled[8u * n + k] = m[k]; }
   sampled[8u * n + 6u] = 0.0;

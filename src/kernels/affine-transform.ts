@@ -1,6 +1,6 @@
 /**
- * Random affine transforms of NHWC images (Keras' RandomRotation, RandomZoom and
- * RandomTranslation at training time): one pass draws each sample's map, a second samples
+ * Random affine transforms of NHWC images (Keras' RandomRotation, RandomZoom,
+ * RandomTranslation and RandomFlip at training time): one pass draws each sample's map, a second samples
  * the input through it (shaders/affine-transform.wgsl). The draws come from a counter-based
  * hash of (step, seed, layer seed, sample), so nothing random is stored between steps.
  */
@@ -26,12 +26,14 @@ export const TRANSFORM_FLOATS = 8;
  * How each sample's map is drawn; every range is [low, high), each draw low + (high − low)·u.
  * rotation: the angle in radians, about the image's centre. zoom: the height's and width's
  * factors (the width takes the height's draw when `width` is absent), about the centre.
- * translation: shifts as fractions of the height and the width.
+ * translation: shifts as fractions of the height and the width. flip: with probability ½, the
+ * columns and/or the rows reversed (both on one draw, as Keras' RandomFlip).
  */
 export type TransformDraw =
   | { kind: 'rotation'; radians: [number, number] }
   | { kind: 'zoom'; height: [number, number]; width?: [number, number] }
-  | { kind: 'translation'; height: [number, number]; width: [number, number] };
+  | { kind: 'translation'; height: [number, number]; width: [number, number] }
+  | { kind: 'flip'; columns: boolean; rows: boolean };
 
 export interface ImageShape {
   batch: number;
@@ -51,6 +53,8 @@ function drawConstants(draw: TransformDraw): Record<string, number> {
     }
     case 'translation':
       return { KIND: 2, LOW0: draw.height[0], HIGH0: draw.height[1], LOW1: draw.width[0], HIGH1: draw.width[1] };
+    case 'flip':
+      return { KIND: 3, LOW0: 0, HIGH0: 1, FLIP_COLUMNS: draw.columns ? 1 : 0, FLIP_ROWS: draw.rows ? 1 : 0 };
   }
 }
 

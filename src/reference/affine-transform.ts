@@ -35,6 +35,11 @@ export function translationMatrix(dx: number, dy: number): number[] {
   return [1, 0, -dx, 0, 1, -dy, 0, 0];
 }
 
+/** RandomFlip's map: the columns and/or the rows reversed. */
+export function flipMatrix(columns: boolean, rows: boolean, height: number, width: number): number[] {
+  return [columns ? -1 : 1, 0, columns ? width - 1 : 0, 0, rows ? -1 : 1, rows ? height - 1 : 0, 0, 0];
+}
+
 /** Each sample's map at (step, seed), as sampleTransforms draws it: (batch, 8). */
 export function sampleTransformsRef(shape: ImageShape, draw: TransformDraw, layerSeed: number, step: number, seed: number): Float64Array {
   const out = new Float64Array(shape.batch * 8);
@@ -46,7 +51,8 @@ export function sampleTransformsRef(shape: ImageShape, draw: TransformDraw, laye
     else if (draw.kind === 'zoom') {
       const zoomHeight = between(draw.height, u0);
       matrix = zoomMatrix(zoomHeight, draw.width ? between(draw.width, u1) : zoomHeight, shape.height, shape.width);
-    } else matrix = translationMatrix(between(draw.width, u1) * shape.width, between(draw.height, u0) * shape.height);
+    } else if (draw.kind === 'translation') matrix = translationMatrix(between(draw.width, u1) * shape.width, between(draw.height, u0) * shape.height);
+    else matrix = u0 <= 0.5 ? flipMatrix(draw.columns, draw.rows, shape.height, shape.width) : flipMatrix(false, false, shape.height, shape.width);
     out.set(matrix, n * 8);
   }
   return out;

@@ -188,6 +188,7 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   GaussianNoise: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   GaussianDropout: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   // Random augmentation is off at inference too.
+  RandomFlip: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   RandomRotation: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   RandomZoom: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   RandomTranslation: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),

@@ -332,10 +332,11 @@ describe('Keras-made files', () => {
     model.dispose();
   });
 
-  it("augmentation.keras: RandomRotation, RandomZoom and RandomTranslation read with their fill and interpolation, Keras' figures (identity at inference), training runs, and the layers written back as Keras wrote them", async () => {
+  it("augmentation.keras: RandomFlip, RandomRotation, RandomZoom and RandomTranslation read with their fill and interpolation, Keras' figures (identity at inference), training runs, and the layers written back as Keras wrote them", async () => {
     const model = await loadModel(`${DIR}augmentation.keras`);
-    expect(model.layers.map((l) => l.className).slice(0, 3)).toEqual(['RandomRotation', 'RandomZoom', 'RandomTranslation']);
-    const [rotation, zoom, translation] = model.layers as unknown as { fillMode: string; interpolation: string }[];
+    expect(model.layers.map((l) => l.className).slice(0, 4)).toEqual(['RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation']);
+    expect((model.layers[0] as unknown as { mode: string }).mode).toBe('horizontal');
+    const [rotation, zoom, translation] = model.layers.slice(1) as unknown as { fillMode: string; interpolation: string }[];
     expect([rotation, zoom, translation].map((l) => [l.fillMode, l.interpolation])).toEqual([
       ['constant', 'bilinear'],
       ['reflect', 'nearest'],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { affineTransform, FILL_MODES, INTERPOLATIONS, sampleTransforms, type ImageShape, type TransformDraw } from '../../src/kernels/affine-transform.js';
-import { affineTransformRef, rotationMatrix, sampleTransformsRef, translationMatrix, zoomMatrix } from '../../src/reference/affine-transform.js';
+import { affineTransformRef, flipMatrix, rotationMatrix, sampleTransformsRef, translationMatrix, zoomMatrix } from '../../src/reference/affine-transform.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import type { Device } from '../../src/device/device.js';
 import { expectClose, randomFloats } from '../helpers/gpu.js';
@@ -57,6 +57,22 @@ describe('affine transform reference vs Keras', () => {
   }
 });
 
+describe('flips vs Keras', () => {
+  const flips = keras.flips as boolean[];
+  for (const c of keras.flip_cases as { mode: string; output: number[] }[]) {
+    const [columns, rows] = [c.mode !== 'vertical', c.mode !== 'horizontal'];
+    const maps = Float32Array.from(flips.flatMap((flip) => flipMatrix(flip && columns, flip && rows, kerasHeight, kerasWidth)));
+    it(`RandomFlip('${c.mode}'): the reference and the GPU give Keras' output exactly, through either interpolation`, async () => {
+      const device = await testDevice();
+      for (const interpolation of INTERPOLATIONS) {
+        const fill = { mode: 'nearest' as const, value: 0, interpolation };
+        expect(Array.from(affineTransformRef(keras.images, kerasShape, maps, fill)), `reference, ${interpolation}`).toEqual(c.output);
+        expect(Array.from(await transformOnGpu(device, Float32Array.from(keras.images), kerasShape, maps, fill)), `GPU, ${interpolation}`).toEqual(c.output);
+      }
+    });
+  }
+});
+
 describe('affine transform kernels vs reference', () => {
   for (const c of keras.cases as { fill_mode: string; interpolation: string; fill_value: number; output: number[] }[]) {
     it(`GPU matches Keras' output: fill ${c.fill_mode}, ${c.interpolation}`, async () => {
@@ -78,6 +94,8 @@ describe('affine transform kernels vs reference', () => {
     { kind: 'zoom', height: [0.7, 1.4], width: [0.8, 1.3] },
     { kind: 'zoom', height: [0.5, 1.5] },
     { kind: 'translation', height: [-0.3, 0.3], width: [-0.2, 0.5] },
+    { kind: 'flip', columns: true, rows: false },
+    { kind: 'flip', columns: true, rows: true },
   ];
   for (const [batch, height, width, channels] of shapes) {
     const shape = { batch, height, width, channels };

@@ -103,6 +103,22 @@ describe('random augmentation layers in a model', () => {
     model.dispose();
   });
 
+  it("RandomFlip: a training step learns from the images flipped where the reference's draws say (about half)", async () => {
+    const model = new Sequential([layers.randomFlip({ mode: 'horizontal', inputShape: [height, width, channels] }), layers.flatten(), layers.dense({ units: classes, activation: 'softmax' })]);
+    await model.compile({ device: await testDevice(), optimizer: optimizers.sgd({ learningRate: 0.5 }), seed: 5 });
+    const maps = sampleTransformsRef(shape, { kind: 'flip', columns: true, rows: false }, hashName('random_flip'), 1, 5);
+    const flipped = Array.from({ length: batch }, (_, n) => maps[8 * n] === -1);
+    expect(flipped.some(Boolean) && !flipped.every(Boolean), `flips drawn: ${flipped}`).toBe(true);
+    const seen = affineTransformRef(x, shape, maps, { mode: 'nearest', value: 0, interpolation: 'nearest' });
+    const [w, b] = await model.getWeights();
+    await model.trainOnBatch(x, labels);
+    const [, bAfter] = await model.getWeights();
+    const p = softmaxRows(seen, w, b);
+    const expectedB = Float64Array.from(b, (v, k) => v - (0.5 * Array.from({ length: batch }, (_, n) => p[n * classes + k] - (labels[n] === k ? 1 : 0)).reduce((a, d) => a + d, 0)) / batch);
+    expectClose(bAfter, expectedB, { atol: 2e-6 }, 'bias after the step');
+    model.dispose();
+  });
+
   it('after a layer with trainable weights: refused when training starts, with the layer named; inference still runs', async () => {
     const model = new Sequential([
       layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [height, width, channels], name: 'features' }),

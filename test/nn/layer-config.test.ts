@@ -29,6 +29,7 @@ function everyLayer(): Sequential {
     layers.leakyReLU({ negativeSlope: 0.15 }),
     layers.dropout({ rate: 0.25 }),
     layers.alphaDropout({ rate: 0.05 }),
+    layers.randomFlip({ mode: 'vertical' }),
     layers.randomRotation({ factor: [-0.1, 0.2], fillMode: 'constant', fillValue: 0.5 }),
     layers.randomZoom({ heightFactor: 0.2, widthFactor: [-0.1, 0.3], interpolation: 'nearest' }),
     layers.randomTranslation({ heightFactor: [0.1, -0.2], widthFactor: 0.1, fillMode: 'wrap' }),
@@ -62,7 +63,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, , , , , , , , norm, , , , , , , dropout, alphaDropout, , , , , , , dense] = everyLayer().layers;
+    const [conv, , , , , , , , norm, , , , , , , dropout, alphaDropout, , , , , , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

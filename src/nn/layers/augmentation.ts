@@ -1,15 +1,14 @@
 /**
- * Random image augmentation, Keras' RandomRotation, RandomZoom and RandomTranslation: at
- * training time each sample is rotated, zoomed or shifted by its own random amount, sampled
- * as keras.ops.image.affine_transform samples (src/kernels/affine-transform.ts); identity at
- * inference. The draws derive from the model's seed, the step and the layer's name, as
- * dropout's masks do.
+ * Random image augmentation, Keras' RandomRotation, RandomZoom, RandomTranslation and
+ * RandomFlip: at training time each sample is rotated, zoomed, shifted or flipped by its own
+ * random draw, sampled as keras.ops.image.affine_transform samples
+ * (src/kernels/affine-transform.ts); identity at inference. The draws derive from the model's
+ * seed, the step and the layer's name, as dropout's masks do.
  *
  * They have no input gradient (the transform's adjoint is a scatter), so they belong where
  * Keras' examples put them, at the model's input: before the first layer with trainable
- * weights, where no gradient is needed (src/nn/step-compiler.ts). checkAugmentationPlacement
- * refuses them elsewhere when the model is compiled.
- */
+ * weights, where no gradient is needed (src/nn/step-compiler.ts); checkInputGradients
+ * (layer.ts) refuses them elsewhere when training starts. */
 import type { TensorId } from '../../graph/graph.js';
 import { affineTransform, FILL_MODES, INTERPOLATIONS, sampleTransforms, TRANSFORM_FLOATS, type FillMode, type Interpolation, type TransformDraw } from '../../kernels/affine-transform.js';
 import type { WeightSpec } from '../weights.js';
@@ -59,23 +58,24 @@ function factorRange(where: string, value: unknown, lowest: number, lowestInclud
   throw new Error(`${where} must be a number or a pair of numbers in ${bounds}, got ${JSON.stringify(value)}`);
 }
 
-/** The three layers' shared part: the fill, the input check and the recorded passes. */
+/** Where and how a layer samples (the kernel's fill). */
+interface Fill {
+  mode: FillMode;
+  value: number;
+  interpolation: Interpolation;
+}
+
+/** The layers' shared part: the input check and the recorded passes. */
 abstract class RandomAffine extends Layer {
   readonly keras3BuildConfig = true;
-  readonly fillMode: FillMode;
-  readonly interpolation: Interpolation;
-  readonly fillValue: number;
   override readonly hasInputGradient = false;
 
-  constructor(kind: string, args: AugmentationArgs, argNames: string[]) {
-    super(kind, args, [...argNames, ...AUGMENTATION_ARGS], { dataFormat: FIXED.dataFormat });
-    this.fillMode = args.fillMode ?? 'reflect';
-    if (!FILL_MODES.includes(this.fillMode)) throw new Error(`${kind}: fillMode must be one of ${FILL_MODES.join(', ')}, got ${JSON.stringify(args.fillMode)}`);
-    this.interpolation = args.interpolation ?? 'bilinear';
-    if (!INTERPOLATIONS.includes(this.interpolation)) throw new Error(`${kind}: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got ${JSON.stringify(args.interpolation)}`);
-    this.fillValue = args.fillValue ?? 0;
-    if (typeof this.fillValue !== 'number' || !Number.isFinite(this.fillValue)) throw new Error(`${kind}: fillValue must be a finite number, got ${JSON.stringify(args.fillValue)}`);
+  constructor(kind: string, args: LayerArgs, argNames: string[]) {
+    super(kind, args, argNames, { dataFormat: FIXED.dataFormat });
   }
+
+  /** How the second pass samples. */
+  protected abstract get fill(): Fill;
 
   /** How each sample's map is drawn. */
   protected abstract draw(): TransformDraw;
@@ -105,7 +105,7 @@ abstract class RandomAffine extends Layer {
       createDispatches: async (bind) => [await sampleTransforms(device, shape, draw, layerSeed, { stepInfo, transforms: bind(transforms) })],
     });
     const y = graph.tensor(`${this.name}/output`, graph.shape(x));
-    const fill = { mode: this.fillMode, value: this.fillValue, interpolation: this.interpolation };
+    const fill = this.fill;
     graph.add({
       label: `${this.name}/output`,
       reads: [x, transforms],
@@ -121,6 +121,72 @@ abstract class RandomAffine extends Layer {
   }
 }
 
+/** RandomFlip's maps land on pixels: it reads them unchanged. */
+const EXACT: Fill = { mode: 'nearest', value: 0, interpolation: 'nearest' };
+
+export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
+const FLIP_MODES: readonly FlipMode[] = ['horizontal', 'vertical', 'horizontal_and_vertical'];
+
+export interface RandomFlipArgs extends LayerArgs {
+  /**
+   * Which axes a flipped sample reverses (default 'horizontal_and_vertical'): each sample is
+   * flipped with probability ½, both axes on the one draw as in Keras 3.
+   */
+  mode?: FlipMode;
+}
+
+export class RandomFlip extends RandomAffine {
+  readonly className = 'RandomFlip';
+  readonly namePrefix = 'random_flip';
+  readonly mode: FlipMode;
+
+  constructor(args: RandomFlipArgs = {}) {
+    super('RandomFlip', args, ['mode']);
+    this.mode = args.mode ?? 'horizontal_and_vertical';
+    if (!FLIP_MODES.includes(this.mode)) throw new Error(`RandomFlip: mode must be one of ${FLIP_MODES.join(', ')}, got ${JSON.stringify(args.mode)}`);
+  }
+
+  protected get fill(): Fill {
+    return EXACT;
+  }
+
+  protected draw(): TransformDraw {
+    return { kind: 'flip', columns: this.mode !== 'vertical', rows: this.mode !== 'horizontal' };
+  }
+
+  static fromConfig(c: ConfigReader, args: LayerArgs): RandomFlip {
+    c.channelsLast();
+    c.take('seed'); // the engine's draws derive from the model's seed
+    return new RandomFlip({ ...args, mode: c.take('mode') as FlipMode | undefined });
+  }
+
+  /** In Keras' order. */
+  config(flavor: KerasFlavor = 'keras3'): KerasConfig {
+    return { ...this.formatConfig(flavor), seed: null, mode: this.mode };
+  }
+}
+
+/** Rotation, zoom and translation: maps between pixels, sampled by the fill arguments. */
+abstract class RandomGeometry extends RandomAffine {
+  readonly fillMode: FillMode;
+  readonly interpolation: Interpolation;
+  readonly fillValue: number;
+
+  constructor(kind: string, args: AugmentationArgs, argNames: string[]) {
+    super(kind, args, [...argNames, ...AUGMENTATION_ARGS]);
+    this.fillMode = args.fillMode ?? 'reflect';
+    if (!FILL_MODES.includes(this.fillMode)) throw new Error(`${kind}: fillMode must be one of ${FILL_MODES.join(', ')}, got ${JSON.stringify(args.fillMode)}`);
+    this.interpolation = args.interpolation ?? 'bilinear';
+    if (!INTERPOLATIONS.includes(this.interpolation)) throw new Error(`${kind}: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got ${JSON.stringify(args.interpolation)}`);
+    this.fillValue = args.fillValue ?? 0;
+    if (typeof this.fillValue !== 'number' || !Number.isFinite(this.fillValue)) throw new Error(`${kind}: fillValue must be a finite number, got ${JSON.stringify(args.fillValue)}`);
+  }
+
+  protected get fill(): Fill {
+    return { mode: this.fillMode, value: this.fillValue, interpolation: this.interpolation };
+  }
+}
+
 /** The fill arguments of a Keras config (the seed is the model's, as for Dropout). */
 function readFill(c: ConfigReader): AugmentationArgs {
   c.channelsLast();
@@ -129,7 +195,7 @@ function readFill(c: ConfigReader): AugmentationArgs {
 }
 
 /** RandomZoom's and RandomTranslation's fill arguments, in Keras' order. */
-function fillConfig(layer: RandomAffine): KerasConfig {
+function fillConfig(layer: RandomGeometry): KerasConfig {
   return { fill_mode: layer.fillMode, interpolation: layer.interpolation, seed: null, fill_value: layer.fillValue };
 }
 
@@ -138,7 +204,7 @@ function factorConfig(factor: Factor): number | number[] {
   return typeof factor === 'number' ? factor : [...factor];
 }
 
-export class RandomRotation extends RandomAffine {
+export class RandomRotation extends RandomGeometry {
   readonly className = 'RandomRotation';
   readonly namePrefix = 'random_rotation';
   readonly factor: Factor;
@@ -164,7 +230,7 @@ export class RandomRotation extends RandomAffine {
   }
 }
 
-export class RandomZoom extends RandomAffine {
+export class RandomZoom extends RandomGeometry {
   readonly className = 'RandomZoom';
   readonly namePrefix = 'random_zoom';
   readonly heightFactor: Factor;
@@ -197,7 +263,7 @@ export class RandomZoom extends RandomAffine {
   }
 }
 
-export class RandomTranslation extends RandomAffine {
+export class RandomTranslation extends RandomGeometry {
   readonly className = 'RandomTranslation';
   readonly namePrefix = 'random_translation';
   readonly heightFactor: Factor;

@@ -15,10 +15,10 @@ import { AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPoolin
 import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs } from './padding.js';
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
-import { RandomRotation, RandomTranslation, RandomZoom, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs } from './augmentation.js';
+import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom, type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs } from './augmentation.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
+export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -39,6 +39,7 @@ export const layerClasses: Record<string, LayerClass> = {
   Rescaling,
   ZeroPadding2D,
   Cropping2D,
+  RandomFlip,
   RandomRotation,
   RandomZoom,
   RandomTranslation,
@@ -68,6 +69,7 @@ export const layers = {
   rescaling: (args: RescalingArgs) => new Rescaling(args),
   zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
   cropping2D: (args: Cropping2DArgs = {}) => new Cropping2D(args),
+  randomFlip: (args: RandomFlipArgs = {}) => new RandomFlip(args),
   randomRotation: (args: RandomRotationArgs) => new RandomRotation(args),
   randomZoom: (args: RandomZoomArgs) => new RandomZoom(args),
   randomTranslation: (args: RandomTranslationArgs) => new RandomTranslation(args),
