@@ -11,7 +11,7 @@ import { recordBackward, type Backward } from '../graph/autodiff.js';
 import { Graph, type TensorId } from '../graph/graph.js';
 import { checkTensorSizes } from '../graph/limits.js';
 import { planMemory, type MemoryPlan } from '../graph/planner.js';
-import { DATA_INPUT, checkInputGradients, elements, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
+import { DATA_INPUT, checkInputGradients, elements, firstTrainedLayer, type InputFacts, type Layer, type RecordContext } from './layers/layer.js';
 import { regularizationPenalty, regularizeGradient } from '../kernels/regularize.js';
 import { constrain } from '../kernels/constrain.js';
 import { constraintShape } from './constraints.js';
@@ -217,10 +217,4 @@ function recordRegularization(ctx: RecordContext, metrics: GPUBuffer, part: 'pen
           : [await regularizeGradient(device, slot.elements, r, { w, grads: weights.gradRange(slot) })],
     });
   }
-}
-
-/** The index of the first layer with trainable weights (layers.length when none has any). */
-function firstTrainedLayer(layers: readonly Layer[]): number {
-  const index = layers.findIndex((layer) => layer.weightSlots.some((slot) => slot.trainable));
-  return index < 0 ? layers.length : index;
 }

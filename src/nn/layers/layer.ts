@@ -184,17 +184,22 @@ export interface LayerClass {
   fromConfig(config: ConfigReader, args: LayerArgs): Layer;
 }
 
+/** The index of the first layer with trainable weights (layers.length when none has any). */
+export function firstTrainedLayer(layers: readonly Layer[]): number {
+  const index = layers.findIndex((layer) => layer.weightSlots.some((slot) => slot.trainable));
+  return index < 0 ? layers.length : index;
+}
+
 /**
  * Refuses a layer without an input gradient after a layer with trainable weights: training
  * would need the gradient it cannot give.
  */
 export function checkInputGradients(layers: readonly Layer[]): void {
-  const trained = layers.find((layer) => layer.weightSlots.some((slot) => slot.trainable));
-  if (!trained) return;
-  const misplaced = layers.slice(layers.indexOf(trained) + 1).find((layer) => !layer.hasInputGradient);
+  const first = firstTrainedLayer(layers);
+  const misplaced = layers.slice(first + 1).find((layer) => !layer.hasInputGradient);
   if (misplaced) {
     throw new Error(
-      `${misplaced.className} layer '${misplaced.name}' comes after '${trained.name}', which has trainable weights: it has no input gradient, so put it before the first layer with trainable weights (at the model's input, as Keras' augmentation examples do)`,
+      `${misplaced.className} layer '${misplaced.name}' comes after '${layers[first].name}', which has trainable weights: it has no input gradient, so put it before the first layer with trainable weights (at the model's input, as Keras' augmentation examples do)`,
     );
   }
 }
