@@ -102,7 +102,9 @@ describe('QueuePacer', () => {
 
   it('gives up when its check throws (the model was disposed while it slept)', async () => {
     const queue = new FakeQueue(new QueuePacer(true));
-    const submitted = queue.submit({}, 200);
+    // Work of 2 s, disposed after 20 ms: the next probe throws, long before the work is done,
+    // however late the timers fire on a loaded machine (CI once saw them 200 ms late).
+    const submitted = queue.submit({}, 2000);
     let disposed = false;
     setTimeout(() => (disposed = true), 20);
     const buffer = new FakeBuffer(submitted.doneAt);
