@@ -12,7 +12,7 @@ import { chooseConvAlgorithm, convChain, convChainBuffers } from '../src/kernels
 import { col2im, im2col, type ConvParams } from '../src/kernels/im2col.js';
 import { dropoutForward } from '../src/kernels/dropout.js';
 import { matmul } from '../src/kernels/matmul.js';
-import { weightGradientSplits, WINOGRAD_POSITIONS, winogradTiles } from '../src/kernels/winograd.js';
+import { weightGradientSplits, winogradPositions, winogradTiles } from '../src/kernels/winograd.js';
 import { encodeHyper, optimizerUpdate } from '../src/kernels/optimizer.js';
 import { optimizerStateSlots, withDefaults } from '../src/nn/optimizers.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type PoolParams } from '../src/kernels/pool.js';
@@ -104,14 +104,14 @@ export function describe(spec: KernelSpec, use: string): KernelCase {
       return { ...base, family: spec.family, name: spec.family, shape, flops };
     }
     case 'winograd transform': {
-      // Weight: 3×3 taps → 16 positions per (cin, cout); input: tiles of 4×4 pixels → 16 values per
-      // (tile, cin); output: 16 products per (tile, cout) → 2×2 pixels (plus the bias or mask);
-      // the weight gradient's: gradient, 2×2 pixels of dZ → 16 values per (tile, cout); dW output,
-      // 16 products per (slice, cin, cout) → 3×3 taps.
+      // With P = (tile + 2)² positions (16 or 36): weight, 3×3 taps → P positions per (cin, cout);
+      // input, the image → P values per (tile, cin); output, P products per (tile, cout) → the
+      // image (plus the bias or mask); the weight gradient's: gradient, dZ → P values per (tile,
+      // cout); dW output, P products per (slice, cin, cout) → 3×3 taps.
       const g = spec.geometry;
       const tiles = winogradTiles(g);
       const splits = weightGradientSplits(g);
-      const P = WINOGRAD_POSITIONS;
+      const P = winogradPositions(g.tile);
       const sizes = {
         weight: [dims(3, 3, g.cin, g.cout), dims(P, g.cin, g.cout), 9 * g.cin * g.cout, P * g.cin * g.cout],
         input: [dims(g.batch, g.inH, g.inW, g.cin), dims(P, tiles, g.cin), g.batch * g.inH * g.inW * g.cin, P * tiles * g.cin],

@@ -4,7 +4,7 @@
  * forward and backward at a batch size, and every other kernel with its size. bench/index.ts
  * checks the GEMM list against the labels of the model's compiled training step.
  */
-import { convAlgorithmCandidates, type ConvAlgorithm, type ConvAlgorithms as LayerAlgorithms } from '../src/kernels/conv-algorithm.js';
+import { CONV_ALGORITHMS, convAlgorithmCandidates, winogradTileOf, type ConvAlgorithm, type ConvAlgorithms as LayerAlgorithms } from '../src/kernels/conv-algorithm.js';
 import type { ConvParams, Im2colKernel } from '../src/kernels/im2col.js';
 import { windowGeometry } from '../src/nn/layers/conv-window.js';
 import { poolGeometry, type MaxPoolBackwardKernel, type PoolParams } from '../src/kernels/pool.js';
@@ -18,7 +18,7 @@ import { AveragePooling2D, MaxPooling2D } from '../src/nn/layers/pooling.js';
 import { Activation } from '../src/nn/layers/activation.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import type { MatmulKernel } from '../src/kernels/matmul.js';
-import { forwardGeometry, inputGradientGeometry, weightGradientSplits, WINOGRAD_POSITIONS, winogradTiles, type WinogradGeometry } from '../src/kernels/winograd.js';
+import { forwardGeometry, inputGradientGeometry, weightGradientSplits, winogradPositions, winogradTiles, type WinogradGeometry } from '../src/kernels/winograd.js';
 import { elements } from '../src/data/shape.js';
 
 /** C[M, N] = op(A)·op(B) (+ bias) (then ReLU) (then the ReLU mask), as src/kernels/matmul.ts takes it. */
@@ -131,7 +131,7 @@ const IM2COL_FORM: LayerAlgorithms = { forward: 'im2col', inputGradient: 'im2col
  * src/nn/layers/conv2d-winograd.ts gives it (`label` + the stage).
  */
 function winogradUses(geometry: WinogradGeometry, label: string, use: string): KernelUse[] {
-  const products: GemmShape = { m: winogradTiles(geometry), n: geometry.cout, k: geometry.cin, batch: WINOGRAD_POSITIONS, transA: false, transB: false, bias: false, relu: false };
+  const products: GemmShape = { m: winogradTiles(geometry), n: geometry.cout, k: geometry.cin, batch: winogradPositions(geometry.tile), transA: false, transB: false, bias: false, relu: false };
   return [
     { spec: { family: 'winograd transform', stage: 'weight', geometry }, use, label: `${label} weight transform` },
     { spec: { family: 'winograd transform', stage: 'input', geometry }, use, label: `${label} input transform` },
@@ -146,7 +146,7 @@ function winogradUses(geometry: WinogradGeometry, label: string, use: string): K
  */
 function winogradWeightGradientUses(geometry: WinogradGeometry, label: string, use: string, transformInput: boolean): KernelUse[] {
   const splits = weightGradientSplits(geometry);
-  const products: GemmShape = { m: geometry.cin, n: geometry.cout, k: winogradTiles(geometry) / splits, batch: WINOGRAD_POSITIONS * splits, transA: true, transB: false, bias: false, relu: false };
+  const products: GemmShape = { m: geometry.cin, n: geometry.cout, k: winogradTiles(geometry) / splits, batch: winogradPositions(geometry.tile) * splits, transA: true, transB: false, bias: false, relu: false };
   const stage = (name: WinogradStage, what: string): KernelUse => ({ spec: { family: 'winograd transform', stage: name, geometry }, use, label: `${label} ${what}` });
   return [
     ...(transformInput ? [stage('input', 'input transform')] : []),
@@ -196,8 +196,11 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       const activation = layer.activation;
       const relu = activation === 'relu';
       const [[, forwardGemm], [, dWGemm], dX] = linearGemms(rows, inner, units, layer.useBias, relu, reluInput[index] && !conv, first);
-      if (conv && algorithm.forward === 'winograd') {
-        forward.push(...winogradUses(forwardGeometry(conv, units), `${layer.name} winograd`, at('forward')));
+      const forwardTile = winogradTileOf(algorithm.forward);
+      const weightTile = winogradTileOf(algorithm.weightGradient);
+      const inputTile = winogradTileOf(algorithm.inputGradient);
+      if (conv && forwardTile !== undefined) {
+        forward.push(...winogradUses(forwardGeometry(conv, units, forwardTile), `${layer.name} winograd`, at('forward')));
       } else {
         if (conv) forward.push({ spec: { family: 'im2col', conv }, use: at('forward') });
         forward.push({ spec: { family: 'matmul', gemm: forwardGemm }, use: at('forward') });
@@ -210,15 +213,15 @@ export function trainingKernels(model: Sequential, optimizer: OptimizerKind, bat
       if (separate || (relu && !reluApplied[index])) {
         back.push({ spec: { family: 'activation backward', activation: separate ?? 'relu', count: rows * units }, use: at('backward') });
       }
-      if (conv && algorithm.weightGradient === 'winograd') {
-        back.push(...winogradWeightGradientUses(forwardGeometry(conv, units), `${layer.name} winograd dW`, at('dW'), algorithm.forward !== 'winograd'));
+      if (conv && weightTile !== undefined) {
+        back.push(...winogradWeightGradientUses(forwardGeometry(conv, units, weightTile), `${layer.name} winograd dW`, at('dW'), forwardTile !== weightTile));
       } else {
-        if (conv && algorithm.forward === 'winograd') back.push({ spec: { family: 'im2col', conv }, use: at('dW') });
+        if (conv && forwardTile !== undefined) back.push({ spec: { family: 'im2col', conv }, use: at('dW') });
         back.push({ spec: { family: 'matmul', gemm: dWGemm }, use: at('dW') });
       }
       if (layer.useBias) back.push({ spec: { family: 'column sum', rows, cols: units }, use: at('bias gradient') });
-      if (dX && conv && algorithm.inputGradient === 'winograd') {
-        back.push(...winogradUses(inputGradientGeometry(conv, units), `${layer.name} winograd dX${reluInput[index] ? ' +relu backward' : ''}`, at('dX')));
+      if (dX && conv && inputTile !== undefined) {
+        back.push(...winogradUses(inputGradientGeometry(conv, units, inputTile), `${layer.name} winograd dX${reluInput[index] ? ' +relu backward' : ''}`, at('dX')));
       } else if (dX) {
         back.push({ spec: { family: 'matmul', gemm: dX[1] }, use: at('dX') });
         if (conv) back.push({ spec: { family: 'col2im', conv, reluInput: reluInput[index] }, use: at('backward') });
@@ -319,7 +322,7 @@ export function tunedConvs(model: Sequential, batch: number, tag: string): Kerne
       if (convAlgorithmCandidates(conv).length > 1) {
         uses.push({ spec: { family: 'conv forward', conv, filters: layer.filters }, use: `${tag} ${layer.name} forward` });
         if (index > 0) uses.push({ spec: { family: 'conv input gradient', conv, filters: layer.filters }, use: `${tag} ${layer.name} dX` });
-        for (const forward of ['im2col', 'winograd'] as const) {
+        for (const forward of CONV_ALGORITHMS) {
           uses.push({ spec: { family: 'conv weight gradient', conv, filters: layer.filters, forward }, use: `${tag} ${layer.name} dW after ${forward} forward` });
         }
       }

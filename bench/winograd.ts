@@ -1,12 +1,14 @@
 /**
- * Winograd F(2×2, 3×3) against today's im2col + matmul, side by side on the 3×3 stride-1 conv
- * layers of the presets (mnist-cnn's second conv, mnist-bn's four), in interleaved rounds so that
- * the load other jobs put on the CPU weighs on both alike. Two directions per layer:
- *   forward:        im2col + matmul (+bias, ReLU)          vs  weight/input transforms + 16 batched products + output transform
- *   input gradient: dZ·Wᵀ matmul + col2im (+ReLU backward) vs  the same Winograd chain on the rotated kernel
+ * Winograd F(2×2, 3×3) and F(4×4, 3×3) against im2col + matmul, side by side on the 3×3 stride-1
+ * conv layers of the presets (mnist-cnn's second conv, mnist-bn's four), in interleaved rounds so
+ * that the load other jobs put on the CPU weighs on all alike. Three directions per layer:
+ *   forward:         im2col + matmul (+bias, ReLU)          vs  weight/input transforms + 16 or 36 batched products + output transform
+ *   input gradient:  dZ·Wᵀ matmul + col2im (+ReLU backward) vs  the same Winograd chain on the rotated kernel
+ *   weight gradient: colᵀ·dZ from the forward's col         vs  dZ transform + batched products + output transform, on the forward's V
  * Each chain's matmul kernel is the tuner's choice for its shape (--tuning, default 'measure'
- * with the user's cache). Prints ms per call (medians over rounds) and the ratio im2col / Winograd;
- * --breakdown adds each dispatch's time, from one more round.
+ * with the user's cache). Prints ms per call (medians over rounds) and each Winograd's speed-up
+ * over im2col (time ratio, and the ratio of this process's CPU time); --breakdown adds each
+ * dispatch's time, from one more round.
  *
  *   node scripts/run.mjs bench/winograd.ts [--rounds 3] [--batch 128] [--tuning measure|cached|off]
  *     [--layers 0,2] [--breakdown]
@@ -15,7 +17,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../src/device/device.js';
 import type { TuningMode } from '../src/device/kernel-choices.js';
-import { convChain, convChainBuffers } from '../src/kernels/conv-algorithm.js';
+import { CONV_ALGORITHMS, convChain, convChainBuffers, type ConvAlgorithm, type ConvDirection } from '../src/kernels/conv-algorithm.js';
 import { convGeometry, type WindowParams } from '../src/kernels/window.js';
 import type { Dispatch } from '../src/runtime/dispatch.js';
 import { ScratchOwner } from '../src/runtime/scratch.js';
@@ -54,69 +56,61 @@ const timer = new DispatchTimer(device);
 
 interface Chain {
   layer: string;
-  direction: 'forward' | 'input gradient';
+  direction: ConvDirection;
   flops: number;
-  im2col: Dispatch[];
-  winograd: Dispatch[];
-  ms: { im2col: number[]; winograd: number[] };
+  dispatches: Record<ConvAlgorithm, Dispatch[]>;
+  ms: Record<ConvAlgorithm, number[]>;
   /** CPU ms of this process (Dawn's and SwiftShader's threads) per call: moved less by other jobs' load. */
-  cpu: { im2col: number[]; winograd: number[] };
+  cpu: Record<ConvAlgorithm, number[]>;
 }
+const perAlgorithm = <T>(make: (a: ConvAlgorithm) => T) => Object.fromEntries(CONV_ALGORITHMS.map((a) => [a, make(a)])) as Record<ConvAlgorithm, T>;
 const chains: Chain[] = [];
 for (const l of chosen) {
   const p: WindowParams = { ...convGeometry({ height: l.height, width: l.width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padding: 'valid' }), batch, channels: l.cin };
   // Contents do not matter to the time; every buffer is zeros.
   const buffers = convChainBuffers(p, l.cout, scratch, l.name);
   const flops = 2 * batch * p.outH * p.outW * 9 * l.cin * l.cout;
-  for (const direction of ['forward', 'input gradient'] as const) {
-    chains.push({
-      layer: l.name,
-      direction,
-      flops,
-      im2col: await convChain(device, p, l.cout, direction, 'im2col', buffers, scratch, `${l.name} ${direction}`),
-      winograd: await convChain(device, p, l.cout, direction, 'winograd', buffers, scratch, `${l.name} ${direction} winograd`),
-      ms: { im2col: [], winograd: [] },
-      cpu: { im2col: [], winograd: [] },
-    });
+  for (const direction of ['forward', 'input gradient', 'weight gradient'] as const) {
+    const dispatches = {} as Record<ConvAlgorithm, Dispatch[]>;
+    // A weight gradient after a forward by the same algorithm (its col or V kept).
+    for (const a of CONV_ALGORITHMS) dispatches[a] = await convChain(device, p, l.cout, direction, a, buffers, scratch, `${l.name} ${direction} ${a}`);
+    chains.push({ layer: l.name, direction, flops, dispatches, ms: perAlgorithm(() => []), cpu: perAlgorithm(() => []) });
   }
 }
 
 const once = { warmup: 0, reps: 1, seconds: 0, minReps: 1, maxReps: 1, onceAboveMs: Infinity };
-for (const c of chains) {
-  await timer.perCall(c.im2col, once);
-  await timer.perCall(c.winograd, once);
-}
+for (const c of chains) for (const a of CONV_ALGORITHMS) await timer.perCall(c.dispatches[a], once);
 for (let round = 0; round < rounds; round++) {
   for (const c of chains) {
-    // Alternate which goes first, so that neither always follows the other.
-    const order = round % 2 === 0 ? (['im2col', 'winograd'] as const) : (['winograd', 'im2col'] as const);
+    // Rotate which goes first, so that none always follows another.
+    const order = CONV_ALGORITHMS.map((_, i) => CONV_ALGORITHMS[(i + round) % CONV_ALGORITHMS.length]);
     for (const which of order) {
       const before = process.cpuUsage();
-      c.ms[which].push((await timer.perCall(c[which], once)).ms);
+      c.ms[which].push((await timer.perCall(c.dispatches[which], once)).ms);
       const used = process.cpuUsage(before);
       c.cpu[which].push((used.user + used.system) / 1000);
     }
   }
 }
 
-console.log(`Winograd F(2×2, 3×3) vs im2col + matmul, batch ${batch}, ${rounds} interleaved rounds, medians (${timer.clock}); tuning '${values.tuning}'`);
+console.log(`Winograd F(2×2, 3×3) ('winograd') and F(4×4, 3×3) ('winograd4') vs im2col + matmul, batch ${batch}, ${rounds} interleaved rounds, medians (${timer.clock}); tuning '${values.tuning}'`);
 console.log(`adapter: ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log(
-  `${'layer'.padEnd(20)} ${'direction'.padEnd(15)} ${'im2col ms'.padStart(10)} ${'winograd ms'.padStart(12)} ${'ratio'.padStart(6)} ${'CPU-time ratio'.padStart(15)} ${'im2col GFLOP/s'.padStart(15)} ${'effective'.padStart(10)}`,
-);
+console.log('speed-up: im2col ms / the algorithm\'s ms (in brackets, the same ratio of CPU time); im2col GFLOP/s: the direct convolution\'s FLOPs over its time');
+const columns = CONV_ALGORITHMS.map((a) => `${a} ms`.padStart(13));
+const speedups = CONV_ALGORITHMS.filter((a) => a !== 'im2col').map((a) => `${a} speed-up`.padStart(20));
+console.log(`${'layer'.padEnd(20)} ${'direction'.padEnd(15)} ${columns.join(' ')} ${speedups.join(' ')} ${'im2col GFLOP/s'.padStart(15)}`);
 for (const c of chains) {
-  const a = median(c.ms.im2col);
-  const b = median(c.ms.winograd);
-  // Effective: the direct convolution's FLOPs over Winograd's time.
-  console.log(
-    `${c.layer.padEnd(20)} ${c.direction.padEnd(15)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(12)} ${(a / b).toFixed(2).padStart(6)} ${(median(c.cpu.im2col) / median(c.cpu.winograd)).toFixed(2).padStart(15)} ${(c.flops / a / 1e6).toFixed(2).padStart(15)} ${(c.flops / b / 1e6).toFixed(2).padStart(10)}`,
-  );
+  const ms = perAlgorithm((a) => median(c.ms[a]));
+  const cpu = perAlgorithm((a) => median(c.cpu[a]));
+  const times = CONV_ALGORITHMS.map((a) => ms[a].toFixed(1).padStart(13));
+  const ratios = CONV_ALGORITHMS.filter((a) => a !== 'im2col').map((a) => `×${(ms.im2col / ms[a]).toFixed(2)} (×${(cpu.im2col / cpu[a]).toFixed(2)})`.padStart(20));
+  console.log(`${c.layer.padEnd(20)} ${c.direction.padEnd(15)} ${times.join(' ')} ${ratios.join(' ')} ${(c.flops / ms.im2col / 1e6).toFixed(2).padStart(15)}`);
 }
 if (values.breakdown) {
   console.log('\nper dispatch (ms, one round):');
   for (const c of chains) {
-    for (const which of ['im2col', 'winograd'] as const) {
-      for (const d of c[which]) console.log(`  ${which.padEnd(8)} ${(await timer.perCall([d], once)).ms.toFixed(1).padStart(8)}  ${d.label}`);
+    for (const which of CONV_ALGORITHMS) {
+      for (const d of c.dispatches[which]) console.log(`  ${which.padEnd(9)} ${(await timer.perCall([d], once)).ms.toFixed(1).padStart(8)}  ${d.label}`);
     }
   }
 }

@@ -41,11 +41,14 @@ describe('bench/shapes.ts against the compiled training steps', () => {
     }, 120_000);
   }
 
-  it('mnist-cnn with Winograd convolutions (forced): the calls as compiled pair with the step, each Winograd stage by its name', async () => {
+  it.each([
+    ['winograd', 16],
+    ['winograd4', 36],
+  ] as const)('mnist-cnn with %s convolutions (forced): the calls as compiled pair with the step, each Winograd stage by its name', async (algorithm, positions) => {
     const device = await testDevice();
     const preset = presets['mnist-cnn']();
     const convs = preset.model.layers.filter((l): l is Conv2D => l instanceof Conv2D);
-    for (const conv of convs) conv.algorithm = 'winograd';
+    for (const conv of convs) conv.algorithm = algorithm;
     await preset.model.compile({ device, optimizer: preset.optimizer, seed: 1 });
     const batch = 2;
     const step = await preset.model.compiledStep('train', batch);
@@ -62,7 +65,7 @@ describe('bench/shapes.ts against the compiled training steps', () => {
     expect(stages.length).toBe(18);
     for (const [label, name] of stages) {
       const stage = /(weight|input|gradient|dW output|output) transform|products/.exec(label)![0];
-      expect(name, label).toBe(stage === 'products' ? (label.includes('dW') ? 'matmul Aᵀ batched ×16' : 'matmul batched ×16') : `winograd ${stage}`);
+      expect(name, label).toBe(stage === 'products' ? (label.includes('dW') ? `matmul Aᵀ batched ×${positions}` : `matmul batched ×${positions}`) : `winograd ${stage}`);
     }
     expect(names.filter(([label]) => label.includes('winograd dW')).length).toBe(6);
     // The weight gradients read the forwards' V: no im2col, no input transform of their own.

@@ -1,16 +1,18 @@
 /**
  * How a conv layer computes its forward pass, input gradient and weight gradient: im2col + matmul (any
- * kernel, stride, padding) or Winograd F(2×2, 3×3) (3×3, stride 1), one contract. The tuner
- * (src/runtime/tuner.ts) picks per (direction, shape, adapter) by timing both chains, as for
- * the matmul's kernels; the untimed default is im2col (tuning 'off', and every adapter class:
- * Winograd's products are 16 matmuls with K = CIN, where this adapter's matmul is at its
- * slowest, so it wins only where the measurement says so).
+ * kernel, stride, padding), Winograd F(2×2, 3×3) ('winograd') or F(4×4, 3×3) ('winograd4')
+ * (3×3, stride 1), one contract. The tuner (src/runtime/tuner.ts) picks per (direction, shape,
+ * adapter) by timing the chains, as for the matmul's kernels; the untimed default is im2col
+ * (tuning 'off', and every adapter class: Winograd's products are 16 or 36 matmuls with K = CIN,
+ * where this adapter's matmul is at its slowest, so it wins only where the measurement says so).
+ * F(4×4) does fewer multiply-adds than F(2×2) but pads an output whose sides are not multiples
+ * of 4 to them (10×10 computes 12×12) and rounds more; which is faster depends on the shape.
  *   forward:         im2col(x) · W (+ bias, ReLU)            | Winograd (+ bias, ReLU in its output transform)
  *   input gradient:  col2im(dZ · Wᵀ) (+ previous ReLU's mask) | Winograd on the rotated kernel (+ the mask)
- *   weight gradient: colᵀ · dZ                                | Winograd F(3×3, 2×2) on the forward's V
+ *   weight gradient: colᵀ · dZ                                | Winograd F(3×3, tile×tile) on the forward's V
  * The weight gradient's input side is the forward's when the algorithms match (col, or V, kept
- * from the forward) and computed in the backward when they do not (im2col, or the input
- * transform): its choice is made after the forward's and timed with that. The bias gradient
+ * from the forward; Winograd's V only from a forward with the same tile) and computed in the
+ * backward when they do not (im2col, or the input transform): its choice is made after the forward's and timed with that. The bias gradient
  * (Σ dZ) is the same in both and not timed.
  */
 import type { Device } from '../device/device.js';
@@ -30,11 +32,17 @@ import {
   winogradSizes,
   winogradTiles,
   winogradWeightGradient,
+  type WinogradTile,
 } from './winograd.js';
 import { windowKey, type WindowParams } from './window.js';
 
-export const CONV_ALGORITHMS = ['im2col', 'winograd'] as const;
+export const CONV_ALGORITHMS = ['im2col', 'winograd', 'winograd4'] as const;
 export type ConvAlgorithm = (typeof CONV_ALGORITHMS)[number];
+
+/** The output tile of a Winograd algorithm (2 for 'winograd', 4 for 'winograd4'); undefined for im2col. */
+export function winogradTileOf(algorithm: ConvAlgorithm): WinogradTile | undefined {
+  return algorithm === 'winograd' ? 2 : algorithm === 'winograd4' ? 4 : undefined;
+}
 export type ConvDirection = 'forward' | 'input gradient' | 'weight gradient';
 /** A conv layer's algorithm per direction. */
 export interface ConvAlgorithms {
@@ -45,7 +53,7 @@ export interface ConvAlgorithms {
 
 /** The algorithms that can run this convolution. */
 export function convAlgorithmCandidates(p: WindowParams): ConvAlgorithm[] {
-  return winogradProblem(p) === undefined ? ['im2col', 'winograd'] : ['im2col'];
+  return winogradProblem(p) === undefined ? [...CONV_ALGORITHMS] : ['im2col'];
 }
 
 /**
@@ -76,7 +84,7 @@ export interface ConvChainBuffers {
   col: Binding;
   /** (KH, KW, CIN, COUT): the weight gradient. */
   dW: Binding;
-  /** Winograd's U, V and M (winogradSizes, weightGradientSizes), large enough for every direction; absent without Winograd. */
+  /** Winograd's U, V and M (winogradSizes, weightGradientSizes), large enough for every direction and tile; absent without Winograd. */
   u?: Binding;
   v?: Binding;
   m?: Binding;
@@ -96,7 +104,11 @@ export function convChainBuffers(p: WindowParams, cout: number, scratch: Scratch
     dW: scratch(`${label} dW`, p.kernelH * p.kernelW * p.channels * cout * 4),
   };
   if (winogradProblem(p) !== undefined) return buffers;
-  const sizes = [winogradSizes(forwardGeometry(p, cout)), winogradSizes(inputGradientGeometry(p, cout)), weightGradientSizes(forwardGeometry(p, cout))];
+  const sizes = ([2, 4] as const).flatMap((tile) => [
+    winogradSizes(forwardGeometry(p, cout, tile)),
+    winogradSizes(inputGradientGeometry(p, cout, tile)),
+    weightGradientSizes(forwardGeometry(p, cout, tile)),
+  ]);
   const largest = (part: 'u' | 'v' | 'm') => Math.max(...sizes.map((s) => s[part])) * 4;
   return { ...buffers, u: scratch(`${label} U`, largest('u')), v: scratch(`${label} V`, largest('v')), m: scratch(`${label} M`, largest('m')) };
 }
@@ -124,20 +136,21 @@ export async function convChain(
   const rows = p.batch * p.outH * p.outW;
   const inner = p.kernelH * p.kernelW * p.channels;
   const kernel = (m: number, k: number) => (untimedKernels ? chooseKernel(device, m, k) : undefined);
-  if (algorithm === 'winograd') {
+  const tile = winogradTileOf(algorithm);
+  if (tile !== undefined) {
     if (!b.u || !b.v || !b.m) throw new Error(`${label}: Winograd needs its U, V and M buffers`);
     const winograd = { u: b.u, v: b.v, m: b.m };
     if (direction === 'weight gradient') {
-      const g = forwardGeometry(p, cout);
+      const g = forwardGeometry(p, cout, tile);
       const options = { label, matmulKernel: kernel(g.cin, winogradTiles(g) / weightGradientSplits(g)) };
-      return winogradWeightGradient(device, g, { ...winograd, x: forward === 'winograd' ? undefined : b.x, dZ: b.y, dW: b.dW }, options, scratch);
+      return winogradWeightGradient(device, g, { ...winograd, x: forward === algorithm ? undefined : b.x, dZ: b.y, dW: b.dW }, options, scratch);
     }
     if (direction === 'forward') {
-      const g = forwardGeometry(p, cout);
+      const g = forwardGeometry(p, cout, tile);
       const options = { relu: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
       return winogradConv(device, g, { ...winograd, x: b.x, w: b.w, y: b.y, bias: b.bias }, options, scratch);
     }
-    const g = inputGradientGeometry(p, cout);
+    const g = inputGradientGeometry(p, cout, tile);
     const options = { inputGradient: true, label, matmulKernel: kernel(winogradTiles(g), g.cin) };
     return winogradConv(device, g, { ...winograd, x: b.y, w: b.w, y: b.dX, reluOutput: b.x }, options, scratch);
   }

@@ -44,14 +44,14 @@ const conv = (batch: number, size: number, channels: number, kernel: number): Wi
 });
 
 describe("every shader a tuned choice's timing dispatches is in its family's key", () => {
-  it('conv algorithm (Winograd against im2col + matmul, both directions, scalar and vec4 channels)', async () => {
+  it('conv algorithm (both Winograds against im2col + matmul, both directions, scalar and vec4 channels)', async () => {
     const { codes, timed } = await dispatchedShaders(async (device) => {
       for (const [channels, cout] of [[4, 8], [3, 5]]) {
         for (const direction of ['forward', 'input gradient'] as const) await chooseConvAlgorithm(device, conv(1, 6, channels, 3), cout, direction, 'conv');
       }
     });
-    expect(timed).toBe(8);
-    // Both chains ran: Winograd's transforms, im2col or col2im, and matmuls.
+    expect(timed).toBe(12); // 2 shapes × 2 directions × 3 algorithms
+    // Every chain ran: both Winograds' transforms, im2col or col2im, and matmuls.
     expect(codes.size).toBeGreaterThanOrEqual(4);
     for (const code of codes) expect(CONV_ALGORITHM_SHADERS, code.slice(0, 120)).toContain(code);
   });
@@ -94,8 +94,8 @@ describe('tuningKey', () => {
 });
 
 describe("the conv algorithm's stored choice, with one shader file changed", () => {
-  // Every shader file the two chains dispatch (src/kernels/winograd.ts, im2col.ts, matmul.ts).
-  const used = ['winograd', 'im2col', 'window', 'matmul', 'matmul-quads', 'matmul-vec4', 'matmul-tiled', 'matmul-common', 'matmul-output'];
+  // Every shader file the chains dispatch (src/kernels/winograd.ts, im2col.ts, matmul.ts).
+  const used = ['winograd-common', 'winograd', 'winograd4', 'im2col', 'window', 'matmul', 'matmul-quads', 'matmul-vec4', 'matmul-tiled', 'matmul-common', 'matmul-output'];
   const p = conv(1, 6, 4, 3);
 
   /** The conv-algorithm module loaded afresh, with `file` (shaders/<file>.wgsl) one comment longer. */

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes, type WinogradGeometry } from '../../src/kernels/winograd.js';
+import { forwardGeometry, inputGradientGeometry, winogradConv, winogradProblem, winogradSizes, type WinogradGeometry, type WinogradTile } from '../../src/kernels/winograd.js';
 import { convGeometry, type Padding, type WindowParams } from '../../src/kernels/window.js';
 import { activationForwardRef } from '../../src/reference/activation.js';
 import { conv2dBackwardRef, conv2dRef } from '../../src/reference/conv.js';
 import { runDispatches } from '../../src/runtime/dispatch.js';
 import { ScratchOwner } from '../../src/runtime/scratch.js';
 import { dot, expectClose, numericGradient, randomFloats, testDevice } from '../helpers/gpu.js';
+import { winogradBound, winogradForwardRef } from '../helpers/winograd-ref.js';
 import type { MatmulKernel } from '../../src/kernels/matmul.js';
 import { createDevice } from '../../src/device/device.js';
 import { memoryChoiceStore } from '../../src/device/kernel-choices.js';
@@ -14,17 +15,16 @@ import { chooseConvAlgorithm, convAlgorithmCandidates, convTuningKey } from '../
 const F32_EPS = 2 ** -24; // unit roundoff of float32
 
 /**
- * The float32 error bound of one Winograd output, for inputs and weights in [-1, 1] summed
- * over `summed` channels (first order in the unit roundoff u). Magnitudes: Bᵀ and A have at most
- * two and three entries ±1 per row, G's rows sum to at most 1.5 in absolute value, so |V| ≤ 4,
- * |U| ≤ 2.25, |V·U| ≤ 9, and an output is a signed sum of 9 entries of M, each a sum of `summed`
- * such products: the sum of the absolute values of every term is at most 81·summed. Roundings
- * along the way, relative to that: the input transform 2 (two additions deep), the weight
- * transform 4, the product 1, the matmul's sum `summed`, the output transform 4, the bias 1.
- * (The direct convolution rounds a sum of 9·summed terms of magnitude ≤ 1 instead: the
- * transforms' larger intermediates are what Winograd pays in accuracy.)
+ * Roundings on a term's way to a forward output (see winogradBound), besides the matmul's sum
+ * over the `summed` channels: the input transform (two 1-D passes), the weight transform (its
+ * inexact constants ½ are exact, ⅙ and 1/12 are not), the product, the output transform, the
+ * bias. Tile 2: 2 + 4 + 1 + 4 + 1; tile 4: 6 + 8 + 1 + 6 + 1.
  */
-const winogradTolerance = (summed: number) => ({ atol: (12 + summed) * 81 * summed * F32_EPS });
+const FORWARD_ROUNDINGS = { 2: 12, 4: 22 } as const;
+
+/** The float32 bound of conv(x, w) by Winograd with this tile, from the terms' sizes in these very inputs. */
+const winogradTolerance = (x: Float32Array, w: Float32Array, p: WindowParams, cout: number, tile: WinogradTile, summed: number) =>
+  winogradBound(winogradForwardRef(x, w, p, cout, tile, true), FORWARD_ROUNDINGS[tile] + summed);
 
 function layer(height: number, width: number, channels: number, batch: number, padding: Padding): WindowParams {
   return { ...convGeometry({ height, width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padding }), batch, channels };
@@ -46,9 +46,9 @@ async function gpuWinograd(
   const io = {
     x: device.upload('x', x), // (N, inH, inW, cin)
     w: device.upload('w', w), // (3, 3, cin, cout), or the layer's (3, 3, cout, cin) for an input gradient
-    u: owner.scratch('u', sizes.u * 4), // (16, cin, cout)
-    v: owner.scratch('v', sizes.v * 4), // (16, tiles, cin)
-    m: owner.scratch('m', sizes.m * 4), // (16, tiles, cout)
+    u: owner.scratch('u', sizes.u * 4), // (P, cin, cout), P = (tile + 2)²
+    v: owner.scratch('v', sizes.v * 4), // (P, tiles, cin)
+    m: owner.scratch('m', sizes.m * 4), // (P, tiles, cout)
     // y starts as garbage, to show every output pixel is written.
     y: device.upload('y', new Float32Array(outCount).fill(Number.NaN)), // (N, outH, outW, cout)
     bias: options.bias && device.upload('bias', options.bias), // (cout)
@@ -74,78 +74,106 @@ const cases: [WindowParams, number][] = [
   [layer(11, 10, 12, 1, 'valid'), 16],
 ];
 
-describe('Winograd F(2×2, 3×3) forward vs float64 reference', () => {
-  for (const [index, [p, cout]] of cases.entries()) {
-    it(describeLayer(p, cout), async () => {
-      const g = forwardGeometry(p, cout);
-      const x = randomFloats(p.batch * p.height * p.width * p.channels, 10 + index);
-      const w = randomFloats(9 * p.channels * cout, 20 + index);
-      const bias = randomFloats(cout, 30 + index);
-      const plain = await gpuWinograd(g, x, w, {});
-      expectClose(plain, conv2dRef(x, w, null, p), winogradTolerance(p.channels), 'y');
-      const withBiasRelu = await gpuWinograd(g, x, w, { bias, relu: true });
-      const expected = activationForwardRef('relu', conv2dRef(x, w, bias, p));
-      expect(withBiasRelu.filter((v) => v === 0).length, 'the ReLU cut').toBeGreaterThan(0);
-      expectClose(withBiasRelu, expected, winogradTolerance(p.channels), 'relu(y + bias)');
-    });
-  }
-
-  it('every matmul candidate computes the 16 products alike', async () => {
-    const [p, cout] = cases[1];
-    const g = forwardGeometry(p, cout);
-    const x = randomFloats(p.batch * p.height * p.width * p.channels, 1);
-    const w = randomFloats(9 * p.channels * cout, 2);
-    const device = await testDevice();
-    for (const kernel of ['quads', 'rows8', 'rows4', 'vec4', 'tiled'] as const) {
-      if (kernel === 'quads' && !device.quads) continue;
-      expectClose(await gpuWinograd(g, x, w, { matmulKernel: kernel }), conv2dRef(x, w, null, p), winogradTolerance(p.channels), kernel);
+for (const tile of [2, 4] as const) {
+  describe(`Winograd F(${tile}×${tile}, 3×3) forward vs float64 reference`, () => {
+    for (const [index, [p, cout]] of cases.entries()) {
+      it(describeLayer(p, cout), async () => {
+        const g = forwardGeometry(p, cout, tile);
+        const x = randomFloats(p.batch * p.height * p.width * p.channels, 10 + index);
+        const w = randomFloats(9 * p.channels * cout, 20 + index);
+        const bias = randomFloats(cout, 30 + index);
+        const tol = winogradTolerance(x, w, p, cout, tile, p.channels);
+        const plain = await gpuWinograd(g, x, w, {});
+        expectClose(plain, conv2dRef(x, w, null, p), tol, 'y');
+        const withBiasRelu = await gpuWinograd(g, x, w, { bias, relu: true });
+        const expected = activationForwardRef('relu', conv2dRef(x, w, bias, p));
+        expect(withBiasRelu.filter((v) => v === 0).length, 'the ReLU cut').toBeGreaterThan(0);
+        expectClose(withBiasRelu, expected, { atol: tol.atol + F32_EPS * Math.max(...bias.map(Math.abs)) }, 'relu(y + bias)');
+      });
     }
+
+    it('every matmul candidate computes the products alike', async () => {
+      const [p, cout] = cases[1];
+      const g = forwardGeometry(p, cout, tile);
+      const x = randomFloats(p.batch * p.height * p.width * p.channels, 1);
+      const w = randomFloats(9 * p.channels * cout, 2);
+      const tol = winogradTolerance(x, w, p, cout, tile, p.channels);
+      const device = await testDevice();
+      for (const kernel of ['quads', 'rows8', 'rows4', 'vec4', 'tiled'] as const) {
+        if (kernel === 'quads' && !device.quads) continue;
+        expectClose(await gpuWinograd(g, x, w, { matmulKernel: kernel }), conv2dRef(x, w, null, p), tol, kernel);
+      }
+    });
   });
 
+  describe(`Winograd F(${tile}×${tile}, 3×3) input gradient (rotated kernel) vs float64 reference and finite differences`, () => {
+    for (const [index, [p, cout]] of cases.entries()) {
+      it(describeLayer(p, cout), async () => {
+        const g = inputGradientGeometry(p, cout, tile);
+        const xCount = p.batch * p.height * p.width * p.channels;
+        // No input within the 1e-6 finite-difference step of ReLU's kink at 0.
+        const z = Float32Array.from(randomFloats(xCount, 40 + index), (v) => (Math.abs(v) < 1e-3 ? v + 2e-3 : v));
+        const x = Float32Array.from(activationForwardRef('relu', z)); // the conv's input, a ReLU's output
+        const w = randomFloats(9 * p.channels * cout, 50 + index);
+        const dY = randomFloats(p.batch * p.outH * p.outW * cout, 60 + index);
+        // dX is the convolution of dY (cout channels, summed) with the rotated kernel, in and out swapped.
+        const dXConv = { ...p, height: p.outH, width: p.outW, outH: p.height, outW: p.width, channels: cout, padTop: 2 - p.padTop, padLeft: 2 - p.padLeft };
+        const tol = winogradTolerance(dY, rotatedKernel(w, p.channels, cout), dXConv, p.channels, tile, cout);
+
+        const dX = await gpuWinograd(g, dY, w, { inputGradient: true });
+        expectClose(dX, conv2dBackwardRef(x, w, dY, p).dX, tol, 'dX');
+
+        // With the previous layer's ReLU backward fused: the gradient with respect to z of
+        // Σ dY ⊙ conv(relu(z)), by central differences (exact up to rounding: linear on each side of 0).
+        const masked = await gpuWinograd(g, dY, w, { inputGradient: true, reluOutput: x });
+        expect(masked.filter((v) => v === 0).length, 'the mask cut').toBeGreaterThan(xCount / 4);
+        const numeric = numericGradient((v) => dot(dY, conv2dRef(activationForwardRef('relu', v), w, null, p)), Float64Array.from(z));
+        expectClose(masked, numeric, { atol: tol.atol + 1e-8 }, 'masked dX vs finite differences');
+      });
+    }
+  });
+}
+
+describe('Winograd geometry', () => {
   it('refuses other kernels and strides, and says why', () => {
     expect(winogradProblem({ ...layer(8, 8, 4, 1, 'valid'), kernelH: 5, kernelW: 5 })).toMatch(/3×3 kernel \(got 5×5\)/);
     expect(winogradProblem({ ...layer(8, 8, 4, 1, 'valid'), strideH: 2 })).toMatch(/stride 1 \(got 2×1\)/);
-    expect(() => forwardGeometry({ ...layer(8, 8, 4, 1, 'valid'), strideW: 2 }, 4)).toThrow(/stride 1/);
+    expect(() => forwardGeometry({ ...layer(8, 8, 4, 1, 'valid'), strideW: 2 }, 4, 4)).toThrow(/stride 1/);
+  });
+
+  it('the float64 algorithm equals the direct convolution for both tiles', () => {
+    for (const tile of [2, 4] as const) {
+      for (const [index, [p, cout]] of cases.entries()) {
+        const x = randomFloats(p.batch * p.height * p.width * p.channels, 70 + index);
+        const w = randomFloats(9 * p.channels * cout, 80 + index);
+        expectClose(winogradForwardRef(x, w, p, cout, tile), conv2dRef(x, w, null, p), { atol: 1e-12 }, `F(${tile}×${tile}) ${describeLayer(p, cout)}`);
+      }
+    }
   });
 });
 
-describe('Winograd input gradient (rotated kernel) vs float64 reference and finite differences', () => {
-  for (const [index, [p, cout]] of cases.entries()) {
-    it(describeLayer(p, cout), async () => {
-      const g = inputGradientGeometry(p, cout);
-      const xCount = p.batch * p.height * p.width * p.channels;
-      // No input within the 1e-6 finite-difference step of ReLU's kink at 0.
-      const z = Float32Array.from(randomFloats(xCount, 40 + index), (v) => (Math.abs(v) < 1e-3 ? v + 2e-3 : v));
-      const x = Float32Array.from(activationForwardRef('relu', z)); // the conv's input, a ReLU's output
-      const w = randomFloats(9 * p.channels * cout, 50 + index);
-      const dY = randomFloats(p.batch * p.outH * p.outW * cout, 60 + index);
-      // dY's channels (the layer's cout) are the ones summed.
-      const tol = winogradTolerance(cout);
-
-      const dX = await gpuWinograd(g, dY, w, { inputGradient: true });
-      expectClose(dX, conv2dBackwardRef(x, w, dY, p).dX, tol, 'dX');
-
-      // With the previous layer's ReLU backward fused: the gradient with respect to z of
-      // Σ dY ⊙ conv(relu(z)), by central differences (exact up to rounding: linear on each side of 0).
-      const masked = await gpuWinograd(g, dY, w, { inputGradient: true, reluOutput: x });
-      expect(masked.filter((v) => v === 0).length, 'the mask cut').toBeGreaterThan(xCount / 4);
-      const numeric = numericGradient((v) => dot(dY, conv2dRef(activationForwardRef('relu', v), w, null, p)), Float64Array.from(z));
-      expectClose(masked, numeric, { atol: tol.atol + 1e-8 }, 'masked dX vs finite differences');
-    });
+/** The kernel (3, 3, cout, cin) of a layer's input gradient: w (3, 3, cin, cout) rotated by 180°, in and out swapped. */
+function rotatedKernel(w: Float32Array, cin: number, cout: number): Float32Array {
+  const r = new Float32Array(w.length);
+  for (let kh = 0; kh < 3; kh++) {
+    for (let kw = 0; kw < 3; kw++) {
+      for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) r[((kh * 3 + kw) * cout + co) * cin + ci] = w[(((2 - kh) * 3 + (2 - kw)) * cin + ci) * cout + co];
+    }
   }
-});
+  return r;
+}
 
 describe('the conv algorithm is chosen by the tuner', () => {
-  it('times both chains once per shape and direction, caches the choice, and times nothing the second time', async () => {
+  it('times every chain once per shape and direction, caches the choice, and times nothing the second time', async () => {
     const device = await createDevice({ tuning: 'measure', choiceStore: memoryChoiceStore() });
     try {
       const p = layer(10, 10, 8, 2, 'valid');
-      expect(convAlgorithmCandidates(p)).toEqual(['im2col', 'winograd']);
+      expect(convAlgorithmCandidates(p)).toEqual(['im2col', 'winograd', 'winograd4']);
       for (const direction of ['forward', 'input gradient'] as const) {
         const picked = await chooseConvAlgorithm(device, p, 8, direction, 'test conv');
         const stored = device.kernelChoices.get(convTuningKey(p, 8, direction))!;
         expect(stored.kernel).toBe(picked);
-        expect(Object.keys(stored.ms).sort(), direction).toEqual(['im2col', 'winograd']);
+        expect(Object.keys(stored.ms).sort(), direction).toEqual(['im2col', 'winograd', 'winograd4']);
         const timed = device.kernelChoices.timed;
         expect(await chooseConvAlgorithm(device, p, 8, direction, 'test conv')).toBe(picked);
         expect(device.kernelChoices.timed, 'timings on the second call').toBe(timed);

@@ -18,7 +18,7 @@ const x = randomFloats(4 * 8 * 8 * 2, 3, 0, 1);
 const y = Uint8Array.of(0, 1, 2, 1);
 
 describe('frozen layers', () => {
-  for (const algorithm of ['im2col', 'winograd'] as const) {
+  for (const algorithm of ['im2col', 'winograd', 'winograd4'] as const) {
     it(`a frozen Conv2D (${algorithm}) keeps its weights bit for bit, and passes the gradient on to the layer before it`, async () => {
       const model = new Sequential([
         layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: INPUT, algorithm }),
@@ -37,7 +37,7 @@ describe('frozen layers', () => {
     });
   }
 
-  for (const algorithm of ['im2col', 'winograd'] as const) {
+  for (const algorithm of ['im2col', 'winograd', 'winograd4'] as const) {
     it(`frozen layers at the input (${algorithm}) record no backward, and the layers after them take the step they take when the input layers train`, async () => {
       const device = await testDevice();
       const build = (trainable: boolean) =>

@@ -21,8 +21,8 @@ function smallCnn(algorithm: ConvAlgorithm | 'auto' = 'auto'): Sequential {
 }
 
 describe('training', () => {
-  // The convs as the tuner leaves them (im2col with tuning off), and forced to Winograd.
-  it.each(['auto', 'winograd'] as const)('a training step creates no buffer, bind group or pipeline and submits once (convs: %s)', async (algorithm) => {
+  // The convs as the tuner leaves them (im2col with tuning off), and forced to either Winograd.
+  it.each(['auto', 'winograd', 'winograd4'] as const)('a training step creates no buffer, bind group or pipeline and submits once (convs: %s)', async (algorithm) => {
     const device = await testDevice();
     const model = smallCnn(algorithm);
     await model.compile({ device, optimizer: 'adam', seed: 2 });

@@ -1,8 +1,9 @@
 /**
- * The Conv2D layer's two algorithms in a whole model: the same model and data trained a few
- * steps with every 3×3 stride-1 conv forced to Winograd (forward, input and weight gradients)
- * and forced to im2col agree within float32 rounding; one SGD step with the weight gradient by
- * Winograd, after either forward, moves the weights by the finite-difference gradient.
+ * The Conv2D layer's algorithms in a whole model: the same model and data trained a few steps
+ * with every 3×3 stride-1 conv forced to Winograd F(2×2) or F(4×4) (forward, input and weight
+ * gradients) and forced to im2col agree within float32 rounding; one SGD step with the weight
+ * gradient by either Winograd, after each forward, moves the weights by the finite-difference
+ * gradient.
  */
 import { describe, expect, it } from 'vitest';
 import { Sequential, layers, optimizers } from '../../src/index.js';
@@ -26,7 +27,7 @@ function model(algorithm: ConvAlgorithm): Sequential {
 }
 
 describe('Conv2D with Winograd against im2col, in a whole model', () => {
-  it('trains 4 steps to the same weights and losses within float32 tolerance', async () => {
+  it.each(['winograd', 'winograd4'] as const)('%s trains 4 steps to the same weights and losses as im2col within float32 tolerance', async (winogradAlgorithm) => {
     const device = await testDevice();
     const batch = 3;
     const steps = 4;
@@ -44,11 +45,11 @@ describe('Conv2D with Winograd against im2col, in a whole model', () => {
       m.dispose();
       return { losses, weights };
     };
-    const winograd = await run('winograd');
+    const winograd = await run(winogradAlgorithm);
     const im2col = await run('im2col');
     // Both compute each conv output and input gradient in float32 with rounding errors of a few
-    // hundred ulps of the sums' magnitude (test/kernels/winograd.test.ts derives Winograd's bound;
-    // im2col's is smaller). Over 4 SGD steps at learning rate 0.1 the weights move by ~0.1 per
+    // hundred ulps of the sums' magnitude, F(4×4)'s about ten times F(2×2)'s
+    // (test/kernels/winograd.test.ts derives Winograd's bounds; im2col's is smaller). Over 4 SGD steps at learning rate 0.1 the weights move by ~0.1 per
     // step, so their differences stay ~1e-5 of that, far below 1e-4; a wrong transform, a wrong
     // mask or a missing bias moves them by orders of magnitude more.
     expectClose(Float64Array.from(winograd.losses), Float64Array.from(im2col.losses), { atol: 1e-4, rtol: 1e-4 }, 'losses');
@@ -64,10 +65,16 @@ describe('Conv2D with Winograd against im2col, in a whole model', () => {
   });
 
   // Odd sizes again (7×5 'same': half tiles of dZ), the second conv's dW after its input's ReLU.
-  for (const forward of ['im2col', 'winograd'] as const) {
-    it(`one SGD step with the weight gradient by Winograd (after a forward by ${forward}) moves the weights by the finite-difference gradient`, async () => {
+  const pairs = [
+    ['im2col', 'winograd'],
+    ['winograd', 'winograd'],
+    ['winograd4', 'winograd4'],
+    ['winograd', 'winograd4'],
+  ] as const;
+  for (const [forward, weightGradient] of pairs) {
+    it(`one SGD step with the weight gradient by ${weightGradient} (after a forward by ${forward}) moves the weights by the finite-difference gradient`, async () => {
       const device = await testDevice();
-      const algorithm: ConvAlgorithmArg = { forward, inputGradient: 'im2col', weightGradient: 'winograd' };
+      const algorithm: ConvAlgorithmArg = { forward, inputGradient: 'im2col', weightGradient };
       const model = new Sequential([
         layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 5, 2], algorithm }),
         layers.conv2d({ filters: 5, kernelSize: 3, activation: 'tanh', algorithm }),
@@ -81,7 +88,7 @@ describe('Conv2D with Winograd against im2col, in a whole model', () => {
       const labels = [2, 0, 3];
       const before = await model.getWeights();
       await model.trainOnBatch(x, Uint8Array.from(labels));
-      expect((model.layers[1] as Conv2D).algorithmsAt(batch)).toEqual({ forward, inputGradient: 'im2col', weightGradient: 'winograd' });
+      expect((model.layers[1] as Conv2D).algorithmsAt(batch)).toEqual({ forward, inputGradient: 'im2col', weightGradient });
       const after = await model.getWeights();
       const targets = new Float32Array(batch * 4);
       labels.forEach((l, i) => (targets[i * 4 + l] = 1));
@@ -103,11 +110,11 @@ describe('Conv2D with Winograd against im2col, in a whole model', () => {
 
   it("'winograd' is refused for a layer it cannot run, naming the reason", () => {
     const conv = layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, inputShape: [9, 9, 1], algorithm: 'winograd' });
-    expect(() => new Sequential([conv]).build()).toThrow(/algorithm 'winograd': Winograd F\(2×2, 3×3\) needs stride 1 \(got 2×2\)/);
-    expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: 'fft' as ConvAlgorithm })).toThrow(/algorithm must be 'auto', 'im2col' or 'winograd', got 'fft'/);
-    const dW = layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, inputShape: [9, 9, 1], algorithm: { weightGradient: 'winograd' } });
-    expect(() => new Sequential([dW]).build()).toThrow(/algorithm 'winograd': Winograd F\(2×2, 3×3\) needs stride 1/);
-    expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: { weightGradient: 'fft' as ConvAlgorithm } })).toThrow(/algorithm.weightGradient must be 'auto', 'im2col' or 'winograd', got 'fft'/);
+    expect(() => new Sequential([conv]).build()).toThrow(/algorithm 'winograd': Winograd needs stride 1 \(got 2×2\)/);
+    expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: 'fft' as ConvAlgorithm })).toThrow(/algorithm must be 'auto', 'im2col', 'winograd' or 'winograd4', got 'fft'/);
+    const dW = layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, inputShape: [9, 9, 1], algorithm: { weightGradient: 'winograd4' } });
+    expect(() => new Sequential([dW]).build()).toThrow(/algorithm 'winograd4': Winograd needs stride 1/);
+    expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: { weightGradient: 'fft' as ConvAlgorithm } })).toThrow(/algorithm.weightGradient must be 'auto', 'im2col', 'winograd' or 'winograd4', got 'fft'/);
     expect(() => layers.conv2d({ filters: 4, kernelSize: 3, algorithm: { backward: 'im2col' } as ConvAlgorithmArg })).toThrow(/algorithm's directions are forward, inputGradient, weightGradient, got 'backward'/);
   });
 });

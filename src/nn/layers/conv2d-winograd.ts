@@ -1,36 +1,38 @@
 /**
- * The graph ops of a Conv2D layer computed by Winograd F(2×2, 3×3) (src/kernels/winograd.ts):
+ * The graph ops of a Conv2D layer computed by Winograd F(2×2, 3×3) or F(4×4, 3×3) (`tile`, 2 or 4; src/kernels/winograd.ts):
  * its forward, its input gradient and its weight gradient. The intermediates U, V and M are graph
  * tensors, so the planner gives them slots that later ops reuse; the weight gradient reads the
- * forward's V when the forward ran by Winograd (the planner then keeps V until the backward).
+ * forward's V when the forward ran by Winograd with the same tile (the planner then keeps V until the backward).
  */
 import type { TensorId } from '../../graph/graph.js';
 import {
   forwardGeometry,
   inputGradientGeometry,
   weightGradientSplits,
-  WINOGRAD_POSITIONS,
   winogradConv,
+  winogradPositions,
   winogradTiles,
   winogradWeightGradient,
   type WinogradGeometry,
+  type WinogradTile,
 } from '../../kernels/winograd.js';
 import type { WindowParams } from '../../kernels/window.js';
 import type { WeightSlot } from '../weights.js';
 import type { RecordContext } from './layer.js';
 import { biasGradient } from './linear.js';
 
-/** U (16, cin, cout), V (16, tiles, cin), M (16, tiles, cout) for one Winograd convolution. */
+/** U (P, cin, cout), V (P, tiles, cin), M (P, tiles, cout) for one Winograd convolution, P = winogradPositions. */
 function intermediates(ctx: RecordContext, label: string, g: WinogradGeometry): { u: TensorId; v: TensorId; m: TensorId } {
   const tiles = winogradTiles(g);
+  const positions = winogradPositions(g.tile);
   return {
-    u: ctx.graph.tensor(`${label}/winograd U`, [WINOGRAD_POSITIONS, g.cin, g.cout]),
-    v: ctx.graph.tensor(`${label}/winograd V`, [WINOGRAD_POSITIONS, tiles, g.cin]),
-    m: ctx.graph.tensor(`${label}/winograd M`, [WINOGRAD_POSITIONS, tiles, g.cout]),
+    u: ctx.graph.tensor(`${label}/winograd U`, [positions, g.cin, g.cout]),
+    v: ctx.graph.tensor(`${label}/winograd V`, [positions, tiles, g.cin]),
+    m: ctx.graph.tensor(`${label}/winograd M`, [positions, tiles, g.cout]),
   };
 }
 
-/** z = conv(x, W) (+ bias) (then ReLU): (batch, OH, OW, filters); v: its transformed input tiles (16, tiles, CIN). */
+/** z = conv(x, W) (+ bias) (then ReLU): (batch, OH, OW, filters); v: its transformed input tiles (P, tiles, CIN). */
 export function recordWinogradForward(
   ctx: RecordContext,
   label: string,
@@ -40,9 +42,10 @@ export function recordWinogradForward(
   kernel: WeightSlot, // (3, 3, CIN, filters)
   bias: WeightSlot | undefined, // (filters)
   relu: boolean,
+  tile: WinogradTile,
 ): { z: TensorId; v: TensorId } {
   const { graph, device, weights } = ctx;
-  const g = forwardGeometry(p, filters);
+  const g = forwardGeometry(p, filters, tile);
   const { u, v, m } = intermediates(ctx, label, g);
   const z = graph.tensor(`${label}/output`, [p.batch, p.outH, p.outW, filters]);
   graph.add({
@@ -73,9 +76,10 @@ export function recordWinogradInputGradient(
   filters: number,
   kernel: WeightSlot, // (3, 3, CIN, filters)
   reluOutput: TensorId | undefined, // (batch, H, W, CIN)
+  tile: WinogradTile,
 ): TensorId {
   const { graph, device, weights } = ctx;
-  const g = inputGradientGeometry(p, filters);
+  const g = inputGradientGeometry(p, filters, tile);
   const { u, v, m } = intermediates(ctx, `${label} dX`, g);
   const dX = graph.tensor(`${label}/dInput`, [p.batch, p.height, p.width, p.channels]);
   const what = reluOutput === undefined ? `${label} winograd dX` : `${label} winograd dX +relu backward`;
@@ -96,26 +100,28 @@ export function recordWinogradInputGradient(
 }
 
 /**
- * dW = the weight gradient from dZ, written into the kernel's gradient, by Winograd F(3×3, 2×2);
+ * dW = the weight gradient from dZ, written into the kernel's gradient, by Winograd F(3×3, tile×tile);
  * with the bias gradient Σ dZ (as linear.ts' recordWeightGradient). `input` is the forward's V
- * after a Winograd forward, else x, transformed here.
+ * after a Winograd forward with the same tile, else x, transformed here.
  */
 export function recordWinogradWeightGradient(
   ctx: RecordContext,
   label: string,
-  input: { v: TensorId } | { x: TensorId }, // V (16, tiles, CIN), or x (batch, H, W, CIN)
+  input: { v: TensorId } | { x: TensorId }, // V (P, tiles, CIN), or x (batch, H, W, CIN)
   dZ: TensorId, // (batch, OH, OW, filters)
   p: WindowParams,
   filters: number,
   kernel: WeightSlot, // (3, 3, CIN, filters)
   bias: WeightSlot | undefined, // (filters)
+  tile: WinogradTile,
 ): void {
   const { graph, device, weights } = ctx;
-  const g = forwardGeometry(p, filters);
+  const g = forwardGeometry(p, filters, tile);
   const tiles = winogradTiles(g);
-  const v = 'v' in input ? input.v : graph.tensor(`${label} dW/winograd V`, [WINOGRAD_POSITIONS, tiles, g.cin]);
-  const u = graph.tensor(`${label} dW/winograd U'`, [WINOGRAD_POSITIONS, tiles, g.cout]);
-  const m = graph.tensor(`${label} dW/winograd M`, [WINOGRAD_POSITIONS, weightGradientSplits(g), g.cin, g.cout]);
+  const positions = winogradPositions(tile);
+  const v = 'v' in input ? input.v : graph.tensor(`${label} dW/winograd V`, [positions, tiles, g.cin]);
+  const u = graph.tensor(`${label} dW/winograd U'`, [positions, tiles, g.cout]);
+  const m = graph.tensor(`${label} dW/winograd M`, [positions, weightGradientSplits(g), g.cin, g.cout]);
   const x = 'x' in input ? input.x : undefined;
   const what = `${label} winograd dW`;
   graph.add({

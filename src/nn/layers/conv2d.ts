@@ -5,7 +5,7 @@
  * may instead be Winograd (./conv2d-winograd.ts), as the tuner chooses per shape and direction.
  */
 import type { TensorId } from '../../graph/graph.js';
-import { CONV_ALGORITHMS, chooseConvAlgorithm, type ConvAlgorithm, type ConvAlgorithms, type ConvDirection } from '../../kernels/conv-algorithm.js';
+import { CONV_ALGORITHMS, chooseConvAlgorithm, winogradTileOf, type ConvAlgorithm, type ConvAlgorithms, type ConvDirection } from '../../kernels/conv-algorithm.js';
 import { col2im, im2col, type ConvParams } from '../../kernels/im2col.js';
 import { winogradProblem } from '../../kernels/winograd.js';
 import type { Padding } from '../../kernels/window.js';
@@ -54,7 +54,8 @@ export interface Conv2DArgs extends LayerArgs {
   /**
    * How the forward pass, the input gradient and the weight gradient are computed: 'auto'
    * (default) lets the tuner choose per shape (src/kernels/conv-algorithm.ts); 'im2col' or
-   * 'winograd' (3×3, stride 1 only) forces one, for tests and benchmarks; per direction, e.g.
+   * 'winograd' (F(2×2, 3×3)) or 'winograd4' (F(4×4, 3×3); both 3×3, stride 1 only) forces one,
+   * for tests and benchmarks; per direction, e.g.
    * { weightGradient: 'winograd' } (the others 'auto'). Not part of the Keras config.
    */
   algorithm?: ConvAlgorithmArg;
@@ -67,7 +68,8 @@ const DIRECTIONS: Record<keyof ConvAlgorithms, ConvDirection> = { forward: 'forw
 /** The choice per direction an `algorithm` argument makes; throws, naming it, on anything else. */
 function algorithmPerDirection(arg: unknown): Record<keyof ConvAlgorithms, ConvAlgorithmChoice> {
   const valid = (a: unknown): a is ConvAlgorithmChoice => a === 'auto' || (CONV_ALGORITHMS as readonly unknown[]).includes(a);
-  const expected = `'auto', ${CONV_ALGORITHMS.map((a) => `'${a}'`).join(' or ')}`;
+  const names = ['auto', ...CONV_ALGORITHMS].map((a) => `'${a}'`);
+  const expected = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
   if (typeof arg !== 'object' || arg === null) {
     if (!valid(arg)) throw new Error(`Conv2D: algorithm must be ${expected}, got '${String(arg)}'`);
     return { forward: arg, inputGradient: arg, weightGradient: arg };
@@ -124,9 +126,10 @@ export class Conv2D extends Layer {
     const [kernelH, kernelW] = this.kernelSize;
     const channels = inputShape[2];
     this.geometry = { ...geometry, channels };
-    if (Object.values(algorithmPerDirection(this.algorithm)).includes('winograd')) {
+    const forcedWinograd = Object.values(algorithmPerDirection(this.algorithm)).find((a) => a !== 'auto' && winogradTileOf(a) !== undefined);
+    if (forcedWinograd) {
       const problem = winogradProblem({ ...this.geometry, batch: 1 });
-      if (problem) this.fail(`algorithm 'winograd': ${problem}`);
+      if (problem) this.fail(`algorithm '${forcedWinograd}': ${problem}`);
     }
     this.outputShape = [geometry.outH, geometry.outW, this.filters];
     const fanIn = kernelH * kernelW * channels;
@@ -185,8 +188,9 @@ export class Conv2D extends Layer {
     let v: TensorId | undefined; // Winograd's transformed input tiles
     let z: TensorId;
     let y: TensorId;
-    if (algorithm.forward === 'winograd') {
-      ({ z, v } = recordWinogradForward(ctx, this.name, x, p, this.filters, kernel, bias, this.activation === 'relu'));
+    const forwardTile = winogradTileOf(algorithm.forward);
+    if (forwardTile !== undefined) {
+      ({ z, v } = recordWinogradForward(ctx, this.name, x, p, this.filters, kernel, bias, this.activation === 'relu', forwardTile));
       const separate = separateActivation(this.activation);
       y = separate ? recordActivation(ctx, this.name, separate, z) : z;
     } else {
@@ -200,19 +204,22 @@ export class Conv2D extends Layer {
       reluOutput: this.activation === 'relu',
       backward: (dY, needInputGrad) => {
         const dZ = recordOutputGradient(ctx, this.name, this.activation, z, y, dY);
-        // dW by Winograd from the forward's V, or after an im2col forward from x; or by im2col +
-        // matmul from the forward's col, or after a Winograd forward from an im2col here.
+        // dW by Winograd from the forward's V (same tile), or from x after another forward; or by
+        // im2col + matmul from the forward's col, or after a Winograd forward from an im2col here.
         // (A frozen layer has none.)
-        if (kernel.trainable && algorithm.weightGradient === 'winograd') {
-          recordWinogradWeightGradient(ctx, this.name, v === undefined ? { x } : { v }, dZ, p, this.filters, kernel, bias);
+        const weightTile = winogradTileOf(algorithm.weightGradient);
+        if (kernel.trainable && weightTile !== undefined) {
+          const input = v !== undefined && weightTile === forwardTile ? { v } : { x };
+          recordWinogradWeightGradient(ctx, this.name, input, dZ, p, this.filters, kernel, bias, weightTile);
         } else if (kernel.trainable) {
           recordWeightGradient(ctx, this.name, col ?? recordCol(), dZ, shape, kernel, bias);
         }
         if (!needInputGrad) return undefined;
         // When x is a ReLU's output, the kernel that writes dX applies that ReLU's backward too (reading x).
         const masked = input.reluOutput;
-        if (algorithm.inputGradient === 'winograd') {
-          return { d: recordWinogradInputGradient(ctx, this.name, dZ, p, this.filters, kernel, masked ? x : undefined), reluApplied: masked };
+        const inputTile = winogradTileOf(algorithm.inputGradient);
+        if (inputTile !== undefined) {
+          return { d: recordWinogradInputGradient(ctx, this.name, dZ, p, this.filters, kernel, masked ? x : undefined, inputTile), reluApplied: masked };
         }
         // A pointwise conv's dCol is dX: its matmul applies the mask (x, which is col).
         const dCol = recordLinearInputGradient(ctx, this.name, dZ, shape, kernel, pointwise && masked ? x : undefined);
