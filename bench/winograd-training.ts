@@ -1,18 +1,19 @@
 /**
- * Training samples/s of presets with their conv layers forced to im2col + matmul, beside the same
- * presets with Winograd forced on every 3×3 stride-1 conv that has more than one input channel
- * (a first layer, CIN = 1, stays on im2col: its Winograd products would have K = 1). With
- * `--vary weight-gradient` those convs run their forward and input gradient by Winograd in both,
- * and only the weight gradient differs (im2col + matmul, from an im2col of x, against Winograd
- * from the forward's V). Same adapter, one process, interleaved rounds; tuning 'off', so every
- * matmul runs the adapter's default kernel in both.
+ * Training samples/s of presets with every 3×3 stride-1 conv that has more than one input channel
+ * forced to each algorithm in turn (--algorithms, default im2col + matmul, Winograd F(2×2) and
+ * F(4×4)); a first layer, CIN = 1, stays on im2col: its Winograd products would have K = 1.
+ * With `--vary weight-gradient` those convs run their forward and input gradient by F(2×2)
+ * Winograd in all, and only the weight gradient differs (im2col + matmul from an im2col of x,
+ * F(2×2) from the forward's V, F(4×4) from its own input transform). Same adapter, one process,
+ * interleaved rounds; tuning 'off', so every matmul runs the adapter's default kernel in all.
  *
- *   node scripts/run.mjs bench/winograd-training.ts [--presets mnist-cnn,mnist-bn] [--batch 32] [--steps 2] [--rounds 3] [--vary all|weight-gradient]
+ *   node scripts/run.mjs bench/winograd-training.ts [--presets mnist-cnn,mnist-bn] [--batch 32] [--steps 2] [--rounds 3]
+ *     [--vary all|weight-gradient] [--algorithms im2col,winograd,winograd4]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createDevice } from '../src/device/device.js';
-import type { ConvAlgorithm } from '../src/kernels/conv-algorithm.js';
+import { CONV_ALGORITHMS, type ConvAlgorithm } from '../src/kernels/conv-algorithm.js';
 import { Conv2D } from '../src/nn/layers/conv2d.js';
 import { presetNames, presets } from '../src/nn/presets.js';
 import { median } from '../src/runtime/timing.js';
@@ -25,11 +26,15 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
     vary: { type: 'string', default: 'all' },
+    algorithms: { type: 'string', default: CONV_ALGORITHMS.join(',') },
   },
 });
 if (values.vary !== 'all' && values.vary !== 'weight-gradient') throw new Error(`--vary must be 'all' or 'weight-gradient' (got '${values.vary}')`);
 const onlyWeightGradient = values.vary === 'weight-gradient';
 const names = values.presets.split(',');
+const algorithms = values.algorithms.split(',') as ConvAlgorithm[];
+for (const a of algorithms) if (!CONV_ALGORITHMS.includes(a)) throw new Error(`--algorithms: unknown '${a}' (known: ${CONV_ALGORITHMS.join(', ')})`);
+if (algorithms.length < 2) throw new Error('--algorithms: name at least two, to compare');
 for (const name of names) if (!presetNames.includes(name)) throw new Error(`--presets: unknown '${name}' (known: ${presetNames.join(', ')})`);
 const [batch, steps, rounds] = [values.batch, values.steps, values.rounds].map(Number);
 for (const [what, v] of [['batch', batch], ['steps', steps], ['rounds', rounds]] as const) {
@@ -41,7 +46,7 @@ const device = await createDevice({ tuning: 'off' });
 // other jobs' load moves less.
 const runs: { preset: string; algorithm: ConvAlgorithm; trainer: EngineTrainer; ms: number[]; cpu: number[] }[] = [];
 for (const name of names) {
-  for (const algorithm of ['im2col', 'winograd'] as const) {
+  for (const algorithm of algorithms) {
     const preset = presets[name]();
     preset.model.build();
     for (const layer of preset.model.layers) {
@@ -54,7 +59,8 @@ for (const name of names) {
   }
 }
 for (let round = 0; round < rounds; round++) {
-  for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+  // Rotate which goes first, so that none always follows another.
+  for (const run of runs.map((_, i) => runs[(i + round) % runs.length])) {
     const before = process.cpuUsage();
     run.ms.push(await run.trainer.time(steps));
     const used = process.cpuUsage(before);
@@ -62,15 +68,13 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const varied = onlyWeightGradient ? 'the weight gradient of every eligible conv (forward and input gradient by Winograd in both)' : 'every direction of every eligible conv';
-console.log(`training, ${varied} by im2col vs Winograd; batch ${batch}, ${steps} steps per figure, ${rounds} interleaved rounds, medians; adapter ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const varied = onlyWeightGradient ? 'the weight gradient of every eligible conv (forward and input gradient by F(2×2) Winograd in all)' : 'every direction of every eligible conv';
+console.log(`training, ${varied} by ${algorithms.join(' vs ')}; ratios against ${algorithms[0]}; batch ${batch}, ${steps} steps per figure, ${rounds} interleaved rounds, medians; adapter ${device.adapter.description}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const rate = (r: (typeof runs)[number]) => (steps * batch) / (median(r.ms) / 1000);
 for (const name of names) {
-  const [im2col, winograd] = ['im2col', 'winograd'].map((a) => runs.find((r) => r.preset === name && r.algorithm === a)!);
-  const rate = (r: typeof im2col) => (steps * batch) / (median(r.ms) / 1000);
-  const cpuRatio = median(im2col.cpu) / median(winograd.cpu);
-  console.log(
-    `${name.padEnd(12)} im2col ${rate(im2col).toFixed(2)} samples/s, winograd ${rate(winograd).toFixed(2)} samples/s: ×${(rate(winograd) / rate(im2col)).toFixed(2)} (CPU time per step: ×${cpuRatio.toFixed(2)})`,
-  );
+  const [base, ...others] = algorithms.map((a) => runs.find((r) => r.preset === name && r.algorithm === a)!);
+  const compared = others.map((r) => `${r.algorithm} ${rate(r).toFixed(2)} samples/s ×${(rate(r) / rate(base)).toFixed(2)} (CPU time per step ×${(median(base.cpu) / median(r.cpu)).toFixed(2)})`);
+  console.log(`${name.padEnd(12)} ${base.algorithm} ${rate(base).toFixed(2)} samples/s; ${compared.join('; ')}`);
 }
 for (const run of runs) run.trainer.model.dispose();
 device.destroy();

@@ -58,9 +58,23 @@ export function convAlgorithmCandidates(p: WindowParams): ConvAlgorithm[] {
 
 /**
  * Timing runs do at most this many multiply-adds ×2 of the direct convolution: larger batches
- * are timed on fewer images (at least one). Both chains' costs are per image, so the ratio holds.
+ * are timed on fewer images. The chains' costs are per image, so their ratio holds, once the
+ * batch is large enough for Winograd's products (one row per tile) to run at their per-row
+ * cost: the proxy keeps at least TUNING_MIN_OUTPUT_PIXELS output pixels (256 4×4 tiles) where
+ * the batch has them. (mnist-bn's conv2d_1 input gradient, bench/winograd.ts: F(4×4) ÷ F(2×2)
+ * time 0.90 at batch 1, 0.67 at batch 6, 0.71 at batch 128; timed at batch 1, the FLOPs cap
+ * alone, the tuner picked F(2×2) for it.)
  */
 const TUNING_MAX_FLOPS = 2 ** 26;
+const TUNING_MIN_OUTPUT_PIXELS = 4096;
+
+/** The batch a conv layer's algorithms are timed at (see TUNING_MAX_FLOPS). */
+export function tuningBatch(p: WindowParams, cout: number): number {
+  const flops = 2 * p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels * cout;
+  const withinFlops = Math.floor((p.batch * TUNING_MAX_FLOPS) / flops);
+  const enoughPixels = Math.ceil(TUNING_MIN_OUTPUT_PIXELS / (p.outH * p.outW));
+  return Math.max(1, Math.min(p.batch, Math.max(withinFlops, enoughPixels)));
+}
 
 /**
  * Every shader text the two chains dispatch: the choice compares Winograd against im2col +
@@ -201,8 +215,7 @@ export function chooseConvAlgorithm(device: Device, p: WindowParams, cout: numbe
     candidates: convAlgorithmCandidates(p),
     fallback: 'im2col',
     async prepare() {
-      const flops = 2 * p.batch * p.outH * p.outW * p.kernelH * p.kernelW * p.channels * cout;
-      const batch = Math.max(1, Math.min(p.batch, Math.floor((p.batch * TUNING_MAX_FLOPS) / flops)));
+      const batch = tuningBatch(p, cout);
       const proxy = { ...p, batch };
       const owner = new ScratchOwner(device);
       const buffers = convChainBuffers(proxy, cout, owner.scratch, `${label} tuning`);

@@ -10,7 +10,7 @@ import { winogradBound, winogradForwardRef } from '../helpers/winograd-ref.js';
 import type { MatmulKernel } from '../../src/kernels/matmul.js';
 import { createDevice } from '../../src/device/device.js';
 import { memoryChoiceStore } from '../../src/device/kernel-choices.js';
-import { chooseConvAlgorithm, convAlgorithmCandidates, convTuningKey } from '../../src/kernels/conv-algorithm.js';
+import { chooseConvAlgorithm, convAlgorithmCandidates, convTuningKey, tuningBatch } from '../../src/kernels/conv-algorithm.js';
 
 const F32_EPS = 2 ** -24; // unit roundoff of float32
 
@@ -187,5 +187,17 @@ describe('the conv algorithm is chosen by the tuner', () => {
     } finally {
       device.destroy();
     }
+  });
+
+  it('times a large batch on fewer images, but never fewer than 4096 output pixels where the batch has them', () => {
+    // mnist-bn's conv2d_1 at batch 128 (24×24 outputs, 42 MFLOP per image): the FLOPs cap alone
+    // would time one image; 4096 pixels take 8.
+    const big = layer(26, 26, 64, 128, 'valid');
+    expect(tuningBatch(big, 64)).toBe(Math.ceil(4096 / (24 * 24)));
+    // A small layer is timed at its own batch, and never above it.
+    expect(tuningBatch(layer(10, 10, 8, 2, 'valid'), 8)).toBe(2);
+    // A cheap layer with a large batch: the FLOPs cap (2^26) allows more than 4096 pixels.
+    const cheap = layer(28, 28, 1, 4096, 'valid');
+    expect(tuningBatch(cheap, 4)).toBe(Math.floor(2 ** 26 / (2 * 26 * 26 * 9 * 4)));
   });
 });
