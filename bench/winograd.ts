@@ -8,10 +8,12 @@
  * Each chain's matmul kernel is the tuner's choice for its shape (--tuning, default 'measure'
  * with the user's cache). Prints ms per call (medians over rounds) and each Winograd's speed-up
  * over im2col (time ratio, and the ratio of this process's CPU time); --breakdown adds each
- * dispatch's time, from one more round.
+ * dispatch's time, from one more round; --accuracy instead measures each algorithm's largest
+ * error against the float64 direct convolution (forward + ReLU, 2 images, inputs and weights
+ * uniform in [-1, 1]) and times nothing.
  *
  *   node scripts/run.mjs bench/winograd.ts [--rounds 3] [--batch 128] [--tuning measure|cached|off]
- *     [--layers 0,2] [--breakdown]
+ *     [--layers 0,2] [--breakdown | --accuracy]
  */
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -19,7 +21,10 @@ import { createDevice } from '../src/device/device.js';
 import type { TuningMode } from '../src/device/kernel-choices.js';
 import { CONV_ALGORITHMS, convChain, convChainBuffers, type ConvAlgorithm, type ConvDirection } from '../src/kernels/conv-algorithm.js';
 import { convGeometry, type WindowParams } from '../src/kernels/window.js';
-import type { Dispatch } from '../src/runtime/dispatch.js';
+import { runDispatches, type Dispatch } from '../src/runtime/dispatch.js';
+import { createRng } from '../src/data/batches.js';
+import { activationForwardRef } from '../src/reference/activation.js';
+import { conv2dRef } from '../src/reference/conv.js';
 import { ScratchOwner } from '../src/runtime/scratch.js';
 import { DispatchTimer, median } from '../src/runtime/timing.js';
 
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     tuning: { type: 'string', default: 'measure' },
     layers: { type: 'string' },
     breakdown: { type: 'boolean', default: false },
+    accuracy: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -53,6 +59,46 @@ const device = await createDevice({ tuning: values.tuning as TuningMode });
 const owner = new ScratchOwner(device);
 const scratch = owner.scratch;
 const timer = new DispatchTimer(device);
+const geometry = (l: (typeof layers)[number], images: number): WindowParams => ({
+  ...convGeometry({ height: l.height, width: l.width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padding: 'valid' }),
+  batch: images,
+  channels: l.cin,
+});
+
+if (values.accuracy) {
+  await reportAccuracy();
+  owner.destroy();
+  device.destroy();
+  process.exit(0);
+}
+
+/** Each algorithm's largest error in the forward (+ReLU, bias 0) against the float64 direct convolution. */
+async function reportAccuracy(): Promise<void> {
+  const images = 2;
+  const uniform = (n: number, seed: number) => {
+    const next = createRng(seed);
+    return Float32Array.from({ length: n }, () => 2 * next() - 1);
+  };
+  console.log(`largest |error| of the forward + ReLU against the float64 direct convolution; ${images} images, inputs and weights uniform in [-1, 1]`);
+  console.log(`${'layer'.padEnd(20)} ${'largest |y|'.padStart(12)} ${CONV_ALGORITHMS.map((a) => a.padStart(12)).join(' ')}`);
+  for (const l of chosen) {
+    const p = geometry(l, images);
+    const x = uniform(images * l.height * l.width * l.cin, 1); // (N, H, W, CIN)
+    const w = uniform(9 * l.cin * l.cout, 2); // (3, 3, CIN, COUT)
+    const expected = activationForwardRef('relu', conv2dRef(x, w, null, p)); // (N, OH, OW, COUT)
+    const count = expected.length;
+    const uploads = { x: device.upload('x', x), w: device.upload('w', w), bias: device.upload('bias', new Float32Array(l.cout)), y: device.upload('y', new Float32Array(count)) };
+    const buffers = { ...convChainBuffers(p, l.cout, scratch, `${l.name} accuracy`), ...uploads };
+    const errors: string[] = [];
+    for (const a of CONV_ALGORITHMS) {
+      await runDispatches(device, await convChain(device, p, l.cout, 'forward', a, buffers, scratch, `${l.name} accuracy ${a}`));
+      const y = await device.readFloats(uploads.y, 0, count);
+      errors.push(Math.max(...y.map((v, i) => Math.abs(v - expected[i]))).toExponential(2).padStart(12));
+    }
+    console.log(`${l.name.padEnd(20)} ${Math.max(...expected.map(Math.abs)).toFixed(2).padStart(12)} ${errors.join(' ')}`);
+    for (const b of Object.values(uploads)) b.destroy();
+  }
+}
 
 interface Chain {
   layer: string;
@@ -66,7 +112,7 @@ interface Chain {
 const perAlgorithm = <T>(make: (a: ConvAlgorithm) => T) => Object.fromEntries(CONV_ALGORITHMS.map((a) => [a, make(a)])) as Record<ConvAlgorithm, T>;
 const chains: Chain[] = [];
 for (const l of chosen) {
-  const p: WindowParams = { ...convGeometry({ height: l.height, width: l.width, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padding: 'valid' }), batch, channels: l.cin };
+  const p = geometry(l, batch);
   // Contents do not matter to the time; every buffer is zeros.
   const buffers = convChainBuffers(p, l.cout, scratch, l.name);
   const flops = 2 * batch * p.outH * p.outW * 9 * l.cin * l.cout;

@@ -48,7 +48,7 @@ describe('Conv2D with Winograd against im2col, in a whole model', () => {
     const winograd = await run(winogradAlgorithm);
     const im2col = await run('im2col');
     // Both compute each conv output and input gradient in float32 with rounding errors of a few
-    // hundred ulps of the sums' magnitude, F(4×4)'s about ten times F(2×2)'s
+    // hundred ulps of the sums' magnitude, F(4×4)'s about ten times im2col's
     // (test/kernels/winograd.test.ts derives Winograd's bounds; im2col's is smaller). Over 4 SGD steps at learning rate 0.1 the weights move by ~0.1 per
     // step, so their differences stay ~1e-5 of that, far below 1e-4; a wrong transform, a wrong
     // mask or a missing bias moves them by orders of magnitude more.
