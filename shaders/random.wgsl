@@ -1,7 +1,8 @@
-// Counter-based random bits, shared by dropout and the Gaussian noise layers: nothing is
-// stored, every draw is a hash of (step, seed, layer seed, element index), so a backward pass
-// regenerates its forward's draws. src/kernels/dropout.ts and src/kernels/noise.ts append
-// this file to their shader's text; src/reference/dropout.ts computes the same bits.
+// Counter-based random bits, shared by dropout, the Gaussian noise layers and the augmentation
+// layers: nothing is stored, every draw is a hash of (step, seed, layer seed, element index), so
+// a backward pass regenerates its forward's draws. src/kernels/dropout.ts, noise.ts,
+// affine-transform.ts and color-adjust.ts append this file to their shader's text;
+// src/reference/random.ts computes the same bits.
 //
 // pcg_hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", JCGT 2020) is a
 // permutation of u32 with good avalanche. A layer's stream key mixes step, seed and layer seed:

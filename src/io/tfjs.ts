@@ -44,7 +44,7 @@ export interface TfjsArtifacts {
 }
 
 /** Keras layers the engine has and TF.js (4.22) does not. */
-const TFJS_LACKS = ['SpatialDropout2D', 'RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation'];
+const TFJS_LACKS = ['SpatialDropout2D', 'RandomFlip', 'RandomRotation', 'RandomZoom', 'RandomTranslation', 'RandomContrast', 'RandomBrightness'];
 
 /** Shard files are at most this size, as TF.js' converter writes them. */
 export const TFJS_SHARD_BYTES = 4 * 1024 * 1024;

@@ -4,12 +4,11 @@
  * JAX backend (jax.scipy.ndimage.map_coordinates, order 0 or 1) through it.
  */
 import type { FillMode, ImageShape, Interpolation, TransformDraw } from '../kernels/affine-transform.js';
-import { pcg } from './dropout.js';
+import { streamKey, uniform24 } from './random.js';
 
 /** The shader's draw j of sample n at (step, seed): u in [0, 1) from the top 24 of its 32 random bits. */
 function uniform(n: number, j: number, layerSeed: number, step: number, seed: number): number {
-  const key = pcg((pcg((pcg(step) ^ seed) >>> 0) ^ layerSeed) >>> 0);
-  return (pcg((pcg(2 * n + j) ^ key) >>> 0) >>> 8) / 2 ** 24;
+  return uniform24(2 * n + j, streamKey(step, seed, layerSeed));
 }
 
 const between = ([low, high]: [number, number], u: number) => low + (high - low) * u;

@@ -1,22 +1,16 @@
 /** Float64 reference for dropout: the shader's hash in u32 arithmetic, bit for bit. */
 import { alphaDropoutAffine, dropThreshold, type DropoutOptions } from '../kernels/dropout.js';
-
-/** pcg_hash (Jarzynski & Olano 2020) on u32, as in shaders/dropout.wgsl. */
-export function pcg(v: number): number {
-  const state = (Math.imul(v, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
-}
+import { randomBits, streamKey } from './random.js';
 
 /** keep (1) or drop (0) for each of `count` elements at this step (per (sample, channel) for spatial dropout). */
 export function dropoutMaskRef(count: number, options: DropoutOptions, step: number, seed: number): Uint8Array {
-  const key = pcg((pcg((pcg(step) ^ seed) >>> 0) ^ options.layerSeed) >>> 0);
+  const key = streamKey(step, seed, options.layerSeed);
   const threshold = dropThreshold(options.rate);
   const mask = new Uint8Array(count);
   const { pixels, channels } = options.spatial ?? { pixels: 0, channels: 1 };
   for (let i = 0; i < count; i++) {
     const index = pixels > 0 ? Math.floor(i / (pixels * channels)) * channels + (i % channels) : i;
-    mask[i] = pcg((pcg(index) ^ key) >>> 0) >= threshold ? 1 : 0;
+    mask[i] = randomBits(index, key) >= threshold ? 1 : 0;
   }
   return mask;
 }

@@ -192,6 +192,8 @@ const REFERENCE_LAYERS: Record<string, (config: KerasArgs, inShape: number[]) =>
   RandomRotation: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   RandomZoom: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   RandomTranslation: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
+  RandomContrast: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
+  RandomBrightness: (_c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x }),
   GlobalAveragePooling2D: (c, inShape) => globalPooling(c, inShape, (values) => values.reduce((a, b) => a + b, 0) / values.length),
   GlobalMaxPooling2D: (c, inShape) => globalPooling(c, inShape, (values) => Math.max(...values)),
   LeakyReLU: (c, inShape) => ({ weightCount: 0, outputShape: inShape, forward: (_w, x) => x.map((v) => activate('leaky_relu', v, c.negative_slope)) }),

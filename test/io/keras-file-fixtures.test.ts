@@ -42,6 +42,16 @@ async function expectKerasFigures(model: Sequential, figures: { loss: number; ac
   expectClose(probabilities, figures.probabilities.flat(), { atol: 2e-5 }, 'probabilities');
 }
 
+/** The Random* layers' Keras configs but the names (Keras numbers them in its session) and its dtype policy objects. */
+function augmentationConfigs(json: string): { class_name: string; config: string }[] {
+  return JSON.parse(json)
+    .config.layers.filter((l: { class_name: string }) => l.class_name.startsWith('Random'))
+    .map((l: { class_name: string; config: Record<string, unknown> }) => {
+      const { name, dtype, ...config } = l.config;
+      return { class_name: l.class_name, config: JSON.stringify(config) };
+    });
+}
+
 describe('Keras-made files', () => {
   it('conv-adam.keras: evaluates as in Keras, and resumes Adam from the saved state and step', async () => {
     const model = await loadModel(`${DIR}conv-adam.keras`);
@@ -346,15 +356,23 @@ describe('Keras-made files', () => {
     await expectKerasFigures(model, expected['augmentation.keras']);
     const { loss } = await model.trainOnBatch(train.images, train.labels);
     expect(Number.isFinite(loss) && loss > 0).toBe(true);
-    // Keras' configs but the names (Keras numbers them in its session) and its dtype policy objects.
-    const augmentations = (json: string) =>
-      JSON.parse(json)
-        .config.layers.filter((l: { class_name: string }) => l.class_name.startsWith('Random'))
-        .map((l: { class_name: string; config: Record<string, unknown> }) => {
-          const { name, dtype, ...config } = l.config;
-          return { class_name: l.class_name, config: JSON.stringify(config) };
-        });
-    expect(augmentations(toKerasJson(model))).toEqual(augmentations(new TextDecoder().decode(unzipSync(bytes('augmentation.keras'))['config.json'])));
+    expect(augmentationConfigs(toKerasJson(model))).toEqual(augmentationConfigs(new TextDecoder().decode(unzipSync(bytes('augmentation.keras'))['config.json'])));
+    model.dispose();
+  });
+
+  it("color-augmentation.keras: RandomContrast and RandomBrightness read with their value ranges, Keras' figures (identity at inference), training runs, and the layers written back as Keras wrote them", async () => {
+    const model = await loadModel(`${DIR}color-augmentation.keras`);
+    expect(model.layers.map((l) => l.className).slice(0, 2)).toEqual(['RandomContrast', 'RandomBrightness']);
+    // Keras sorts RandomBrightness' range (given as (1, 0)), not RandomContrast's.
+    expect(model.layers.slice(0, 2).map((l) => (l as unknown as { valueRange: number[] }).valueRange)).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    await model.compile({ device, metrics: ['accuracy'] }); // the file's Adam
+    await expectKerasFigures(model, expected['color-augmentation.keras']);
+    const { loss } = await model.trainOnBatch(train.images, train.labels);
+    expect(Number.isFinite(loss) && loss > 0).toBe(true);
+    expect(augmentationConfigs(toKerasJson(model))).toEqual(augmentationConfigs(new TextDecoder().decode(unzipSync(bytes('color-augmentation.keras'))['config.json'])));
     model.dispose();
   });
 

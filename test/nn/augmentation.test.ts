@@ -1,16 +1,19 @@
 /**
- * RandomRotation, RandomZoom and RandomTranslation in a model: at training time the step
+ * RandomRotation, RandomZoom, RandomTranslation, RandomFlip, RandomContrast and RandomBrightness
+ * in a model: at training time the step
  * trains on the images as the float64 reference transforms them (the draws of the step's
  * stepInfo); at inference they pass the images unchanged; after a layer with trainable
  * weights they are refused when training starts. The layers before the first trainable one
- * record no backward. Kernels: test/kernels/affine-transform.test.ts; Keras' own file:
- * test/io/keras-file-fixtures.test.ts (augmentation.keras).
+ * record no backward. Kernels: test/kernels/affine-transform.test.ts and color-adjust.test.ts;
+ * Keras' own files: test/io/keras-file-fixtures.test.ts (augmentation.keras, color-augmentation.keras).
  */
 import { describe, expect, it } from 'vitest';
 import { Sequential, layers, optimizers } from '../../src/index.js';
 import { hashName } from '../../src/nn/layers/dropout.js';
 import { affineTransformRef, sampleTransformsRef } from '../../src/reference/affine-transform.js';
 import type { TransformDraw } from '../../src/kernels/affine-transform.js';
+import type { ColorAdjustment } from '../../src/kernels/color-adjust.js';
+import { colorAdjustRef, colorFactorsRef } from '../../src/reference/color-adjust.js';
 import { expectClose, randomFloats, testDevice } from '../helpers/gpu.js';
 
 const [batch, height, width, channels, classes] = [4, 6, 5, 2, 3];
@@ -119,6 +122,35 @@ describe('random augmentation layers in a model', () => {
     model.dispose();
   });
 
+  it('RandomContrast then RandomBrightness: a training step learns from the images as the reference adjusts them; prediction sees them unchanged', async () => {
+    const seed = 9;
+    const model = new Sequential([
+      layers.randomContrast({ factor: [0.4, 0.6], valueRange: [0, 1], inputShape: [height, width, channels], name: 'contrast' }),
+      layers.randomBrightness({ factor: 0.3, valueRange: [0.9, 0.05], name: 'bright' }),
+      layers.flatten(),
+      layers.dense({ units: classes, activation: 'softmax', name: 'out' }),
+    ]);
+    await model.compile({ device: await testDevice(), optimizer: optimizers.sgd({ learningRate: 0.5 }), seed });
+    const [w, b] = await model.getWeights();
+    expectClose(await model.predict(x), softmaxRows(x, w, b), { atol: 1e-6 }, 'predictions');
+
+    // The first training step draws with stepInfo [1, seed]: contrast in [1 − 0.4, 1 + 0.6],
+    // brightness in ±0.3 of the sorted range's width 0.85, both clipped to their ranges.
+    const contrast: ColorAdjustment = { kind: 'contrast', factor: [0.6, 1.6], range: [0, 1] };
+    const brightness: ColorAdjustment = { kind: 'brightness', factor: [-0.3 * 0.85, 0.3 * 0.85], range: [0.05, 0.9] };
+    const contrasted = colorAdjustRef(x, shape, contrast, colorFactorsRef(batch, contrast, hashName('contrast'), 1, seed));
+    const seen = colorAdjustRef(contrasted, shape, brightness, colorFactorsRef(batch, brightness, hashName('bright'), 1, seed));
+    expect(seen.some((v, i) => Math.abs(v - x[i]) > 0.05), 'the draws changed the images').toBe(true);
+
+    await model.trainOnBatch(x, labels);
+    const [, bAfter] = await model.getWeights();
+    const p = softmaxRows(seen, w, b);
+    const expectedB = Float64Array.from(b, (v, k) => v - (0.5 * Array.from({ length: batch }, (_, n) => p[n * classes + k] - (labels[n] === k ? 1 : 0)).reduce((a, d) => a + d, 0)) / batch);
+    expectClose(bAfter, expectedB, { atol: 2e-6 }, 'bias after the step');
+    expect(model.layers[1].config()).toEqual({ data_format: 'channels_last', factor: [-0.3, 0.3], value_range: [0.05, 0.9], seed: null });
+    model.dispose();
+  });
+
   it('after a layer with trainable weights: refused when training starts, with the layer named; inference still runs', async () => {
     const model = new Sequential([
       layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [height, width, channels], name: 'features' }),
@@ -138,6 +170,10 @@ describe('random augmentation layers in a model', () => {
     expect(() => layers.randomTranslation({ heightFactor: 0.1 } as never)).toThrow(/RandomTranslation: widthFactor must be/);
     expect(() => layers.randomRotation({ factor: 0.1, fillMode: 'mirror' as never })).toThrow(/fillMode must be one of reflect, wrap, constant, nearest, got "mirror"/);
     expect(() => layers.randomZoom({ heightFactor: 0.1, interpolation: 'bicubic' as never })).toThrow(/interpolation must be one of bilinear, nearest/);
+    expect(() => layers.randomContrast({ factor: 1.5 })).toThrow(/RandomContrast: factor must be a number in \[0, 1\] or a pair of numbers reaching into it, got 1.5/);
+    expect(() => layers.randomBrightness({ factor: [1.2, 1.5] })).toThrow(/RandomBrightness: factor must be a number in \[-1, 1\]/);
+    expect(() => layers.randomContrast({ factor: 0.2, valueRange: [1, 0] })).toThrow(/RandomContrast: valueRange must be \[min, max\] with min ≤ max, got \[1,0\]/);
+    expect(() => layers.randomBrightness({ factor: 0.2, valueRange: [0, Number.NaN] })).toThrow(/RandomBrightness: valueRange must be a pair of finite numbers/);
     const flat = new Sequential([layers.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1, inputShape: [784] }), layers.dense({ units: 10, activation: 'softmax' })]);
     expect(() => flat.summary()).toThrow(/RandomTranslation layer 'random_translation': expects images \[height, width, channels\], got \[784\]/);
   });

@@ -33,6 +33,8 @@ function everyLayer(): Sequential {
     layers.randomRotation({ factor: [-0.1, 0.2], fillMode: 'constant', fillValue: 0.5 }),
     layers.randomZoom({ heightFactor: 0.2, widthFactor: [-0.1, 0.3], interpolation: 'nearest' }),
     layers.randomTranslation({ heightFactor: [0.1, -0.2], widthFactor: 0.1, fillMode: 'wrap' }),
+    layers.randomContrast({ factor: [0.1, 0.3], valueRange: [0, 1] }),
+    layers.randomBrightness({ factor: -0.2, valueRange: [2, -1] }),
     layers.reshape({ targetShape: [-1, 3] }),
     layers.rescaling({ scale: 1 / 255, offset: -0.5 }),
     layers.flatten(),
@@ -63,7 +65,7 @@ describe('layer Keras configs', () => {
   }
 
   it('writes the layout differences of each flavor', () => {
-    const [conv, , , , , , , , norm, , , , , , , dropout, alphaDropout, , , , , , , , dense] = everyLayer().layers;
+    const [conv, , , , , , , , norm, , , , , , , dropout, alphaDropout, , , , , , , , , , dense] = everyLayer().layers;
     expect(conv.config('keras3').groups).toBe(1);
     expect('groups' in conv.config('tfjs')).toBe(false);
     expect(conv.config('keras3').kernel_initializer).toEqual({ module: 'keras.initializers', class_name: 'HeUniform', config: { seed: null }, registered_name: null });

@@ -1,6 +1,6 @@
 /**
  * Random image augmentation, Keras' RandomRotation, RandomZoom, RandomTranslation and
- * RandomFlip: at training time each sample is rotated, zoomed, shifted or flipped by its own
+ * RandomFlip (and the base of RandomContrast and RandomBrightness, ./color-augmentation.ts): at training time each sample is rotated, zoomed, shifted or flipped by its own
  * random draw, sampled as keras.ops.image.affine_transform samples
  * (src/kernels/affine-transform.ts); identity at inference. The draws derive from the model's
  * seed, the step and the layer's name, as dropout's masks do.
@@ -10,7 +10,7 @@
  * weights, where no gradient is needed (src/nn/step-compiler.ts); checkInputGradients
  * (layer.ts) refuses them elsewhere when training starts. */
 import type { TensorId } from '../../graph/graph.js';
-import { affineTransform, FILL_MODES, INTERPOLATIONS, sampleTransforms, TRANSFORM_FLOATS, type FillMode, type Interpolation, type TransformDraw } from '../../kernels/affine-transform.js';
+import { affineTransform, FILL_MODES, INTERPOLATIONS, sampleTransforms, TRANSFORM_FLOATS, type FillMode, type ImageShape, type Interpolation, type TransformDraw } from '../../kernels/affine-transform.js';
 import type { WeightSpec } from '../weights.js';
 import { hashName } from './dropout.js';
 import type { ConfigReader, KerasConfig, KerasFlavor } from './keras-config.js';
@@ -65,8 +65,11 @@ interface Fill {
   interpolation: Interpolation;
 }
 
-/** The layers' shared part: the input check and the recorded passes. */
-abstract class RandomAffine extends Layer {
+/**
+ * What every augmentation layer shares (these and ./color-augmentation.ts'): images in, images
+ * out; the transform at training time, identity at inference; no input gradient.
+ */
+export abstract class Augmentation extends Layer {
   readonly keras3BuildConfig = true;
   override readonly hasInputGradient = false;
 
@@ -74,17 +77,14 @@ abstract class RandomAffine extends Layer {
     super(kind, args, argNames, { dataFormat: FIXED.dataFormat });
   }
 
-  /** How the second pass samples. */
-  protected abstract get fill(): Fill;
-
-  /** How each sample's map is drawn. */
-  protected abstract draw(): TransformDraw;
-
   protected configure(inputShape: number[]): WeightSpec[] {
     if (inputShape.length !== 3) this.fail(`expects images [height, width, channels], got [${inputShape}]`);
     this.outputShape = [...inputShape];
     return [];
   }
+
+  /** Records the training-time transform of x (batch, height, width, channels); returns its output, the same shape. */
+  protected abstract recordTransform(ctx: RecordContext, x: TensorId, shape: ImageShape): TensorId;
 
   record(ctx: RecordContext, x: TensorId, input: InputFacts): Recorded {
     const where = `${this.className} layer '${this.name}'`;
@@ -92,12 +92,29 @@ abstract class RandomAffine extends Layer {
       throw new Error(`${where}: it has no input gradient, so it must come before the first layer with trainable weights`);
     };
     if (!ctx.training) return { y: x, reluOutput: input.reluOutput, backward };
-    const { graph, device, stepInfo, batch } = ctx;
     const [height, width, channels] = this.outputShape;
-    const shape = { batch, height, width, channels };
+    return { y: this.recordTransform(ctx, x, { batch: ctx.batch, height, width, channels }), backward };
+  }
+
+  /** Keras 3's leading data_format (not in tf.keras 2's configs). */
+  protected formatConfig(flavor: KerasFlavor): KerasConfig {
+    return flavor === 'keras3' ? { data_format: 'channels_last' } : {};
+  }
+}
+
+/** The affine layers: one pass draws each sample's map, a second samples the input through it. */
+abstract class RandomAffine extends Augmentation {
+  /** How the second pass samples. */
+  protected abstract get fill(): Fill;
+
+  /** How each sample's map is drawn. */
+  protected abstract draw(): TransformDraw;
+
+  protected recordTransform(ctx: RecordContext, x: TensorId, shape: ImageShape): TensorId {
+    const { graph, device, stepInfo } = ctx;
     const draw = this.draw();
     const layerSeed = hashName(this.name);
-    const transforms = graph.tensor(`${this.name}/transforms`, [batch, TRANSFORM_FLOATS]);
+    const transforms = graph.tensor(`${this.name}/transforms`, [shape.batch, TRANSFORM_FLOATS]);
     graph.add({
       label: `${this.name}/transforms`,
       reads: [],
@@ -112,12 +129,7 @@ abstract class RandomAffine extends Layer {
       writes: [y],
       createDispatches: async (bind) => [await affineTransform(device, shape, fill, { x: bind(x), transforms: bind(transforms), y: bind(y) })],
     });
-    return { y, backward };
-  }
-
-  /** Keras 3's leading data_format (not in tf.keras 2's configs). */
-  protected formatConfig(flavor: KerasFlavor): KerasConfig {
-    return flavor === 'keras3' ? { data_format: 'channels_last' } : {};
+    return y;
   }
 }
 

@@ -16,9 +16,10 @@ import { Cropping2D, ZeroPadding2D, type Cropping2DArgs, type ZeroPadding2DArgs 
 import { Rescaling, type RescalingArgs } from './rescaling.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 import { RandomFlip, RandomRotation, RandomTranslation, RandomZoom, type RandomFlipArgs, type RandomRotationArgs, type RandomTranslationArgs, type RandomZoomArgs } from './augmentation.js';
+import { RandomBrightness, RandomContrast, type RandomBrightnessArgs, type RandomContrastArgs } from './color-augmentation.js';
 
-export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
-export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
+export { Activation, AlphaDropout, AveragePooling2D, DepthwiseConv2D, SeparableConv2D, PReLU, BatchNormalization, LayerNormalization, Conv2D, Cropping2D, Dense, Dropout, Flatten, GlobalAveragePooling2D, GaussianDropout, GaussianNoise, GlobalMaxPooling2D, LeakyReLU, MaxPooling2D, RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Reshape, SpatialDropout2D, ZeroPadding2D };
+export type { ActivationArgs, LeakyReLUArgs, BatchNormalizationArgs, LayerNormalizationArgs, Conv2DArgs, DepthwiseConv2DArgs, SeparableConv2DArgs, Cropping2DArgs, DenseArgs, DropoutArgs, GaussianDropoutArgs, GaussianNoiseArgs, GlobalPoolingArgs, LayerArgs, PoolingArgs, RandomBrightnessArgs, RandomContrastArgs, RandomFlipArgs, RandomRotationArgs, RandomTranslationArgs, RandomZoomArgs, RescalingArgs, ReshapeArgs, ZeroPadding2DArgs };
 export { Layer, type LayerClass } from './layer.js';
 
 /**
@@ -43,6 +44,8 @@ export const layerClasses: Record<string, LayerClass> = {
   RandomRotation,
   RandomZoom,
   RandomTranslation,
+  RandomContrast,
+  RandomBrightness,
   Dropout,
   SpatialDropout2D,
   AlphaDropout,
@@ -73,6 +76,8 @@ export const layers = {
   randomRotation: (args: RandomRotationArgs) => new RandomRotation(args),
   randomZoom: (args: RandomZoomArgs) => new RandomZoom(args),
   randomTranslation: (args: RandomTranslationArgs) => new RandomTranslation(args),
+  randomContrast: (args: RandomContrastArgs) => new RandomContrast(args),
+  randomBrightness: (args: RandomBrightnessArgs) => new RandomBrightness(args),
   dropout: (args: DropoutArgs) => new Dropout(args),
   spatialDropout2d: (args: DropoutArgs) => new SpatialDropout2D(args),
   alphaDropout: (args: DropoutArgs) => new AlphaDropout(args),
