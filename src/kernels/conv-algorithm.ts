@@ -12,8 +12,8 @@
  *   weight gradient: colᵀ · dZ                                | Winograd F(3×3, tile×tile) on the forward's V
  * The weight gradient's input side is the forward's when the algorithms match (col, or V, kept
  * from the forward; Winograd's V only from a forward with the same tile) and computed in the
- * backward when they do not (im2col, or the input transform): its choice is made after the forward's and timed with that. The bias gradient
- * (Σ dZ) is the same in both and not timed.
+ * backward when they do not (im2col, or the input transform): its choice is made after the
+ * forward's and timed with that. The bias gradient (Σ dZ) is the same in all and not timed.
  */
 import type { Device } from '../device/device.js';
 import type { Binding, Dispatch } from '../runtime/dispatch.js';
@@ -77,7 +77,7 @@ export function tuningBatch(p: WindowParams, cout: number): number {
 }
 
 /**
- * Every shader text the two chains dispatch: the choice compares Winograd against im2col +
+ * Every shader text the chains dispatch: the choice compares the Winograds against im2col +
  * matmul, so a change to any of them can turn it.
  */
 export const CONV_ALGORITHM_SHADERS: readonly string[] = [...WINOGRAD_SHADERS, ...IM2COL_SHADERS, ...MATMUL_SHADERS];
