@@ -35,13 +35,18 @@ fn patchRow(n: u32, row: i32, col0: i32, c: u32) -> Row {
   return Row(inputAt(n, row, col0, c), inputAt(n, row, col0 + 1, c), inputAt(n, row, col0 + 2, c), inputAt(n, row, col0 + 3, c));
 }
 
-// Row r of V = (Bᵀ d) B is Bᵀ applied along row r of Bᵀ d; written to transformed[4r + j, t, c].
-fn storeV(r: u32, bd: Row, t: u32, c: u32) {
+// Bᵀ along a row of Bᵀ d: row r of V = (Bᵀ d) B.
+fn applyBT(bd: Row) -> Row {
+  return Row(bd.j0 - bd.j2, bd.j1 + bd.j2, bd.j2 - bd.j1, bd.j1 - bd.j3);
+}
+
+// Row r of a transformed tile (V or U'), written to transformed[4r + j, t, c].
+fn storeTransformedRow(r: u32, row: Row, t: u32, c: u32) {
   let base = 4u * r * T + t;
-  transformed[(base) * CC + c] = bd.j0 - bd.j2;
-  transformed[(base + T) * CC + c] = bd.j1 + bd.j2;
-  transformed[(base + 2u * T) * CC + c] = bd.j2 - bd.j1;
-  transformed[(base + 3u * T) * CC + c] = bd.j1 - bd.j3;
+  transformed[base * CC + c] = row.j0;
+  transformed[(base + T) * CC + c] = row.j1;
+  transformed[(base + 2u * T) * CC + c] = row.j2;
+  transformed[(base + 3u * T) * CC + c] = row.j3;
 }
 
 @compute @workgroup_size(WG)
@@ -57,11 +62,11 @@ fn inputTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let d1 = patchRow(o.x, row0 + 1, col0, c);
   let d2 = patchRow(o.x, row0 + 2, col0, c);
   let d3 = patchRow(o.x, row0 + 3, col0, c);
-  // Bᵀ d, row by row.
-  storeV(0u, rowSub(d0, d2), t, c);
-  storeV(1u, rowAdd(d1, d2), t, c);
-  storeV(2u, rowSub(d2, d1), t, c);
-  storeV(3u, rowSub(d1, d3), t, c);
+  // Row r of Bᵀ d, then Bᵀ along it: row r of (Bᵀ d) B.
+  storeTransformedRow(0u, applyBT(rowSub(d0, d2)), t, c);
+  storeTransformedRow(1u, applyBT(rowAdd(d1, d2)), t, c);
+  storeTransformedRow(2u, applyBT(rowSub(d2, d1)), t, c);
+  storeTransformedRow(3u, applyBT(rowSub(d1, d3)), t, c);
 }
 
 // ---- Weight transform (small: CIN·COUT invocations, once per step).
@@ -133,16 +138,6 @@ fn expandPair(p: Pair) -> Row {
   return Row(p.k0, 0.5 * (p.k0 + p.k1), 0.5 * (p.k0 - p.k1), -p.k1);
 }
 
-// Row r of U' = (G' g) G'ᵀ, written to transformed[4r + j, t, c].
-fn storeUG(r: u32, gg: Pair, t: u32, c: u32) {
-  let row = expandPair(gg);
-  let base = 4u * r * T + t;
-  transformed[base * CC + c] = row.j0;
-  transformed[(base + T) * CC + c] = row.j1;
-  transformed[(base + 2u * T) * CC + c] = row.j2;
-  transformed[(base + 3u * T) * CC + c] = row.j3;
-}
-
 @compute @workgroup_size(WG)
 fn gradientTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WG;
@@ -152,11 +147,11 @@ fn gradientTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
   let o = tileOrigin(t);
   let g0 = Pair(gradientAt(o.x, o.y, o.z, c), gradientAt(o.x, o.y, o.z + 1u, c));
   let g1 = Pair(gradientAt(o.x, o.y + 1u, o.z, c), gradientAt(o.x, o.y + 1u, o.z + 1u, c));
-  // G' g, row by row.
-  storeUG(0u, g0, t, c);
-  storeUG(1u, Pair(0.5 * (g0.k0 + g1.k0), 0.5 * (g0.k1 + g1.k1)), t, c);
-  storeUG(2u, Pair(0.5 * (g0.k0 - g1.k0), 0.5 * (g0.k1 - g1.k1)), t, c);
-  storeUG(3u, Pair(-g1.k0, -g1.k1), t, c);
+  // Row r of G' g, then G' along it: row r of (G' g) G'ᵀ.
+  storeTransformedRow(0u, expandPair(g0), t, c);
+  storeTransformedRow(1u, expandPair(Pair(0.5 * (g0.k0 + g1.k0), 0.5 * (g0.k1 + g1.k1))), t, c);
+  storeTransformedRow(2u, expandPair(Pair(0.5 * (g0.k0 - g1.k0), 0.5 * (g0.k1 - g1.k1))), t, c);
+  storeTransformedRow(3u, expandPair(Pair(-g1.k0, -g1.k1)), t, c);
 }
 
 // Row i of the summed 4×4 product tile, at (ci, c).

@@ -62,15 +62,24 @@ function valueRange(where: string, value: unknown, sort: boolean): [number, numb
   return [pair[0], pair[1]];
 }
 
-/** The two layers' shared pass: the channel means (contrast) and the adjusted images. */
+/** How a layer reads its arguments: the factor's bounds (Keras' _FACTOR_BOUNDS), and whether a value range given the wrong way round is sorted. */
+interface ColorArgRules {
+  factorBounds: [number, number];
+  sortRange: boolean;
+}
+
+/** The two layers' arguments and shared pass: the channel means (contrast) and the adjusted images. */
 abstract class RandomColor extends Augmentation {
+  readonly factor: Factor;
   /** The factor's range after Keras' reading (its self.factor, written back to configs). */
-  protected abstract readonly range: [number, number];
+  protected readonly range: [number, number];
   readonly valueRange: [number, number];
 
-  constructor(kind: string, args: LayerArgs & { valueRange?: [number, number] }, sortRange: boolean) {
+  constructor(kind: string, args: LayerArgs & { factor: Factor; valueRange?: [number, number] }, rules: ColorArgRules) {
     super(kind, args, ['factor', 'valueRange']);
-    this.valueRange = valueRange(`${kind}: valueRange`, args.valueRange, sortRange);
+    this.range = imageFactorRange(`${kind}: factor`, args.factor, rules.factorBounds);
+    this.factor = args.factor;
+    this.valueRange = valueRange(`${kind}: valueRange`, args.valueRange, rules.sortRange);
   }
 
   /** What the kernel does with each sample's draw. */
@@ -108,13 +117,9 @@ function readColorArgs(c: ConfigReader): { factor: Factor; valueRange?: [number,
 export class RandomContrast extends RandomColor {
   readonly className = 'RandomContrast';
   readonly namePrefix = 'random_contrast';
-  readonly factor: Factor;
-  protected readonly range: [number, number];
 
   constructor(args: RandomContrastArgs) {
-    super('RandomContrast', args, false);
-    this.range = imageFactorRange('RandomContrast: factor', args.factor, [0, 1]);
-    this.factor = args.factor;
+    super('RandomContrast', args, { factorBounds: [0, 1], sortRange: false });
   }
 
   protected adjustment(): ColorAdjustment {
@@ -129,13 +134,9 @@ export class RandomContrast extends RandomColor {
 export class RandomBrightness extends RandomColor {
   readonly className = 'RandomBrightness';
   readonly namePrefix = 'random_brightness';
-  readonly factor: Factor;
-  protected readonly range: [number, number];
 
   constructor(args: RandomBrightnessArgs) {
-    super('RandomBrightness', args, true);
-    this.range = imageFactorRange('RandomBrightness: factor', args.factor, [-1, 1]);
-    this.factor = args.factor;
+    super('RandomBrightness', args, { factorBounds: [-1, 1], sortRange: true });
   }
 
   /** Keras draws in the factor's range and scales the draw by the value range's width: the same as drawing in the scaled range. */
