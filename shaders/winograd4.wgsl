@@ -1,22 +1,25 @@
 // Winograd F(4×4, 3×3): the transforms of shaders/winograd-common.wgsl (which comes before this
 // text and describes the algorithm, the bindings and the invocations) for 4×4 output tiles,
-// 6×6 input tiles, 36 products, on the points 0, ±1, ±2, ∞:
-//   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1],
-//   G = [¼ 0 0; -⅙ -⅙ -⅙; -⅙ ⅙ -⅙; 1/24 1/12 ⅙; 1/24 -1/12 ⅙; 0 0 1],
-//   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1];
+// 6×6 input tiles, 36 products, on the points 0, 1, −1, ½, −2, ∞:
+//   Bᵀ = [1 -3/2 -2 3/2 1 0; 0 -1 ½ 5/2 1 0; 0 1 -5/2 ½ 1 0; 0 -2 -1 2 1 0; 0 ½ -1 -½ 1 0;
+//         0 1 -3/2 -2 3/2 1],
+//   G = [1 0 0; ⅓ ⅓ ⅓; -⅓ ⅓ -⅓; -16/15 -8/15 -4/15; 1/15 -2/15 4/15; 0 0 1],
+//   Aᵀ = [1 1 1 1 1 0; 0 1 -1 ½ -2 0; 0 1 1 ¼ 4 0; 0 1 -1 ⅛ -8 1];
 // and for the weight gradient, F(3×3, 4×4) on the forward's V: G' = A (6×4), A'ᵀ = Gᵀ (3×6).
+// Lavin & Gray's points are 0, ±1, ±2, ∞; trading +2 for ½ (Barabasz et al., "Error analysis
+// and improving the accuracy of Winograd convolution for deep neural networks") balances the
+// transforms' magnitudes (the largest sum of magnitudes along a row: Aᵀ's 11⅛ against 19, Bᵀ's
+// 7 against 10): the forward's largest error falls 2.2–2.4× (`bench/winograd.ts --accuracy`).
 // Per output pixel and channel pair: 36/16 = 2.25 multiply-adds against F(2×2, 3×3)'s 4 and the
 // direct sum's 9; the input and output transforms move 36/16 = 2.25·C values per output pixel
-// each, against F(2×2, 3×3)'s 4·C. The price is accuracy: the transforms' entries reach 8 and
-// their sums of magnitudes 10 (Bᵀ) and 27 (Aᵀ), against 2 and 3.
+// each, against F(2×2, 3×3)'s 4·C. The price is still accuracy: Aᵀ's entries reach 8, against 1.
 // Each transform is a 1-D one applied down the columns, then along the rows (L X Lᵀ). The
 // per-tile transforms are written out without loops: Tint does not unroll them, and an array
 // indexed by a loop variable would live in memory.
 
 const TILE = 4u;
-const SIXTH: f32 = 1.0 / 6.0;
-const TWELFTH: f32 = 1.0 / 12.0;
-const TWENTY_FOURTH: f32 = 1.0 / 24.0;
+const THIRD: f32 = 1.0 / 3.0;
+const FIFTEENTH: f32 = 1.0 / 15.0;
 
 // Six values along a line of an A×A tile (entries 0-5), one Chunk each.
 struct Six {
@@ -38,13 +41,15 @@ struct Four {
 
 // Bᵀ p.
 fn applyBT(p: Six) -> Six {
+  let diff13 = p.j3 - p.j1;
+  let base = p.j4 - p.j2;
   return Six(
-    4.0 * p.j0 - 5.0 * p.j2 + p.j4,
-    p.j3 + p.j4 - 4.0 * (p.j1 + p.j2),
-    p.j4 - p.j3 + 4.0 * (p.j1 - p.j2),
-    p.j4 - p.j2 + 2.0 * (p.j3 - p.j1),
-    p.j4 - p.j2 - 2.0 * (p.j3 - p.j1),
-    4.0 * p.j1 - 5.0 * p.j3 + p.j5,
+    p.j0 + p.j4 - 2.0 * p.j2 + 1.5 * diff13,
+    p.j4 - p.j1 + 0.5 * p.j2 + 2.5 * p.j3,
+    p.j4 + p.j1 - 2.5 * p.j2 + 0.5 * p.j3,
+    base + 2.0 * diff13,
+    base - 0.5 * diff13,
+    p.j5 + p.j1 - 2.0 * p.j3 + 1.5 * base,
   );
 }
 
@@ -52,18 +57,16 @@ fn applyBT(p: Six) -> Six {
 fn applyAT(p: Six) -> Four {
   let sum12 = p.j1 + p.j2;
   let diff12 = p.j1 - p.j2;
-  let sum34 = p.j3 + p.j4;
-  let diff34 = p.j3 - p.j4;
-  return Four(p.j0 + sum12 + sum34, diff12 + 2.0 * diff34, sum12 + 4.0 * sum34, diff12 + 8.0 * diff34 + p.j5);
+  return Four(p.j0 + sum12 + p.j3 + p.j4, diff12 + 0.5 * p.j3 - 2.0 * p.j4, sum12 + 0.25 * p.j3 + 4.0 * p.j4,
+              diff12 + 0.125 * p.j3 - 8.0 * p.j4 + p.j5);
 }
 
 // G' q = A q: a line of a dZ tile expanded to six.
 fn applyA(q: Four) -> Six {
   let even = q.j0 + q.j2;
   let odd = q.j1 + q.j3;
-  let even2 = q.j0 + 4.0 * q.j2;
-  let odd2 = 2.0 * q.j1 + 8.0 * q.j3;
-  return Six(q.j0, even + odd, even - odd, even2 + odd2, even2 - odd2, q.j3);
+  return Six(q.j0, even + odd, even - odd, q.j0 + 0.5 * q.j1 + 0.25 * q.j2 + 0.125 * q.j3,
+             q.j0 - 2.0 * q.j1 + 4.0 * q.j2 - 8.0 * q.j3, q.j3);
 }
 
 // ---- Input transform: V = Bᵀ d B.
@@ -116,11 +119,11 @@ fn inputTransform(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 fn applyG(p: vec3f) -> array<f32, 6> {
   let outer = p.x + p.z;
   return array<f32, 6>(
-    0.25 * p.x,
-    -SIXTH * (outer + p.y),
-    -SIXTH * (outer - p.y),
-    TWENTY_FOURTH * p.x + TWELFTH * p.y + SIXTH * p.z,
-    TWENTY_FOURTH * p.x - TWELFTH * p.y + SIXTH * p.z,
+    p.x,
+    THIRD * (outer + p.y),
+    THIRD * (p.y - outer),
+    -FIFTEENTH * (16.0 * p.x + 8.0 * p.y + 4.0 * p.z),
+    FIFTEENTH * (p.x - 2.0 * p.y + 4.0 * p.z),
     p.z,
   );
 }
@@ -225,11 +228,11 @@ struct Three {
 // A'ᵀ p = Gᵀ p.
 fn applyGT(p: Six) -> Three {
   let sum12 = p.j1 + p.j2;
-  let sum34 = p.j3 + p.j4;
+  let diff12 = p.j1 - p.j2;
   return Three(
-    0.25 * p.j0 - SIXTH * sum12 + TWENTY_FOURTH * sum34,
-    SIXTH * (p.j2 - p.j1) + TWELFTH * (p.j3 - p.j4),
-    SIXTH * (sum34 - sum12) + p.j5,
+    p.j0 + THIRD * diff12 + FIFTEENTH * (p.j4 - 16.0 * p.j3),
+    THIRD * sum12 - FIFTEENTH * (8.0 * p.j3 + 2.0 * p.j4),
+    THIRD * diff12 + FIFTEENTH * (4.0 * (p.j4 - p.j3)) + p.j5,
   );
 }
 

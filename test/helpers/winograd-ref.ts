@@ -1,6 +1,6 @@
 /**
  * Winograd's algorithm in float64, written out here independently of the shaders, for both tile
- * sizes (F(2×2, 3×3) and F(4×4, 3×3), Lavin & Gray): the forward
+ * sizes (F(2×2, 3×3) as Lavin & Gray; F(4×4, 3×3) on the points 0, 1, −1, ½, −2, ∞): the forward
  *   y = Aᵀ [Σ_ci (Bᵀ d B) ⊙ (G g Gᵀ)] A        per tile of the output
  * and the weight gradient, F(3×3, tile×tile) on the forward's input tiles,
  *   dW = A'ᵀ [Σ_tiles (Bᵀ d B) ⊙ (G' dZ G'ᵀ)] A'
@@ -21,18 +21,20 @@ interface Matrices {
 
 const transpose = (m: number[][]) => m[0].map((_, j) => m.map((row) => row[j]));
 
+// F(4×4, 3×3) on the points 0, 1, −1, ½, −2, ∞: Aᵀ's columns are the points' powers, G's rows
+// their powers over the product of their differences from the other finite points.
 const AT4 = [
   [1, 1, 1, 1, 1, 0],
-  [0, 1, -1, 2, -2, 0],
-  [0, 1, 1, 4, 4, 0],
-  [0, 1, -1, 8, -8, 1],
+  [0, 1, -1, 1 / 2, -2, 0],
+  [0, 1, 1, 1 / 4, 4, 0],
+  [0, 1, -1, 1 / 8, -8, 1],
 ];
 const G4 = [
-  [1 / 4, 0, 0],
-  [-1 / 6, -1 / 6, -1 / 6],
-  [-1 / 6, 1 / 6, -1 / 6],
-  [1 / 24, 1 / 12, 1 / 6],
-  [1 / 24, -1 / 12, 1 / 6],
+  [1, 0, 0],
+  [1 / 3, 1 / 3, 1 / 3],
+  [-1 / 3, 1 / 3, -1 / 3],
+  [-16 / 15, -8 / 15, -4 / 15],
+  [1 / 15, -2 / 15, 4 / 15],
   [0, 0, 1],
 ];
 
@@ -69,12 +71,12 @@ export const WINOGRAD_MATRICES: Record<2 | 4, Matrices> = {
   },
   4: {
     BT: [
-      [4, 0, -5, 0, 1, 0],
-      [0, -4, -4, 1, 1, 0],
-      [0, 4, -4, -1, 1, 0],
+      [1, -3 / 2, -2, 3 / 2, 1, 0],
+      [0, -1, 1 / 2, 5 / 2, 1, 0],
+      [0, 1, -5 / 2, 1 / 2, 1, 0],
       [0, -2, -1, 2, 1, 0],
-      [0, 2, -1, -2, 1, 0],
-      [0, 4, 0, -5, 0, 1],
+      [0, 1 / 2, -1, -1 / 2, 1, 0],
+      [0, 1, -3 / 2, -2, 3 / 2, 1],
     ],
     G: G4,
     AT: AT4,
