@@ -9,8 +9,8 @@
  * with the user's cache). Prints ms per call (medians over rounds) and each Winograd's speed-up
  * over im2col (time ratio, and the ratio of this process's CPU time); --breakdown adds each
  * dispatch's time, from one more round; --accuracy instead measures each algorithm's largest
- * error against the float64 direct convolution (forward + ReLU, 2 images, inputs and weights
- * uniform in [-1, 1]) and times nothing.
+ * error in each direction against the float64 direct computation (2 images, inputs, weights and
+ * dZ uniform in [-1, 1]) and times nothing.
  *
  *   node scripts/run.mjs bench/winograd.ts [--rounds 3] [--batch 128] [--tuning measure|cached|off]
  *     [--layers 0,2] [--breakdown | --accuracy]
@@ -24,7 +24,7 @@ import { convGeometry, type WindowParams } from '../src/kernels/window.js';
 import { runDispatches, type Dispatch } from '../src/runtime/dispatch.js';
 import { createRng } from '../src/data/batches.js';
 import { activationForwardRef } from '../src/reference/activation.js';
-import { conv2dRef } from '../src/reference/conv.js';
+import { conv2dBackwardRef, conv2dRef } from '../src/reference/conv.js';
 import { ScratchOwner } from '../src/runtime/scratch.js';
 import { DispatchTimer, median } from '../src/runtime/timing.js';
 
@@ -72,30 +72,55 @@ if (values.accuracy) {
   process.exit(0);
 }
 
-/** Each algorithm's largest error in the forward (+ReLU, bias 0) against the float64 direct convolution. */
+/**
+ * Each algorithm's largest error in each direction against the float64 direct computation: the
+ * forward (+ReLU, bias 0), then, with dZ uniform in [-1, 1] in place of y, the input gradient
+ * (masked where x ≤ 0, as the previous layer's ReLU backward) and the weight gradient (after
+ * the same algorithm's forward, whose col or V it reads).
+ */
 async function reportAccuracy(): Promise<void> {
   const images = 2;
   const uniform = (n: number, seed: number) => {
     const next = createRng(seed);
     return Float32Array.from({ length: n }, () => 2 * next() - 1);
   };
-  console.log(`largest |error| of the forward + ReLU against the float64 direct convolution; ${images} images, inputs and weights uniform in [-1, 1]`);
-  console.log(`${'layer'.padEnd(20)} ${'largest |y|'.padStart(12)} ${CONV_ALGORITHMS.map((a) => a.padStart(12)).join(' ')}`);
+  const largest = (values: ArrayLike<number>) => Math.max(...Array.from(values, Math.abs));
+  const largestError = (got: Float32Array, expected: ArrayLike<number>) => largest(got.map((v, i) => v - expected[i]));
+  console.log(`largest |error| against the float64 direct computation; ${images} images, inputs, weights and dZ uniform in [-1, 1]`);
+  console.log(`${'layer'.padEnd(20)} ${'direction'.padEnd(16)} ${'largest |ref|'.padStart(13)} ${CONV_ALGORITHMS.map((a) => a.padStart(12)).join(' ')}`);
   for (const l of chosen) {
     const p = geometry(l, images);
     const x = uniform(images * l.height * l.width * l.cin, 1); // (N, H, W, CIN)
     const w = uniform(9 * l.cin * l.cout, 2); // (3, 3, CIN, COUT)
-    const expected = activationForwardRef('relu', conv2dRef(x, w, null, p)); // (N, OH, OW, COUT)
-    const count = expected.length;
-    const uploads = { x: device.upload('x', x), w: device.upload('w', w), bias: device.upload('bias', new Float32Array(l.cout)), y: device.upload('y', new Float32Array(count)) };
+    const y = activationForwardRef('relu', conv2dRef(x, w, null, p)); // (N, OH, OW, COUT)
+    const dZ = uniform(y.length, 3); // (N, OH, OW, COUT)
+    const gradients = conv2dBackwardRef(x, w, dZ, p);
+    const expected = { forward: y, 'input gradient': gradients.dX.map((v, i) => (x[i] > 0 ? v : 0)), 'weight gradient': gradients.dW };
+    const uploads = {
+      x: device.upload('x', x),
+      w: device.upload('w', w),
+      bias: device.upload('bias', new Float32Array(l.cout)),
+      y: device.upload('y', new Float32Array(y.length)),
+      dX: device.upload('dX', new Float32Array(x.length)),
+      dW: device.upload('dW', new Float32Array(w.length)),
+    };
     const buffers = { ...convChainBuffers(p, l.cout, scratch, `${l.name} accuracy`), ...uploads };
-    const errors: string[] = [];
+    const errors = { forward: [] as number[], 'input gradient': [] as number[], 'weight gradient': [] as number[] };
     for (const a of CONV_ALGORITHMS) {
-      await runDispatches(device, await convChain(device, p, l.cout, 'forward', a, buffers, scratch, `${l.name} accuracy ${a}`));
-      const y = await device.readFloats(uploads.y, 0, count);
-      errors.push(Math.max(...y.map((v, i) => Math.abs(v - expected[i]))).toExponential(2).padStart(12));
+      const run = async (direction: ConvDirection) => runDispatches(device, await convChain(device, p, l.cout, direction, a, buffers, scratch, `${l.name} accuracy ${a}`));
+      await run('forward');
+      errors.forward.push(largestError(await device.readFloats(uploads.y, 0, y.length), y));
+      device.gpu.queue.writeBuffer(uploads.y, 0, dZ);
+      // The weight gradient first: the input gradient's chain overwrites the forward's col or V.
+      await run('weight gradient');
+      errors['weight gradient'].push(largestError(await device.readFloats(uploads.dW, 0, w.length), expected['weight gradient']));
+      await run('input gradient');
+      errors['input gradient'].push(largestError(await device.readFloats(uploads.dX, 0, x.length), expected['input gradient']));
     }
-    console.log(`${l.name.padEnd(20)} ${Math.max(...expected.map(Math.abs)).toFixed(2).padStart(12)} ${errors.join(' ')}`);
+    for (const direction of ['forward', 'input gradient', 'weight gradient'] as const) {
+      const figures = errors[direction].map((e) => e.toExponential(2).padStart(12)).join(' ');
+      console.log(`${l.name.padEnd(20)} ${direction.padEnd(16)} ${largest(expected[direction]).toFixed(2).padStart(13)} ${figures}`);
+    }
     for (const b of Object.values(uploads)) b.destroy();
   }
 }

@@ -9,7 +9,7 @@
 // Lavin & Gray's points are 0, ±1, ±2, ∞; trading +2 for ½ (Barabasz et al., "Error analysis
 // and improving the accuracy of Winograd convolution for deep neural networks") balances the
 // transforms' magnitudes (the largest sum of magnitudes along a row: Aᵀ's 11⅛ against 19, Bᵀ's
-// 7 against 10): the forward's largest error falls 2.2–2.4× (`bench/winograd.ts --accuracy`).
+// 7 against 10): each direction's largest error falls 1.9–3.0× (`bench/winograd.ts --accuracy`).
 // Per output pixel and channel pair: 36/16 = 2.25 multiply-adds against F(2×2, 3×3)'s 4 and the
 // direct sum's 9; the input and output transforms move 36/16 = 2.25·C values per output pixel
 // each, against F(2×2, 3×3)'s 4·C. The price is still accuracy: Aᵀ's entries reach 8, against 1.
