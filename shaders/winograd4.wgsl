@@ -42,14 +42,14 @@ struct Four {
 // Bᵀ p.
 fn applyBT(p: Six) -> Six {
   let diff13 = p.j3 - p.j1;
-  let base = p.j4 - p.j2;
+  let diff42 = p.j4 - p.j2;
   return Six(
     p.j0 + p.j4 - 2.0 * p.j2 + 1.5 * diff13,
     p.j4 - p.j1 + 0.5 * p.j2 + 2.5 * p.j3,
     p.j4 + p.j1 - 2.5 * p.j2 + 0.5 * p.j3,
-    base + 2.0 * diff13,
-    base - 0.5 * diff13,
-    p.j5 + p.j1 - 2.0 * p.j3 + 1.5 * base,
+    diff42 + 2.0 * diff13,
+    diff42 - 0.5 * diff13,
+    p.j5 + p.j1 - 2.0 * p.j3 + 1.5 * diff42,
   );
 }
 
